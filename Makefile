@@ -1,0 +1,55 @@
+# Médianum — one command to run, one command to check. See README.md.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+MEDIANUM_HOME ?= $(CURDIR)/.medianum-demo
+export MEDIANUM_HOME
+
+.PHONY: run test lint typecheck pytest bench catalogs translations demo clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt installer/system-deps.sh
+	./installer/system-deps.sh --with-tests
+	command -v $(PYTHON) >/dev/null || { echo "Python 3.11 est requis ($(PYTHON))."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Compiled message catalogs are build products: never committed, rebuilt when a .po changes.
+PO_FILES := $(wildcard resources/locale/*/LC_MESSAGES/medianum.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -D medianum -i $< -o $@ -l $(word 3,$(subst /, ,$<)) -q
+
+translations: $(MO_FILES)
+
+run: $(VENV)/.installed translations
+	$(PY) main.py demo --si-absente
+	$(PY) main.py
+
+demo: $(VENV)/.installed translations
+	$(PY) main.py demo
+
+test: $(VENV)/.installed translations lint typecheck pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy core mediation pass_numerique lieux fragilite ui main.py
+
+pytest: $(VENV)/.installed translations
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n 2 --dist loadfile
+
+bench: $(VENV)/.installed translations
+	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
+
+# Re-extract the user-visible strings and merge them into the French and English catalogs.
+catalogs: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --sort-by-file \
+		--project Médianum --copyright-holder "Médianum" -o resources/locale/medianum.pot .
+	$(VENV)/bin/pybabel update -D medianum -i resources/locale/medianum.pot -d resources/locale --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) $(MO_FILES)

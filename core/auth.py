@@ -1,0 +1,446 @@
+"""Agents, roles and permissions; password hashing (argon2) and lockout.
+
+Use cases receive an ``Actor`` — who acts, with which grants, at which structure — and call
+``require`` before doing anything. Hiding a button is a courtesy; this is the check.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import journal
+from core.db import utcnow
+from core.errors import (
+    AccountLockedError,
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ValidationError,
+)
+from core.i18n import _, format_datetime
+from core.models import Agent, AgentRole, Role, Structure
+
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+DEMO_LOGIN = "demo"
+
+_hasher = PasswordHasher()
+
+
+class Permission(enum.StrEnum):
+    DOSSIER_LIRE = "dossier.lire"  # see a beneficiary's file (names)
+    DOSSIER_ECRIRE = "dossier.ecrire"  # create/update beneficiaries, needs, accompaniments
+    DROITS_PERSONNES = "droits.personnes"  # right-of-access export, erasure, retention
+    STATISTIQUES = "statistiques"  # aggregates, national exports
+    PASS_EMETTRE = "pass.emettre"  # issue and print chequebooks, opposition
+    PASS_ENCAISSER = "pass.encaisser"  # redeem passes for one's own structure
+    PASS_GERER = "pass.gerer"  # campaigns, referenced structures, settlements, reports, batches
+    MANDAT_GERER = "mandat.gerer"  # create, print, renew, revoke mandates
+    LIEUX_CONSULTER = "lieux.consulter"
+    LIEUX_GERER = "lieux.gerer"
+    FRAGILITE = "fragilite"
+    ADMINISTRER = "administrer"  # agents, roles, keys, backups, settings
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ACCUEIL: frozenset(
+        {
+            Permission.DOSSIER_LIRE,
+            Permission.DOSSIER_ECRIRE,
+            Permission.DROITS_PERSONNES,
+            Permission.STATISTIQUES,
+            Permission.PASS_EMETTRE,
+            Permission.LIEUX_CONSULTER,
+        }
+    ),
+    Role.MEDIATEUR: frozenset(
+        {
+            Permission.DOSSIER_LIRE,
+            Permission.DOSSIER_ECRIRE,
+            Permission.STATISTIQUES,
+            Permission.PASS_ENCAISSER,
+            Permission.LIEUX_CONSULTER,
+        }
+    ),
+    Role.AIDANT: frozenset(
+        {
+            Permission.DOSSIER_LIRE,
+            Permission.DOSSIER_ECRIRE,
+            Permission.DROITS_PERSONNES,
+            Permission.STATISTIQUES,
+            Permission.MANDAT_GERER,
+            Permission.LIEUX_CONSULTER,
+        }
+    ),
+    Role.COORDINATEUR: frozenset(
+        {
+            Permission.STATISTIQUES,
+            Permission.PASS_GERER,
+            Permission.LIEUX_CONSULTER,
+            Permission.LIEUX_GERER,
+            Permission.FRAGILITE,
+        }
+    ),
+    Role.ADMINISTRATEUR: frozenset(
+        {Permission.ADMINISTRER, Permission.DROITS_PERSONNES, Permission.LIEUX_CONSULTER}
+    ),
+}
+
+ROLE_TITLES: dict[Role, str] = {
+    Role.ACCUEIL: "Agent d'accueil",
+    Role.MEDIATEUR: "Médiateur numérique",
+    Role.AIDANT: "Aidant",
+    Role.COORDINATEUR: "Coordinateur",
+    Role.ADMINISTRATEUR: "Administrateur",
+}
+
+
+def role_title(role: Role) -> str:
+    return _(ROLE_TITLES[role])
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: an agent, its grants, and the structure it is working for right now.
+
+    A grant ``(role, None)`` applies in every structure (coordinators, administrators).
+    """
+
+    agent_id: int
+    login: str
+    display_name: str
+    grants: frozenset[tuple[Role, int | None]]
+    structure_id: int | None = None
+
+    def roles_in(self, structure_id: int | None) -> frozenset[Role]:
+        return frozenset(role for role, sid in self.grants if sid is None or sid == structure_id)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(role for role, _sid in self.grants)
+
+    @property
+    def structure_ids(self) -> frozenset[int]:
+        return frozenset(sid for _role, sid in self.grants if sid is not None)
+
+    def can(self, permission: Permission, structure_id: int | None = None) -> bool:
+        """True if a role held in ``structure_id`` (default: the current one) grants it."""
+        sid = self.structure_id if structure_id is None else structure_id
+        return any(permission in ROLE_PERMISSIONS[r] for r in self.roles_in(sid))
+
+    def can_anywhere(self, permission: Permission) -> bool:
+        return any(permission in ROLE_PERMISSIONS[r] for r in self.roles)
+
+    def structures_with(self, permission: Permission) -> frozenset[int] | None:
+        """Structures where ``permission`` is held; None means every structure."""
+        found: set[int] = set()
+        for role, sid in self.grants:
+            if permission in ROLE_PERMISSIONS[role]:
+                if sid is None:
+                    return None
+                found.add(sid)
+        return frozenset(found)
+
+    def with_structure(self, structure_id: int | None) -> Actor:
+        return Actor(self.agent_id, self.login, self.display_name, self.grants, structure_id)
+
+
+def require(actor: Actor, permission: Permission, structure_id: int | None = None) -> None:
+    if not actor.can(permission, structure_id):
+        raise PermissionDenied(
+            _("Vous n'avez pas le droit de faire cela ({permission}).").format(
+                permission=permission.value
+            )
+        )
+
+
+def require_anywhere(actor: Actor, permission: Permission) -> None:
+    if not actor.can_anywhere(permission):
+        raise PermissionDenied(
+            _("Vous n'avez pas le droit de faire cela ({permission}).").format(
+                permission=permission.value
+            )
+        )
+
+
+def actor_for(session: Session, agent: Agent, structure_id: int | None = None) -> Actor:
+    grants = frozenset((r.role, r.structure_id) for r in agent.roles)
+    if structure_id is None:
+        sids = sorted(sid for _role, sid in grants if sid is not None)
+        structure_id = sids[0] if sids else None
+    return Actor(agent.id, agent.login, agent.display_name, grants, structure_id)
+
+
+# --- passwords -------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str, *, demo: bool = False) -> None:
+    if demo:
+        return
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            _("Le mot de passe doit compter au moins {n} caractères.").format(
+                n=MIN_PASSWORD_LENGTH
+            ),
+            field="password",
+        )
+    if password.lower() in {"demo", "password", "motdepasse", "12345678", "azertyui"}:
+        raise ValidationError(_("Ce mot de passe est trop facile à deviner."), field="password")
+
+
+def _is_demo_installation(session: Session) -> bool:
+    from core.installation import is_demo
+
+    return is_demo(session)
+
+
+def authenticate(
+    session: Session, login: str, password: str, structure_id: int | None = None
+) -> Actor:
+    """Check a password; count failures and lock the account after too many.
+
+    Unlike other use cases this one commits a failed attempt before raising: a wrong password must
+    count even though the caller's unit of work is rolled back by the error.
+    """
+    agent = session.scalar(select(Agent).where(func.lower(Agent.login) == login.strip().lower()))
+    now = utcnow()
+    wrong = AuthenticationError(_("Identifiant ou mot de passe incorrect."))
+    if agent is None or not agent.active:
+        raise wrong
+    if agent.locked_until is not None and agent.locked_until > now:
+        raise AccountLockedError(
+            _(
+                "Ce compte est verrouillé après trop d'essais jusqu'au {until}. "
+                "Un administrateur peut le déverrouiller en changeant le mot de passe."
+            ).format(until=format_datetime(agent.locked_until))
+        )
+    try:
+        _hasher.verify(agent.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        agent.failed_attempts += 1
+        locked = agent.failed_attempts >= MAX_FAILED_ATTEMPTS
+        if locked:
+            agent.locked_until = now + LOCKOUT
+            agent.failed_attempts = 0
+        journal.record(
+            session,
+            None,
+            "connexion.echec",
+            "agent",
+            agent.id,
+            {"verrouillage": locked},
+            agent_id=agent.id,
+        )
+        session.commit()
+        if locked:
+            raise AccountLockedError(
+                _("Trop d'essais : ce compte est verrouillé pendant {minutes} minutes.").format(
+                    minutes=int(LOCKOUT.total_seconds() // 60)
+                )
+            ) from None
+        raise wrong from None
+    if agent.login == DEMO_LOGIN and not _is_demo_installation(session):
+        raise AuthenticationError(
+            _("Le compte de démonstration est refusé sur une base de données réelle.")
+        )
+    if _hasher.check_needs_rehash(agent.password_hash):
+        agent.password_hash = hash_password(password)
+    agent.failed_attempts = 0
+    agent.locked_until = None
+    agent.last_login_at = now
+    actor = actor_for(session, agent, structure_id)
+    journal.record(session, actor, "connexion", "agent", agent.id)
+    return actor
+
+
+# --- agent administration ----------------------------------------------------------------------
+
+_LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+
+
+def create_agent(
+    session: Session,
+    actor: Actor | None,
+    login: str,
+    display_name: str,
+    password: str,
+    grants: list[tuple[Role, int | None]],
+) -> Agent:
+    """Create an agent. ``actor`` None is allowed only for the first administrator."""
+    first_agent = session.scalar(select(func.count()).select_from(Agent)) == 0
+    if actor is None:
+        if not first_agent:
+            raise PermissionDenied(_("Seul un administrateur peut créer un agent."))
+    else:
+        require(actor, Permission.ADMINISTRER)
+    login = login.strip().lower()
+    demo = _is_demo_installation(session)
+    if not _LOGIN_RE.match(login):
+        raise ValidationError(
+            _(
+                "L'identifiant doit faire de 2 à 80 caractères : lettres minuscules sans "
+                "accent, chiffres, point, tiret."
+            ),
+            field="login",
+        )
+    if login == DEMO_LOGIN and not demo:
+        raise ValidationError(
+            _("L'identifiant « demo » est réservé aux bases de démonstration."), field="login"
+        )
+    if not display_name.strip():
+        raise ValidationError(_("Le nom affiché est obligatoire."), field="display_name")
+    check_password_strength(password, demo=demo)
+    if session.scalar(select(Agent.id).where(Agent.login == login)) is not None:
+        raise ConflictError(_("L'identifiant « {login} » est déjà pris.").format(login=login))
+    agent = Agent(
+        login=login, display_name=display_name.strip(), password_hash=hash_password(password)
+    )
+    session.add(agent)
+    session.flush()
+    _set_grants(session, agent, grants)
+    journal.record(
+        session,
+        actor,
+        "agent.creation",
+        "agent",
+        agent.id,
+        {"roles": _grants_json(grants)},
+        agent_id=agent.id if actor is None else None,
+    )
+    return agent
+
+
+def _grants_json(grants: list[tuple[Role, int | None]]) -> list[list[object]]:
+    return [[role.value, sid] for role, sid in sorted(grants, key=lambda g: (g[0], g[1] or 0))]
+
+
+def _set_grants(session: Session, agent: Agent, grants: list[tuple[Role, int | None]]) -> None:
+    for _role, sid in grants:
+        if sid is not None and session.get(Structure, sid) is None:
+            raise ValidationError(_("Structure inconnue."), field="structure")
+    agent.roles.clear()
+    session.flush()
+    for role, sid in dict.fromkeys(grants):
+        agent.roles.append(AgentRole(role=role, structure_id=sid))
+    session.flush()
+
+
+def _get_agent(session: Session, agent_id: int) -> Agent:
+    agent = session.get(Agent, agent_id)
+    if agent is None:
+        raise NotFoundError(_("Agent introuvable."))
+    return agent
+
+
+def set_agent_grants(
+    session: Session, actor: Actor, agent_id: int, grants: list[tuple[Role, int | None]]
+) -> None:
+    require(actor, Permission.ADMINISTRER)
+    agent = _get_agent(session, agent_id)
+    if agent.id == actor.agent_id and not any(r is Role.ADMINISTRATEUR for r, _s in grants):
+        raise ConflictError(_("Vous ne pouvez pas retirer votre propre rôle d'administrateur."))
+    _set_grants(session, agent, grants)
+    journal.record(
+        session, actor, "agent.roles", "agent", agent.id, {"roles": _grants_json(grants)}
+    )
+
+
+def reset_password(session: Session, actor: Actor, agent_id: int, new_password: str) -> None:
+    """An administrator sets a new password (also unlocks the account)."""
+    require(actor, Permission.ADMINISTRER)
+    agent = _get_agent(session, agent_id)
+    check_password_strength(new_password, demo=_is_demo_installation(session))
+    agent.password_hash = hash_password(new_password)
+    agent.failed_attempts = 0
+    agent.locked_until = None
+    agent.must_change_password = agent.id != actor.agent_id
+    journal.record(session, actor, "agent.mot_de_passe", "agent", agent.id)
+
+
+def change_own_password(session: Session, actor: Actor, old: str, new: str) -> None:
+    agent = _get_agent(session, actor.agent_id)
+    try:
+        _hasher.verify(agent.password_hash, old)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise AuthenticationError(_("L'ancien mot de passe est incorrect.")) from None
+    check_password_strength(new, demo=_is_demo_installation(session))
+    agent.password_hash = hash_password(new)
+    agent.must_change_password = False
+    journal.record(session, actor, "agent.mot_de_passe", "agent", agent.id)
+
+
+def deactivate_agent(session: Session, actor: Actor, agent_id: int) -> None:
+    """Agents are never deleted: the journal refers to them."""
+    require(actor, Permission.ADMINISTRER)
+    agent = _get_agent(session, agent_id)
+    if agent.id == actor.agent_id:
+        raise ConflictError(_("Vous ne pouvez pas désactiver votre propre compte."))
+    agent.active = False
+    journal.record(session, actor, "agent.desactivation", "agent", agent.id)
+
+
+def reactivate_agent(session: Session, actor: Actor, agent_id: int) -> None:
+    require(actor, Permission.ADMINISTRER)
+    agent = _get_agent(session, agent_id)
+    agent.active = True
+    journal.record(session, actor, "agent.reactivation", "agent", agent.id)
+
+
+def list_agents(session: Session, actor: Actor) -> list[Agent]:
+    require(actor, Permission.ADMINISTRER)
+    return list(session.scalars(select(Agent).order_by(Agent.display_name)))
+
+
+def create_structure(
+    session: Session,
+    actor: Actor | None,
+    nom: str,
+    *,
+    siret: str | None = None,
+    adresse: str = "",
+    code_postal: str = "",
+    commune_insee: str | None = None,
+) -> Structure:
+    if actor is not None and not (
+        actor.can_anywhere(Permission.ADMINISTRER) or actor.can_anywhere(Permission.PASS_GERER)
+    ):
+        raise PermissionDenied(
+            _("Seuls un administrateur ou un coordinateur créent une structure.")
+        )
+    if not nom.strip():
+        raise ValidationError(_("Le nom de la structure est obligatoire."), field="nom")
+    if siret:
+        from core.validation import validate_siret
+
+        siret = validate_siret(siret)
+        if session.scalar(select(Structure.id).where(Structure.siret == siret)) is not None:
+            raise ConflictError(_("Une structure porte déjà ce SIRET."))
+    structure = Structure(
+        nom=nom.strip(),
+        siret=siret or None,
+        adresse=adresse.strip(),
+        code_postal=code_postal.strip(),
+        commune_insee=commune_insee,
+    )
+    session.add(structure)
+    session.flush()
+    journal.record(session, actor, "structure.creation", "structure", structure.id)
+    return structure
+
+
+def list_structures(session: Session) -> list[Structure]:
+    return list(session.scalars(select(Structure).order_by(Structure.nom)))

@@ -1,0 +1,57 @@
+"""Consistent copies of a SQLite database, even while desks write to it (SQLite online backup)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from core.errors import MedianumError
+from core.i18n import _
+
+
+def timestamped_name(label: str) -> str:
+    return f"medianum-{label}-{datetime.now().strftime('%Y%m%d-%H%M%S-%f')}.sqlite3"
+
+
+def backup_sqlite(source: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".partiel")
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        tmp.replace(target)
+    except (sqlite3.Error, OSError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise MedianumError(
+            _("La sauvegarde a échoué ({reason}) ; la base n'a pas été modifiée.").format(
+                reason=exc
+            )
+        ) from exc
+    return target
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a file that is not a sound SQLite database of Médianum."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchone()
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise MedianumError(
+            _("Ce fichier n'est pas une base SQLite lisible ({reason}).").format(reason=exc)
+        ) from exc
+    if not result or result[0] != "ok":
+        raise MedianumError(_("Ce fichier de sauvegarde est endommagé (contrôle d'intégrité)."))
+    if "alembic_version" not in tables or "audit_entry" not in tables:
+        raise MedianumError(_("Ce fichier n'est pas une base de données Médianum."))

@@ -1,0 +1,297 @@
+"""Command-line plumbing shared by every domain, and the core commands (db, agent, demo).
+
+Each domain package adds its commands in its own ``cli.py`` through ``register(subparsers)``;
+``main.py`` collects them. Exit status: 0 success, 1 refused or invalid input (French message on
+stderr), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.auth import Actor
+from core.db import Database
+from core.errors import AuthenticationError, MedianumError, ValidationError
+from core.i18n import _
+from core.models import Role
+
+Handler = Callable[["CliContext"], int | None]
+
+
+def _french_argparse() -> None:
+    """argparse's own texts in French: the standard library ships no French catalog for them."""
+    table = {
+        "usage: ": "utilisation : ",
+        "positional arguments": "arguments",
+        "options": "options",
+        "show this help message and exit": "afficher cette aide et quitter",
+        "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+        "unrecognized arguments: %s": "arguments non reconnus : %s",
+        "invalid choice: %(value)r (choose from %(choices)s)": (
+            "choix invalide : %(value)r (possibles : %(choices)s)"
+        ),
+        "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+        "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
+        "expected one argument": "une valeur attendue",
+        "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    }
+    argparse._ = lambda text: table.get(text, text)  # type: ignore[attr-defined]
+
+
+_french_argparse()
+
+
+class FrenchParser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self.add_argument(
+            "-h", "--help", action="help", default=argparse.SUPPRESS, help=_("afficher cette aide")
+        )
+
+
+@dataclass
+class CliContext:
+    args: argparse.Namespace
+    json_output: bool = False
+    _db: Database | None = field(default=None, repr=False)
+
+    def database(self) -> Database:
+        if self._db is None:
+            from core import migrate
+
+            db = Database()
+            migrate.upgrade(db)
+            self._db = db
+        return self._db
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.database().session() as session:
+            yield session
+
+    def actor(self, session: Session, structure_id: int | None = None) -> Actor:
+        """Who a headless command acts as: MEDIANUM_AGENT/MEDIANUM_PASSWORD, or asked."""
+        from core.auth import authenticate
+
+        login = os.environ.get("MEDIANUM_AGENT")
+        password = os.environ.get("MEDIANUM_PASSWORD")
+        if not login:
+            if not sys.stdin.isatty():
+                raise AuthenticationError(
+                    _("Indiquez l'agent avec MEDIANUM_AGENT et MEDIANUM_PASSWORD.")
+                )
+            login = input(_("Identifiant : "))
+        if password is None:
+            password = getpass.getpass(_("Mot de passe : "))
+        sid = structure_id if structure_id is not None else getattr(self.args, "structure", None)
+        return authenticate(session, login, password, sid if isinstance(sid, int) else None)
+
+    def emit(self, data: Any, text: str | None = None) -> None:
+        if self.json_output:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        elif text is not None:
+            print(text)
+
+
+def run_handler(ctx: CliContext, handler: Handler) -> int:
+    try:
+        result = handler(ctx)
+        return 0 if result is None else result
+    except MedianumError as exc:
+        if ctx.json_output:
+            print(json.dumps({"erreur": str(exc)}, ensure_ascii=False))
+        print(_("Refusé : {message}").format(message=exc), file=sys.stderr)
+        return exc.exit_code
+    finally:
+        if ctx._db is not None:
+            ctx._db.dispose()
+
+
+def parse_grants(values: list[str]) -> list[tuple[Role, int | None]]:
+    """« accueil@3 » = role accueil in structure 3; « coordinateur » = territory-wide."""
+    grants: list[tuple[Role, int | None]] = []
+    for value in values:
+        role_text, _sep, sid = value.partition("@")
+        try:
+            role = Role(role_text.strip())
+        except ValueError:
+            raise ValidationError(
+                _("Rôle inconnu : « {role} » (possibles : {roles}).").format(
+                    role=role_text, roles=", ".join(r.value for r in Role)
+                )
+            ) from None
+        grants.append((role, int(sid) if sid else None))
+    return grants
+
+
+# --- core commands ---------------------------------------------------------------------------
+
+
+def _db_upgrade(ctx: CliContext) -> int:
+    from core import migrate
+
+    db = Database()
+    try:
+        backup = migrate.upgrade(db)
+    finally:
+        db.dispose()
+    ctx.emit(
+        {"sauvegarde": str(backup) if backup else None},
+        _("Base de données à jour.")
+        + (_(" Sauvegarde préalable : {path}").format(path=backup) if backup else ""),
+    )
+    return 0
+
+
+def _db_verify_journal(ctx: CliContext) -> int:
+    from core.journal import verify_journal
+
+    with ctx.database().read_session() as session:
+        report = verify_journal(session)
+    ctx.emit(
+        {"entrees": report.count, "intact": report.ok, "problemes": report.problems},
+        _("Journal intact : {n} entrées vérifiées.").format(n=report.count)
+        if report.ok
+        else "\n".join(
+            [_("Journal ALTÉRÉ ({n} problèmes) :").format(n=len(report.problems)), *report.problems]
+        ),
+    )
+    return 0 if report.ok else 1
+
+
+def _db_backup(ctx: CliContext) -> int:
+    from core.backup import backup_sqlite, timestamped_name
+
+    db = ctx.database()
+    if not db.is_sqlite or not db.url.database:
+        raise MedianumError(
+            _("La sauvegarde intégrée concerne SQLite ; pour PostgreSQL, utilisez pg_dump.")
+        )
+    target = backup_sqlite(
+        Path(db.url.database), Path(ctx.args.dossier) / timestamped_name("sauvegarde")
+    )
+    ctx.emit({"fichier": str(target)}, _("Sauvegarde écrite : {path}").format(path=target))
+    return 0
+
+
+def _agent_create(ctx: CliContext) -> int:
+    from core.auth import create_agent
+
+    password = os.environ.get("MEDIANUM_NEW_PASSWORD") or getpass.getpass(
+        _("Mot de passe du nouvel agent : ")
+    )
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        agent = create_agent(
+            session, actor, ctx.args.login, ctx.args.nom, password, parse_grants(ctx.args.role)
+        )
+        ctx.emit(
+            {"id": agent.id, "login": agent.login},
+            _("Agent créé : {login}").format(login=agent.login),
+        )
+    return 0
+
+
+def _agent_list(ctx: CliContext) -> int:
+    from core.auth import list_agents
+
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        agents = list_agents(session, actor)
+        rows = [
+            {
+                "id": a.id,
+                "login": a.login,
+                "nom": a.display_name,
+                "actif": a.active,
+                "roles": [[r.role.value, r.structure_id] for r in a.roles],
+            }
+            for a in agents
+        ]
+    ctx.emit(
+        rows,
+        "\n".join(
+            f"{r['id']:>4}  {r['login']:<20} {r['nom']:<30} "
+            + ("" if r["actif"] else _("(désactivé) "))
+            + ", ".join(f"{role}@{sid}" if sid else str(role) for role, sid in r["roles"])  # type: ignore[attr-defined]
+            for r in rows
+        ),
+    )
+    return 0
+
+
+def _agent_deactivate(ctx: CliContext) -> int:
+    from core.auth import deactivate_agent
+
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        deactivate_agent(session, actor, ctx.args.id)
+    ctx.emit({"id": ctx.args.id, "actif": False}, _("Agent désactivé."))
+    return 0
+
+
+def _demo(ctx: CliContext) -> int:
+    from core.demo import DemoSizes, create_demo
+
+    sizes = DemoSizes(
+        beneficiaires=ctx.args.beneficiaires,
+        accompagnements=ctx.args.accompagnements,
+        passes=ctx.args.passes,
+    )
+    summary = create_demo(sizes, only_if_absent=ctx.args.si_absente)
+    ctx.emit(summary, summary.get("message", ""))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
+    db = sub.add_parser("db", help=_("base de données : mise à jour, sauvegarde, journal"))
+    dbs = db.add_subparsers(dest="db_command", required=True, metavar="COMMANDE")
+    dbs.add_parser("upgrade", help=_("mettre la base à jour (sauvegarde préalable)")).set_defaults(
+        handler=_db_upgrade
+    )
+    dbs.add_parser(
+        "verify-journal", help=_("vérifier que le journal n'a pas été altéré")
+    ).set_defaults(handler=_db_verify_journal)
+    p = dbs.add_parser("backup", help=_("copie cohérente de la base SQLite, même en service"))
+    p.add_argument("dossier", help=_("dossier de destination"))
+    p.set_defaults(handler=_db_backup)
+
+    agent = sub.add_parser("agent", help=_("agents : création, liste, désactivation"))
+    ag = agent.add_subparsers(dest="agent_command", required=True, metavar="COMMANDE")
+    p = ag.add_parser("create", help=_("créer un agent (mot de passe demandé)"))
+    p.add_argument("login", help=_("identifiant"))
+    p.add_argument("nom", help=_("nom affiché"))
+    p.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        help=_("rôle, éventuellement dans une structure : accueil@3, coordinateur…"),
+    )
+    p.set_defaults(handler=_agent_create)
+    ag.add_parser("list", help=_("lister les agents")).set_defaults(handler=_agent_list)
+    p = ag.add_parser("deactivate", help=_("désactiver un agent (jamais supprimé)"))
+    p.add_argument("id", type=int)
+    p.set_defaults(handler=_agent_deactivate)
+
+    p = sub.add_parser("demo", help=_("créer une base de démonstration (données fictives)"))
+    p.add_argument("--beneficiaires", type=int, default=300, help=_("nombre de bénéficiaires"))
+    p.add_argument("--accompagnements", type=int, default=None, help=_("nombre d'accompagnements"))
+    p.add_argument("--passes", type=int, default=None, help=_("nombre de pass à émettre"))
+    p.add_argument(
+        "--si-absente",
+        action="store_true",
+        help=_("ne rien faire si une base existe déjà"),
+    )
+    p.set_defaults(handler=_demo)

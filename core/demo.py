@@ -1,0 +1,158 @@
+"""Demonstration database: synthetic agents, structures and, through each domain's ``demo``
+module, beneficiaries, accompaniments, passes, mandates, places and a survey.
+
+Every name here is invented. A demonstration database says so on every window title and accepts
+the ``demo`` agent (password ``demo``, every role), which a real database refuses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import migrate
+from core.auth import Actor, actor_for, create_agent, create_structure
+from core.db import Database
+from core.errors import ConflictError
+from core.i18n import _
+from core.installation import DEMO_KEY, is_demo, put_setting
+from core.models import Agent, Role, Structure
+from core.territory import configure_territory, default_preset
+
+log = logging.getLogger(__name__)
+
+# Domain modules that extend the demonstration, in dependency order. Each has
+# ``populate(session: Session, demo: DemoContext) -> dict[str, int]`` (counts created).
+DEMO_EXTENSIONS = (
+    "mediation.demo",
+    "mediation.mandat_demo",
+    "lieux.demo",
+    "pass_numerique.demo",
+    "fragilite.demo",
+)
+
+DEMO_AGENTS = (
+    # login, display name, roles (structure key or None), password
+    ("accueil", "Camille Accueil (démo)", [(Role.ACCUEIL, "mediatheque")], "accueil"),
+    ("mediateur", "Sacha Médiateur (démo)", [(Role.MEDIATEUR, "association")], "mediateur"),
+    ("aidant", "Dominique Aidant (démo)", [(Role.AIDANT, "france_services")], "aidant"),
+    ("coordinateur", "Alix Coordinateur (démo)", [(Role.COORDINATEUR, None)], "coordinateur"),
+    ("admin", "Claude Administrateur (démo)", [(Role.ADMINISTRATEUR, None)], "admin"),
+)
+
+DEMO_STRUCTURES = {
+    "mediatheque": ("Médiathèque centrale (démo)", "17300", "17000", "1 place des Livres"),
+    "france_services": ("France Services Quartier Nord (démo)", "17300", "17000", "2 rue du Port"),
+    "association": ("Association Clic Solidaire (démo)", "17028", "17440", "3 allée des Tilleuls"),
+    "cyberbase": ("Espace numérique de Lagord (démo)", "17200", "17140", "4 rue des Écoles"),
+}
+
+
+@dataclass
+class DemoSizes:
+    beneficiaires: int = 300
+    accompagnements: int | None = None  # default: about 4 per beneficiary
+    passes: int | None = None
+
+
+@dataclass
+class DemoContext:
+    sizes: DemoSizes
+    rng: random.Random
+    structures: dict[str, Structure]
+    actors: dict[str, Actor]  # by login; "demo" holds every role
+    created: dict[str, int] = field(default_factory=dict)
+
+
+def _demo_structure_siret(index: int) -> str:
+    """Synthetic SIRETs with a valid Luhn key (not real establishments)."""
+    from core.validation import luhn_ok
+
+    base = f"99900000{index:02d}000"
+    for last in range(10):
+        candidate = base + str(last)
+        if luhn_ok(candidate):
+            return candidate
+    raise AssertionError("unreachable: one of ten digits always completes a Luhn number")
+
+
+def create_demo(sizes: DemoSizes, only_if_absent: bool = False) -> dict[str, Any]:
+    db = Database()
+    try:
+        migrate.upgrade(db)
+        with db.session() as session:
+            has_agents = (session.scalar(select(func.count()).select_from(Agent)) or 0) > 0
+            if has_agents:
+                if only_if_absent:
+                    return {"message": _("Base existante conservée."), "cree": False}
+                if not is_demo(session):
+                    raise ConflictError(
+                        _(
+                            "Ce dossier contient une base réelle : la démonstration ne s'y "
+                            "installe pas. Choisissez un autre dossier avec MEDIANUM_HOME."
+                        )
+                    )
+                raise ConflictError(
+                    _("Une base de démonstration existe déjà ici ; supprimez-la pour repartir.")
+                )
+            put_setting(session, DEMO_KEY, True)
+            preset = default_preset()
+            configure_territory(
+                session, None, preset.nom, preset.siren, [c.code_insee for c in preset.communes]
+            )
+            structures = {}
+            for i, (key, (nom, insee, cp, adresse)) in enumerate(DEMO_STRUCTURES.items()):
+                structures[key] = create_structure(
+                    session,
+                    None,
+                    nom,
+                    siret=_demo_structure_siret(i + 1),
+                    adresse=adresse,
+                    code_postal=cp,
+                    commune_insee=insee,
+                )
+            every_role: list[tuple[Role, int | None]] = [(role, None) for role in Role] + [
+                (role, s.id)
+                for s in structures.values()
+                for role in (Role.ACCUEIL, Role.MEDIATEUR, Role.AIDANT)
+            ]
+            demo_agent = create_agent(
+                session, None, "demo", "Agent de démonstration", "demo", every_role
+            )
+            actors = {"demo": actor_for(session, demo_agent)}
+            admin_actor = actors["demo"]
+            for login, name, roles, password in DEMO_AGENTS:
+                grants = [(r, structures[k].id if k else None) for r, k in roles]
+                agent = create_agent(session, admin_actor, login, name, password, grants)
+                actors[login] = actor_for(session, agent)
+            ctx = DemoContext(sizes, random.Random(20261123), structures, actors)
+        for module_name in DEMO_EXTENSIONS:
+            if importlib.util.find_spec(module_name) is None:
+                continue
+            module = importlib.import_module(module_name)
+            with db.session() as session:
+                counts = module.populate(session, ctx)
+                ctx.created.update(counts or {})
+            log.info("demo extension %s done", module_name)
+        lines = [
+            _("Base de démonstration créée dans {path}.").format(path=db.url.database or db.url)
+        ]
+        lines += [f"  {k} : {v}" for k, v in ctx.created.items()]
+        lines.append(
+            _("Agents : demo/demo (tous les rôles), ")
+            + ", ".join(f"{login}/{pw}" for login, _n, _r, pw in DEMO_AGENTS)
+        )
+        return {"message": "\n".join(lines), "cree": True, **ctx.created}
+    finally:
+        db.dispose()
+
+
+def demo_session_check(session: Session) -> bool:
+    return is_demo(session)

@@ -1,0 +1,105 @@
+"""Schema migrations (alembic), run from code at start-up.
+
+Each domain has its own branch of revisions (``branch_labels``), depending on the core branch:
+domains evolve independently and ``heads`` brings every branch up to date. Before upgrading an
+existing SQLite file it is backed up; a database migrated by a newer Médianum is refused.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
+
+from core import paths
+from core.db import Base, Database
+from core.errors import DatabaseTooNewError
+from core.i18n import _
+
+log = logging.getLogger(__name__)
+
+MODEL_MODULES = (
+    "core.models",
+    "mediation.models",
+    "mediation.mandat_models",
+    "lieux.models",
+    "pass_numerique.models",
+    "fragilite.models",
+)
+
+
+def load_all_models() -> MetaData:
+    """Import every domain's models so that ``Base.metadata`` knows all tables."""
+    for name in MODEL_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    return Base.metadata
+
+
+def alembic_config(db: Database | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(paths.MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
+    if db is not None:
+        cfg.set_main_option("sqlalchemy.url", db.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def script_heads() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(db: Database) -> set[str]:
+    with db.engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def _revision_known(script: ScriptDirectory, rev: str) -> bool:
+    try:
+        return script.get_revision(rev) is not None
+    except Exception:  # noqa: BLE001 - alembic raises several types for an unknown id
+        return False
+
+
+def upgrade(db: Database, backup: bool = True) -> Path | None:
+    """Bring the database to the code's schema; return the backup made, if any."""
+    script = ScriptDirectory.from_config(alembic_config())
+    current = current_revisions(db)
+    if any(not _revision_known(script, rev) for rev in current):
+        raise DatabaseTooNewError(
+            _(
+                "Cette base de données a été mise à jour par une version plus récente de "
+                "Médianum. Installez la dernière version ; la base n'a pas été modifiée."
+            )
+        )
+    if current == set(script.get_heads()):
+        return None
+    backup_path = None
+    if backup and current and db.is_sqlite and db.url.database:
+        from core.backup import backup_sqlite, timestamped_name
+
+        source = Path(db.url.database)
+        backup_path = paths.backup_dir() / timestamped_name("avant-mise-a-jour")
+        backup_sqlite(source, backup_path)
+        log.info("database backed up before upgrade to %s", backup_path.name)
+    load_all_models()
+    cfg = alembic_config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "heads")
+    log.info("database upgraded to %s", sorted(script.get_heads()))
+    return backup_path
+
+
+def downgrade(db: Database, revision: str) -> None:
+    cfg = alembic_config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)

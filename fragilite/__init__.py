@@ -1,0 +1,1 @@
+"""Digital fragility index per commune from survey data."""

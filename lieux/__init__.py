@@ -1,0 +1,1 @@
+"""Places of digital mediation in the national open-data schema."""

@@ -1,0 +1,74 @@
+"""Médianum entry point: no argument opens the GUI; subcommands run the same use cases headless."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+from core.cli import CliContext, FrenchParser, run_handler
+from core.errors import MedianumError
+from core.i18n import _, set_language
+
+CLI_MODULES = (
+    "core.cli",
+    "mediation.cli",
+    "mediation.mandat_cli",
+    "pass_numerique.cli",
+    "lieux.cli",
+    "fragilite.cli",
+    "core.selftest",
+)
+
+
+def build_parser() -> FrenchParser:
+    parser = FrenchParser(
+        prog="medianum",
+        description=_(
+            "Médianum — l'outil des guichets de l'inclusion numérique. Sans commande, ouvre "
+            "l'application ; les commandes ci-dessous font le même travail sans fenêtre."
+        ),
+    )
+    parser.add_argument(
+        "--json", action="store_true", help=_("sortie lisible par un programme (JSON)")
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
+    for name in CLI_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        from core.settings import load_settings
+
+        set_language(load_settings().get("language"))
+    except MedianumError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if not argv:
+        from ui.app import run_gui
+
+        return int(run_gui())
+    from core.logging_setup import configure_logging
+
+    # --json is accepted anywhere on the line, before or after the subcommand.
+    json_output = "--json" in argv
+    argv = [a for a in argv if a != "--json"]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        configure_logging()
+    except MedianumError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    return run_handler(CliContext(args, json_output=json_output), args.handler)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Beneficiaries, needs assessments, accompaniments, mandates, personal-data rights."""

@@ -1,0 +1,1 @@
+"""Pass numérique: campaigns, referenced structures, chequebooks, redemption, settlements."""

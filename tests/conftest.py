@@ -1,0 +1,216 @@
+"""Test fixtures: one temporary data directory per test, an in-memory keyring, and databases.
+
+Database tests take the ``db`` fixture, which runs them on SQLite and, when
+``MEDIANUM_TEST_DATABASE_URL`` names a PostgreSQL server, on PostgreSQL too. Each test gets a
+fresh database copied from a template migrated once per worker, so tests are isolated and quick.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from core import migrate
+from core.auth import Actor, actor_for, create_agent
+from core.db import Database
+from core.models import Role
+from core.territory import configure_territory, default_preset
+
+PG_URL = os.environ.get("MEDIANUM_TEST_DATABASE_URL", "")
+PG_SKIP_REASON = (
+    "MEDIANUM_TEST_DATABASE_URL is not set: no PostgreSQL server to run this test on "
+    "(CI sets it; see .ci/run)"
+)
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps secrets in memory, so tests never touch the OS one."""
+
+    priority = 10  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def medianum_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "medianum-home"
+    monkeypatch.setenv("MEDIANUM_HOME", str(home))
+    for var in ("MEDIANUM_DATABASE_URL", "MEDIANUM_AGENT", "MEDIANUM_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
+    from core import i18n
+
+    i18n.set_language("fr")
+    return home
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+# --- database templates ------------------------------------------------------------------------
+
+_templates: dict[str, str] = {}
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _sqlite_template(tmp_root: Path) -> Path:
+    key = "sqlite"
+    if key not in _templates:
+        path = tmp_root / f"template-{_worker()}.sqlite3"
+        db = Database(f"sqlite:///{path}")
+        migrate.upgrade(db, backup=False)
+        db.dispose()
+        _templates[key] = str(path)
+    return Path(_templates[key])
+
+
+def _pg_admin_engine():  # type: ignore[no-untyped-def]
+    return create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+
+
+def _pg_create(name: str, template: str | None = None) -> str:
+    engine = _pg_admin_engine()
+    with engine.connect() as conn:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    engine.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def pg_drop(name: str) -> None:
+    engine = _pg_admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def fresh_pg_database() -> tuple[str, str]:
+    """An empty PostgreSQL database of its own (name, url); the caller drops it."""
+    name = f"medianum_t_{uuid.uuid4().hex[:12]}"
+    return name, _pg_create(name)
+
+
+def _pg_template() -> str:
+    key = "postgresql"
+    if key not in _templates:
+        name = f"medianum_tpl_{_worker()}_{os.getpid()}"
+        pg_drop(name)
+        url = _pg_create(name)
+        db = Database(url)
+        migrate.upgrade(db, backup=False)
+        db.dispose()
+        _templates[key] = name
+    return _templates[key]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_pg_templates() -> Iterator[None]:
+    yield
+    if PG_URL and "postgresql" in _templates:
+        pg_drop(_templates["postgresql"])
+
+
+def engines() -> list[object]:
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param(
+            "postgresql",
+            id="postgresql",
+            marks=pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON),
+        ),
+    ]
+
+
+@pytest.fixture(params=engines())
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db(engine_name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A migrated, empty database of the current engine, for this test alone."""
+    if engine_name == "sqlite":
+        template = _sqlite_template(tmp_path_factory.getbasetemp())
+        target = tmp_path_factory.mktemp("db") / "medianum.sqlite3"
+        shutil.copyfile(template, target)
+        database = Database(f"sqlite:///{target}")
+        yield database
+        database.dispose()
+    else:
+        name = f"medianum_t_{uuid.uuid4().hex[:12]}"
+        url = _pg_create(name, template=_pg_template())
+        database = Database(url)
+        yield database
+        database.dispose()
+        pg_drop(name)
+
+
+# --- people ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def territory(db: Database) -> None:
+    preset = default_preset()
+    with db.session() as s:
+        configure_territory(
+            s, None, preset.nom, preset.siren, [c.code_insee for c in preset.communes]
+        )
+
+
+@pytest.fixture
+def admin(db: Database, territory: None) -> Actor:
+    """The first administrator of a fresh installation."""
+    with db.session() as s:
+        agent = create_agent(
+            s, None, "admin", "Admin Test", "mot-de-passe-solide", [(Role.ADMINISTRATEUR, None)]
+        )
+        return actor_for(s, agent)
+
+
+@pytest.fixture
+def make_agent(db: Database, admin: Actor):  # type: ignore[no-untyped-def]
+    """Create an agent with the given grants and return its Actor."""
+
+    counter = iter(range(1, 10_000))
+
+    def _make(*grants: tuple[Role, int | None], login: str | None = None) -> Actor:
+        with db.session() as s:
+            agent = create_agent(
+                s,
+                admin,
+                login or f"agent{next(counter)}",
+                "Agent Test",
+                "mot-de-passe-solide",
+                list(grants),
+            )
+            return actor_for(s, agent)
+
+    return _make

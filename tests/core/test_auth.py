@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.auth import (
+    MAX_FAILED_ATTEMPTS,
+    Actor,
+    Permission,
+    authenticate,
+    create_agent,
+    create_structure,
+    deactivate_agent,
+    reset_password,
+    set_agent_grants,
+)
+from core.db import Database
+from core.errors import (
+    AccountLockedError,
+    AuthenticationError,
+    PermissionDenied,
+    ValidationError,
+)
+from core.installation import DEMO_KEY, put_setting
+from core.models import Agent, AuditEntry, Role
+
+
+def test_right_password_logs_in_and_is_journalled(db: Database, admin: Actor) -> None:
+    with db.session() as s:
+        actor = authenticate(s, "ADMIN", "mot-de-passe-solide")
+    assert actor.agent_id == admin.agent_id
+    with db.read_session() as s:
+        actions = s.scalars(select(AuditEntry.action)).all()
+    assert "connexion" in actions
+
+
+def test_password_is_not_stored_in_clear(db: Database, admin: Actor) -> None:
+    with db.read_session() as s:
+        stored = s.scalar(select(Agent.password_hash).where(Agent.id == admin.agent_id))
+    assert stored is not None
+    assert "mot-de-passe-solide" not in stored
+    assert stored.startswith("$argon2")
+
+
+def test_wrong_password_is_refused_with_a_french_message(db: Database, admin: Actor) -> None:
+    with pytest.raises(AuthenticationError, match="incorrect"), db.session() as s:
+        authenticate(s, "admin", "mauvais")
+
+
+def test_account_locks_after_repeated_failures_even_with_the_right_password(
+    db: Database, admin: Actor
+) -> None:
+    for _ in range(MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(AuthenticationError), db.session() as s:
+            authenticate(s, "admin", "mauvais")
+    with pytest.raises(AccountLockedError), db.session() as s:
+        authenticate(s, "admin", "mauvais")
+    with pytest.raises(AccountLockedError, match="verrouillé"), db.session() as s:
+        authenticate(s, "admin", "mot-de-passe-solide")
+
+
+def test_reset_password_unlocks(db: Database, admin: Actor, make_agent) -> None:  # type: ignore[no-untyped-def]
+    agent = make_agent((Role.ACCUEIL, None))
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        with pytest.raises(AuthenticationError), db.session() as s:
+            authenticate(s, agent.login, "mauvais")
+    with db.session() as s:
+        reset_password(s, admin, agent.agent_id, "nouveau-mot-de-passe")
+    with db.session() as s:
+        assert authenticate(s, agent.login, "nouveau-mot-de-passe").agent_id == agent.agent_id
+
+
+def test_deactivated_agent_cannot_log_in_and_is_kept(
+    db: Database, admin: Actor, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    agent = make_agent((Role.ACCUEIL, None))
+    with db.session() as s:
+        deactivate_agent(s, admin, agent.agent_id)
+    with pytest.raises(AuthenticationError), db.session() as s:
+        authenticate(s, agent.login, "mot-de-passe-solide")
+    with db.read_session() as s:
+        assert s.get(Agent, agent.agent_id) is not None
+
+
+def test_agent_without_admin_role_cannot_create_agents(db: Database, make_agent) -> None:  # type: ignore[no-untyped-def]
+    accueil = make_agent((Role.ACCUEIL, None))
+    with pytest.raises(PermissionDenied), db.session() as s:
+        create_agent(s, accueil, "intrus", "Intrus", "mot-de-passe-solide", [])
+
+
+def test_agent_without_admin_role_cannot_deactivate_or_grant(
+    db: Database,
+    admin: Actor,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    coord = make_agent((Role.COORDINATEUR, None))
+    with pytest.raises(PermissionDenied), db.session() as s:
+        deactivate_agent(s, coord, admin.agent_id)
+    with pytest.raises(PermissionDenied), db.session() as s:
+        set_agent_grants(s, coord, coord.agent_id, [(Role.ADMINISTRATEUR, None)])
+
+
+def test_roles_apply_only_in_their_structure(db: Database, admin: Actor, make_agent) -> None:  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        a = create_structure(s, admin, "Médiathèque A").id
+        b = create_structure(s, admin, "Association B").id
+    agent = make_agent((Role.MEDIATEUR, a))
+    assert agent.can(Permission.PASS_ENCAISSER, a)
+    assert not agent.can(Permission.PASS_ENCAISSER, b)
+    assert not agent.can(Permission.MANDAT_GERER, a)
+
+
+def test_demo_agent_is_refused_on_a_real_database(db: Database, admin: Actor) -> None:
+    with pytest.raises(ValidationError, match="démonstration"), db.session() as s:
+        create_agent(s, admin, "demo", "Démo", "demo", [])
+
+
+def test_demo_agent_is_accepted_on_a_demonstration_database(db: Database, admin: Actor) -> None:
+    with db.session() as s:
+        put_setting(s, DEMO_KEY, True)
+        create_agent(s, admin, "demo", "Démo", "demo", [(Role.ACCUEIL, None)])
+    with db.session() as s:
+        assert authenticate(s, "demo", "demo").login == "demo"
+
+
+def test_weak_password_is_refused(db: Database, admin: Actor) -> None:
+    with pytest.raises(ValidationError, match="au moins"), db.session() as s:
+        create_agent(s, admin, "court", "Court", "abc", [])
+
+
+def test_invalid_siret_is_refused(db: Database, admin: Actor) -> None:
+    with pytest.raises(ValidationError, match="SIRET"), db.session() as s:
+        create_structure(s, admin, "X", siret="12345678901234")
