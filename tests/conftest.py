@@ -214,3 +214,10 @@ def make_agent(db: Database, admin: Actor):  # type: ignore[no-untyped-def]
             return actor_for(s, agent)
 
     return _make
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests under tests/gui need a QApplication: mark them, so ``-m 'not gui'`` runs without Qt."""
+    for item in items:
+        if "tests/gui/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.gui)

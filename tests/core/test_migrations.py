@@ -5,6 +5,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -69,19 +70,21 @@ def test_database_newer_than_the_code_is_refused_and_left_untouched(empty_db: Da
 def test_sqlite_file_is_backed_up_before_an_upgrade(tmp_path: Path) -> None:
     path = tmp_path / "ancienne.sqlite3"
     db = Database(f"sqlite:///{path}")
-    migrate.upgrade(db, backup=False)
-    # Pretend the file was left by an older version: roll the newest branch heads back one step.
-    script_heads = migrate.script_heads()
-    migrate.downgrade(db, "core_0001") if script_heads != {"core_0001"} else None
+    # A file left by an older version: only the first core revision applied, with some data.
+    cfg = migrate.alembic_config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "core_0001")
     with db.engine.begin() as conn:
         conn.execute(text("INSERT INTO installation_setting (key, value) VALUES ('marque', '1')"))
-    if script_heads == {"core_0001"}:
-        pytest.skip("only one revision exists yet: nothing older to upgrade from")
     backup = migrate.upgrade(db)
     db.dispose()
     assert backup is not None and backup.exists()
     with sqlite3.connect(backup) as conn:
         assert conn.execute("SELECT key FROM installation_setting").fetchall() == [("marque",)]
+        assert "beneficiaire" not in {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
 
 
 def test_sqlite_pragmas_are_set(tmp_path: Path) -> None:

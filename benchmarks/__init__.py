@@ -1,0 +1,1 @@
+"""Repeatable performance measurements. Run them all with ``make bench`` (see README)."""
