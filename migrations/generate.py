@@ -1,7 +1,7 @@
 """Developer tool: generate a revision by comparing the models with a database at ``heads``.
 
-    PYTHONPATH=. .venv/bin/python migrations/generate.py REV_ID MESSAGE --branch LABEL --depends-on REV
-    PYTHONPATH=. .venv/bin/python migrations/generate.py REV_ID MESSAGE --head LABEL@head
+    PYTHONPATH=. .venv/bin/python migrations/generate.py REV MSG --branch LABEL --depends-on REV
+    PYTHONPATH=. .venv/bin/python migrations/generate.py REV MSG --head LABEL@head
 
 Read and tidy the generated file before committing it.
 """

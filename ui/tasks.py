@@ -38,7 +38,7 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn(self.progress)
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, never swallowed
+        except BaseException as exc:
             if not isinstance(exc, MedianumError):
                 log.exception("background task failed")
             self.signals.failed.emit(exc)
@@ -110,7 +110,7 @@ class ImmediateTaskRunner(TaskRunner):
         progress = Progress(on_progress)
         try:
             result = fn(progress)
-        except BaseException as exc:  # noqa: BLE001 - same contract as the threaded runner
+        except BaseException as exc:
             if on_error is None:
                 raise
             on_error(exc)
