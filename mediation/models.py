@@ -1,15 +1,17 @@
 """Models of the mediation case file: beneficiaries and needs assessments (diagnostics).
 
-Contract relied on by other domains (pass_numerique, mandates): ``Beneficiaire`` (id,
-structure_id, anonyme, nom, prenom, annee_naissance, date_naissance, commune_insee, created_at,
-efface) and ``Diagnostic`` (id, beneficiaire_id, date, thematiques).
+Contract relied on by other domains (pass_numerique, mandates, statistics): ``Beneficiaire``
+(id, structure_id, anonyme, nom, prenom, annee_naissance, date_naissance, commune_insee,
+created_at, efface), ``Diagnostic`` (id, beneficiaire_id, date, thematiques) and
+``Accompagnement`` with its participants, thématiques and matériel link tables (link tables, not
+JSON lists, so that statistics over a million accompaniments are plain indexed GROUP BYs).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
@@ -33,6 +35,8 @@ class Beneficiaire(Base):
     annee_naissance: Mapped[int | None] = mapped_column(Integer)
     date_naissance: Mapped[date | None]
     genre: Mapped[str] = mapped_column(String(20), default="Non communiqué")
+    # Used only when the birth year is unknown (anonymous people say their age band).
+    tranche_age_declaree: Mapped[str | None] = mapped_column(String(30))
     statut: Mapped[str] = mapped_column(String(40), default="Non communiqué ou hétérogène")
     commune_insee: Mapped[str | None] = mapped_column(String(5), index=True)
     telephone: Mapped[str | None] = mapped_column(String(20))
@@ -65,3 +69,78 @@ class Diagnostic(Base):
     abc_diag_score: Mapped[int | None]
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Accompagnement(Base):
+    """One activity: « Accompagnement individuel » or « Atelier collectif »."""
+
+    __tablename__ = "accompagnement"
+    __table_args__ = (
+        Index("ix_accompagnement_structure_date", "structure_id", "date"),
+        Index("ix_accompagnement_date", "date"),
+        CheckConstraint("duree_min > 0", name="duree_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    date: Mapped[date]
+    duree_min: Mapped[int] = mapped_column(Integer)
+    lieu_type: Mapped[str] = mapped_column(String(40))
+    lieu_nom: Mapped[str | None] = mapped_column(String(200))
+    sous_themes_admin: Mapped[list[str]] = mapped_column(JSON, default=list)
+    demarche_nom: Mapped[str | None] = mapped_column(String(200))
+    autonomie: Mapped[str | None] = mapped_column(String(60))
+    oriente: Mapped[bool] = mapped_column(Boolean, default=False)
+    orientation: Mapped[str | None] = mapped_column(String(200))
+    atelier_titre: Mapped[str | None] = mapped_column(String(200))
+    atelier_niveau: Mapped[str | None] = mapped_column(String(20))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccompagnementParticipant(Base):
+    """A named (or individually recorded anonymous) beneficiary taking part in an activity."""
+
+    __tablename__ = "accompagnement_participant"
+
+    accompagnement_id: Mapped[int] = mapped_column(
+        ForeignKey("accompagnement.id", ondelete="CASCADE"), primary_key=True
+    )
+    beneficiaire_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiaire.id"), primary_key=True, index=True
+    )
+
+
+class ParticipantsAnonymes(Base):
+    """Anonymous participants of an atelier, counted by genre, age band and statut."""
+
+    __tablename__ = "participants_anonymes"
+    __table_args__ = (CheckConstraint("nombre > 0", name="nombre_positif"),)
+
+    accompagnement_id: Mapped[int] = mapped_column(
+        ForeignKey("accompagnement.id", ondelete="CASCADE"), primary_key=True
+    )
+    genre: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tranche_age: Mapped[str] = mapped_column(String(30), primary_key=True)
+    statut: Mapped[str] = mapped_column(String(40), primary_key=True)
+    nombre: Mapped[int] = mapped_column(Integer)
+
+
+class AccompagnementThematique(Base):
+    __tablename__ = "accompagnement_thematique"
+
+    accompagnement_id: Mapped[int] = mapped_column(
+        ForeignKey("accompagnement.id", ondelete="CASCADE"), primary_key=True
+    )
+    thematique: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+
+
+class AccompagnementMateriel(Base):
+    __tablename__ = "accompagnement_materiel"
+
+    accompagnement_id: Mapped[int] = mapped_column(
+        ForeignKey("accompagnement.id", ondelete="CASCADE"), primary_key=True
+    )
+    materiel: Mapped[str] = mapped_column(String(40), primary_key=True)
