@@ -47,9 +47,10 @@ bench: $(VENV)/.installed translations
 
 # Re-extract the user-visible strings and merge them into the French and English catalogs.
 catalogs: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --sort-by-file \
-		--project Médianum --copyright-holder "Médianum" -o resources/locale/medianum.pot .
-	$(VENV)/bin/pybabel update -D medianum -i resources/locale/medianum.pot -d resources/locale --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --sort-output \
+		--no-location --omit-header -o resources/locale/medianum.pot .
+	$(VENV)/bin/pybabel update -D medianum -i resources/locale/medianum.pot -d resources/locale \
+		--no-fuzzy-matching --ignore-obsolete --omit-header
 
 clean:
 	rm -rf $(VENV) $(MO_FILES)
