@@ -55,3 +55,34 @@ def check_sqlite_file(path: Path) -> None:
         raise MedianumError(_("Ce fichier de sauvegarde est endommagé (contrôle d'intégrité)."))
     if "alembic_version" not in tables or "audit_entry" not in tables:
         raise MedianumError(_("Ce fichier n'est pas une base de données Médianum."))
+
+
+def restore_sqlite(backup_file: Path, database_file: Path) -> Path | None:
+    """Replace the database by a checked backup; the current file is itself backed up first.
+
+    Returns the safety copy of the database that was replaced, if there was one. The schema
+    version is checked afterwards by the normal start-up migration (older: upgraded; newer:
+    refused), so a restore never leaves a database the code cannot open silently.
+    """
+    from core import paths
+
+    check_sqlite_file(backup_file)
+    safety = None
+    if database_file.exists():
+        safety = backup_sqlite(
+            database_file, paths.backup_dir() / timestamped_name("avant-restauration")
+        )
+    tmp = database_file.with_suffix(".restauration")
+    src = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database_file}{suffix}").unlink(missing_ok=True)
+    tmp.replace(database_file)
+    return safety

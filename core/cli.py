@@ -186,6 +186,32 @@ def _db_backup(ctx: CliContext) -> int:
     return 0
 
 
+def _db_restore(ctx: CliContext) -> int:
+    from core import migrate
+    from core.backup import restore_sqlite
+
+    db = Database()
+    if not db.is_sqlite or not db.url.database:
+        db.dispose()
+        raise MedianumError(
+            _("La restauration intégrée concerne SQLite ; pour PostgreSQL, pg_restore.")
+        )
+    target = Path(db.url.database)
+    db.dispose()
+    safety = restore_sqlite(Path(ctx.args.fichier), target)
+    restored = Database()
+    try:
+        migrate.upgrade(restored)
+    finally:
+        restored.dispose()
+    ctx.emit(
+        {"restaure": str(ctx.args.fichier), "copie_de_securite": str(safety) if safety else None},
+        _("Base restaurée depuis {file}.").format(file=ctx.args.fichier)
+        + (_(" L'ancienne base est conservée : {path}").format(path=safety) if safety else ""),
+    )
+    return 0
+
+
 def _agent_create(ctx: CliContext) -> int:
     from core.auth import create_agent
 
@@ -267,6 +293,9 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     p = dbs.add_parser("backup", help=_("copie cohérente de la base SQLite, même en service"))
     p.add_argument("dossier", help=_("dossier de destination"))
     p.set_defaults(handler=_db_backup)
+    p = dbs.add_parser("restore", help=_("restaurer une sauvegarde vérifiée (Médianum fermé)"))
+    p.add_argument("fichier", help=_("fichier de sauvegarde"))
+    p.set_defaults(handler=_db_restore)
 
     agent = sub.add_parser("agent", help=_("agents : création, liste, désactivation"))
     ag = agent.add_subparsers(dest="agent_command", required=True, metavar="COMMANDE")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import main
+from core import migrate
+from core.backup import backup_sqlite, check_sqlite_file
+from core.db import Database
+from core.errors import MedianumError
+from core.models import InstallationSetting
+
+
+@pytest.fixture
+def sqlite_db(medianum_home: Path) -> Database:
+    db = Database()
+    migrate.upgrade(db, backup=False)
+    return db
+
+
+def _put(db: Database, key: str) -> None:
+    with db.session() as s:
+        s.add(InstallationSetting(key=key, value=1))
+
+
+def _keys(db: Database) -> set[str]:
+    with db.read_session() as s:
+        return {row.key for row in s.query(InstallationSetting)}
+
+
+def test_backup_while_a_desk_holds_a_write_transaction_is_consistent(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    _put(sqlite_db, "avant")
+    writer = sqlite3.connect(sqlite_db.url.database or "")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO installation_setting (key, value) VALUES ('en_cours', '1')")
+    try:
+        copy = backup_sqlite(Path(sqlite_db.url.database or ""), tmp_path / "copie.sqlite3")
+    finally:
+        writer.rollback()
+        writer.close()
+    check_sqlite_file(copy)
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT key FROM installation_setting").fetchall() == [("avant",)]
+
+
+def test_restore_brings_back_the_backup_and_keeps_a_safety_copy(
+    sqlite_db: Database, tmp_path: Path, medianum_home: Path
+) -> None:
+    _put(sqlite_db, "sauvegarde")
+    assert main.main(["db", "backup", str(tmp_path / "sauvegardes")]) == 0
+    (backup_file,) = (tmp_path / "sauvegardes").glob("*.sqlite3")
+    _put(sqlite_db, "apres")
+    sqlite_db.dispose()
+    assert main.main(["db", "restore", str(backup_file)]) == 0
+    restored = Database()
+    assert _keys(restored) == {"sauvegarde"}
+    restored.dispose()
+    safety = list((medianum_home / "sauvegardes").glob("*avant-restauration*"))
+    assert len(safety) == 1
+    with sqlite3.connect(safety[0]) as conn:
+        assert {r[0] for r in conn.execute("SELECT key FROM installation_setting")} == {
+            "sauvegarde",
+            "apres",
+        }
+
+
+def test_restoring_a_file_that_is_not_a_medianum_database_is_refused(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    _put(sqlite_db, "garde")
+    stranger = tmp_path / "autre.sqlite3"
+    with sqlite3.connect(stranger) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    garbage = tmp_path / "pas-une-base.sqlite3"
+    garbage.write_bytes(b"ceci n'est pas une base" * 100)
+    for bad in (stranger, garbage):
+        with pytest.raises(MedianumError):
+            check_sqlite_file(bad)
+        assert main.main(["db", "restore", str(bad)]) == 1
+    assert _keys(sqlite_db) == {"garde"}
