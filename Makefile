@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt installer/system-deps.
 PO_FILES := $(wildcard resources/locale/*/LC_MESSAGES/medianum.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 %.mo: %.po $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --use-fuzzy -D medianum -i $< -o $@ -l $(word 3,$(subst /, ,$<)) -q
+	$(VENV)/bin/pybabel compile --use-fuzzy -D medianum -i $< -o $@ -l $(word 3,$(subst /, ,$<))
 
 translations: $(MO_FILES)
 
