@@ -15,9 +15,9 @@ def timestamped_name(label: str) -> str:
 
 
 def backup_sqlite(source: Path, target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".partiel")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
             dst = sqlite3.connect(tmp)

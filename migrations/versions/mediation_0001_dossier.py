@@ -77,9 +77,11 @@ def upgrade() -> None:
     with op.batch_alter_table('beneficiaire', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_beneficiaire_commune_insee'), ['commune_insee'], unique=False)
         batch_op.create_index(batch_op.f('ix_beneficiaire_derniere_activite_at'), ['derniere_activite_at'], unique=False)
-        batch_op.create_index('ix_beneficiaire_nom_cle', ['nom_cle'], unique=False)
-        batch_op.create_index('ix_beneficiaire_prenom_cle', ['prenom_cle'], unique=False)
+        batch_op.create_index('ix_beneficiaire_email', ['email'], unique=False)
+        batch_op.create_index('ix_beneficiaire_nom_cle', ['nom_cle', 'prenom_cle', 'id', 'structure_id', 'efface'], unique=False)
+        batch_op.create_index('ix_beneficiaire_prenom_cle', ['prenom_cle', 'nom_cle', 'id', 'structure_id', 'efface'], unique=False)
         batch_op.create_index(batch_op.f('ix_beneficiaire_structure_id'), ['structure_id'], unique=False)
+        batch_op.create_index('ix_beneficiaire_telephone', ['telephone'], unique=False)
 
     op.create_table('accompagnement_materiel',
     sa.Column('accompagnement_id', sa.Integer(), nullable=False),
@@ -157,9 +159,11 @@ def downgrade() -> None:
     op.drop_table('accompagnement_participant')
     op.drop_table('accompagnement_materiel')
     with op.batch_alter_table('beneficiaire', schema=None) as batch_op:
+        batch_op.drop_index('ix_beneficiaire_telephone')
         batch_op.drop_index(batch_op.f('ix_beneficiaire_structure_id'))
         batch_op.drop_index('ix_beneficiaire_prenom_cle')
         batch_op.drop_index('ix_beneficiaire_nom_cle')
+        batch_op.drop_index('ix_beneficiaire_email')
         batch_op.drop_index(batch_op.f('ix_beneficiaire_derniere_activite_at'))
         batch_op.drop_index(batch_op.f('ix_beneficiaire_commune_insee'))
 

@@ -59,7 +59,8 @@ def test_upgrade_downgrade_upgrade(empty_db: Database) -> None:
 def test_database_newer_than_the_code_is_refused_and_left_untouched(empty_db: Database) -> None:
     migrate.upgrade(empty_db)
     with empty_db.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = 'futur_9999'"))
+        conn.execute(text("DELETE FROM alembic_version"))
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('futur_9999')"))
     with pytest.raises(DatabaseTooNewError, match="plus récente"):
         migrate.upgrade(empty_db)
     with empty_db.engine.connect() as conn:
@@ -85,6 +86,14 @@ def test_sqlite_file_is_backed_up_before_an_upgrade(tmp_path: Path) -> None:
         assert "beneficiaire" not in {
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
+
+
+def test_an_up_to_date_database_is_not_backed_up_again(tmp_path: Path, medianum_home: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'courante.sqlite3'}")
+    migrate.upgrade(db)
+    assert migrate.upgrade(db) is None
+    db.dispose()
+    assert not list((medianum_home / "sauvegardes").glob("*avant-mise-a-jour*"))
 
 
 def test_sqlite_pragmas_are_set(tmp_path: Path) -> None:

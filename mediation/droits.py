@@ -1,0 +1,473 @@
+"""A person's rights over their data (RGPD): access (everything held, as JSON and as a readable
+PDF), erasure (personal fields removed, anonymous statistics kept), and the retention policy.
+
+Erasure pseudonymises rather than deletes: the row keeps its id, genre, age band, statut and
+commune, so the statistics of past years do not change and the journal, which refers to the id,
+stays verifiable. The name becomes « Personne effacée n° <id> ».
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, Table, inspect, select, update
+from sqlalchemy.orm import Session
+
+from core import journal
+from core.auth import Actor, Permission, require
+from core.db import utcnow
+from core.errors import ConflictError, NotFoundError, ValidationError
+from core.i18n import _, format_date, format_datetime
+from core.installation import get_setting
+from core.models import Agent, Structure
+from core.territory import cog
+from mediation import referentiel as ref
+from mediation.models import (
+    Accompagnement,
+    AccompagnementMateriel,
+    AccompagnementParticipant,
+    AccompagnementThematique,
+    Beneficiaire,
+    Diagnostic,
+)
+from mediation.visibility import load_visible, named_structure_ids
+
+PSEUDONYM = "Personne effacée n° {id}"
+DEFAULT_RETENTION_YEARS = 3
+
+
+def pseudonym(beneficiaire_id: int) -> str:
+    return PSEUDONYM.format(id=beneficiaire_id)
+
+
+# --- right of access ----------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _row_dict(obj: Any) -> dict[str, Any]:
+    return {attr.key: _plain(getattr(obj, attr.key)) for attr in inspect(obj).mapper.column_attrs}
+
+
+_OWN_TABLES = frozenset({"beneficiaire", "diagnostic", "accompagnement_participant"})
+
+
+def foreign_references(session: Session) -> list[tuple[Table, Column[Any]]]:
+    """(table, column) of other domains' tables (passes, mandates…) pointing at a beneficiary,
+    among the tables this database has (a domain not migrated yet has none)."""
+    from core.migrate import load_all_models
+
+    present = set(inspect(session.connection()).get_table_names())
+    found = []
+    for table in load_all_models().sorted_tables:
+        if table.name in _OWN_TABLES or table.name not in present:
+            continue
+        for column in table.c:
+            if any(fk.column.table.name == "beneficiaire" for fk in column.foreign_keys):
+                found.append((table, column))
+    return found
+
+
+def _other_domains(session: Session, beneficiaire_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Rows of other domains' tables that point at this beneficiary."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for table, column in foreign_references(session):
+        rows = session.execute(select(table).where(column == beneficiaire_id)).mappings()
+        found.setdefault(table.name, []).extend(
+            {k: _plain(v) for k, v in row.items()} for row in rows
+        )
+    return {k: v for k, v in found.items() if v}
+
+
+def collect_personal_data(session: Session, actor: Actor, beneficiaire_id: int) -> dict[str, Any]:
+    """Everything held on one beneficiary, as JSON-ready data (journalled: an export of personal
+    data is an action that matters)."""
+    b = load_visible(session, actor, beneficiaire_id)
+    require(actor, Permission.DROITS_PERSONNES, b.structure_id)
+    structure = session.get(Structure, b.structure_id)
+    identite = _row_dict(b)
+    for internal in ("nom_cle", "prenom_cle"):
+        identite.pop(internal, None)
+    identite["tranche_age"] = ref.tranche_age(b.annee_naissance, b.tranche_age_declaree)
+    commune = cog().get(b.commune_insee or "")
+    identite["commune"] = commune.nom if commune else None
+    identite["structure"] = structure.nom if structure else None
+    if b.consentement_agent_id is not None:
+        agent = session.get(Agent, b.consentement_agent_id)
+        identite["consentement_agent"] = agent.display_name if agent else None
+    diagnostics = [
+        _row_dict(d)
+        for d in session.scalars(
+            select(Diagnostic).where(Diagnostic.beneficiaire_id == b.id).order_by(Diagnostic.date)
+        )
+    ]
+    accompagnements = []
+    for acc in session.scalars(
+        select(Accompagnement)
+        .join(AccompagnementParticipant)
+        .where(AccompagnementParticipant.beneficiaire_id == b.id)
+        .order_by(Accompagnement.date, Accompagnement.id)
+    ):
+        row = _row_dict(acc)
+        row["thematiques"] = list(
+            session.scalars(
+                select(AccompagnementThematique.thematique).where(
+                    AccompagnementThematique.accompagnement_id == acc.id
+                )
+            )
+        )
+        row["materiel"] = list(
+            session.scalars(
+                select(AccompagnementMateriel.materiel).where(
+                    AccompagnementMateriel.accompagnement_id == acc.id
+                )
+            )
+        )
+        accompagnements.append(row)
+    data = {
+        "genere_le": _plain(utcnow()),
+        "beneficiaire": identite,
+        "diagnostics": diagnostics,
+        "accompagnements": accompagnements,
+        "autres_donnees": _other_domains(session, b.id),
+    }
+    journal.record(
+        session,
+        actor,
+        "beneficiaire.export_donnees",
+        "beneficiaire",
+        b.id,
+        {"diagnostics": len(diagnostics), "accompagnements": len(accompagnements)},
+    )
+    return data
+
+
+_FIELD_LABELS = {
+    "id": "Numéro de dossier",
+    "anonyme": "Anonyme",
+    "nom": "Nom",
+    "prenom": "Prénom",
+    "annee_naissance": "Année de naissance",
+    "date_naissance": "Date de naissance",
+    "genre": "Genre",
+    "tranche_age": "Tranche d'âge",
+    "tranche_age_declaree": "Tranche d'âge déclarée",
+    "statut": "Statut",
+    "commune_insee": "Code INSEE de la commune",
+    "commune": "Commune",
+    "telephone": "Téléphone",
+    "email": "E-mail",
+    "notes": "Notes",
+    "consentement_at": "Consentement recueilli le",
+    "consentement_agent": "Consentement recueilli par",
+    "structure": "Structure",
+    "created_at": "Dossier créé le",
+    "updated_at": "Dernière modification",
+    "derniere_activite_at": "Dernière activité",
+    "date": "Date",
+    "equipement": "Équipement",
+    "connexion_domicile": "Connexion à domicile",
+    "usages": "Usages",
+    "thematiques": "Thématiques",
+    "autonomie": "Autonomie",
+    "aide_entourage": "Une personne de l'entourage peut aider",
+    "abc_diag_score": "Résultat ABC Diag (%)",
+    "type": "Type",
+    "duree_min": "Durée (min)",
+    "lieu_type": "Lieu",
+    "lieu_nom": "Nom du lieu",
+    "materiel": "Matériel",
+    "sous_themes_admin": "Sous-thèmes administratifs",
+    "demarche_nom": "Démarche",
+    "oriente": "Réorienté",
+    "orientation": "Structure de redirection",
+    "atelier_titre": "Titre de l'atelier",
+    "atelier_niveau": "Niveau",
+}
+# Internal references, meaningless on paper (they stay in the JSON).
+_PDF_HIDDEN = frozenset(
+    {"structure_id", "agent_id", "consentement_agent_id", "efface", "beneficiaire_id"}
+)
+
+
+def _display(value: Any) -> str:
+    if value is None or value == [] or value == "":
+        return "—"
+    if value is True:
+        return _("oui")
+    if value is False:
+        return _("non")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and len(value) >= 19 and value[10] == "T":
+        try:
+            return format_datetime(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        try:
+            return format_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _pdf_rows(values: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (_FIELD_LABELS.get(k, k), _display(v)) for k, v in values.items() if k not in _PDF_HIDDEN
+    ]
+
+
+def write_access_pdf(data: dict[str, Any], path: Path) -> Path:
+    """A readable PDF of ``collect_personal_data``'s result, for the person to take home."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    story: list[Any] = []
+
+    def para(text: str, style: str = "BodyText") -> Paragraph:
+        return Paragraph(escape(text), styles[style])
+
+    def table(rows: list[tuple[str, str]]) -> Table:
+        t = Table([[para(k), para(v)] for k, v in rows], colWidths=[6 * cm, 10.5 * cm])
+        t.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
+                ]
+            )
+        )
+        return t
+
+    ident = data["beneficiaire"]
+    story.append(para(_("Données personnelles détenues par Médianum"), "Title"))
+    story.append(
+        para(
+            _(
+                "Réponse à une demande d'accès (article 15 du RGPD), établie le {date}. Ce "
+                "document contient toutes les informations enregistrées à votre sujet."
+            ).format(date=_display(data["genere_le"]))
+        )
+    )
+    story.append(Spacer(1, 0.4 * cm))
+    story.append(para(_("Identité et coordonnées"), "Heading2"))
+    story.append(table(_pdf_rows(ident)))
+    story.append(
+        para(_("Diagnostics des besoins ({n})").format(n=len(data["diagnostics"])), "Heading2")
+    )
+    for d in data["diagnostics"]:
+        story.append(table(_pdf_rows(d)))
+        story.append(Spacer(1, 0.2 * cm))
+    story.append(
+        para(_("Accompagnements ({n})").format(n=len(data["accompagnements"])), "Heading2")
+    )
+    for a in data["accompagnements"]:
+        story.append(table(_pdf_rows(a)))
+        story.append(Spacer(1, 0.2 * cm))
+    for section, rows in data["autres_donnees"].items():
+        story.append(para(_("Autres données : {section}").format(section=section), "Heading2"))
+        for r in rows:
+            story.append(table([(k, _display(v)) for k, v in r.items()]))
+            story.append(Spacer(1, 0.2 * cm))
+    story.append(Spacer(1, 0.4 * cm))
+    story.append(
+        para(
+            _(
+                "Vous pouvez demander la rectification ou l'effacement de ces données auprès de "
+                "la structure qui vous accompagne."
+            )
+        )
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        title=_("Données personnelles"),
+        author="Médianum",
+        leftMargin=2 * cm,
+        rightMargin=2 * cm,
+    )
+    doc.build(story)
+    return path
+
+
+def export_personal_data(
+    session: Session, actor: Actor, beneficiaire_id: int, out: Path
+) -> list[Path]:
+    """Right of access: write ``out`` as JSON (``.json``) or PDF (``.pdf``); any other suffix
+    writes both, ``out`` with ``.json`` and ``.pdf``."""
+    data = collect_personal_data(session, actor, beneficiaire_id)
+    suffix = out.suffix.lower()
+    written: list[Path] = []
+    if suffix not in (".json", ".pdf"):
+        targets = [out.with_suffix(".json"), out.with_suffix(".pdf")]
+    else:
+        targets = [out]
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.suffix.lower() == ".json":
+            target.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        else:
+            write_access_pdf(data, target)
+        written.append(target)
+    return written
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+
+def pseudonymise(b: Beneficiaire, on: date | None = None) -> None:
+    """Remove the personal fields of ``b`` in memory, keeping the anonymous statistical values
+    (genre, statut, commune, and the age band frozen from the birth year)."""
+    b.tranche_age_declaree = ref.tranche_age(b.annee_naissance, b.tranche_age_declaree, on)
+    b.nom = pseudonym(b.id)
+    b.prenom = None
+    b.nom_cle = b.prenom_cle = None
+    b.annee_naissance = None
+    b.date_naissance = None
+    b.telephone = b.email = b.notes = None
+    b.consentement_at = None
+    b.consentement_agent_id = None
+    b.anonyme = True
+    b.efface = True
+    b.updated_at = utcnow()
+
+
+def _erase(session: Session, b: Beneficiaire) -> None:
+    pseudonymise(b)
+    # Free text written about this person alone: needs-assessment notes, and the notes of
+    # individual accompaniments (an atelier's notes are about the group).
+    session.execute(update(Diagnostic).where(Diagnostic.beneficiaire_id == b.id).values(notes=None))
+    individual = (
+        select(AccompagnementParticipant.accompagnement_id)
+        .join(Accompagnement)
+        .where(
+            AccompagnementParticipant.beneficiaire_id == b.id,
+            Accompagnement.type == ref.TYPE_INDIVIDUEL,
+        )
+    )
+    session.execute(
+        update(Accompagnement)
+        .where(Accompagnement.id.in_(individual))
+        .values(notes=None, demarche_nom=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+
+
+def erase_beneficiaire(session: Session, actor: Actor, beneficiaire_id: int) -> None:
+    """Right to erasure: the file becomes « Personne effacée n° <id> »; irreversible."""
+    found = session.get(Beneficiaire, beneficiaire_id)
+    if found is not None and found.efface:
+        raise ConflictError(_("Ce dossier est déjà effacé."))
+    b = load_visible(session, actor, beneficiaire_id)
+    require(actor, Permission.DROITS_PERSONNES, b.structure_id)
+    _erase(session, b)
+    journal.record(
+        session, actor, "beneficiaire.effacement", "beneficiaire", b.id, {"motif": "demande"}
+    )
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionCandidate:
+    id: int
+    structure_id: int
+    derniere_activite_at: datetime
+
+
+def retention_years(session: Session) -> int:
+    value = get_setting(session, "retention_years")
+    return int(value) if value else DEFAULT_RETENTION_YEARS
+
+
+def _retention_cutoff(session: Session, now: datetime | None) -> datetime:
+    years = retention_years(session)
+    current = now or utcnow()
+    try:
+        return current.replace(year=current.year - years)
+    except ValueError:  # 29 February
+        return current.replace(year=current.year - years) - timedelta(days=1)
+
+
+def _retention_statement(actor: Actor, cutoff: datetime) -> Any:
+    ids = named_structure_ids(actor)
+    droits = actor.structures_with(Permission.DROITS_PERSONNES)
+    stmt = select(
+        Beneficiaire.id, Beneficiaire.structure_id, Beneficiaire.derniere_activite_at
+    ).where(Beneficiaire.efface.is_(False), Beneficiaire.derniere_activite_at < cutoff)
+    for allowed in (ids, droits):
+        if allowed is not None:
+            stmt = stmt.where(Beneficiaire.structure_id.in_(sorted(allowed)))
+    return stmt.order_by(Beneficiaire.derniere_activite_at, Beneficiaire.id)
+
+
+def retention_due(
+    session: Session, actor: Actor, *, now: datetime | None = None
+) -> list[RetentionCandidate]:
+    """Files of the actor's structures with no activity for ``retention_years`` years."""
+    if not actor.can_anywhere(Permission.DROITS_PERSONNES):
+        require(actor, Permission.DROITS_PERSONNES)
+    cutoff = _retention_cutoff(session, now)
+    return [RetentionCandidate(*r) for r in session.execute(_retention_statement(actor, cutoff))]
+
+
+def apply_retention(
+    session: Session, actor: Actor, ids: list[int], *, now: datetime | None = None
+) -> int:
+    """Erase the confirmed files among ``ids`` that are still due (one may have had an activity
+    since the list was shown: it is kept). Returns how many were erased."""
+    if not ids:
+        raise ValidationError(_("Aucun dossier à effacer."))
+    due = {c.id for c in retention_due(session, actor, now=now)}
+    erased = []
+    for bid in ids:
+        if bid not in due:
+            continue
+        b = session.get(Beneficiaire, bid)
+        if b is None:
+            raise NotFoundError(_("Bénéficiaire introuvable (n° {id}).").format(id=bid))
+        _erase(session, b)
+        erased.append(bid)
+        journal.record(
+            session,
+            actor,
+            "beneficiaire.effacement",
+            "beneficiaire",
+            bid,
+            {"motif": "conservation", "annees": retention_years(session)},
+        )
+    return len(erased)
+
+
+__all__ = [
+    "RetentionCandidate",
+    "apply_retention",
+    "collect_personal_data",
+    "erase_beneficiaire",
+    "export_personal_data",
+    "pseudonym",
+    "pseudonymise",
+    "retention_due",
+    "write_access_pdf",
+]

@@ -1,0 +1,194 @@
+"""Personal-data rights: access export (JSON and PDF), erasure, retention policy."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from core.auth import Actor
+from core.db import Database
+from core.errors import ConflictError, NotFoundError, PermissionDenied
+from core.installation import put_setting
+from core.journal import verify_journal
+from core.models import AuditEntry
+from mediation.accompagnements import record_accompagnement
+from mediation.beneficiaires import search_beneficiaires
+from mediation.diagnostics import DiagnosticData, record_diagnostic
+from mediation.droits import (
+    apply_retention,
+    erase_beneficiaire,
+    export_personal_data,
+    retention_due,
+)
+from mediation.models import Accompagnement, Beneficiaire, Diagnostic
+from tests.mediation.dossier_data import TODAY, Desks, add_person, individual, make_desks
+
+
+@pytest.fixture
+def desks(db: Database, admin: Actor, make_agent) -> Desks:  # type: ignore[no-untyped-def]
+    return make_desks(db, admin, make_agent)
+
+
+@pytest.fixture
+def followed(db: Database, desks: Desks) -> int:
+    """Béatrice, with a needs assessment and an accompaniment with notes."""
+    bid = add_person(
+        db,
+        desks.accueil_nord,
+        nom="Lefèvre",
+        prenom="Béatrice",
+        annee_naissance=1950,
+        genre="Féminin",
+        statut="Retraité",
+        telephone="05 46 12 34 56",
+        email="beatrice@exemple.fr",
+        notes="Préfère le matin",
+    )
+    with db.session() as s:
+        record_diagnostic(
+            s,
+            desks.accueil_nord,
+            bid,
+            DiagnosticData(date=date(2026, 5, 1), thematiques=["Santé"], notes="Vit seule"),
+            today=TODAY,
+        )
+        record_accompagnement(
+            s,
+            desks.accueil_nord,
+            individual(
+                bid,
+                thematiques=["Aide aux démarches administratives"],
+                sous_themes_admin=["Social - Santé"],
+                demarche_nom="Carte Vitale",
+                notes="Numéro de sécurité sociale noté",
+            ),
+            today=TODAY,
+        )
+    return bid
+
+
+def test_access_export_holds_everything_as_json_and_a_readable_pdf(
+    db: Database, desks: Desks, followed: int, tmp_path: Path
+) -> None:
+    with db.session() as s:
+        written = export_personal_data(s, desks.accueil_nord, followed, tmp_path / "acces")
+    assert sorted(p.name for p in written) == ["acces.json", "acces.pdf"]
+    data = json.loads((tmp_path / "acces.json").read_text(encoding="utf-8"))
+    assert data["beneficiaire"]["nom"] == "Lefèvre"
+    assert data["beneficiaire"]["telephone"] == "+33546123456"
+    assert data["beneficiaire"]["tranche_age"] == "70 ans et plus"
+    assert data["diagnostics"][0]["thematiques"] == ["Santé"]
+    assert data["accompagnements"][0]["thematiques"] == ["Aide aux démarches administratives"]
+    pdf_text = " ".join(
+        page.extract_text() for page in PdfReader(tmp_path / "acces.pdf").pages
+    ).replace("\n", " ")
+    for expected in ("Béatrice", "Lefèvre", "+33546123456", "Carte Vitale", "Préfère le matin"):
+        assert expected in pdf_text
+    with db.session() as s:
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "beneficiaire.export_donnees")
+        ).one()
+        assert entry.entity_id == str(followed)
+        assert "Lefèvre" not in json.dumps(entry.details, ensure_ascii=False)
+
+
+def test_a_mediator_without_the_rights_permission_cannot_export_nor_erase(
+    db: Database, desks: Desks, followed: int, tmp_path: Path
+) -> None:
+    with pytest.raises(PermissionDenied), db.session() as s:
+        export_personal_data(s, desks.mediateur_nord, followed, tmp_path / "x.json")
+    with pytest.raises(PermissionDenied), db.session() as s:
+        erase_beneficiaire(s, desks.mediateur_nord, followed)
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_erasure_keeps_anonymous_statistics_and_the_journal(
+    db: Database, desks: Desks, followed: int
+) -> None:
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, followed)
+    with db.session() as s:
+        b = s.get(Beneficiaire, followed)
+        assert b is not None
+        assert b.nom == f"Personne effacée n° {followed}"
+        assert (b.prenom, b.telephone, b.email, b.notes, b.annee_naissance) == (
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
+        assert (b.genre, b.statut, b.commune_insee, b.tranche_age_declaree) == (
+            "Féminin",
+            "Retraité",
+            "17300",
+            "70 ans et plus",
+        )
+        assert s.scalars(select(Diagnostic.notes)).all() == [None]
+        acc = s.scalars(select(Accompagnement)).one()
+        assert (acc.notes, acc.demarche_nom, acc.sous_themes_admin) == (
+            None,
+            None,
+            ["Social - Santé"],
+        )
+        assert search_beneficiaires(s, desks.accueil_nord, "lefevre") == []
+        actions = s.scalars(
+            select(AuditEntry.action).where(
+                AuditEntry.entity_type == "beneficiaire", AuditEntry.entity_id == str(followed)
+            )
+        ).all()
+        assert actions[0] == "beneficiaire.creation"
+        assert actions[-1] == "beneficiaire.effacement"
+        assert verify_journal(s).ok
+    with pytest.raises(ConflictError), db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, followed)
+
+
+def test_an_erased_file_can_no_longer_be_exported(
+    db: Database, desks: Desks, followed: int, tmp_path: Path
+) -> None:
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, followed)
+    with pytest.raises(NotFoundError), db.session() as s:
+        export_personal_data(s, desks.accueil_nord, followed, tmp_path / "x.json")
+
+
+def _set_last_activity(db: Database, bid: int, when: datetime) -> None:
+    with db.session() as s:
+        b = s.get(Beneficiaire, bid)
+        assert b is not None
+        b.derniere_activite_at = when
+
+
+def test_retention_lists_files_idle_for_the_configured_years_and_erases_after_confirmation(
+    db: Database, desks: Desks
+) -> None:
+    now = datetime(2026, 6, 15, 12, tzinfo=UTC)
+    idle = add_person(db, desks.accueil_nord, nom="Ancien")
+    recent = add_person(db, desks.accueil_nord, nom="Récent")
+    other_desk = add_person(db, desks.accueil_sud, nom="Ailleurs")
+    _set_last_activity(db, idle, datetime(2023, 6, 1, tzinfo=UTC))
+    _set_last_activity(db, recent, datetime(2024, 1, 1, tzinfo=UTC))
+    _set_last_activity(db, other_desk, datetime(2020, 1, 1, tzinfo=UTC))
+    with db.session() as s:
+        assert [c.id for c in retention_due(s, desks.accueil_nord, now=now)] == [idle]
+        put_setting(s, "retention_years", 2)
+        assert [c.id for c in retention_due(s, desks.accueil_nord, now=now)] == [idle, recent]
+        put_setting(s, "retention_years", 3)
+    # « recent » was listed earlier but is not due any more: confirming it erases nothing.
+    with db.session() as s:
+        assert apply_retention(s, desks.accueil_nord, [idle, recent], now=now) == 1
+    with db.session() as s:
+        assert s.get(Beneficiaire, idle).efface is True  # type: ignore[union-attr]
+        assert s.get(Beneficiaire, recent).efface is False  # type: ignore[union-attr]
+        assert s.get(Beneficiaire, other_desk).efface is False  # type: ignore[union-attr]
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "beneficiaire.effacement")
+        ).one()
+        assert entry.entity_id == str(idle)
+        assert entry.details == {"motif": "conservation", "annees": 3}
