@@ -13,6 +13,7 @@ from core.i18n import _, set_language
 CLI_MODULES = (
     "core.cli",
     "mediation.cli",
+    "mediation.stats_cli",
     "mediation.mandat_cli",
     "pass_numerique.cli",
     "lieux.cli",
@@ -41,6 +42,12 @@ def build_parser() -> FrenchParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        # The GUI reads the settings itself, so that a problem is shown in a window, not lost
+        # on a terminal nobody looks at.
+        from ui.app import run_gui
+
+        return int(run_gui())
     try:
         from core.settings import load_settings
 
@@ -48,10 +55,6 @@ def main(argv: list[str] | None = None) -> int:
     except MedianumError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    if not argv:
-        from ui.app import run_gui
-
-        return int(run_gui())
     from core.logging_setup import configure_logging
 
     # --json is accepted anywhere on the line, before or after the subcommand.

@@ -11,10 +11,15 @@ from core import paths
 
 def configure_logging(level: int = logging.INFO, *, to_stderr: bool = False) -> None:
     root = logging.getLogger()
-    if any(getattr(h, "_medianum", False) for h in root.handlers):
-        return
+    target = paths.log_file()
+    for existing in [h for h in root.handlers if getattr(h, "_medianum", False)]:
+        if isinstance(existing, logging.FileHandler) and existing.baseFilename == str(target):
+            return
+        # The data directory moved (MEDIANUM_HOME changed): log where the data now lives.
+        root.removeHandler(existing)
+        existing.close()
     handler = logging.handlers.RotatingFileHandler(
-        paths.log_file(), maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        target, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s")

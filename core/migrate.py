@@ -79,7 +79,10 @@ def upgrade(db: Database, backup: bool = True) -> Path | None:
                 "Médianum. Installez la dernière version ; la base n'a pas été modifiée."
             )
         )
-    if current == set(script.get_heads()):
+    # alembic_version lists only the revisions nothing applied depends on: a branch head that
+    # another branch depends on is absent from it, so compare what is applied, not the rows.
+    applied = {r.revision for r in script.iterate_revisions(tuple(current), "base") if r}
+    if current and set(script.get_heads()) <= applied:
         return None
     backup_path = None
     if backup and current and db.is_sqlite and db.url.database:
