@@ -1,0 +1,122 @@
+"""The shared desk locks itself after inactivity; the same agent or another one unlocks it."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from core.auth import Actor, create_structure
+from core.db import Database
+from core.models import Role
+from tests.gui.shell_support import context
+from ui.main_window import MainWindow
+
+IDLE_MS = 80
+
+# The offscreen platform cannot size a shown top-level window's decorations; harmless here.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def _window(qtbot, db: Database, actor: Actor) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(context(db, actor), lock_interval_ms=IDLE_MS)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_window_locks_after_inactivity_and_hides_its_pages(
+    qtbot, db: Database, admin: Actor
+) -> None:
+    window = _window(qtbot, db, admin)
+    assert window.central.currentWidget() is not window.lock_screen
+    qtbot.waitUntil(lambda: window.locked, timeout=5_000)
+    assert window.central.currentWidget() is window.lock_screen
+    assert not window.rail.isVisible()
+    assert not window.settings_action.isEnabled()
+    assert window.lock_screen.login_edit.text() == "admin"
+
+
+def test_keyboard_activity_postpones_the_lock(qtbot, db: Database, admin: Actor) -> None:
+    window = MainWindow(context(db, admin), lock_interval_ms=1_000)
+    qtbot.addWidget(window)
+    window.show()
+    for _ in range(8):
+        qtbot.wait(200)  # longer in total than the lock delay, but never idle that long
+        QTest.keyClick(window.rail, Qt.Key.Key_Down)
+    assert not window.locked
+    qtbot.waitUntil(lambda: window.locked, timeout=5_000)
+
+
+def test_same_agent_unlocks_with_its_password_and_finds_its_page_again(
+    qtbot, db: Database, admin: Actor
+) -> None:
+    window = _window(qtbot, db, admin)
+    window.open_page("administration")
+    page_before = window.current_page()
+    window.lock()
+    screen = window.lock_screen
+    screen.password_edit.setText("pas-le-bon")
+    screen.submit()
+    assert window.locked
+    assert screen.error_label.text() == "Identifiant ou mot de passe incorrect."
+
+    screen.password_edit.setText("mot-de-passe-solide")
+    screen.submit()
+    assert not window.locked
+    assert window.current_page() is page_before
+    assert window.central.currentWidget() is not screen
+    # the inactivity timer runs again after unlocking
+    qtbot.waitUntil(lambda: window.locked, timeout=5_000)
+
+
+def test_another_agent_switches_in_and_the_pages_are_rebuilt_for_it(
+    qtbot, db: Database, admin: Actor, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        mediatheque = create_structure(s, admin, "Médiathèque centrale").id
+    make_agent((Role.ACCUEIL, mediatheque), login="camille")
+    window = _window(qtbot, db, admin)
+    assert "administration" in window.rail_keys()
+    window.lock()
+    screen = window.lock_screen
+    screen.login_edit.setText("camille")
+    screen.password_edit.setText("mot-de-passe-solide")
+    screen.submit()
+
+    assert not window.locked
+    assert window.ctx.actor.login == "camille"
+    assert "administration" not in window.rail_keys()
+    assert "beneficiaires" in window.rail_keys()
+    assert window.windowTitle() == "Médianum — Agent Test — Médiathèque centrale"
+
+
+def test_mouse_click_counts_as_activity(qtbot, db: Database, admin: Actor) -> None:
+    window = MainWindow(context(db, admin), lock_interval_ms=1_000)
+    qtbot.addWidget(window)
+    window.show()
+    for _ in range(8):
+        qtbot.wait(200)
+        QTest.mouseClick(window.rail.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    assert not window.locked
+
+
+def test_a_form_left_open_is_closed_unsaved_when_the_desk_locks(
+    qtbot, db: Database, admin: Actor
+) -> None:
+    from sqlalchemy import select
+
+    from core.models import Agent
+    from ui.pages.administration import NewAgentDialog
+
+    window = _window(qtbot, db, admin)
+    form = NewAgentDialog(window.ctx, {}, window)
+    qtbot.addWidget(form)
+    form.login.setText("camille")
+    form.show()
+    qtbot.waitUntil(form.isVisible, timeout=2_000)
+    qtbot.waitUntil(lambda: window.locked, timeout=5_000)
+    assert not form.isVisible()
+    assert form.result() == NewAgentDialog.DialogCode.Rejected
+    with db.read_session() as s:
+        assert s.scalar(select(Agent).where(Agent.login == "camille")) is None

@@ -1,0 +1,261 @@
+"""Start the GUI: Qt in French, the database opened and brought up to date, first-run wizard,
+login, main window. Every environment problem at start-up (locked database, database newer than
+the code, unreadable data directory, no keyring) is a French message box, then a clean exit.
+
+Hidden switches, for the start-up benchmark and scripted screenshots only:
+- ``MEDIANUM_AGENT`` / ``MEDIANUM_PASSWORD`` sign that agent in without the login dialog — on a
+  demonstration database only; a real database ignores them and shows the login dialog.
+- ``MEDIANUM_QUIT_AFTER_SHOW=1`` prints ``MEDIANUM_SHOWN <s> <VmRSS kB>`` once the main window
+  is shown (seconds since this module was imported; ``benchmarks/bench_startup.py`` times the
+  whole process itself), then quits.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import os
+import sys
+import time
+
+# isort: off
+# Start-up modules that do not need Qt are imported before PySide6: once PySide6 is loaded, its
+# feature hook reads the source of every module imported afterwards, which doubles their cost.
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from core import paths
+from core.auth import Actor
+from core.db import Database, translate_operational_error
+from core.errors import MedianumError
+from core.i18n import _, set_language
+from core.installation import is_demo, needs_first_run
+from core.logging_setup import configure_logging
+from core.settings import Settings, load_settings
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+# isort: on
+
+log = logging.getLogger(__name__)
+
+_STARTED = time.perf_counter()
+
+
+def install_qt_translations(app: QApplication, language: str) -> QTranslator | None:
+    """Qt's own catalog, so standard buttons read « Annuler », « Oui »."""
+    if language != "fr":
+        return None
+    QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load("qtbase_fr", folder):
+        app.installTranslator(translator)
+        return translator
+    log.warning("Qt French catalog not found in %s", folder)
+    return None
+
+
+def _fatal(text: str) -> int:
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        _("Médianum ne peut pas démarrer"),
+        text,
+        QMessageBox.StandardButton.Ok,
+    )
+    box.setAccessibleName(_("Médianum ne peut pas démarrer"))
+    from ui.widgets import messages
+
+    messages.present(box)
+    return 1
+
+
+def vm_rss_kb() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _automatic_actor(db: Database, demo: bool) -> Actor | None:
+    """The benchmark's agent from the environment, only on a demonstration database."""
+    login = os.environ.get("MEDIANUM_AGENT")
+    password = os.environ.get("MEDIANUM_PASSWORD")
+    if not (login and password):
+        return None
+    if not demo:
+        log.warning("MEDIANUM_AGENT ignored: automatic sign-in is for demonstration databases")
+        return None
+    from ui.login import sign_in
+
+    actor, _choices = sign_in(db, login, password)
+    return actor
+
+
+_REVISION_FIELDS = ("revision", "down_revision", "depends_on")
+
+
+def _declared_revisions() -> dict[str, set[str]] | None:
+    """Each migration file's revision and what it stands on (down revisions and dependencies),
+    read with ``ast``; None when a file does not follow the generated layout."""
+    result: dict[str, set[str]] = {}
+    for path in sorted((paths.MIGRATIONS_DIR / "versions").glob("*.py")):
+        values: dict[str, object] = {}
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in tree.body:
+                target: ast.expr
+                if isinstance(node, ast.AnnAssign) and node.value is not None:
+                    target, value = node.target, node.value
+                elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target, value = node.targets[0], node.value
+                else:
+                    continue
+                if isinstance(target, ast.Name) and target.id in _REVISION_FIELDS:
+                    values[target.id] = ast.literal_eval(value)
+        except (OSError, SyntaxError, ValueError):
+            return None
+        revision = values.get("revision")
+        if not isinstance(revision, str):
+            return None
+        below: set[str] = set()
+        for key in ("down_revision", "depends_on"):
+            stands_on = values.get(key)
+            if isinstance(stands_on, str):
+                below.add(stands_on)
+            elif isinstance(stands_on, tuple | list):
+                below.update(str(v) for v in stands_on)
+            elif stands_on is not None:
+                return None
+        result[revision] = below
+    return result or None
+
+
+def schema_is_current(db: Database) -> bool:
+    """True when every migration of the code is already applied, decided without alembic.
+
+    Loading alembic (and mako, pygments) is a large share of start-up, and on all but the first
+    start after an update there is nothing for it to do. Any doubt answers False, and
+    ``core.migrate.upgrade`` then decides, refusing a newer database as usual.
+    """
+    declared = _declared_revisions()
+    if declared is None:
+        return False
+    try:
+        with db.engine.connect() as conn:
+            current = {
+                str(v) for v in conn.scalars(text("SELECT version_num FROM alembic_version"))
+            }
+    except DatabaseError:
+        return False  # no version table yet, or a locked file: the full path says which
+    if not current or not current <= declared.keys():
+        return False
+    applied: set[str] = set()
+    stack = list(current)
+    while stack:
+        revision = stack.pop()
+        if revision not in applied:
+            applied.add(revision)
+            stack.extend(declared.get(revision, ()))
+    return applied == declared.keys()
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv if argv is None else argv)
+    app.setApplicationName("Médianum")
+    app.setApplicationDisplayName("Médianum")
+    app.setOrganizationName("Medianum")
+    language = "fr"
+    try:
+        settings = load_settings()
+        language = str(settings.get("language"))
+    except MedianumError as exc:
+        install_qt_translations(app, language)
+        return _fatal(str(exc))
+    set_language(language)
+    translator = install_qt_translations(app, language)  # noqa: F841 - kept alive by its parent
+
+    from ui.settings_dialog import apply_font_scale
+
+    apply_font_scale(app, int(settings.get("font_scale")))
+    try:
+        return _run(app, settings)
+    except MedianumError as exc:
+        return _fatal(str(exc))
+
+
+def _run(app: QApplication, settings: Settings) -> int:
+    from ui.crash import install_crash_handlers
+
+    configure_logging()
+    install_crash_handlers()
+    db = Database()
+    try:
+        return _open(app, settings, db)
+    finally:
+        db.dispose()
+
+
+def _open(app: QApplication, settings: Settings, db: Database) -> int:
+    try:
+        if not schema_is_current(db):
+            from core import migrate
+
+            migrate.upgrade(db)
+        with db.read_session() as session:
+            first_run = needs_first_run(session)
+            demo = is_demo(session)
+    except OperationalError as exc:
+        translated = translate_operational_error(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
+
+    if settings.get("backup_at_start"):
+        from core.sauvegarde_auto import run_at_start
+
+        problem = run_at_start(settings, db.url)
+        if problem is not None:
+            from ui.widgets import show_warning
+
+            show_warning(None, problem)  # a failed backup never stops the desk from starting
+
+    from ui.context import AppContext
+    from ui.tasks import TaskRunner
+
+    actor: Actor | None = None
+    if first_run:
+        from ui.wizard import FirstRunWizard
+
+        wizard = FirstRunWizard(db)
+        if wizard.exec() != QDialog.DialogCode.Accepted:
+            return 0
+        actor = wizard.actor
+    if actor is None:
+        actor = _automatic_actor(db, demo)
+    if actor is None:
+        from ui.login import LoginDialog
+
+        login = LoginDialog(db, demo=demo)
+        if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+            return 0
+        actor = login.actor
+
+    from ui.main_window import MainWindow
+
+    ctx = AppContext(db=db, actor=actor, settings=settings, tasks=TaskRunner(), demo=demo)
+    window = MainWindow(ctx)
+    window.show()
+    if os.environ.get("MEDIANUM_QUIT_AFTER_SHOW") == "1":
+        app.processEvents()
+        print(f"MEDIANUM_SHOWN {time.perf_counter() - _STARTED:.3f} {vm_rss_kb()}", flush=True)
+        QTimer.singleShot(0, app.quit)
+    status = app.exec()
+    ctx.tasks.wait(5_000)
+    return int(status)

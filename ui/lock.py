@@ -1,0 +1,201 @@
+"""The shared desk: after some minutes without input the window hides its content and asks the
+password again; another agent can sign in instead (the pages are then rebuilt for that agent).
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.auth import Actor
+from core.db import Database
+from core.errors import MedianumError
+from core.i18n import _
+from ui.login import StructureChooser, sign_in
+
+_INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+        QEvent.Type.TabletPress,
+    }
+)
+
+
+class InactivityWatcher(QObject):
+    """Emits ``idle`` after ``interval_ms`` without keyboard, mouse or touch input."""
+
+    idle = Signal()
+
+    def __init__(self, interval_ms: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.idle)
+        self._app = QApplication.instance()
+        self._installed = False
+
+    def set_interval(self, interval_ms: int) -> None:
+        self.timer.setInterval(interval_ms)
+        if self.timer.isActive():
+            self.timer.start()
+
+    def start(self) -> None:
+        self.timer.start()
+        if not self._installed:
+            # Armed once the event loop runs: a Python filter sees every object that receives
+            # an event, and wrapping all those objects the first time would delay the window.
+            self._installed = True
+            QTimer.singleShot(0, self._install)
+
+    def _install(self) -> None:
+        if self._app is not None:
+            self._app.installEventFilter(self)
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _INPUT_EVENTS and self.timer.isActive():
+            self.timer.start()  # restarting is cheap: no allocation, one timer id
+        return False
+
+    def uninstall(self) -> None:
+        if self._app is not None:
+            self._app.removeEventFilter(self)
+        self.timer.stop()
+
+
+class LockScreen(QWidget):
+    """Asks the password of the agent who locked, or lets another agent sign in.
+
+    ``unlocked(actor, same_agent)`` tells the window whether to keep its pages or rebuild them.
+    """
+
+    unlocked = Signal(object, bool)
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.current: Actor | None = None
+        self._pending: Actor | None = None
+        self.setAccessibleName(_("Écran verrouillé"))
+
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        panel = QWidget()
+        panel.setMaximumWidth(480)
+        layout = QVBoxLayout(panel)
+        self.heading = QLabel()
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        explanation = QLabel(
+            _(
+                "Le poste a été verrouillé après une période sans activité : les données "
+                "restent cachées. Saisissez votre mot de passe, ou identifiez-vous sous un "
+                "autre nom pour prendre la main."
+            )
+        )
+        explanation.setWordWrap(True)
+        layout.addWidget(explanation)
+        form = QFormLayout()
+        self.login_edit = QLineEdit()
+        self.login_edit.setAccessibleName(_("Identifiant"))
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setAccessibleName(_("Mot de passe"))
+        login_label = QLabel(_("&Identifiant :"))
+        login_label.setBuddy(self.login_edit)
+        password_label = QLabel(_("&Mot de passe :"))
+        password_label.setBuddy(self.password_edit)
+        form.addRow(login_label, self.login_edit)
+        form.addRow(password_label, self.password_edit)
+        layout.addLayout(form)
+        self.structures = StructureChooser()
+        self.structures.hide()
+        layout.addWidget(self.structures)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #a40000;")
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        self.unlock_button = QPushButton(_("&Déverrouiller"))
+        self.unlock_button.setDefault(True)
+        self.unlock_button.clicked.connect(self.submit)
+        self.password_edit.returnPressed.connect(self.submit)
+        self.login_edit.returnPressed.connect(self.password_edit.setFocus)
+        layout.addWidget(self.unlock_button)
+        row.addWidget(panel)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(1)
+
+    def prepare(self, current: Actor) -> None:
+        self.current = current
+        self._pending = None
+        self.heading.setText(
+            "<h2>{}</h2><p>{}</p>".format(
+                _("Poste verrouillé"),
+                _("Agent connecté : {name}").format(name=html.escape(current.display_name)),
+            )
+        )
+        self.login_edit.setText(current.login)
+        self.login_edit.setEnabled(True)
+        self.password_edit.clear()
+        self.password_edit.setEnabled(True)
+        self.structures.hide()
+        self.error_label.hide()
+        self.unlock_button.setText(_("&Déverrouiller"))
+        self.password_edit.setFocus()
+
+    def submit(self) -> None:
+        if self._pending is not None:
+            actor = self._pending.with_structure(self.structures.chosen())
+            self._finish(actor)
+            return
+        try:
+            actor, choices = sign_in(self.db, self.login_edit.text(), self.password_edit.text())
+        except MedianumError as exc:
+            self.password_edit.clear()
+            self.password_edit.setFocus()
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return
+        self.password_edit.clear()
+        same = self.current is not None and actor.agent_id == self.current.agent_id
+        if same and self.current is not None:
+            # The same agent comes back to the structure it was working for.
+            self._finish(actor.with_structure(self.current.structure_id))
+            return
+        if len(choices) > 1:
+            self._pending = actor
+            self.login_edit.setEnabled(False)
+            self.password_edit.setEnabled(False)
+            self.structures.offer(choices, actor.structure_id)
+            self.unlock_button.setText(_("&Continuer"))
+            self.structures.combo.setFocus()
+            return
+        self._finish(actor)
+
+    def _finish(self, actor: Actor) -> None:
+        same = self.current is not None and actor.agent_id == self.current.agent_id
+        self.error_label.hide()
+        self.unlocked.emit(actor, same)

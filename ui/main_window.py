@@ -1,0 +1,369 @@
+"""The main window: a navigation rail of the pages the agent may open, the pages, the lock.
+
+Page modules are imported the first time their page is opened, so that the heavy parts (the web
+engine of the maps, pandas of the statistics) cost nothing to a desk that does not use them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import tomllib
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import paths
+from core.auth import Actor
+from core.i18n import _
+from core.models import Structure
+from ui.context import AppContext
+from ui.lock import InactivityWatcher, LockScreen
+from ui.pages import PAGES, PageSpec
+from ui.widgets import PlaceholderPage
+
+log = logging.getLogger(__name__)
+
+RAIL_ROLE_KEY = Qt.ItemDataRole.UserRole
+
+
+def visible_pages(actor: Actor) -> list[PageSpec]:
+    """The pages of the rail for this agent: those whose permissions it holds somewhere."""
+    return [
+        spec
+        for spec in PAGES
+        if not spec.permissions or any(actor.can_anywhere(p) for p in spec.permissions)
+    ]
+
+
+def application_version() -> str:
+    try:
+        with (paths.PROJECT_ROOT / "pyproject.toml").open("rb") as fh:
+            return str(tomllib.load(fh)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "?"
+
+
+def build_page(spec: PageSpec, ctx: AppContext) -> QWidget:
+    """Import the page's module now; a page not written yet is a plain placeholder."""
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        if exc.name != spec.module:
+            raise
+        return PlaceholderPage(_(spec.title))
+    page_class: Callable[[AppContext], QWidget] | None = getattr(module, spec.class_name, None)
+    if page_class is None:
+        return PlaceholderPage(_(spec.title))
+    return page_class(ctx)
+
+
+class MainWindow(QMainWindow):
+    locked_changed = Signal(bool)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        lock_interval_ms: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.pages: dict[str, QWidget] = {}
+        self.locked = False
+        self.setAccessibleName(_("Fenêtre principale de Médianum"))
+        self.resize(1200, 780)
+
+        self.rail = QListWidget()
+        self.rail.setAccessibleName(_("Pages"))
+        self.rail.setAccessibleDescription(
+            _("Choisissez une page avec les flèches, ou Ctrl+1 à Ctrl+9.")
+        )
+        self.rail.setFixedWidth(210)
+        self.rail.setSpacing(2)
+        self.rail.setStyleSheet("QListWidget::item { padding: 6px 8px; }")
+        self.rail.currentItemChanged.connect(self._on_rail_changed)
+        self.page_stack = QStackedWidget()
+        workspace = QWidget()
+        row = QHBoxLayout(workspace)
+        row.setContentsMargins(4, 4, 4, 4)
+        row.addWidget(self.rail)
+        row.addWidget(self.page_stack, 1)
+
+        self.lock_screen = LockScreen(ctx.db)
+        self.lock_screen.unlocked.connect(self._on_unlocked)
+        self.central = QStackedWidget()
+        self.central.addWidget(workspace)
+        self.central.addWidget(self.lock_screen)
+        self.setCentralWidget(self.central)
+
+        self.agent_label = QLabel()
+        self.agent_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addWidget(self.agent_label, 1)
+        self.database_label = QLabel(self._database_text())
+        self.statusBar().addPermanentWidget(self.database_label)
+
+        self._build_menus()
+        interval = (
+            lock_interval_ms
+            if lock_interval_ms is not None
+            else int(ctx.settings.get("lock_minutes")) * 60_000
+        )
+        self.watcher = InactivityWatcher(interval, self)
+        self.watcher.idle.connect(self.lock)
+        self._apply_actor()
+        self.watcher.start()
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar().addMenu(_("&Médianum"))
+        self.settings_action = self._action(menu, _("&Paramètres…"), self.open_settings, "Ctrl+,")
+        menu.addSeparator()
+        self.switch_action = self._action(menu, _("&Changer d'agent…"), self.switch_agent)
+        self.lock_action = self._action(menu, _("&Verrouiller"), self.lock, "Ctrl+L")
+        menu.addSeparator()
+        self._action(menu, _("&Quitter"), self.close, QKeySequence.StandardKey.Quit)
+        self.go_menu: QMenu = self.menuBar().addMenu(_("&Aller à"))
+        help_menu = self.menuBar().addMenu(_("Aid&e"))
+        self._action(help_menu, _("À &propos de Médianum"), self.show_about)
+
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: str | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _database_text(self) -> str:
+        url = self.ctx.db.url
+        if self.ctx.db.is_sqlite:
+            return _("Base locale : {path}").format(path=url.database)
+        return _("Base partagée : {host}/{name}").format(host=url.host, name=url.database)
+
+    def _structure_name(self) -> str:
+        sid = self.ctx.actor.structure_id
+        if sid is None:
+            return _("tout le territoire")
+        with self.ctx.db.read_session() as session:
+            structure = session.get(Structure, sid)
+            return structure.nom if structure is not None else ""
+
+    def _apply_actor(self) -> None:
+        """(Re)build everything that depends on who is signed in."""
+        actor = self.ctx.actor
+        structure = self._structure_name()
+        title = _("Médianum — {agent} — {structure}").format(
+            agent=actor.display_name, structure=structure
+        )
+        if self.ctx.demo:
+            title += _(" — BASE DE DÉMONSTRATION")
+        self.setWindowTitle(title)
+        self.agent_label.setText(
+            _("Connecté : {agent} ({login}) — {structure}").format(
+                agent=actor.display_name, login=actor.login, structure=structure
+            )
+        )
+        self._build_pages()
+
+    def _build_pages(self) -> None:
+        self.rail.blockSignals(True)
+        self.rail.clear()
+        self.rail.blockSignals(False)
+        for page in self.pages.values():
+            self.page_stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self.go_menu.clear()
+        for number, spec in enumerate(visible_pages(self.ctx.actor), start=1):
+            item = QListWidgetItem(_(spec.title))
+            item.setData(RAIL_ROLE_KEY, spec.key)
+            item.setToolTip(_(spec.title))
+            self.rail.addItem(item)
+            shortcut = f"Ctrl+{number}" if number <= 9 else None
+            self._action(self.go_menu, _(spec.title), partial(self.open_page, spec.key), shortcut)
+        self.rail.setCurrentRow(0)
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def rail_keys(self) -> list[str]:
+        return [str(self.rail.item(i).data(RAIL_ROLE_KEY)) for i in range(self.rail.count())]
+
+    def open_page(self, key: str) -> None:
+        for i in range(self.rail.count()):
+            if self.rail.item(i).data(RAIL_ROLE_KEY) == key:
+                self.rail.setCurrentRow(i)
+                return
+
+    def current_page(self) -> QWidget | None:
+        return self.page_stack.currentWidget()
+
+    def _on_rail_changed(self, item: QListWidgetItem | None, _previous: object) -> None:
+        if item is None:
+            return
+        key = str(item.data(RAIL_ROLE_KEY))
+        page = self.pages.get(key)
+        if page is None:
+            spec = next(s for s in PAGES if s.key == key)
+            page = self._create_page(spec)
+            self.pages[key] = page
+            self.page_stack.addWidget(page)
+        else:
+            refresh = getattr(page, "refresh", None)
+            if callable(refresh):
+                refresh()
+        self.page_stack.setCurrentWidget(page)
+
+    def _create_page(self, spec: PageSpec) -> QWidget:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            page = build_page(spec, self.ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken page must not take the desk down
+            from ui.crash import report_exception
+
+            report_exception(type(exc), exc, exc.__traceback__, self)
+            page = PlaceholderPage(
+                _(spec.title),
+                _("Cette page n'a pas pu s'ouvrir. Le détail est dans le fichier journal."),
+            )
+        finally:
+            QApplication.restoreOverrideCursor()
+        requested = getattr(page, "page_requested", None)
+        if requested is not None:
+            requested.connect(self.open_page)
+        return page
+
+    # --- lock and agents -----------------------------------------------------------------------
+
+    def lock(self) -> None:
+        if self.locked:
+            return
+        self.locked = True
+        self.watcher.stop()
+        # A form left open would stay readable over the lock screen: it is closed, unsaved —
+        # forms write only on « OK », so nothing is half-written.
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible():
+                widget.reject()
+        self.lock_screen.prepare(self.ctx.actor)
+        self.central.setCurrentWidget(self.lock_screen)
+        self._enable_commands(False)
+        self.agent_label.setText(_("Poste verrouillé"))
+        self.locked_changed.emit(True)
+
+    def _on_unlocked(self, actor: Actor, same_agent: bool) -> None:
+        self.locked = False
+        self._enable_commands(True)
+        self.central.setCurrentIndex(0)
+        if same_agent:
+            self._apply_title_only()
+        else:
+            self.set_actor(actor)
+        self.watcher.start()
+        self.locked_changed.emit(False)
+
+    def _enable_commands(self, enabled: bool) -> None:
+        # Shortcuts of a disabled menu still fire: each action is disabled on its own.
+        self.menuBar().setEnabled(enabled)
+        for action in (self.settings_action, self.switch_action, self.lock_action):
+            action.setEnabled(enabled)
+        for action in self.go_menu.actions():
+            action.setEnabled(enabled)
+
+    def _apply_title_only(self) -> None:
+        self.agent_label.setText(
+            _("Connecté : {agent} ({login}) — {structure}").format(
+                agent=self.ctx.actor.display_name,
+                login=self.ctx.actor.login,
+                structure=self._structure_name(),
+            )
+        )
+
+    def set_actor(self, actor: Actor) -> None:
+        """Another agent takes the desk: every page is rebuilt for its permissions."""
+        self.ctx.actor = actor
+        self._apply_actor()
+
+    def switch_agent(self) -> None:
+        from ui.login import LoginDialog
+
+        dialog = LoginDialog(self.ctx.db, self, demo=self.ctx.demo)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.actor is not None:
+            self.set_actor(dialog.actor)
+
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.ctx.settings, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.watcher.set_interval(int(self.ctx.settings.get("lock_minutes")) * 60_000)
+
+    def show_about(self) -> None:
+        AboutDialog(self).exec()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.watcher.uninstall()
+        super().closeEvent(event)
+
+
+class AboutDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("À propos de Médianum"))
+        self.setAccessibleName(_("À propos de Médianum"))
+        self.resize(720, 560)
+        layout = QVBoxLayout(self)
+        text = QTextBrowser()
+        text.setAccessibleName(_("À propos de Médianum"))
+        text.setOpenExternalLinks(False)
+        try:
+            notice = paths.resource("DONNEES.md").read_text(encoding="utf-8")
+        except OSError:
+            notice = ""
+        text.setMarkdown(
+            "\n\n".join(
+                [
+                    "# Médianum " + application_version(),
+                    _(
+                        "L'outil des guichets de l'inclusion numérique : bénéficiaires, "
+                        "accompagnements, Pass numériques, mandats, lieux et fragilité numérique."
+                    ),
+                    _(
+                        "Logiciel libre sous la licence publique de l'Union européenne "
+                        "(EUPL-1.2). Médianum n'envoie rien sur internet sans que vous le "
+                        "demandiez : aucune télémétrie."
+                    ),
+                    notice,
+                ]
+            )
+        )
+        layout.addWidget(text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.text = text
