@@ -1,0 +1,261 @@
+"""National-format exports (XLSX and CSV) of statistics, accompaniments and beneficiaries."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import select, update
+
+from core.auth import Actor
+from core.db import Database
+from core.errors import PermissionDenied, ValidationError
+from core.models import AuditEntry
+from core.progress import Cancelled, Progress
+from main import main
+from mediation import exports
+from mediation.exports import (
+    exporter_accompagnements,
+    exporter_beneficiaires,
+    exporter_statistiques,
+)
+from mediation.models import Beneficiaire
+from mediation.statistiques import Perimetre
+from tests.mediation.mediation_stats_data import Jeu, JeuStructures, MakeAgent, activite_2026
+
+ANNEE_2026 = Perimetre(date(2026, 1, 1), date(2026, 12, 31))
+# The reference activity of 2026: a1 (Béatrice), a2 (Béatrice), an atelier with three recorded
+# participants and three anonymous ones, a4 at the other structure (Omar).
+LIGNES_2026 = 1 + 1 + (3 + 3) + 1
+
+
+@pytest.fixture
+def jeu(db: Database, make_agent: MakeAgent) -> tuple[JeuStructures, Actor, Actor, Actor]:
+    return activite_2026(db, make_agent)
+
+
+def _xlsx(path: Path) -> list[dict[str, object]]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    ws = wb.worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    wb.close()
+    header = [str(h) for h in rows[0]]
+    # read-only mode drops trailing empty cells: pad them back
+    return [
+        dict(zip(header, (*row, *(None,) * (len(header) - len(row))), strict=True))
+        for row in rows[1:]
+    ]
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter=";"))
+
+
+def test_accompaniments_xlsx_has_one_row_per_accompaniment_and_beneficiary(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "accompagnements.xlsx"
+    result = exporter_accompagnements(db, jeu[3], ANNEE_2026, out)
+    rows = _xlsx(out)
+    assert result.lignes == len(rows) == LIGNES_2026
+    for colonne in (
+        "Date", "Type", "Canaux d'accompagnement", "Durée (min)",
+        "Thématique(s) d'accompagnement", "Niveau d'autonomie", "Bénéficiaire réorienté",
+        "Structure de redirection", "Commune du bénéficiaire", "Code Insee du bénéficiaire",
+        "Genre du bénéficiaire", "Tranche d'âge du bénéficiaire", "Statut du bénéficiaire",
+    ):  # fmt: skip
+        assert colonne in rows[0]
+    types = Counter(r["Type"] for r in rows)
+    assert types == {"Atelier collectif": 6, "Accompagnement individuel": 3}
+    assert Counter(r["Genre du bénéficiaire"] for r in rows) == {
+        "Féminin": 1 + 1 + 1 + 2, "Masculin": 1 + 1 + 1, "Non communiqué": 1,
+    }  # fmt: skip
+    # « Non communiqué » is a value, never a blank
+    assert all(r["Tranche d'âge du bénéficiaire"] for r in rows)
+    premier = rows[0]  # sorted by date: Béatrice's first visit
+    assert premier["Date"].date() == date(2026, 2, 10)  # type: ignore[attr-defined]
+    assert premier["Thématique(s) d'accompagnement"] == "E-mail, Santé"
+    assert premier["Tranche d'âge du bénéficiaire"] == "70 ans et plus"
+    assert premier["Code Insee du bénéficiaire"] == "17300"
+    assert premier["Commune du bénéficiaire"] == "La Rochelle"
+    assert premier["Durée (min)"] == 20
+    assert premier["Bénéficiaire réorienté"] == "Non"
+    hors = [r for r in rows if r["Code Insee du bénéficiaire"] == "75056"]
+    assert hors[0]["Commune du bénéficiaire"] == "Paris (hors territoire)"
+
+
+def test_accompaniments_csv_opens_in_french_excel(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "accompagnements.csv"
+    exporter_accompagnements(db, jeu[3], ANNEE_2026, out)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8 accents right
+    assert raw.splitlines()[0].count(b";") == len(exports.COLONNES_ACCOMPAGNEMENTS) - 1
+    rows = _csv(out)
+    assert len(rows) == LIGNES_2026
+    assert rows[0]["Date"] == "10/02/2026"
+    assert Counter(r["Canaux d'accompagnement"] for r in rows) == {
+        "Lieu d'activité": 1 + 6, "À distance": 1, "À domicile": 1,
+    }  # fmt: skip
+
+
+def test_rows_stream_in_chunks_without_losing_or_repeating_any(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(exports, "CHUNK", 1)
+    steps: list[tuple[int, int]] = []
+    out = tmp_path / "a.csv"
+    exporter_accompagnements(
+        db, jeu[3], ANNEE_2026, out, Progress(lambda d, t, _label: steps.append((d, t)))
+    )
+    rows = _csv(out)
+    assert len(rows) == LIGNES_2026
+    dates = [r["Date"] for r in rows]
+    assert dates == sorted(dates, key=lambda d: d[6:] + d[3:5] + d[:2])
+    assert steps[-1] == (4, 4)
+
+
+def test_a_mediator_exports_only_its_structure(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    _st, nord, _sud, _coord = jeu
+    rows = _xlsx(exporter_accompagnements(db, nord, ANNEE_2026, tmp_path / "n.xlsx").chemin)
+    assert len(rows) == LIGNES_2026 - 1
+    assert {r["Structure"] for r in rows} == {"Médiathèque Nord (test)"}
+
+
+def test_export_is_journalled_with_counts_and_no_personal_data(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    exporter_accompagnements(db, jeu[3], ANNEE_2026, tmp_path / "a.xlsx")
+    with db.read_session() as s:
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "export.accompagnements")
+        ).one()
+        agent_id, details = entry.agent_id, dict(entry.details)
+    assert agent_id == jeu[3].agent_id
+    assert details["lignes"] == LIGNES_2026
+    assert details["format"] == "xlsx"
+    assert "Béatrice" not in str(details)
+
+
+def test_cancelled_export_leaves_no_file_and_no_journal_entry(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(exports, "CHUNK", 1)
+    progress = Progress(lambda done, _t, _l: progress.cancel() if done >= 2 else None)
+    out = tmp_path / "annule.xlsx"
+    with pytest.raises(Cancelled):
+        exporter_accompagnements(db, jeu[3], ANNEE_2026, out, progress)
+    assert list(tmp_path.iterdir()) == []
+    with db.read_session() as s:
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action.like("export.%"))) is None
+
+
+def test_statistics_export_reads_back_the_same_figures(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "stats.xlsx"
+    exporter_statistiques(db, jeu[3], ANNEE_2026, out)
+    rows = _xlsx(out)
+    by_label = {(r["Section"], r["Libellé"]): r for r in rows}
+    assert by_label[("Totaux", "Accompagnements")]["Nombre"] == 4
+    assert by_label[("Totaux", "Bénéficiaires accompagnés")]["Nombre"] == 5
+    assert by_label[("Thématiques d'accompagnement", "E-mail")]["Nombre"] == 2
+    assert by_label[("Tranche d'âge", "Non communiqué")]["Nombre"] == 2
+    assert by_label[("Canaux d'accompagnement", "Lieu d'activité")]["Part"] == pytest.approx(0.5)
+    csv_rows = _csv(exporter_statistiques(db, jeu[3], ANNEE_2026, tmp_path / "s.csv").chemin)
+    assert {"Section": "Genre", "Libellé": "Féminin", "Code Insee": "", "Nombre": "4",
+            "Part": "0,5"} in csv_rows  # fmt: skip
+
+
+def test_beneficiaries_export_lists_the_people_seen_in_the_period(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    _st, nord, _sud, _coord = jeu
+    rows = _csv(exporter_beneficiaires(db, nord, ANNEE_2026, tmp_path / "b.csv").chemin)
+    assert sorted(r["Prénom"] for r in rows) == ["", "Béatrice", "Léa", "Marc"]
+    beatrice = next(r for r in rows if r["Prénom"] == "Béatrice")
+    assert beatrice["Accompagnements sur la période"] == "2"
+    assert beatrice["Tranche d'âge"] == "70 ans et plus"
+    assert next(r for r in rows if r["Prénom"] == "Léa")["Hors territoire"] == "Oui"
+
+
+def test_erased_beneficiaries_are_not_in_the_list(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    with db.session() as s:
+        s.execute(update(Beneficiaire).where(Beneficiaire.prenom == "Léa").values(efface=True))
+    rows = _csv(exporter_beneficiaires(db, jeu[1], ANNEE_2026, tmp_path / "b.csv").chemin)
+    assert "Léa" not in {r["Prénom"] for r in rows}
+    assert len(rows) == 3
+
+
+def test_a_coordinator_without_desk_role_cannot_export_names(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(PermissionDenied):
+        exporter_beneficiaires(db, jeu[3], ANNEE_2026, tmp_path / "b.xlsx")
+    assert not (tmp_path / "b.xlsx").exists()
+
+
+def test_an_unknown_file_format_is_refused_in_french(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ValidationError, match=r"\.xlsx ou \.csv"):
+        exporter_accompagnements(db, jeu[3], ANNEE_2026, tmp_path / "a.ods")
+
+
+def test_stats_export_command_writes_the_file(
+    db: Database, jeu: Jeu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("MEDIANUM_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("MEDIANUM_AGENT", "coord")
+    monkeypatch.setenv("MEDIANUM_PASSWORD", "mot-de-passe-solide")
+    out = tmp_path / "export.xlsx"
+    code = main(["stats", "export", "--du", "2026-01-01", "--au", "2026-12-31",
+                 "--out", str(out), "--contenu", "accompagnements", "--json"])  # fmt: skip
+    assert code == 0
+    assert f'"lignes": {LIGNES_2026}' in capsys.readouterr().out
+    assert len(_xlsx(out)) == LIGNES_2026
+
+
+def test_stats_export_command_refuses_a_bad_date(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["stats", "export", "--du", "2026-13-01", "--au", "2026-12-31",
+              "--out", str(tmp_path / "x.xlsx")])  # fmt: skip
+    assert exit_info.value.code == 2
+    assert "date invalide" in capsys.readouterr().err

@@ -1,0 +1,775 @@
+"""Bénéficiaires: find a person as you type, register one, open and act on their file.
+
+The list is a paging model (``ui.models.beneficiaires_model``): typing filters in SQL after a
+150 ms pause, sorting is SQL, and only the visible pages of rows are loaded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from core.auth import Permission
+from core.errors import MedianumError
+from core.i18n import N_, _, format_date, format_datetime
+from core.models import TerritoryCommune
+from core.territory import cog
+from mediation import referentiel as ref
+from mediation.accompagnements import timeline
+from mediation.beneficiaires import (
+    BeneficiaireData,
+    DuplicateCandidate,
+    MergePreview,
+    ProbableDuplicateError,
+    commune_hors_territoire,
+    create_beneficiaire,
+    data_from,
+    get_beneficiaire,
+    merge_beneficiaires,
+    merge_preview,
+    update_beneficiaire,
+)
+from mediation.diagnostics import DiagnosticData, record_diagnostic
+from mediation.droits import erase_beneficiaire, export_personal_data
+from ui.context import AppContext
+from ui.models.beneficiaires_model import BeneficiairesModel
+from ui.widgets.mediation_accompagnement_form import AccompagnementForm
+from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
+from ui.widgets.mediation_commune_field import CommuneField
+from ui.widgets.messages import confirm, show_error, show_info
+from ui.widgets.progress import run_with_progress
+
+DEBOUNCE_MS = 150
+
+
+def territory_names(ctx: AppContext) -> dict[str, str]:
+    with ctx.db.read_session() as session:
+        return dict(
+            session.execute(select(TerritoryCommune.code_insee, TerritoryCommune.nom)).all()
+        )
+
+
+# --- the form -------------------------------------------------------------------------------------
+
+
+class BeneficiaireForm(QDialog):
+    """« Nouveau bénéficiaire » (or edit): warns about a probable duplicate before creating."""
+
+    open_existing = Signal(int)
+
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, beneficiaire_id: int | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.beneficiaire_id = beneficiaire_id
+        self.created_id: int | None = None
+        self.setWindowTitle(
+            _("Nouveau bénéficiaire") if beneficiaire_id is None else _("Modifier le dossier")
+        )
+        self.setAccessibleName(self.windowTitle())
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.anonyme = QCheckBox(_("Personne &anonyme (ni nom ni coordonnées)"), self)
+        form.addRow("", self.anonyme)
+        self.nom = QLineEdit(self)
+        self.prenom = QLineEdit(self)
+        self.annee = QLineEdit(self)
+        self.annee.setInputMask("0000;_")
+        self.annee.setMaximumWidth(80)
+        self.genre = QComboBox(self)
+        self.genre.addItems(list(ref.GENRES))
+        self.genre.setCurrentText(ref.GENRE_NON_COMMUNIQUE)
+        self.statut = QComboBox(self)
+        self.statut.addItems(list(ref.STATUTS))
+        self.statut.setCurrentText(ref.STATUT_NON_COMMUNIQUE)
+        self.tranche = QComboBox(self)
+        self.tranche.addItem("—")
+        self.tranche.addItems(list(ref.TRANCHES_AGE))
+        self.commune = CommuneField(territory_names(ctx), self)
+        self.telephone = QLineEdit(self)
+        self.email = QLineEdit(self)
+        self.notes = QPlainTextEdit(self)
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMaximumHeight(60)
+        self.consentement = QCheckBox(
+            _("La personne &consent au traitement de ses données (date et agent enregistrés)"),
+            self,
+        )
+        for label, widget in (
+            (_("&Nom"), self.nom),
+            (_("&Prénom"), self.prenom),
+            (_("&Année de naissance"), self.annee),
+            (_("Tranche d'âge déclarée"), self.tranche),
+            (_("&Genre"), self.genre),
+            (_("&Statut"), self.statut),
+            (_("Co&mmune"), self.commune),
+            (_("&Téléphone"), self.telephone),
+            (_("&E-mail"), self.email),
+            (_("Notes"), self.notes),
+        ):
+            title = QLabel(label, self)
+            title.setBuddy(widget)
+            widget.setAccessibleName(label.replace("&", ""))
+            form.addRow(title, widget)
+        form.addRow("", self.consentement)
+        self.anonyme.toggled.connect(self._anonymous_changed)
+
+        # The duplicate warning: inline, so that it can be read and answered by keyboard.
+        self.doublon = QFrame(self)
+        self.doublon.setFrameShape(QFrame.Shape.StyledPanel)
+        self.doublon.setObjectName("doublon")
+        self.doublon.setStyleSheet("#doublon { background:#fff4ce; border:1px solid #e0b400; }")
+        self.doublon.setAccessibleName(_("Doublon probable"))
+        box = QVBoxLayout(self.doublon)
+        self.doublon_texte = QLabel(self.doublon)
+        self.doublon_texte.setWordWrap(True)
+        box.addWidget(self.doublon_texte)
+        row = QHBoxLayout()
+        self.ouvrir_existant = QPushButton(_("&Ouvrir le dossier existant"), self.doublon)
+        self.ouvrir_existant.clicked.connect(self._open_existing)
+        self.creer_quand_meme = QPushButton(_("C'est une autre personne : &créer"), self.doublon)
+        self.creer_quand_meme.clicked.connect(lambda: self.save(confirm_not_duplicate=True))
+        row.addWidget(self.ouvrir_existant)
+        row.addWidget(self.creer_quand_meme)
+        box.addLayout(row)
+        self.doublon.hide()
+        layout.addWidget(self.doublon)
+        self.candidates: list[DuplicateCandidate] = []
+
+        self.erreur = QLabel(self)
+        self.erreur.setWordWrap(True)
+        self.erreur.setStyleSheet("color:#a00000; font-weight:bold;")
+        layout.addWidget(self.erreur)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        if beneficiaire_id is not None:
+            self._load(beneficiaire_id)
+
+    def _anonymous_changed(self, anonymous: bool) -> None:
+        for widget in (self.nom, self.prenom, self.telephone, self.email):
+            widget.setEnabled(not anonymous)
+            if anonymous:
+                widget.clear()
+
+    def _load(self, beneficiaire_id: int) -> None:
+        with self.ctx.db.read_session() as session:
+            data = data_from(get_beneficiaire(session, self.ctx.actor, beneficiaire_id))
+        self.anonyme.setChecked(data.anonyme)
+        self.nom.setText(data.nom or "")
+        self.prenom.setText(data.prenom or "")
+        self.annee.setText(str(data.annee_naissance or ""))
+        self.genre.setCurrentText(data.genre)
+        self.statut.setCurrentText(data.statut)
+        if data.tranche_age_declaree:
+            self.tranche.setCurrentText(data.tranche_age_declaree)
+        self.commune.set_code(data.commune_insee)
+        self.telephone.setText(data.telephone or "")
+        self.email.setText(data.email or "")
+        self.notes.setPlainText(data.notes or "")
+        self.consentement.setChecked(data.consentement)
+
+    def data(self) -> BeneficiaireData:
+        annee = self.annee.text().strip()
+        return BeneficiaireData(
+            anonyme=self.anonyme.isChecked(),
+            nom=self.nom.text() or None,
+            prenom=self.prenom.text() or None,
+            annee_naissance=int(annee) if annee else None,
+            genre=self.genre.currentText(),
+            statut=self.statut.currentText(),
+            tranche_age_declaree=self.tranche.currentText()
+            if self.tranche.currentIndex() > 0
+            else None,
+            commune_insee=self.commune.code_insee(),
+            telephone=self.telephone.text() or None,
+            email=self.email.text() or None,
+            notes=self.notes.toPlainText() or None,
+            consentement=self.consentement.isChecked(),
+        )
+
+    def save(self, confirm_not_duplicate: bool = False) -> None:
+        self.erreur.clear()
+        try:
+            data = self.data()
+            with self.ctx.db.session() as session:
+                if self.beneficiaire_id is None:
+                    b = create_beneficiaire(
+                        session,
+                        self.ctx.actor,
+                        data,
+                        confirm_not_duplicate=confirm_not_duplicate,
+                    )
+                else:
+                    b = update_beneficiaire(session, self.ctx.actor, self.beneficiaire_id, data)
+                saved_id = b.id
+        except ProbableDuplicateError as exc:
+            self._show_duplicates(exc)
+            return
+        except MedianumError as exc:
+            self.erreur.setText(str(exc))
+            return
+        self.created_id = saved_id
+        self.accept()
+
+    def _show_duplicates(self, exc: ProbableDuplicateError) -> None:
+        self.candidates = exc.candidates
+        lines = [
+            "• "
+            + " ".join(p for p in (c.prenom, c.nom) if p)
+            + (f" ({c.annee_naissance})" if c.annee_naissance else "")
+            + f" — n° {c.id}"
+            for c in exc.candidates
+        ]
+        self.doublon_texte.setText(
+            _("Doublon probable : une personne très proche existe déjà.") + "\n" + "\n".join(lines)
+        )
+        self.doublon.show()
+        self.ouvrir_existant.setFocus()
+
+    def _open_existing(self) -> None:
+        if self.candidates:
+            self.open_existing.emit(self.candidates[0].id)
+        self.reject()
+
+
+# --- needs assessment -----------------------------------------------------------------------------
+
+
+class DiagnosticDialog(QDialog):
+    def __init__(self, ctx: AppContext, beneficiaire_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx, self.beneficiaire_id = ctx, beneficiaire_id
+        self.setWindowTitle(_("Nouveau diagnostic"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.date = QDateEdit(QDate.currentDate(), self)
+        self.date.setDisplayFormat("dd/MM/yyyy")
+        self.date.setMaximumDate(QDate.currentDate())
+        self.date.setAccessibleName(_("Date du diagnostic"))
+        form.addRow(_("Date"), self.date)
+        self.equipement = self._checks(_("Équipement"), ref.DIAGNOSTIC_EQUIPEMENTS, 3, layout)
+        self.connexion = QCheckBox(_("Connexion internet à domicile"), self)
+        self.aide = QCheckBox(_("Quelqu'un de l'entourage peut aider"), self)
+        layout.addWidget(self.connexion)
+        self.usages = self._checks(_("Usages"), ref.DIAGNOSTIC_USAGES, 3, layout)
+        self.thematiques = self._checks(
+            _("Thématiques où une aide est nécessaire"), ref.THEMATIQUES, 3, layout
+        )
+        layout.addWidget(self.aide)
+        bottom = QFormLayout()
+        self.autonomie = QComboBox(self)
+        self.autonomie.addItem("—")
+        self.autonomie.addItems(list(ref.AUTONOMIES))
+        self.autonomie.setAccessibleName(_("Autonomie"))
+        bottom.addRow(_("Autonomie"), self.autonomie)
+        self.score = QSpinBox(self)
+        self.score.setRange(-1, ref.ABC_DIAG_MAX_SCORE)
+        self.score.setSpecialValueText(_("non passé"))
+        self.score.setValue(-1)
+        self.score.setAccessibleName(_("Résultat ABC Diag"))
+        bottom.addRow(_("Résultat Pix « ABC Diag » (%)"), self.score)
+        self.notes = QPlainTextEdit(self)
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMaximumHeight(60)
+        self.notes.setAccessibleName(_("Notes"))
+        bottom.addRow(_("Notes"), self.notes)
+        layout.addLayout(bottom)
+        self.erreur = QLabel(self)
+        self.erreur.setStyleSheet("color:#a00000;")
+        layout.addWidget(self.erreur)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _checks(
+        self, title: str, labels: tuple[str, ...], columns: int, layout: QVBoxLayout
+    ) -> dict[str, QCheckBox]:
+        box = QGroupBox(title, self)
+        grid = QGridLayout(box)
+        checks = {}
+        for i, label in enumerate(labels):
+            check = QCheckBox(label, box)
+            checks[label] = check
+            grid.addWidget(check, i // columns, i % columns)
+        layout.addWidget(box)
+        return checks
+
+    def save(self) -> None:
+        data = DiagnosticData(
+            date=self.date.date().toPython(),  # type: ignore[arg-type]
+            equipement=[k for k, c in self.equipement.items() if c.isChecked()],
+            connexion_domicile=self.connexion.isChecked(),
+            usages=[k for k, c in self.usages.items() if c.isChecked()],
+            thematiques=[k for k, c in self.thematiques.items() if c.isChecked()],
+            autonomie=self.autonomie.currentText() if self.autonomie.currentIndex() else None,
+            aide_entourage=self.aide.isChecked(),
+            abc_diag_score=self.score.value() if self.score.value() >= 0 else None,
+            notes=self.notes.toPlainText() or None,
+        )
+        try:
+            with self.ctx.db.session() as session:
+                record_diagnostic(session, self.ctx.actor, self.beneficiaire_id, data)
+        except MedianumError as exc:
+            self.erreur.setText(str(exc))
+            return
+        self.accept()
+
+
+# --- merge ----------------------------------------------------------------------------------------
+
+
+class MergeDialog(QDialog):
+    """« Fusionner avec… »: pick the other file, read the preview, confirm."""
+
+    def __init__(self, ctx: AppContext, kept_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.kept_id = ctx, kept_id
+        self.other_id: int | None = None
+        self.setWindowTitle(_("Fusionner deux dossiers"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                _(
+                    "Le dossier ouvert est conservé : ses valeurs l'emportent, ses champs vides "
+                    "sont complétés par l'autre dossier, qui est ensuite effacé."
+                ),
+                self,
+            )
+        )
+        self.picker = BeneficiairePicker(ctx.db, ctx.actor, self)
+        self.picker.setAccessibleName(_("Dossier à fusionner dans celui-ci"))
+        self.picker.chosen.connect(self._preview)
+        layout.addWidget(self.picker)
+        self.apercu = QLabel(self)
+        self.apercu.setWordWrap(True)
+        self.apercu.setAccessibleName(_("Aperçu de la fusion"))
+        self.apercu.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        layout.addWidget(self.apercu)
+        buttons = QDialogButtonBox(self)
+        self.fusionner = buttons.addButton(_("Fusionner"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(_("Annuler"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.fusionner.setEnabled(False)
+        buttons.accepted.connect(self.merge)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _preview(self, other_id: int, _label: str) -> None:
+        try:
+            with self.ctx.db.read_session() as session:
+                preview = merge_preview(session, self.ctx.actor, self.kept_id, other_id)
+        except MedianumError as exc:
+            self.apercu.setText(str(exc))
+            self.fusionner.setEnabled(False)
+            return
+        self.other_id = other_id
+        self.apercu.setText(describe_merge(preview))
+        self.fusionner.setEnabled(True)
+
+    def merge(self) -> None:
+        if self.other_id is None:
+            return
+        try:
+            with self.ctx.db.session() as session:
+                merge_beneficiaires(session, self.ctx.actor, self.kept_id, self.other_id)
+        except MedianumError as exc:
+            show_error(self, exc)
+            return
+        self.accept()
+
+
+FIELD_TITLES = {
+    "nom": N_("Nom"),
+    "prenom": N_("Prénom"),
+    "annee_naissance": N_("Année de naissance"),
+    "date_naissance": N_("Date de naissance"),
+    "tranche_age_declaree": N_("Tranche d'âge déclarée"),
+    "genre": N_("Genre"),
+    "statut": N_("Statut"),
+    "commune_insee": N_("Commune (code INSEE)"),
+    "telephone": N_("Téléphone"),
+    "email": N_("E-mail"),
+    "notes": N_("Notes"),
+    "consentement_at": N_("Consentement"),
+    "consentement_agent_id": N_("Agent ayant recueilli le consentement"),
+}
+
+
+def _field(name: str) -> str:
+    return _(FIELD_TITLES[name]) if name in FIELD_TITLES else name
+
+
+def describe_merge(preview: MergePreview) -> str:
+    lines = [_("Champs complétés :")]
+    lines += [f"  • {_field(c.field)} : {c.result}" for c in preview.changes] or [_("  aucun")]
+    if preview.conflicts:
+        lines.append(_("Valeurs différentes (celle du dossier conservé l'emporte) :"))
+        lines += [
+            f"  • {_field(c.field)} : {c.kept_value} ≠ {c.other_value}" for c in preview.conflicts
+        ]
+    lines.append(
+        _("{a} accompagnement(s) et {d} diagnostic(s) rejoignent le dossier conservé.").format(
+            a=preview.accompagnements_moved, d=preview.diagnostics_moved
+        )
+    )
+    return "\n".join(lines)
+
+
+# --- the file -------------------------------------------------------------------------------------
+
+
+class BeneficiaireFile(QWidget):
+    """The beneficiary's file: identity, contact, commune, consent, needs, timeline, actions."""
+
+    changed = Signal()
+    closed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.beneficiaire_id: int | None = None
+        self.libelle = ""
+        self.setAccessibleName(_("Dossier du bénéficiaire"))
+        layout = QVBoxLayout(self)
+        self.titre = QLabel(self)
+        self.titre.setStyleSheet("font-size:16pt; font-weight:bold;")
+        layout.addWidget(self.titre)
+        self.identite = QLabel(self)
+        self.identite.setWordWrap(True)
+        self.identite.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.identite.setAccessibleName(_("Identité et contact"))
+        layout.addWidget(self.identite)
+        actions = QGridLayout()
+        self.modifier = QPushButton(_("&Modifier"), self)
+        self.nouveau_diagnostic = QPushButton(_("Nouveau &diagnostic"), self)
+        self.nouvel_accompagnement = QPushButton(_("Nouvel a&ccompagnement"), self)
+        self.exporter = QPushButton(_("E&xporter ses données"), self)
+        self.fusionner = QPushButton(_("&Fusionner avec…"), self)
+        self.effacer = QPushButton(_("Effa&cer"), self)
+        for i, button in enumerate(
+            (
+                self.modifier,
+                self.nouveau_diagnostic,
+                self.nouvel_accompagnement,
+                self.exporter,
+                self.fusionner,
+                self.effacer,
+            )
+        ):
+            actions.addWidget(button, i // 3, i % 3)
+        layout.addLayout(actions)
+        self.modifier.clicked.connect(self.edit)
+        self.nouveau_diagnostic.clicked.connect(self.new_diagnostic)
+        self.nouvel_accompagnement.clicked.connect(self.new_accompagnement)
+        self.exporter.clicked.connect(self.export_data)
+        self.fusionner.clicked.connect(self.merge)
+        self.effacer.clicked.connect(self.erase)
+        self.historique = QTreeWidget(self)
+        self.historique.setHeaderLabels([_("Date"), _("Activité"), _("Durée"), _("Thématiques")])
+        self.historique.setRootIsDecorated(False)
+        self.historique.setAccessibleName(_("Diagnostics et accompagnements"))
+        layout.addWidget(QLabel(_("Diagnostics et accompagnements"), self))
+        layout.addWidget(self.historique, 1)
+        can_write = ctx.actor.can_anywhere(Permission.DOSSIER_ECRIRE)
+        for button in (self.modifier, self.nouveau_diagnostic, self.nouvel_accompagnement):
+            button.setEnabled(can_write)
+        rights = ctx.actor.can_anywhere(Permission.DROITS_PERSONNES)
+        self.exporter.setEnabled(rights)
+        self.effacer.setEnabled(rights)
+        self.fusionner.setEnabled(can_write)
+
+    def show_beneficiaire(self, beneficiaire_id: int) -> None:
+        with self.ctx.db.read_session() as session:
+            b = get_beneficiaire(session, self.ctx.actor, beneficiaire_id)
+            entries = timeline(session, self.ctx.actor, beneficiaire_id)
+            hors = commune_hors_territoire(session, b.commune_insee)
+            self.beneficiaire_id = b.id
+            nom = " ".join(p for p in (b.prenom, b.nom) if p) or _("Personne anonyme")
+            self.libelle = f"{nom} — n° {b.id}"
+            self.titre.setText(self.libelle)
+            commune = cog().get(b.commune_insee) if b.commune_insee else None
+            lines = [
+                _("Année de naissance : {v}").format(v=b.annee_naissance or _("non communiquée")),
+                _("Tranche d'âge : {v}").format(
+                    v=ref.tranche_age(b.annee_naissance, b.tranche_age_declaree)
+                ),
+                _("Genre : {v} — Statut : {s}").format(v=b.genre, s=b.statut),
+                _("Commune : {v}").format(
+                    v=(f"{commune.nom} ({b.commune_insee})" if commune else _("non communiquée"))
+                    + (_(" — hors territoire") if hors else "")
+                ),
+                _("Téléphone : {v}").format(v=b.telephone or "—"),
+                _("E-mail : {v}").format(v=b.email or "—"),
+                _("Consentement : {v}").format(
+                    v=_("donné le {date}").format(date=format_datetime(b.consentement_at))
+                    if b.consentement_at
+                    else _("non recueilli")
+                ),
+            ]
+            if b.notes:
+                lines.append(_("Notes : {v}").format(v=b.notes))
+            self.identite.setText("\n".join(lines))
+        self.historique.clear()
+        for e in entries:
+            QTreeWidgetItem(
+                self.historique,
+                [
+                    format_date(e.date, "short"),
+                    _("Diagnostic") if e.kind == "diagnostic" else e.type,
+                    _("{n} min").format(n=e.duree_min) if e.duree_min else "",
+                    ", ".join(e.thematiques),
+                ],
+            )
+        for column in range(3):
+            self.historique.resizeColumnToContents(column)
+
+    def _refresh(self) -> None:
+        if self.beneficiaire_id is not None:
+            self.show_beneficiaire(self.beneficiaire_id)
+        self.changed.emit()
+
+    def edit(self) -> None:
+        if self.beneficiaire_id is None:
+            return
+        dialog = BeneficiaireForm(self.ctx, self, self.beneficiaire_id)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._refresh()
+
+    def new_diagnostic(self) -> None:
+        if self.beneficiaire_id is None:
+            return
+        if DiagnosticDialog(self.ctx, self.beneficiaire_id, self).exec():
+            self._refresh()
+
+    def accompagnement_dialog(self) -> QDialog:
+        dialog = QDialog(self)
+        dialog.setWindowTitle(_("Nouvel accompagnement"))
+        layout = QVBoxLayout(dialog)
+        form = AccompagnementForm(self.ctx, dialog)
+        if self.beneficiaire_id is not None:
+            form.set_beneficiaire(self.beneficiaire_id, self.libelle)
+        form.saved.connect(lambda _id: dialog.accept())
+        layout.addWidget(form)
+        return dialog
+
+    def new_accompagnement(self) -> None:
+        if self.accompagnement_dialog().exec():
+            self._refresh()
+
+    def export_data(self) -> None:
+        if self.beneficiaire_id is None:
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self, _("Dossier où écrire les données (PDF et JSON)")
+        )
+        if folder:
+            self.export_to(Path(folder))
+
+    def export_to(self, folder: Path) -> None:
+        beneficiaire_id = self.beneficiaire_id
+        if beneficiaire_id is None:
+            return
+        target = folder / f"donnees-beneficiaire-{beneficiaire_id}-{date.today():%Y%m%d}"
+
+        def work(_progress: Any) -> list[Path]:
+            with self.ctx.db.session() as session:
+                return export_personal_data(session, self.ctx.actor, beneficiaire_id, target)
+
+        def done(paths: list[Path]) -> None:
+            show_info(
+                self,
+                _("Données de la personne exportées (PDF lisible et JSON)."),
+                "\n".join(str(p) for p in paths),
+            )
+
+        run_with_progress(self, self.ctx.tasks, work, _("Export des données de la personne…"), done)
+
+    def merge(self) -> None:
+        if (
+            self.beneficiaire_id is not None
+            and MergeDialog(self.ctx, self.beneficiaire_id, self).exec()
+        ):
+            self._refresh()
+
+    def erase(self) -> None:
+        if self.beneficiaire_id is None:
+            return
+        if not confirm(
+            self,
+            _(
+                "Effacer définitivement les données personnelles de {who} ? Ses activités restent "
+                "dans les statistiques, de façon anonyme. Cette action est irréversible."
+            ).format(who=self.libelle),
+            yes_label=_("Effacer"),
+        ):
+            return
+        try:
+            with self.ctx.db.session() as session:
+                erase_beneficiaire(session, self.ctx.actor, self.beneficiaire_id)
+        except MedianumError as exc:
+            show_error(self, exc)
+            return
+        self.beneficiaire_id = None
+        self.changed.emit()
+        self.closed.emit()
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+
+class BeneficiairesPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setAccessibleName(_("Bénéficiaires"))
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.recherche = QLineEdit(self)
+        self.recherche.setPlaceholderText(
+            _("Rechercher un nom ou un prénom (accents et majuscules ignorés)…")
+        )
+        self.recherche.setAccessibleName(_("Rechercher un bénéficiaire"))
+        self.recherche.setClearButtonEnabled(True)
+        label = QLabel(_("&Rechercher"), self)
+        label.setBuddy(self.recherche)
+        top.addWidget(label)
+        top.addWidget(self.recherche, 1)
+        self.compte = QLabel(self)
+        self.compte.setAccessibleName(_("Nombre de bénéficiaires trouvés"))
+        top.addWidget(self.compte)
+        self.nouveau = QPushButton(_("&Nouveau bénéficiaire"), self)
+        self.nouveau.setShortcut(QKeySequence("Ctrl+N"))
+        self.nouveau.setEnabled(ctx.actor.can_anywhere(Permission.DOSSIER_ECRIRE))
+        self.nouveau.clicked.connect(self.new_beneficiaire)
+        top.addWidget(self.nouveau)
+        layout.addLayout(top)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.model = BeneficiairesModel(ctx.db, ctx.actor, self)
+        self.table = QTableView(splitter)
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(_("Liste des bénéficiaires"))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.activated.connect(self._open_index)
+        # Widths from the header texts: sizing to contents would read thousands of rows.
+        metrics = self.table.fontMetrics()
+        for column in range(self.model.columnCount()):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            self.table.setColumnWidth(column, max(90, metrics.horizontalAdvance(title) + 36))
+        self.table.setColumnWidth(0, 150)
+        self.table.setColumnWidth(3, 150)
+        self.fiche = BeneficiaireFile(ctx, splitter)
+        self.fiche.hide()
+        self.fiche.changed.connect(self.model.reload)
+        self.fiche.closed.connect(self.fiche.hide)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.apply_search)
+        self.recherche.textChanged.connect(lambda _t: self._timer.start())
+        self.recherche.returnPressed.connect(self._open_first)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.recherche.setFocus)
+        self.model.modelReset.connect(self._update_count)
+        self.model.reload()
+
+    def refresh(self) -> None:
+        self.model.reload()
+
+    def apply_search(self) -> None:
+        self._timer.stop()
+        self.model.set_texte(self.recherche.text())
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        self.compte.setText(
+            _("{n} bénéficiaire").format(n=n) if n == 1 else _("{n} bénéficiaires").format(n=n)
+        )
+
+    def _open_first(self) -> None:
+        self.apply_search()
+        if self.model.rowCount():
+            self.table.selectRow(0)
+            self.table.setFocus()
+            self.open_row(0)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        self.open_row(index.row())
+
+    def open_row(self, row: int) -> None:
+        found = self.model.row_at(row)
+        if found is not None:
+            self.open_beneficiaire(found.id)
+
+    def open_beneficiaire(self, beneficiaire_id: int) -> None:
+        try:
+            self.fiche.show_beneficiaire(beneficiaire_id)
+        except MedianumError as exc:
+            show_error(self, exc)
+            return
+        self.fiche.show()
+
+    def new_beneficiaire_form(self) -> BeneficiaireForm:
+        form = BeneficiaireForm(self.ctx, self)
+        form.open_existing.connect(self.open_beneficiaire)
+        return form
+
+    def new_beneficiaire(self) -> None:
+        form = self.new_beneficiaire_form()
+        if form.exec() == QDialog.DialogCode.Accepted and form.created_id is not None:
+            self.model.reload()
+            self.open_beneficiaire(form.created_id)
