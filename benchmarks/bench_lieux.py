@@ -1,0 +1,187 @@
+"""Places: reading + validating a national-size file, importing it, and loading its map.
+
+The national data set holds about 20,000 places; a synthetic file of that size is generated
+(``MEDIANUM_BENCH_LIEUX`` overrides the size, for a quick run). Baselines, measured in the same
+run: reading the same file with the ``csv`` module alone (the floor of any validation), and an
+empty offline Leaflet map loaded in the same headless Chromium (browser start-up included in
+both, so the difference is the markers and clustering).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import folium
+
+from benchmarks.harness import Report, Result
+from core.db import Database
+from core.webmap import offline_html
+from lieux.carte import construire_carte
+from lieux.importation import analyser_fichier, importer_lieux
+from lieux.models import Lieu
+from lieux.schema import load_schema
+
+SIZE = int(os.environ.get("MEDIANUM_BENCH_LIEUX", "20000"))
+
+
+def _synthetic_file(path: Path, n: int) -> None:
+    rng = random.Random(6)
+    schema = load_schema()
+    services = schema.field("services").enum
+    programmes = schema.field("dispositif_programmes_nationaux").enum
+    hours = (
+        "Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00; PH off",
+        "Tu-Sa 10:00-18:00; PH off",
+        "Mo,We,Fr 09:00-12:00",
+        "",
+    )
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=schema.names)
+        writer.writeheader()
+        for i in range(n):
+            writer.writerow(
+                {
+                    "id": f"bench-{i}",
+                    "pivot": f"{99900000000000 + i}",
+                    "nom": f"Lieu numérique {i}",
+                    "commune": "Commune",
+                    "code_postal": f"{rng.randint(1, 95):02d}{rng.randint(0, 999):03d}",
+                    "adresse": f"{rng.randint(1, 200)} rue de la Poste",
+                    "latitude": f"{rng.uniform(42.5, 50.9):.5f}",
+                    "longitude": f"{rng.uniform(-4.5, 7.9):.5f}",
+                    "telephone": f"05 46 {rng.randint(10, 99)} {rng.randint(10, 99)} "
+                    f"{rng.randint(10, 99)}",
+                    "horaires": rng.choice(hours),
+                    "date_maj": "2024-04-02",
+                    "services": "|".join(rng.sample(services, rng.randint(1, 4))),
+                    "dispositif_programmes_nationaux": "|".join(
+                        rng.sample(programmes, rng.randint(0, 2))
+                    ),
+                }
+            )
+
+
+def _chromium_seconds(html: Path, profile: Path, markers: int | None) -> float:
+    from tests.lieux import navigateur
+
+    result = navigateur.ouvrir(html, profile, timeout=600, deployer=False)
+    if result.donnees.get("erreurs"):
+        raise AssertionError(result.donnees["erreurs"])
+    if markers is not None and result.donnees.get("marqueurs_groupes") != markers:
+        raise AssertionError(f"{result.donnees.get('marqueurs_groupes')} markers, not {markers}")
+    return result.secondes
+
+
+def run(report: Report) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        path = root / "lieux.csv"
+        _synthetic_file(path, SIZE)
+
+        start = time.perf_counter()
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = sum(1 for _row in csv.DictReader(fh))
+        raw_read = time.perf_counter() - start
+        assert rows == SIZE
+
+        start = time.perf_counter()
+        rapport = analyser_fichier(path)
+        analyse = time.perf_counter() - start
+        report.add(
+            Result(
+                f"lieux: read + validate {SIZE} places",
+                analyse,
+                "s",
+                "csv.DictReader alone",
+                raw_read,
+                note=f"{len(rapport.lignes_valides)} valid",
+            )
+        )
+
+        os.environ["MEDIANUM_HOME"] = str(root / "home")
+        db = Database(f"sqlite:///{root / 'bench.sqlite'}")
+        from core import migrate
+        from core.auth import actor_for, create_agent
+        from core.models import Role
+
+        migrate.upgrade(db)
+        with db.session() as s:
+            agent = create_agent(
+                s, None, "bench", "Bench", "mot-de-passe-solide", [(Role.COORDINATEUR, None)]
+            )
+            actor = actor_for(s, agent)
+        start = time.perf_counter()
+        with db.session() as s:
+            importer_lieux(s, actor, rapport)
+        write = time.perf_counter() - start
+
+        # Baseline: the same rows as one bulk INSERT through SQLAlchemy Core, in a fresh database.
+        raw_db = Database(f"sqlite:///{root / 'baseline.sqlite'}")
+        migrate.upgrade(raw_db)
+        names = [n for n in load_schema().names if n != "id"]
+        rows_to_insert = [
+            {"identifiant": ligne.identifiant, **{n: ligne.valeurs.get(n) for n in names}}
+            for ligne in rapport.lignes_valides
+        ]
+        from sqlalchemy import insert
+
+        start = time.perf_counter()
+        with raw_db.session() as s:
+            s.execute(insert(Lieu), rows_to_insert)
+        bulk = time.perf_counter() - start
+        raw_db.dispose()
+        report.add(
+            Result(
+                f"lieux: import (write) {SIZE} places, SQLite",
+                write,
+                "s",
+                "bulk INSERT of the same rows (Core)",
+                bulk,
+            )
+        )
+
+        from sqlalchemy import select
+
+        start = time.perf_counter()
+        with db.read_session() as s:
+            lieux = list(s.scalars(select(Lieu)))
+            html = offline_html(construire_carte(lieux, maintenant=datetime(2026, 11, 23, 10)))
+        build = time.perf_counter() - start
+        db.dispose()
+        start = time.perf_counter()
+        offline_html(folium.Map(location=[46.16, -1.15], zoom_start=11, tiles=None))
+        empty_build = time.perf_counter() - start
+        big = root / "carte.html"
+        big.write_text(html, encoding="utf-8")
+        report.add(
+            Result(
+                f"lieux: build map HTML of {SIZE} places",
+                build,
+                "s",
+                "empty offline map",
+                empty_build,
+                note=f"{big.stat().st_size / 1e6:.1f} MB",
+            )
+        )
+
+        empty = root / "vide.html"
+        m = folium.Map(location=[46.16, -1.15], zoom_start=11, tiles=None)
+        empty.write_text(offline_html(m), encoding="utf-8")
+        baseline = _chromium_seconds(empty, root / "profil-vide", None)
+        loaded = _chromium_seconds(big, root / "profil-carte", SIZE)
+        report.add(
+            Result(
+                f"lieux: headless Chromium loads clustered map ({SIZE})",
+                loaded,
+                "s",
+                "empty offline Leaflet map, same browser",
+                baseline,
+                note="wall time of the browser run (start-up included), markers counted",
+            )
+        )

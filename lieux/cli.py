@@ -1,0 +1,224 @@
+"""``main.py lieux import|validate|export|map|proches``: the places use cases without a window."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from core.cli import CliContext, FrenchParser
+from core.errors import ValidationError
+from core.i18n import _, format_datetime, format_number
+from core.territory import get_territory
+
+
+def rapport_lignes(rapport: Any, limite: int = 200) -> list[str]:
+    from lieux.importation import Genre
+
+    resume = rapport.resume()
+    lines = [
+        _("Fichier {file} ({format}) : {n} lignes, {ok} valides, {ko} invalides.").format(
+            file=rapport.fichier,
+            format=rapport.format.value,
+            n=resume["lignes"],
+            ok=resume["valides"],
+            ko=resume["invalides"],
+        ),
+        _("{a} valeurs normalisées, {b} non reprises, {c} avertissements.").format(
+            a=resume["normalisations"], b=resume["non_repris"], c=resume["avertissements"]
+        ),
+        *rapport.remarques_fichier,
+    ]
+    remarks = rapport.remarques()
+    order = [Genre.INVALIDE, Genre.NON_REPRIS, Genre.AVERTISSEMENT, Genre.NORMALISE]
+    remarks.sort(key=lambda r: (order.index(r.genre), r.ligne))
+    for r in remarks[:limite]:
+        lines.append(
+            _("ligne {line}, {col} [{kind}] : {msg}").format(
+                line=r.ligne, col=r.colonne, kind=r.genre.value, msg=r.message
+            )
+        )
+    if len(remarks) > limite:
+        lines.append(_("… et {n} autres remarques.").format(n=len(remarks) - limite))
+    return lines
+
+
+def _rapport_json(rapport: Any) -> dict[str, Any]:
+    return {
+        "fichier": rapport.fichier,
+        "format": rapport.format.value,
+        **rapport.resume(),
+        "remarques_fichier": rapport.remarques_fichier,
+        "remarques": [
+            {
+                "ligne": r.ligne,
+                "colonne": r.colonne,
+                "genre": r.genre.value,
+                "valeur": r.valeur,
+                "message": r.message,
+            }
+            for r in rapport.remarques()
+        ],
+    }
+
+
+def _validate(ctx: CliContext) -> int:
+    from lieux.importation import analyser_fichier
+
+    rapport = analyser_fichier(Path(ctx.args.fichier))
+    ctx.emit(_rapport_json(rapport), "\n".join(rapport_lignes(rapport)))
+    return 0 if not rapport.lignes_invalides else 1
+
+
+def _import(ctx: CliContext) -> int:
+    from lieux.importation import analyser_fichier, importer_lieux
+
+    rapport = analyser_fichier(Path(ctx.args.fichier))
+    if ctx.args.valider_seulement:
+        ctx.emit(_rapport_json(rapport), "\n".join(rapport_lignes(rapport)))
+        return 0 if not rapport.lignes_invalides else 1
+    if not rapport.lignes_valides:
+        ctx.emit(_rapport_json(rapport), "\n".join(rapport_lignes(rapport)))
+        raise ValidationError(_("Aucune ligne valide : rien n'a été importé."), field="fichier")
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        result = importer_lieux(session, actor, rapport)
+    lines = rapport_lignes(rapport)
+    lines.append(
+        _("Import : {c} créés, {m} mis à jour, {u} inchangés, {i} lignes ignorées.").format(
+            c=len(result.crees), m=len(result.modifies), u=len(result.inchanges), i=result.ignores
+        )
+    )
+    lines += [
+        _("  {id} : {fields}").format(id=ident, fields=", ".join(fields))
+        for ident, fields in result.modifies.items()
+    ]
+    ctx.emit(
+        {
+            **_rapport_json(rapport),
+            "crees": result.crees,
+            "modifies": result.modifies,
+            "inchanges": len(result.inchanges),
+            "ignores": result.ignores,
+        },
+        "\n".join(lines),
+    )
+    return 0
+
+
+def _export(ctx: CliContext) -> int:
+    from lieux.exportation import exporter_csv, exporter_geojson, nom_fichier_recommande
+
+    out = Path(ctx.args.out)
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        if out.is_dir():
+            territory = get_territory(session)
+            if not ctx.args.siret:
+                raise ValidationError(
+                    _("Pour nommer le fichier, indiquez --siret (SIRET du producteur)."),
+                    field="siret",
+                )
+            name = ctx.args.territoire or (territory.nom if territory else "")
+            out = out / nom_fichier_recommande(date.today(), ctx.args.siret, name)
+        if out.suffix.lower() in (".geojson", ".json"):
+            n = exporter_geojson(session, actor, out)
+        elif out.suffix.lower() == ".csv":
+            n = exporter_csv(session, actor, out)
+        else:
+            raise ValidationError(
+                _("Extension attendue : .csv ou .geojson (reçu « {name} »).").format(name=out.name),
+                field="out",
+            )
+    ctx.emit(
+        {"fichier": str(out), "lieux": n},
+        _("{n} lieux exportés dans {file}.").format(n=n, file=out),
+    )
+    return 0
+
+
+def _map(ctx: CliContext) -> int:
+    from lieux.carte import exporter_carte
+
+    out = Path(ctx.args.out)
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        n = exporter_carte(session, actor, out, tuiles=ctx.args.tuiles)
+    ctx.emit(
+        {"fichier": str(out), "marqueurs": n},
+        _("Carte de {n} lieux écrite dans {file} (fonctionne hors ligne).").format(n=n, file=out),
+    )
+    return 0
+
+
+def _nearest(ctx: CliContext) -> int:
+    from core.territory import commune
+    from lieux.proximite import lieux_proches, liste_pdf
+
+    nom = commune(ctx.args.commune).nom
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        found = lieux_proches(session, actor, ctx.args.commune, ctx.args.service, ctx.args.limite)
+    if ctx.args.pdf:
+        liste_pdf(found, nom, ctx.args.service, Path(ctx.args.pdf))
+    lines = [
+        f"{format_number(p.distance_km, 1):>6} km  {p.nom} — {p.adresse}, {p.commune}"
+        + (
+            f" — {_('ouvert')}"
+            if p.ouvert
+            else f" — {format_datetime(p.prochaine_ouverture)}"
+            if p.prochaine_ouverture
+            else ""
+        )
+        for p in found
+    ]
+    ctx.emit(
+        [
+            {
+                "identifiant": p.identifiant,
+                "nom": p.nom,
+                "distance_km": p.distance_km,
+                "ouvert": p.ouvert,
+                "prochaine_ouverture": p.prochaine_ouverture.isoformat()
+                if p.prochaine_ouverture
+                else None,
+            }
+            for p in found
+        ],
+        "\n".join(lines) or _("Aucun lieu ne correspond."),
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
+    lieux = sub.add_parser("lieux", help=_("lieux de médiation numérique : import, export, carte"))
+    ls = lieux.add_subparsers(dest="lieux_command", required=True, metavar="COMMANDE")
+    p = ls.add_parser("validate", help=_("vérifier un fichier de lieux sans rien enregistrer"))
+    p.add_argument("fichier", help=_("CSV (schéma v1 ou v0.1) ou JSON"))
+    p.set_defaults(handler=_validate)
+    p = ls.add_parser("import", help=_("importer les lignes valides d'un fichier de lieux"))
+    p.add_argument("fichier", help=_("CSV (schéma v1 ou v0.1) ou JSON"))
+    p.add_argument(
+        "--valider-seulement",
+        action="store_true",
+        help=_("afficher le rapport sans rien enregistrer"),
+    )
+    p.set_defaults(handler=_import)
+    p = ls.add_parser("export", help=_("exporter les lieux (CSV national ou GeoJSON)"))
+    p.add_argument("--out", required=True, help=_("fichier .csv ou .geojson, ou un dossier"))
+    p.add_argument("--siret", help=_("SIRET du producteur, pour le nom de fichier recommandé"))
+    p.add_argument("--territoire", help=_("nom du territoire, pour le nom de fichier"))
+    p.set_defaults(handler=_export)
+    p = ls.add_parser("map", help=_("carte HTML autonome des lieux (hors ligne)"))
+    p.add_argument("--out", required=True, help=_("fichier .html"))
+    p.add_argument(
+        "--tuiles", action="store_true", help=_("fond de carte OpenStreetMap (en ligne)")
+    )
+    p.set_defaults(handler=_map)
+    p = ls.add_parser("proches", help=_("lieux les plus proches d'une commune"))
+    p.add_argument("--commune", required=True, help=_("code INSEE de la commune"))
+    p.add_argument("--service", help=_("service recherché (valeur du schéma national)"))
+    p.add_argument("--limite", type=int, default=10, help=_("nombre de lieux"))
+    p.add_argument("--pdf", help=_("écrire aussi la liste imprimable dans ce fichier PDF"))
+    p.set_defaults(handler=_nearest)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import pytest
+
+from core.errors import ValidationError
+from lieux.horaires import (
+    PARIS,
+    SemaineType,
+    depuis_osm,
+    est_ouvert,
+    prochaine_ouverture,
+    verifier,
+    vers_osm,
+)
+
+HOURS = "Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00; PH off"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=PARIS)
+
+
+def test_a_place_is_open_on_a_saturday_morning_and_closed_in_the_afternoon() -> None:
+    # 21 November 2026 is a Saturday.
+    assert est_ouvert(HOURS, at("2026-11-21 10:15")) is True
+    assert est_ouvert(HOURS, at("2026-11-21 12:30")) is False
+    assert prochaine_ouverture(HOURS, at("2026-11-21 12:30")) == at("2026-11-23 09:00")
+
+
+def test_a_place_closed_on_public_holidays_is_closed_on_14_july_and_1_may() -> None:
+    # 14 July 2026 is a Tuesday, 1 May 2026 a Friday: ordinary opening days.
+    assert est_ouvert(HOURS, at("2026-07-14 10:00")) is False
+    assert prochaine_ouverture(HOURS, at("2026-07-14 10:00")) == at("2026-07-15 09:00")
+    assert est_ouvert(HOURS, at("2026-05-01 10:00")) is False
+    assert prochaine_ouverture(HOURS, at("2026-05-01 10:00")) == at("2026-05-02 08:30")
+    # Without « PH off » the same day is an ordinary Tuesday.
+    assert est_ouvert("Mo-Fr 09:00-12:00", at("2026-07-14 10:00")) is True
+
+
+def test_whit_monday_is_a_french_public_holiday_for_the_library() -> None:
+    assert est_ouvert(HOURS, at("2026-05-25 10:00")) is False
+
+
+def test_a_utc_moment_is_read_in_paris_time() -> None:
+    # 08:30 UTC on a winter Saturday is 09:30 in Paris: open.
+    from datetime import UTC
+
+    assert est_ouvert(HOURS, datetime(2026, 11, 21, 8, 30, tzinfo=UTC)) is True
+
+
+def test_missing_or_unreadable_hours_are_unknown_not_closed() -> None:
+    assert est_ouvert(None, at("2026-11-21 10:15")) is None
+    assert est_ouvert("le matin", at("2026-11-21 10:15")) is None
+    assert prochaine_ouverture("le matin", at("2026-11-21 10:15")) is None
+
+
+def test_typed_hours_are_validated_with_a_french_message() -> None:
+    assert verifier(" Mo-Fr 09:00-12:00 ") == "Mo-Fr 09:00-12:00"
+    with pytest.raises(ValidationError, match="Horaires illisibles"):
+        verifier("Mo-Fr 25:00-26:00")
+
+
+def test_the_weekly_timetable_becomes_an_opening_hours_string_and_back() -> None:
+    week = SemaineType()
+    for day in range(5):
+        week.jours[day] = [(time(9), time(12)), (time(14), time(18, 30))]
+    week.jours[5] = [(time(8, 30), time(12))]
+    text = vers_osm(week)
+    assert text == HOURS
+    assert depuis_osm(text) == week
+
+
+def test_timetable_groups_non_consecutive_equal_days_separately() -> None:
+    week = SemaineType(feries_fermes=False)
+    week.jours[0] = [(time(9), time(12))]
+    week.jours[1] = [(time(9), time(12))]
+    week.jours[3] = [(time(14), time(17))]
+    assert vers_osm(week) == "Mo,Tu 09:00-12:00; Th 14:00-17:00"
+    assert depuis_osm("Mo,Tu 09:00-12:00; Th 14:00-17:00") == week
+
+
+def test_a_closing_time_before_the_opening_is_refused() -> None:
+    week = SemaineType()
+    week.jours[2] = [(time(14), time(9))]
+    with pytest.raises(ValidationError, match="mercredi"):
+        vers_osm(week)
+
+
+def test_hours_beyond_what_the_timetable_shows_are_kept_as_typed() -> None:
+    assert depuis_osm("Mo-Fr 09:00-12:00; Jul-Aug off") is None
