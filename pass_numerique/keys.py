@@ -1,0 +1,140 @@
+"""Ed25519 signing keys of the QR codes: creation, rotation, revocation.
+
+The public half is in the database (``pass_cle``) so that every desk verifies offline. The private
+half is in the OS keyring of the issuing office (``core.secrets``). A fresh demonstration machine
+has no keyring: on a demonstration database only, the demo key is kept in the database, flagged
+as such; a real database refuses that.
+"""
+
+from __future__ import annotations
+
+import secrets as random_secrets
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import journal, secrets
+from core.auth import Actor, Permission
+from core.db import utcnow
+from core.errors import ConflictError, KeyringUnavailableError, NotFoundError, PermissionDenied
+from core.i18n import _
+from core.installation import is_demo
+from pass_numerique.models import PassCle, StatutCle
+from pass_numerique.serials import ALPHABET
+
+
+def _secret_name(kid: str) -> str:
+    return f"pass-signature-{kid}"
+
+
+def _require_key_admin(actor: Actor | None) -> None:
+    if actor is None:
+        return
+    if not (
+        actor.can_anywhere(Permission.ADMINISTRER) or actor.can_anywhere(Permission.PASS_GERER)
+    ):
+        raise PermissionDenied(_("Seuls l'administrateur et le coordinateur gèrent les clés."))
+
+
+def _public_hex(private: Ed25519PrivateKey) -> str:
+    return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+def _new_kid(session: Session) -> str:
+    while True:
+        kid = "".join(random_secrets.choice(ALPHABET) for _ in range(4))
+        if session.scalar(select(PassCle.id).where(PassCle.kid == kid)) is None:
+            return kid
+
+
+def create_key(session: Session, actor: Actor | None, *, first_use: bool = False) -> PassCle:
+    """A new active key; the previous active one is retired (it still verifies).
+
+    ``first_use``: created by the first issuance of an installation, not by a key manager."""
+    if not first_use:
+        _require_key_admin(actor)
+    private = Ed25519PrivateKey.generate()
+    kid = _new_kid(session)
+    raw = private.private_bytes_raw().hex()
+    demo_prive: str | None = None
+    try:
+        secrets.set_secret(_secret_name(kid), raw)
+    except KeyringUnavailableError:
+        if not is_demo(session):
+            raise
+        demo_prive = raw  # demonstration database only: see the module docstring
+    for old in session.scalars(select(PassCle).where(PassCle.statut == StatutCle.ACTIVE.value)):
+        old.statut = StatutCle.RETIREE.value
+    key = PassCle(
+        kid=kid, publique=_public_hex(private), statut=StatutCle.ACTIVE.value, demo_prive=demo_prive
+    )
+    session.add(key)
+    session.flush()
+    journal.record(
+        session, actor, "pass.cle.creee", "pass_cle", key.id, {"kid": kid, "demo": bool(demo_prive)}
+    )
+    return key
+
+
+def active_key(session: Session) -> PassCle | None:
+    return session.scalar(select(PassCle).where(PassCle.statut == StatutCle.ACTIVE.value))
+
+
+def signing_key(session: Session, actor: Actor | None) -> PassCle:
+    """The active key, created on first use."""
+    key = active_key(session)
+    return key if key is not None else create_key(session, actor, first_use=True)
+
+
+def private_key(session: Session, key: PassCle) -> Ed25519PrivateKey:
+    """The private half of ``key``: from the keyring, or from the database on a demo only."""
+    if key.demo_prive is not None:
+        if not is_demo(session):
+            raise KeyringUnavailableError(
+                _(
+                    "Cette base n'est pas une démonstration : une clé de signature ne peut pas "
+                    "y être conservée. Installez un trousseau de clés du système."
+                )
+            )
+        return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key.demo_prive))
+    raw = secrets.get_secret(_secret_name(key.kid))
+    if raw is None:
+        raise KeyringUnavailableError(
+            _(
+                "La clé de signature {kid} n'est pas dans le trousseau de ce poste : les "
+                "chéquiers s'impriment au guichet qui la détient."
+            ).format(kid=key.kid)
+        )
+    return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(raw))
+
+
+def public_key(key: PassCle) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(key.publique))
+
+
+def rotate_key(session: Session, actor: Actor) -> PassCle:
+    _require_key_admin(actor)
+    return create_key(session, actor)
+
+
+def revoke_key(session: Session, actor: Actor, kid: str) -> PassCle:
+    """Refuse from now on every QR code signed with ``kid`` (a typed serial still works)."""
+    _require_key_admin(actor)
+    key = session.scalar(select(PassCle).where(PassCle.kid == kid))
+    if key is None:
+        raise NotFoundError(_("Clé inconnue : {kid}.").format(kid=kid))
+    if key.statut == StatutCle.REVOQUEE.value:
+        raise ConflictError(_("Cette clé est déjà révoquée."))
+    key.statut = StatutCle.REVOQUEE.value
+    key.revoked_at = utcnow()
+    journal.record(session, actor, "pass.cle.revoquee", "pass_cle", key.id, {"kid": kid})
+    return key
+
+
+def list_keys(session: Session) -> list[PassCle]:
+    return list(session.scalars(select(PassCle).order_by(PassCle.id)))

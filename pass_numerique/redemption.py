@@ -1,0 +1,366 @@
+"""Verifying a scanned pass and redeeming it exactly once, across every desk.
+
+« Exactly once » rests on the database, not on the code that reads first: the state change is
+conditional (``UPDATE pass SET etat='encaisse' WHERE id=:id AND etat='remis'``) and its row count
+says who won; the redemption row is unique per pass. Two desks scanning the same pass at the same
+instant get one acceptance and one « Déjà encaissé ».
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from core import journal
+from core.auth import Actor, Permission, require
+from core.db import utcnow
+from core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from core.i18n import _, format_date, format_money, to_local
+from core.models import Structure
+from pass_numerique import qr, serials
+from pass_numerique.models import (
+    Encaissement,
+    EtatPass,
+    Pass,
+    PassStructure,
+    PassStructureCampagne,
+    affected_rows,
+)
+
+UNDO_DELAY = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    accepted: bool
+    code: str  # accepte, deja_encaisse, expire, opposition, inconnu, non_reference, non_remis
+    message: str
+    serial: str | None = None
+    valeur_cents: int | None = None
+    encaissement_id: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "accepte": self.accepted,
+            "code": self.code,
+            "message": self.message,
+            "serial": self.serial,
+            "valeur_cents": self.valeur_cents,
+            "encaissement_id": self.encaissement_id,
+        }
+
+
+def _unknown() -> ScanResult:
+    return ScanResult(False, "inconnu", _("Pass inconnu ou falsifié"))
+
+
+def read_scan(session: Session, text: str) -> tuple[str, qr.QrContent | None] | None:
+    """The serial a scan or a typed entry names (with its verified QR content), or None when
+    it is neither a genuine QR code nor a well-formed serial."""
+    if qr.looks_like_qr(text):
+        try:
+            content = qr.verify(session, text)
+        except qr.QrRefused:
+            return None
+        return content.serial, content
+    serial = serials.parse(text)
+    return (serial, None) if serial is not None else None
+
+
+class _Scanned(NamedTuple):
+    """The columns a scan needs: plain rows, not ORM objects (a desk scans all day long)."""
+
+    id: int
+    serial: str
+    etat: str
+    expire_le: date
+    campagne_id: int
+    valeur_cents: int
+
+
+class _Redeemer(NamedTuple):
+    id: int
+    actif_du: date
+    actif_au: date | None
+
+
+# Built once: a desk scans all day, and building a statement costs more than running it.
+_LOAD_PASS = select(
+    Pass.id, Pass.serial, Pass.etat, Pass.expire_le, Pass.campagne_id, Pass.valeur_cents
+).where(Pass.serial == bindparam("serial"))
+_REFERENCED = select(PassStructureCampagne.campagne_id).where(
+    PassStructureCampagne.pass_structure_id == bindparam("ref"),
+    PassStructureCampagne.campagne_id == bindparam("campagne"),
+)
+_REDEEMER = select(PassStructure.id, PassStructure.actif_du, PassStructure.actif_au).where(
+    PassStructure.structure_id == bindparam("structure")
+)
+_CLAIM = (
+    update(Pass)
+    .where(Pass.id == bindparam("pass_id"), Pass.etat == EtatPass.REMIS.value)
+    .values(etat=EtatPass.ENCAISSE.value)
+    .execution_options(synchronize_session=False)
+)
+_RECORD = insert(Encaissement).returning(Encaissement.id)
+
+
+def _load(session: Session, serial: str) -> _Scanned | None:
+    row = session.execute(_LOAD_PASS, {"serial": serial}).first()
+    return None if row is None else _Scanned(*row)
+
+
+def _already(session: Session, p: _Scanned) -> ScanResult:
+    row = session.execute(
+        select(Encaissement.at, Structure.nom)
+        .join(PassStructure, PassStructure.id == Encaissement.pass_structure_id)
+        .join(Structure, Structure.id == PassStructure.structure_id)
+        .where(Encaissement.pass_id == p.id)
+    ).first()
+    if row is None:  # state says redeemed but the row is not visible yet: same answer
+        return ScanResult(False, "deja_encaisse", _("Déjà encaissé"), p.serial, p.valeur_cents)
+    return ScanResult(
+        False,
+        "deja_encaisse",
+        _("Déjà encaissé le {date} par {structure}").format(
+            date=format_date(row[0], "short"), structure=row[1]
+        ),
+        p.serial,
+        p.valeur_cents,
+    )
+
+
+def _state_refusal(session: Session, p: _Scanned, today: date) -> ScanResult | None:
+    if p.etat == EtatPass.ANNULE.value:
+        return ScanResult(False, "opposition", _("Chéquier en opposition"), p.serial)
+    if p.etat in (EtatPass.ENCAISSE.value, EtatPass.REMBOURSE.value):
+        return _already(session, p)
+    if p.etat == EtatPass.EMIS.value:
+        return ScanResult(
+            False, "non_remis", _("Pass non remis à un bénéficiaire"), p.serial, p.valeur_cents
+        )
+    if today > p.expire_le:
+        return ScanResult(
+            False,
+            "expire",
+            _("Expiré depuis le {date}").format(date=format_date(p.expire_le, "short")),
+            p.serial,
+            p.valeur_cents,
+        )
+    return None
+
+
+def _refusal(session: Session, p: _Scanned, ref: _Redeemer, today: date) -> ScanResult | None:
+    refusal = _state_refusal(session, p, today)
+    if refusal is not None:
+        return refusal
+    referenced = (
+        ref.actif_du <= today
+        and (ref.actif_au is None or today <= ref.actif_au)
+        and session.execute(_REFERENCED, {"ref": ref.id, "campagne": p.campagne_id}).first()
+        is not None
+    )
+    if not referenced:
+        return ScanResult(
+            False,
+            "non_reference",
+            _("Votre structure n'est pas référencée pour cette campagne"),
+            p.serial,
+        )
+    return None
+
+
+def _not_referenced() -> PermissionDenied:
+    return PermissionDenied(
+        _("Votre structure n'est pas référencée pour accepter des Pass numériques.")
+    )
+
+
+def structure_reference(session: Session, actor: Actor) -> PassStructure:
+    """The referenced structure the actor redeems for (its current structure)."""
+    require(actor, Permission.PASS_ENCAISSER)
+    ref = session.scalar(
+        select(PassStructure).where(PassStructure.structure_id == actor.structure_id)
+    )
+    if ref is None:
+        raise _not_referenced()
+    return ref
+
+
+def _redeemer(session: Session, actor: Actor) -> _Redeemer:
+    require(actor, Permission.PASS_ENCAISSER)
+    row = session.execute(_REDEEMER, {"structure": actor.structure_id}).first()
+    if row is None:
+        raise _not_referenced()
+    return _Redeemer(*row)
+
+
+def require_pass_role(actor: Actor) -> None:
+    if not any(
+        actor.can_anywhere(p)
+        for p in (Permission.PASS_EMETTRE, Permission.PASS_ENCAISSER, Permission.PASS_GERER)
+    ):
+        raise PermissionDenied(_("Vous n'avez pas le droit de consulter les pass."))
+
+
+def _genuine(session: Session, text: str) -> _Scanned | None:
+    """The pass a scan names, if the scan is genuine and agrees with the database."""
+    found = read_scan(session, text)
+    if found is None:
+        return None
+    serial, content = found
+    p = _load(session, serial)
+    if p is None or (
+        content is not None
+        and (content.valeur_cents != p.valeur_cents or content.campagne_id != p.campagne_id)
+    ):
+        return None
+    return p
+
+
+def verify_scan(
+    session: Session, actor: Actor, text: str, *, today: date | None = None
+) -> ScanResult:
+    """What a scan is, without redeeming it (any desk, offline)."""
+    require_pass_role(actor)
+    p = _genuine(session, text)
+    if p is None:
+        return _unknown()
+    refusal = _state_refusal(session, p, today or date.today())
+    if refusal is not None:
+        return refusal
+    return ScanResult(
+        True,
+        "valide",
+        _("Pass valable — {montant}, jusqu'au {date}").format(
+            montant=format_money(p.valeur_cents), date=format_date(p.expire_le, "short")
+        ),
+        p.serial,
+        p.valeur_cents,
+    )
+
+
+def redeem(
+    session: Session,
+    actor: Actor,
+    text: str,
+    *,
+    today: date | None = None,
+    at: datetime | None = None,
+) -> ScanResult:
+    """Redeem the scanned or typed pass for the actor's structure; a refusal is an answer in
+    words (``accepted`` False), not an exception."""
+    ref = _redeemer(session, actor)
+    p = _genuine(session, text)
+    if p is None:
+        return _unknown()
+    refusal = _refusal(session, p, ref, today or date.today())
+    if refusal is not None:
+        return refusal
+    won = session.execute(_CLAIM, {"pass_id": p.id})
+    if affected_rows(won) != 1:  # another desk redeemed it between our read and our write
+        return _already(session, p)
+    encaissement_id = session.execute(
+        _RECORD,
+        {
+            "pass_id": p.id,
+            "pass_structure_id": ref.id,
+            "agent_id": actor.agent_id,
+            "at": at or utcnow(),
+            "source": "guichet",
+        },
+    ).scalar_one()
+    journal.record(
+        session,
+        actor,
+        "pass.encaisse",
+        "pass",
+        p.id,
+        {"serial": p.serial, "pass_structure_id": ref.id, "valeur_cents": p.valeur_cents},
+    )
+    return ScanResult(
+        True,
+        "accepte",
+        _("Pass accepté — {montant}").format(montant=format_money(p.valeur_cents)),
+        p.serial,
+        p.valeur_cents,
+        encaissement_id,
+    )
+
+
+def undo_redemption(session: Session, actor: Actor, encaissement_id: int) -> None:
+    """Cancel a mistaken scan: same agent, within ``UNDO_DELAY``, not yet in a settlement."""
+    ref = structure_reference(session, actor)
+    row = session.get(Encaissement, encaissement_id)
+    if row is None or row.pass_structure_id != ref.id:
+        raise NotFoundError(_("Encaissement introuvable."))
+    if row.agent_id != actor.agent_id:
+        raise PermissionDenied(_("Seul l'agent qui a encaissé ce pass peut l'annuler."))
+    if row.reglement_id is not None:
+        raise ConflictError(_("Ce pass figure dans un remboursement validé : il reste encaissé."))
+    if utcnow() - row.at > UNDO_DELAY:
+        raise ValidationError(
+            _("L'annulation n'est possible que dans les {n} minutes qui suivent.").format(
+                n=int(UNDO_DELAY.total_seconds() // 60)
+            )
+        )
+    pass_id = row.pass_id
+    session.execute(delete(Encaissement).where(Encaissement.id == row.id))
+    session.execute(
+        update(Pass)
+        .where(Pass.id == pass_id, Pass.etat == EtatPass.ENCAISSE.value)
+        .values(etat=EtatPass.REMIS.value)
+        .execution_options(synchronize_session=False)
+    )
+    session.expunge(row)
+    journal.record(
+        session, actor, "pass.encaissement.annule", "pass", pass_id, {"encaissement_id": row.id}
+    )
+
+
+@dataclass(frozen=True)
+class RedemptionRow:
+    encaissement_id: int
+    serial: str
+    valeur_cents: int
+    at: datetime
+    agent_id: int | None
+    undoable: bool
+
+
+def redemptions_of_day(
+    session: Session, actor: Actor, day: date | None = None
+) -> list[RedemptionRow]:
+    """Today's redemptions at the actor's structure, newest first (Europe/Paris day)."""
+    ref = structure_reference(session, actor)
+    now = utcnow()
+    local_day = day or to_local(now).date()
+    rows = session.execute(
+        select(Encaissement, Pass.serial, Pass.valeur_cents)
+        .join(Pass, Pass.id == Encaissement.pass_id)
+        .where(
+            Encaissement.pass_structure_id == ref.id,
+            Encaissement.at >= now - timedelta(days=2),
+        )
+        .order_by(Encaissement.at.desc())
+    )
+    result = []
+    for enc, serial, valeur in rows:
+        if to_local(enc.at).date() != local_day:
+            continue
+        result.append(
+            RedemptionRow(
+                enc.id,
+                serial,
+                valeur,
+                enc.at,
+                enc.agent_id,
+                enc.agent_id == actor.agent_id
+                and enc.reglement_id is None
+                and now - enc.at <= UNDO_DELAY,
+            )
+        )
+    return result
