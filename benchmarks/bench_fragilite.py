@@ -1,0 +1,107 @@
+"""Fragility index: a 1,000,000-row survey over the 463 communes of Charente-Maritime.
+
+Measured: reading + validating the file (every cell of every row checked); computing every
+indicator, interval, smoothing, axis and the index (target under 10 s); exporting the maps.
+Baselines, in the same run: ``pandas.read_csv`` of the same file alone (the floor of any
+validation); a plain ``groupby().mean()`` of one 0/1 indicator per commune (the floor of any
+estimate); an offline folium map of the same outlines without data.
+
+``MEDIANUM_BENCH_FRAGILITE`` overrides the number of rows, for a quick run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import folium
+import pandas as pd
+
+from benchmarks.harness import Report, Result
+from core.paths import resource
+from core.territory import cog
+from core.webmap import offline_html
+from fragilite import cartes, lecture
+from fragilite.calcul import calculer
+from fragilite.estimation import Territoire
+from fragilite.synthetique import enquete_synthetique
+
+T = TypeVar("T")
+
+SIZE = int(os.environ.get("MEDIANUM_BENCH_FRAGILITE", "1000000"))
+
+
+def _seconds(fn: Callable[[], T]) -> tuple[float, T]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def run(report: Report) -> None:
+    communes = sorted((c, v.nom) for c, v in cog().items() if v.departement == "17")
+    territoire = Territoire("Charente-Maritime (banc d'essai)", "221700016", tuple(communes))
+    codes = [c for c, _n in communes]
+    sizes = [float(cog()[c].population or 500) for c in codes]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "enquete.csv"
+        enquete_synthetique(codes, SIZE, seed=17, tailles=sizes).to_csv(path, index=False, sep=";")
+        mb = path.stat().st_size / 1e6
+        base, frame = _seconds(lambda: pd.read_csv(path, sep=";", dtype=str))
+        took, enquete = _seconds(lambda: lecture.charger(path, codes))
+        assert not enquete.problemes
+        report.add(
+            Result(
+                f"load + validate {SIZE:,} rows ({mb:.0f} MB)",
+                took,
+                "s",
+                "pandas.read_csv(dtype=str) alone",
+                base,
+                note=f"{len(enquete.problemes)} problems",
+            )
+        )
+
+        flag = (frame["connexion_domicile"] == "non").astype(float)
+        base, _ = _seconds(lambda: flag.groupby(frame["code_insee"]).mean())
+        took, resultat = _seconds(lambda: calculer(enquete, territoire))
+        report.add(
+            Result(
+                "compute 7 indicators, intervals, smoothing, 4 axes, index",
+                took,
+                "s",
+                "groupby().mean() of one indicator",
+                base,
+                target="< 10 s",
+                note=f"{len(codes)} communes",
+            )
+        )
+
+        def plain_map() -> str:
+            fmap = folium.Map(tiles=None)
+            folium.GeoJson(str(next(p for p in resource("cartes").glob("*17*.geojson")))).add_to(
+                fmap
+            )
+            return offline_html(fmap)
+
+        base, _ = _seconds(plain_map)
+        out = Path(tmp) / "carte.html"
+        took, _ = _seconds(lambda: cartes.exporter(resultat, out))
+        report.add(
+            Result(
+                "export offline HTML map (12 indicators, one outline layer)",
+                took,
+                "s",
+                "offline folium map of the outlines, no data",
+                base,
+                note=f"{out.stat().st_size / 1e6:.1f} MB",
+            )
+        )
+        png = Path(tmp) / "carte.png"
+        took, _ = _seconds(lambda: cartes.exporter(resultat, png))
+        report.add(Result("export static PNG map (index)", took, "s"))
+        pdf = Path(tmp) / "carte.pdf"
+        took, _ = _seconds(lambda: cartes.exporter(resultat, pdf))
+        report.add(Result("export static PDF map (index)", took, "s"))

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from html import unescape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+import main
+from core.territory import cog, default_preset
+from fragilite import cartes
+from fragilite.estimation import COLONNES_ESTIMEES
+from fragilite.synthetique import enquete_synthetique
+from tests.fragilite.enquetes import ecrire, repondant
+
+CAVEAT = (
+    "Une enquête menée aux guichets n'est pas un échantillon aléatoire : la pondération corrige "
+    "seulement les écarts sur l'âge et le sexe."
+)
+
+
+@pytest.fixture
+def survey(tmp_path: Path) -> Path:
+    preset = default_preset()
+    frame = enquete_synthetique([c.code_insee for c in preset.communes], 900, seed=1)
+    # One commune with 3 respondents only, to see it hidden everywhere.
+    frame = frame[frame["code_insee"] != "17010"]
+    extra = frame.head(3).assign(code_insee="17010", id=["X1", "X2", "X3"])
+    path = tmp_path / "enquete.csv"
+    pd.concat([frame, extra]).to_csv(path, index=False, sep=";", encoding="cp1252")
+    return path
+
+
+def _dom(url: str) -> str:
+    return subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--dump-dom",
+            "--virtual-time-budget=5000",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout
+
+
+def _main(*args: str) -> int:
+    return main.main(["fragilite", *args])
+
+
+def test_compute_writes_one_row_per_commune_and_one_for_the_territory(
+    survey: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "resultat.csv"
+    assert _main("compute", "--survey", str(survey), "--out", str(out)) == 0
+    assert "Méthodologie v1.0" in capsys.readouterr().out
+
+    preset = default_preset()
+    text = out.read_text(encoding="utf-8")
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    expected = ["code_insee", "commune", "n", "n_eff", "statut"]
+    for name in COLONNES_ESTIMEES:
+        expected += [name, f"{name}_ic_bas", f"{name}_ic_haut"]
+    assert list(table.columns) == expected
+    assert list(table["code_insee"]) == [c.code_insee for c in preset.communes] + [preset.siren]
+    assert table.iloc[-1]["commune"] == preset.nom
+    assert table.iloc[-1]["indice"] == "100.000000"
+    hidden = table.set_index("code_insee").loc["17010"]
+    assert hidden["statut"] == "masque" and hidden["indice"] == "" and hidden["n"] == ""
+    numbers = table.drop(columns=["code_insee", "commune", "statut"]).to_numpy().ravel()
+    assert all(re.fullmatch(r"-?\d+(\.\d+)?|", v) for v in numbers)  # dot decimals only
+    assert "." in text
+    shares = table.loc[table["statut"] != "masque", "sans_internet"].astype(float)
+    assert ((shares >= 0) & (shares <= 1)).all()
+    meta = json.loads(out.with_suffix(".metadonnees.json").read_text(encoding="utf-8"))
+    assert meta["lignes_exclues"] == 0 and meta["methodologie_version"] == "1.0"
+
+
+def test_validate_prints_every_problem_and_compute_refuses_until_rows_are_excluded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [repondant(i) for i in range(30)] + [repondant(90, age="9"), repondant(91, sexe="X")]
+    path = ecrire(tmp_path / "e.csv", rows)
+    assert _main("validate", str(path)) == 1
+    out = capsys.readouterr().out
+    assert "ligne 32, colonne « age », valeur « 9 »" in out
+    assert "ligne 33, colonne « sexe », valeur « X »" in out
+
+    target = tmp_path / "r.csv"
+    assert _main("compute", "--survey", str(path), "--out", str(target)) == 1
+    assert not target.exists()
+    assert "Corrigez le fichier ou excluez" in capsys.readouterr().err
+    assert (
+        _main("compute", "--survey", str(path), "--exclure-lignes-invalides", "--out", str(target))
+        == 0
+    )
+    assert "2 lignes exclues" in capsys.readouterr().out
+
+
+def test_compute_accepts_another_territory_file(tmp_path: Path) -> None:
+    codes = sorted(c for c, v in cog().items() if v.departement == "17")[:40]
+    terr = tmp_path / "terr.csv"
+    pd.DataFrame(
+        {
+            "siren_epci": "200000017",
+            "nom_epci": "Essai",
+            "code_insee": codes,
+            "nom": [cog()[c].nom for c in codes],
+            "population_municipale": "",
+        }
+    ).to_csv(terr, index=False)
+    path = tmp_path / "e.csv"
+    enquete_synthetique(codes, 800, seed=2).to_csv(path, index=False)
+    out = tmp_path / "r.csv"
+    assert (
+        _main("compute", "--survey", str(path), "--territoire", str(terr), "--out", str(out)) == 0
+    )
+    table = pd.read_csv(out, dtype=str)
+    assert len(table) == 41 and table.iloc[-1]["code_insee"] == "200000017"
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium not installed")
+def test_the_html_map_works_offline_in_a_browser_with_every_commune(
+    survey: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "carte.html"
+    assert _main("map", "--survey", str(survey), "--out", str(out)) == 0
+    html = out.read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?://", html)
+    assert CAVEAT in unescape(html)
+    dom = _dom(out.as_uri())
+    # One SVG path per commune, coloured for the index, whose legend is the one shown.
+    assert dom.count('class="leaflet-interactive"') == len(default_preset().communes)
+    assert re.search(r'data-nom="indice" style="display: ?block', dom)
+    # Another indicator chosen (the list, or a link ending in #name): its legend replaces it.
+    dom = _dom(out.as_uri() + "#sans_aide")
+    assert re.search(r'data-nom="sans_aide" style="display: ?block', dom)
+    assert re.search(r'data-nom="indice" style="display: ?none', dom)
+    # Hover texts (JSON-escaped in the page): the hidden commune, and values with intervals.
+    assert "Angoulins : moins de 5 r\\u00e9pondants" in html
+    assert html.count("(IC 95 %") >= 12 * (len(default_preset().communes) - 1)
+
+
+def test_print_maps_and_report_carry_the_caveat(survey: Path, tmp_path: Path) -> None:
+    png, pdf, report = tmp_path / "c.png", tmp_path / "c.pdf", tmp_path / "rapport.pdf"
+    assert (
+        _main("map", "--survey", str(survey), "--out", str(png), "--indicateur", "sans_aide") == 0
+    )
+    assert _main("map", "--survey", str(survey), "--out", str(pdf)) == 0
+    assert _main("report", "--survey", str(survey), "--out", str(report)) == 0
+
+    pixels = np.asarray(Image.open(png).convert("RGB")).reshape(-1, 3)
+    colours = {tuple(int(x) for x in p) for p in np.unique(pixels, axis=0)}
+    grey = tuple(int(cartes.GRIS[i : i + 2], 16) for i in (1, 3, 5))
+    assert grey in colours  # the hidden commune
+
+    map_text = " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "Une enquête menée aux guichets" in map_text
+    pages = [p.extract_text() for p in PdfReader(report).pages]
+    assert all("Une enquête menée aux guichets" in t for t in pages)
+    full = " ".join(pages)
+    assert "Méthode" in full and "Châtelaillon-Plage" in full and "Wilson" in full
+
+
+def test_compare_writes_the_change_per_commune(survey: Path, tmp_path: Path) -> None:
+    later = tmp_path / "apres.csv"
+    preset = default_preset()
+    enquete_synthetique([c.code_insee for c in preset.communes], 900, seed=9).to_csv(
+        later, index=False
+    )
+    out = tmp_path / "evolution.csv"
+    assert _main("compare", "--avant", str(survey), "--apres", str(later), "--out", str(out)) == 0
+    table = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("code_insee")
+    assert table.loc["17010", "indice_evolution"] == ""  # hidden before
+    lo = table.loc["17300", "sans_internet_evolution_ic_bas"]
+    hi = table.loc["17300", "sans_internet_evolution_ic_haut"]
+    assert float(lo) < float(table.loc["17300", "sans_internet_evolution"]) < float(hi)
+
+
+def test_outlines_of_communes_merged_since_2018_are_reported_not_dropped() -> None:
+    codes = [c for c, v in cog().items() if v.departement == "17"]
+    join = cartes.apparier(codes)
+    assert len(codes) == 463
+    assert join.sans_contour == []
+    assert sorted(join.contours_orphelins) == ["17169", "17189", "17272"]
+    assert len(join.rapport()) == 3
