@@ -13,17 +13,20 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from core import paths
-from core.errors import DatabaseLockedError, DatabaseUnavailableError
+from core.errors import DatabaseLockedError, DatabaseUnavailableError, ValidationError
 from core.i18n import _
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +71,43 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def default_url() -> str:
-    """``MEDIANUM_DATABASE_URL`` if set, else the SQLite file in the data directory."""
+def default_url(settings: Settings | None = None) -> str:
+    """``MEDIANUM_DATABASE_URL`` if set, else the ``database_url`` setting (a shared PostgreSQL
+    database), else the SQLite file in the data directory. ``settings`` defaults to the file's.
+
+    The setting never carries a password (that lives in the keyring): one that does is refused
+    rather than used, so that a hand-edited settings file cannot quietly hold a secret.
+    """
     url = os.environ.get("MEDIANUM_DATABASE_URL")
     if url:
         return url
+    if settings is None:
+        from core.settings import load_settings
+
+        settings = load_settings()
+    configured = str(settings.get("database_url") or "").strip()
+    if configured:
+        try:
+            has_password = make_url(configured).password is not None
+        except ArgumentError:
+            raise ValidationError(
+                # the text is not repeated: a mistyped address may hold a password
+                _(
+                    "L'adresse de la base de données partagée est illisible : corrigez-la "
+                    "dans le fichier {file}."
+                ).format(file=paths.settings_file()),
+                field="database_url",
+            ) from None
+        if has_password:
+            raise ValidationError(
+                _(
+                    "L'adresse de la base de données partagée contient un mot de passe : "
+                    "Médianum le refuse, le mot de passe se range dans le trousseau de clés. "
+                    "Retirez-le du fichier {file}."
+                ).format(file=paths.settings_file()),
+                field="database_url",
+            )
+        return configured
     return f"sqlite:///{paths.database_file()}"
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from core import paths
 from core.auth import Actor
-from core.db import Database, translate_operational_error
+from core.db import Database, default_url, translate_operational_error
 from core.errors import MedianumError
 from core.i18n import _, set_language
 from core.installation import is_demo, needs_first_run
@@ -195,7 +195,7 @@ def _run(app: QApplication, settings: Settings) -> int:
 
     configure_logging()
     install_crash_handlers()
-    db = Database()
+    db = Database(default_url(settings))
     try:
         return _open(app, settings, db)
     finally:

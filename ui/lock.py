@@ -22,7 +22,7 @@ from core.auth import Actor
 from core.db import Database
 from core.errors import MedianumError
 from core.i18n import _
-from ui.login import StructureChooser, sign_in
+from ui.login import REFUSED_PROVISIONAL, StructureChooser, ensure_own_password, sign_in
 
 _INPUT_EVENTS = frozenset(
     {
@@ -171,13 +171,14 @@ class LockScreen(QWidget):
             actor = self._pending.with_structure(self.structures.chosen())
             self._finish(actor)
             return
+        password = self.password_edit.text()
         try:
-            actor, choices = sign_in(self.db, self.login_edit.text(), self.password_edit.text())
+            actor, choices = sign_in(self.db, self.login_edit.text(), password)
         except MedianumError as exc:
-            self.password_edit.clear()
-            self.password_edit.setFocus()
-            self.error_label.setText(str(exc))
-            self.error_label.show()
+            self._refuse(str(exc))
+            return
+        if not ensure_own_password(self.db, actor, password, self):
+            self._refuse(_(REFUSED_PROVISIONAL))
             return
         self.password_edit.clear()
         same = self.current is not None and actor.agent_id == self.current.agent_id
@@ -194,6 +195,12 @@ class LockScreen(QWidget):
             self.structures.combo.setFocus()
             return
         self._finish(actor)
+
+    def _refuse(self, message: str) -> None:
+        self.password_edit.clear()
+        self.password_edit.setFocus()
+        self.error_label.setText(message)
+        self.error_label.show()
 
     def _finish(self, actor: Actor) -> None:
         same = self.current is not None and actor.agent_id == self.current.agent_id

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from core.auth import Actor, authenticate, change_own_password
 from core.db import Database
 from core.errors import MedianumError, ValidationError
-from core.i18n import _
+from core.i18n import N_, _
 from core.models import Agent, Structure
 
 
@@ -96,6 +96,21 @@ class ChangePasswordDialog(QDialog):
             self.error_label.show()
             return
         self.accept()
+
+
+def ensure_own_password(db: Database, actor: Actor, password: str, parent: QWidget) -> bool:
+    """After an administrator reset, the agent chooses its own password before going on.
+
+    True when the agent may go on (nothing to change, or the new password was saved); False
+    when it declined, and then it must not get in with the provisional password.
+    """
+    if not must_change_password(db, actor):
+        return True
+    change = ChangePasswordDialog(db, actor, password, parent)
+    return change.exec() == QDialog.DialogCode.Accepted
+
+
+REFUSED_PROVISIONAL = N_("Choisissez un nouveau mot de passe pour continuer.")
 
 
 class StructureChooser(QWidget):
@@ -210,12 +225,10 @@ class LoginDialog(QDialog):
             self._say(str(exc))
             return
         self.error_label.hide()
-        if must_change_password(self.db, actor):
-            change = ChangePasswordDialog(self.db, actor, self.password_edit.text(), self)
-            if change.exec() != QDialog.DialogCode.Accepted:
-                self.password_edit.clear()
-                self._say(_("Choisissez un nouveau mot de passe pour continuer."))
-                return
+        if not ensure_own_password(self.db, actor, self.password_edit.text(), self):
+            self.password_edit.clear()
+            self._say(_(REFUSED_PROVISIONAL))
+            return
         if len(choices) > 1:
             self._pending = actor
             self.login_edit.setEnabled(False)

@@ -1,27 +1,60 @@
-"""Settings of this desk: language, inactivity lock, text size (``core.settings``)."""
+"""Settings of this desk (``core.settings``): language, inactivity lock, text size, automatic
+backups at start-up, and the shared PostgreSQL database.
+
+The database address is stored without its password: the password goes to the OS keyring
+(``core.secrets``) and nowhere else. « Tester la connexion » opens the database off the GUI
+thread. A new address applies at the next start of Médianum.
+"""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from core.errors import MedianumError
+from core import paths, secrets
+from core.db import Database, translate_operational_error
+from core.errors import (
+    DatabaseUnavailableError,
+    KeyringUnavailableError,
+    MedianumError,
+    ValidationError,
+)
 from core.i18n import _
+from core.progress import Progress
 from core.settings import SPECS, Settings
+from ui.context import AppContext
+from ui.tasks import TaskRunner
 from ui.widgets import show_error
+from ui.widgets.messages import show_info, show_warning
+from ui.widgets.progress import run_with_progress
 
 LANGUAGES = (("fr", "Français"), ("en", "English"))
 _BASE_POINT_SIZE = "medianum_base_point_size"
+DRIVER = "postgresql+psycopg"  # the only PostgreSQL driver Médianum ships
+CONNECT_TIMEOUT_S = 5  # an unreachable server answers « no » quickly instead of hanging
+URL_EXAMPLE = "postgresql+psycopg://agent@serveur:5432/medianum"
 
 
 def apply_font_scale(app: QApplication, percent: int) -> None:
@@ -37,44 +70,91 @@ def apply_font_scale(app: QApplication, percent: int) -> None:
     app.setFont(font)
 
 
+def checked_database_url(typed: str) -> str:
+    """The address to store: empty (this desk's SQLite file) or a PostgreSQL URL without any
+    password, with Médianum's driver. Raises ``ValidationError`` in French otherwise."""
+    typed = typed.strip()
+    if not typed:
+        return ""
+    try:
+        url = make_url(typed)
+    except ArgumentError:
+        raise ValidationError(
+            _("Adresse de base de données illisible. Exemple : {example}").format(
+                example=URL_EXAMPLE
+            ),
+            field="database_url",
+        ) from None
+    if url.get_backend_name() != "postgresql":
+        raise ValidationError(
+            _(
+                "Seule une base PostgreSQL peut être partagée. Exemple : {example} ; "
+                "laissez le champ vide pour la base de ce poste."
+            ).format(example=URL_EXAMPLE),
+            field="database_url",
+        )
+    if url.password is not None:
+        raise ValidationError(
+            _(
+                "L'adresse ne doit pas contenir de mot de passe : retirez-le de l'adresse et "
+                "saisissez-le dans le champ « Mot de passe », il sera rangé dans le trousseau "
+                "de clés du système."
+            ),
+            field="database_url",
+        )
+    return url.set(drivername=DRIVER).render_as_string(hide_password=False)
+
+
+def probe_database(url: URL, progress: Progress) -> None:
+    """Open the database and run ``SELECT 1``; any failure is a French ``MedianumError``."""
+    if "connect_timeout" not in url.query:
+        url = url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_S)})
+    refused = _(
+        "La connexion a échoué : le serveur ne répond pas ou refuse la connexion. Vérifiez "
+        "l'adresse, le mot de passe et le réseau."
+    )
+    db: Database | None = None
+    try:
+        db = Database(url)
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        translated = translate_operational_error(exc)
+        if isinstance(translated, MedianumError):
+            raise translated from exc
+        raise DatabaseUnavailableError(refused) from exc
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise DatabaseUnavailableError(refused) from exc
+    finally:
+        if db is not None:
+            db.dispose()
+    progress.step(1, 1)  # raises if « Annuler » was pressed meanwhile
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        ctx: AppContext | None = None,
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
+        if ctx is None and isinstance(getattr(parent, "ctx", None), AppContext):
+            ctx = parent.ctx  # type: ignore[union-attr]
+        # Without a context (start-up, tests of the dialog alone) a runner of its own still
+        # keeps the connection test off the GUI thread.
+        self.tasks: TaskRunner = ctx.tasks if ctx is not None else TaskRunner()
+        self._closed = False
         self.setWindowTitle(_("Paramètres"))
         self.setAccessibleName(_("Paramètres"))
+        self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
-        form = QFormLayout()
 
-        self.language = QComboBox()
-        self.language.setAccessibleName(_(SPECS["language"].title))
-        for code, name in LANGUAGES:
-            self.language.addItem(name, code)
-        self.language.setCurrentIndex(max(self.language.findData(settings.get("language")), 0))
-        self.lock_minutes = QSpinBox()
-        self.lock_minutes.setAccessibleName(_(SPECS["lock_minutes"].title))
-        self.lock_minutes.setRange(SPECS["lock_minutes"].minimum or 1, 240)
-        self.lock_minutes.setSuffix(_(" min"))
-        self.lock_minutes.setValue(int(settings.get("lock_minutes")))
-        self.font_scale = QSpinBox()
-        self.font_scale.setAccessibleName(_(SPECS["font_scale"].title))
-        self.font_scale.setRange(SPECS["font_scale"].minimum or 50, 250)
-        self.font_scale.setSingleStep(10)
-        self.font_scale.setSuffix(" %")
-        self.font_scale.setValue(int(settings.get("font_scale")))
-
-        for key, widget in (
-            ("language", self.language),
-            ("lock_minutes", self.lock_minutes),
-            ("font_scale", self.font_scale),
-        ):
-            label = QLabel(_(SPECS[key].title) + " :")
-            label.setBuddy(widget)
-            form.addRow(label, widget)
-        layout.addLayout(form)
-        note = QLabel(_("Le changement de langue prend effet au prochain démarrage de Médianum."))
-        note.setWordWrap(True)
-        layout.addWidget(note)
+        layout.addWidget(self._general_box())
+        layout.addWidget(self._backup_box())
+        layout.addWidget(self._database_box())
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -83,12 +163,242 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    # --- sections ------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(form: QFormLayout, title: str, widget: QWidget) -> None:
+        label = QLabel(title)
+        label.setBuddy(widget)
+        form.addRow(label, widget)
+
+    def _general_box(self) -> QGroupBox:
+        box = QGroupBox(_("Général"))
+        form = QFormLayout(box)
+        self.language = QComboBox()
+        self.language.setAccessibleName(_(SPECS["language"].title))
+        for code, name in LANGUAGES:
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(self.language.findData(self.settings.get("language")), 0))
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setAccessibleName(_(SPECS["lock_minutes"].title))
+        self.lock_minutes.setRange(SPECS["lock_minutes"].minimum or 1, 240)
+        self.lock_minutes.setSuffix(_(" min"))
+        self.lock_minutes.setValue(int(self.settings.get("lock_minutes")))
+        self.font_scale = QSpinBox()
+        self.font_scale.setAccessibleName(_(SPECS["font_scale"].title))
+        self.font_scale.setRange(SPECS["font_scale"].minimum or 50, 250)
+        self.font_scale.setSingleStep(10)
+        self.font_scale.setSuffix(" %")
+        self.font_scale.setValue(int(self.settings.get("font_scale")))
+        for key, widget in (
+            ("language", self.language),
+            ("lock_minutes", self.lock_minutes),
+            ("font_scale", self.font_scale),
+        ):
+            self._row(form, _(SPECS[key].title) + " :", widget)
+        note = QLabel(_("Le changement de langue prend effet au prochain démarrage de Médianum."))
+        note.setWordWrap(True)
+        form.addRow(note)
+        return box
+
+    def _backup_box(self) -> QGroupBox:
+        box = QGroupBox(_("Sauvegardes automatiques"))
+        form = QFormLayout(box)
+        self.backup_at_start = QCheckBox(_("&Sauvegarder la base à chaque démarrage"))
+        self.backup_at_start.setAccessibleName(_(SPECS["backup_at_start"].title))
+        self.backup_at_start.setChecked(bool(self.settings.get("backup_at_start")))
+        form.addRow(self.backup_at_start)
+
+        self.backup_keep = QSpinBox()
+        self.backup_keep.setAccessibleName(_(SPECS["backup_keep"].title))
+        self.backup_keep.setRange(SPECS["backup_keep"].minimum or 0, 999)
+        self.backup_keep.setSpecialValueText(_("toutes"))  # 0 keeps every backup
+        self.backup_keep.setValue(int(self.settings.get("backup_keep")))
+        self._row(form, _(SPECS["backup_keep"].title) + " :", self.backup_keep)
+
+        self.backup_folder = QLineEdit(str(self.settings.get("backup_folder") or ""))
+        self.backup_folder.setAccessibleName(_(SPECS["backup_folder"].title))
+        default_folder = _("Par défaut : {path}").format(path=paths.backup_dir())
+        self.backup_folder.setPlaceholderText(default_folder)
+        self.backup_folder.setToolTip(default_folder)
+        self.backup_folder.setClearButtonEnabled(True)
+        self.choose_folder_button = QPushButton(_("&Parcourir…"))
+        self.choose_folder_button.setAccessibleName(_("Choisir le dossier des sauvegardes"))
+        self.choose_folder_button.clicked.connect(self.choose_backup_folder)
+        folder_row = QWidget()
+        row = QHBoxLayout(folder_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.backup_folder, 1)
+        row.addWidget(self.choose_folder_button)
+        label = QLabel(_(SPECS["backup_folder"].title) + " :")
+        label.setBuddy(self.backup_folder)
+        form.addRow(label, folder_row)
+        note = QLabel(
+            _(
+                "Concerne la base de ce poste. Laissez le dossier vide pour le dossier par "
+                "défaut. Une base PostgreSQL partagée se sauvegarde sur le serveur (pg_dump)."
+            )
+        )
+        note.setWordWrap(True)
+        form.addRow(note)
+        return box
+
+    def _database_box(self) -> QGroupBox:
+        box = QGroupBox(_("Base de données partagée (PostgreSQL)"))
+        form = QFormLayout(box)
+        self.database_url = QLineEdit(str(self.settings.get("database_url") or ""))
+        self.database_url.setAccessibleName(_(SPECS["database_url"].title))
+        self.database_url.setPlaceholderText(_("Vide : la base de ce poste"))
+        self.database_url.setToolTip(_("Exemple : {example}").format(example=URL_EXAMPLE))
+        self._row(form, _("A&dresse :"), self.database_url)
+
+        self.database_password = QLineEdit()
+        self.database_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.database_password.setAccessibleName(_("Mot de passe de la base partagée"))
+        self.database_password.setPlaceholderText(_("Laisser vide pour ne pas le changer"))
+        self._row(form, _("&Mot de passe :"), self.database_password)
+
+        self.test_button = QPushButton(_("&Tester la connexion"))
+        self.test_button.setAccessibleName(_("Tester la connexion"))
+        self.test_button.clicked.connect(self.test_connection)
+        self.connection_status = QLabel()
+        self.connection_status.setWordWrap(True)
+        self.connection_status.setAccessibleName(_("Résultat du test de connexion"))
+        test_row = QWidget()
+        row = QHBoxLayout(test_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.test_button)
+        row.addWidget(self.connection_status, 1)
+        form.addRow(test_row)
+
+        lines = [
+            _(
+                "Le mot de passe est rangé dans le trousseau de clés du système, jamais dans "
+                "le fichier des paramètres. Le changement d'adresse s'applique au prochain "
+                "démarrage de Médianum."
+            )
+        ]
+        if os.environ.get("MEDIANUM_DATABASE_URL"):
+            lines.append(
+                _(
+                    "La variable d'environnement MEDIANUM_DATABASE_URL est définie sur ce "
+                    "poste : elle l'emporte sur ce réglage."
+                )
+            )
+        note = QLabel("\n".join(lines))
+        note.setWordWrap(True)
+        form.addRow(note)
+        return box
+
+    # --- actions -------------------------------------------------------------------------
+
+    def choose_backup_folder(self) -> None:
+        start = self.backup_folder.text().strip() or str(paths.backup_dir())
+        chosen = QFileDialog.getExistingDirectory(
+            self, _("Dossier des sauvegardes automatiques"), start
+        )
+        if chosen:
+            self.backup_folder.setText(chosen)
+
+    def _checked_backup_folder(self) -> str:
+        typed = self.backup_folder.text().strip()
+        if not typed:
+            return ""
+        folder = Path(typed).expanduser()
+        if not folder.is_absolute():
+            raise ValidationError(
+                _("Choisissez un dossier complet pour les sauvegardes (bouton « Parcourir… »)."),
+                field="backup_folder",
+            )
+        if folder.exists() and not folder.is_dir():
+            raise ValidationError(
+                _("« {path} » est un fichier, pas un dossier.").format(path=folder),
+                field="backup_folder",
+            )
+        return typed
+
+    def test_connection(self) -> None:
+        try:
+            address = checked_database_url(self.database_url.text())
+        except ValidationError as exc:
+            self._report_connection(str(exc), ok=False)
+            return
+        if not address:
+            self._report_connection(
+                _("Indiquez l'adresse de la base partagée avant de tester la connexion."),
+                ok=False,
+            )
+            return
+        url = make_url(address)
+        typed = self.database_password.text()
+        if typed:
+            url = url.set(password=typed)  # tried as typed; stored only by « Enregistrer »
+        self.test_button.setEnabled(False)
+        self.connection_status.setText(_("Connexion en cours…"))
+
+        def probe(progress: Progress) -> None:
+            probe_database(url, progress)
+
+        run_with_progress(
+            self,
+            self.tasks,
+            probe,
+            _("Connexion à la base partagée…"),
+            on_done=lambda _result: self._report_connection(
+                _("Connexion réussie : la base partagée répond."), ok=True
+            ),
+            on_error=lambda exc: self._connection_failed(exc),
+        )
+
+    def done(self, result: int) -> None:
+        self._closed = True
+        super().done(result)
+
+    def _connection_failed(self, exc: BaseException) -> None:
+        if self._closed:
+            return
+        if isinstance(exc, MedianumError):
+            self._report_connection(str(exc), ok=False)
+        else:
+            self.test_button.setEnabled(True)
+            self.connection_status.clear()
+            show_error(self, exc)
+
+    def _report_connection(self, message: str, *, ok: bool) -> None:
+        if self._closed:
+            return  # closed during the test: no message box out of nowhere afterwards
+        self.test_button.setEnabled(True)
+        self.connection_status.setText(message)
+        if ok:
+            show_info(self, message)
+        else:
+            show_warning(self, message)
+
     def save(self) -> None:
         try:
+            address = checked_database_url(self.database_url.text())
+            folder = self._checked_backup_folder()
+            password = self.database_password.text()
+            if password:
+                if not address:
+                    raise ValidationError(
+                        _("Un mot de passe n'a de sens qu'avec l'adresse d'une base partagée."),
+                        field="database_url",
+                    )
+                secrets.set_secret(secrets.postgres_secret_name(make_url(address)), password)
             self.settings.set("language", str(self.language.currentData()))
             self.settings.set("lock_minutes", self.lock_minutes.value())
             self.settings.set("font_scale", self.font_scale.value())
+            self.settings.set("backup_at_start", self.backup_at_start.isChecked())
+            self.settings.set("backup_keep", self.backup_keep.value())
+            self.settings.set("backup_folder", folder)
+            self.settings.set("database_url", address)
             self.settings.save()
+        except KeyringUnavailableError as exc:
+            # Nothing is saved: without a keyring the password has nowhere safe to go.
+            self.database_password.clear()
+            show_error(self, exc)
+            return
         except (MedianumError, OSError) as exc:
             if isinstance(exc, OSError):
                 show_error(
@@ -102,6 +412,8 @@ class SettingsDialog(QDialog):
             else:
                 show_error(self, exc)
             return
+        self.database_password.clear()
+        self.database_url.setText(address)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_font_scale(app, self.font_scale.value())

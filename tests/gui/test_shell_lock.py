@@ -120,3 +120,87 @@ def test_a_form_left_open_is_closed_unsaved_when_the_desk_locks(
     assert form.result() == NewAgentDialog.DialogCode.Rejected
     with db.read_session() as s:
         assert s.scalar(select(Agent).where(Agent.login == "camille")) is None
+
+
+def test_agent_whose_password_was_reset_chooses_its_own_when_switching_in_at_the_lock(
+    qtbot, db: Database, admin: Actor, make_agent, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from core.auth import reset_password
+    from core.models import Agent
+    from ui.login import ChangePasswordDialog
+
+    alix = make_agent((Role.COORDINATEUR, None), login="alix")
+    with db.session() as s:
+        reset_password(s, admin, alix.agent_id, "provisoire-123")
+    asked: list[str] = []
+
+    def choose_own(dialog: ChangePasswordDialog) -> int:
+        asked.append(dialog.actor.login)
+        dialog.password.setText("le-mien-rien-qu-a-moi")
+        dialog.password_again.setText("le-mien-rien-qu-a-moi")
+        dialog.submit()
+        return dialog.result()
+
+    monkeypatch.setattr(ChangePasswordDialog, "exec", choose_own)
+    window = _window(qtbot, db, admin)
+    window.lock()
+    screen = window.lock_screen
+    screen.login_edit.setText("alix")
+    screen.password_edit.setText("provisoire-123")
+    screen.submit()
+
+    assert asked == ["alix"]
+    assert not window.locked
+    assert window.ctx.actor.login == "alix"
+    with db.read_session() as s:
+        agent = s.scalar(select(Agent).where(Agent.login == "alix"))
+        assert agent is not None and agent.must_change_password is False
+    # the provisional password no longer opens the desk, the chosen one does
+    window.lock()
+    screen.password_edit.setText("provisoire-123")
+    screen.submit()
+    assert window.locked
+    screen.password_edit.setText("le-mien-rien-qu-a-moi")
+    screen.submit()
+    assert not window.locked
+
+
+def test_agent_who_declines_to_choose_a_password_does_not_get_past_the_lock(
+    qtbot, db: Database, admin: Actor, make_agent, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from core.auth import reset_password
+    from ui.login import ChangePasswordDialog
+
+    alix = make_agent((Role.COORDINATEUR, None), login="alix")
+    with db.session() as s:
+        reset_password(s, admin, alix.agent_id, "provisoire-123")
+    monkeypatch.setattr(ChangePasswordDialog, "exec", lambda _self: 0)
+    window = _window(qtbot, db, admin)
+    window.lock()
+    screen = window.lock_screen
+    screen.login_edit.setText("alix")
+    screen.password_edit.setText("provisoire-123")
+    screen.submit()
+
+    assert window.locked
+    assert window.ctx.actor.login == "admin"
+    assert screen.error_label.text() == "Choisissez un nouveau mot de passe pour continuer."
+    assert screen.password_edit.text() == ""
+
+
+def test_agent_without_a_reset_password_is_not_asked_to_change_it_at_the_lock(
+    qtbot, db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.login import ChangePasswordDialog
+
+    def never(_self: ChangePasswordDialog) -> int:
+        raise AssertionError("no password change was due")
+
+    monkeypatch.setattr(ChangePasswordDialog, "exec", never)
+    window = _window(qtbot, db, admin)
+    window.lock()
+    window.lock_screen.password_edit.setText("mot-de-passe-solide")
+    window.lock_screen.submit()
+    assert not window.locked
