@@ -17,9 +17,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
+from sqlalchemy.exc import OperationalError
 
 from core import paths
-from core.db import Base, Database
+from core.db import Base, Database, translate_operational_error
 from core.errors import DatabaseTooNewError
 from core.i18n import _
 
@@ -57,8 +58,15 @@ def script_heads() -> set[str]:
 
 
 def current_revisions(db: Database) -> set[str]:
-    with db.engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+    """The revisions recorded in the database; an unreachable server is a French message."""
+    try:
+        with db.engine.connect() as conn:
+            return set(MigrationContext.configure(conn).get_current_heads())
+    except OperationalError as exc:
+        translated = translate_operational_error(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
 
 
 def _revision_known(script: ScriptDirectory, rev: str) -> bool:

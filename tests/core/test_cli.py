@@ -12,8 +12,9 @@ from core.paths import PROJECT_ROOT
 
 
 def _run(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "MEDIANUM_HOME": str(home), **env}
+    full_env = {**os.environ, "MEDIANUM_HOME": str(home)}
     full_env.pop("MEDIANUM_DATABASE_URL", None)
+    full_env.update(env)
     return subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "main.py"), *args],
         capture_output=True,
@@ -80,3 +81,15 @@ def test_logs_hold_no_personal_data(demo_home: Path) -> None:
     log_text = "".join(p.read_text() for p in (demo_home / "logs").glob("*.log*"))
     for _login, name, _roles, _pw in DEMO_AGENTS:
         assert name not in log_text
+
+
+def test_unreachable_database_server_is_a_french_refusal_not_a_traceback(tmp_path: Path) -> None:
+    # Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    result = _run(
+        ["db", "upgrade"],
+        tmp_path,
+        MEDIANUM_DATABASE_URL="postgresql+psycopg://medianum@127.0.0.1:1/medianum",
+    )
+    assert result.returncode == 1
+    assert "ne répond pas" in result.stderr
+    assert "Traceback" not in result.stderr

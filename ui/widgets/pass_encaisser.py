@@ -3,8 +3,9 @@ today's redemptions with an undo for a mistaken scan."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.errors import ValidationError
+from core.errors import MedianumError, ValidationError
 from core.i18n import _, format_money, to_local
 from core.progress import Progress
 from pass_numerique.redemption import (
@@ -36,8 +37,23 @@ from pass_numerique.serials import display
 from ui.context import AppContext
 from ui.widgets.messages import confirm, show_error
 
+if TYPE_CHECKING:
+    import zxingcpp
+
+    from ui.widgets.pass_camera import CameraDialog
+
 GREEN = "#1e7b34"
 RED = "#b3261e"
+
+
+def first_qr_text(found: Iterable[zxingcpp.Barcode]) -> str | None:
+    """The text of the first QR code among the barcodes a decoder found in a picture."""
+    import zxingcpp
+
+    for barcode in found:
+        if barcode.format == zxingcpp.BarcodeFormat.QRCode and barcode.text:
+            return str(barcode.text)
+    return None
 
 
 def decode_qr_image(path: Path) -> str:
@@ -50,9 +66,9 @@ def decode_qr_image(path: Path) -> str:
             found = zxingcpp.read_barcodes(image.convert("RGB"))
     except (OSError, UnidentifiedImageError) as exc:
         raise ValidationError(_("Image illisible : {path}").format(path=path.name)) from exc
-    for barcode in found:
-        if barcode.format == zxingcpp.BarcodeFormat.QRCode and barcode.text:
-            return str(barcode.text)
+    text = first_qr_text(found)
+    if text is not None:
+        return text
     raise ValidationError(_("Aucun QR code lisible dans cette image."))
 
 
@@ -78,6 +94,12 @@ class EncaisserWidget(QWidget):
         self.image_button.setAccessibleName(_("Lire un QR code depuis un fichier image"))
         self.image_button.clicked.connect(self.read_image)
         row.addWidget(self.image_button)
+        self.camera_button = QPushButton(_("Caméra…"))
+        self.camera_button.setAccessibleName(_("Lire un QR code avec la caméra"))
+        self.camera_button.clicked.connect(self.read_camera)
+        row.addWidget(self.camera_button)
+        self._watching_cameras = False
+        self.camera_dialog: CameraDialog | None = None
         layout.addLayout(row)
         self.answer = QLabel(" ")
         answer_font = QFont()
@@ -144,7 +166,18 @@ class EncaisserWidget(QWidget):
             with self.ctx.db.read_session() as session:
                 return redemptions_of_day(session, self.ctx.actor)
 
-        self.ctx.tasks.run(work, on_done=self._fill, on_error=self._failed)
+        self.ctx.tasks.run(work, on_done=self._fill, on_error=self._refresh_failed)
+
+    def _refresh_failed(self, exc: BaseException) -> None:
+        # Opening the tab must not greet the agent with a modal box: a structure that is not
+        # referenced is a state to show in place, not an error to acknowledge.
+        if isinstance(exc, MedianumError):
+            self.answer.setText(str(exc))
+            self.answer.setAccessibleDescription(str(exc))
+            self.rows = []
+            self.table.setRowCount(0)
+            return
+        show_error(self, exc)
 
     def _fill(self, rows: list[RedemptionRow]) -> None:
         self.rows = rows
@@ -199,8 +232,40 @@ class EncaisserWidget(QWidget):
         def work(_p: Progress) -> str:
             return decode_qr_image(path)
 
-        def done(text: str) -> None:
-            self.field.setText(text)
-            self.submit()
+        self.ctx.tasks.run(work, on_done=self.submit_text, on_error=self._failed)
 
-        self.ctx.tasks.run(work, on_done=done, on_error=self._failed)
+    def submit_text(self, text: str) -> None:
+        """A code read from a picture or the camera goes the way of a scan."""
+        self.field.setText(text)
+        self.submit()
+
+    def read_camera(self) -> None:
+        # Qt Multimedia is loaded on demand: most desks never use the camera.
+        from ui.widgets import pass_camera
+
+        cameras = pass_camera.video_inputs()
+        if not cameras:
+            self.camera_button.setText(_("Aucune caméra détectée"))
+            self.camera_button.setAccessibleName(_("Aucune caméra détectée"))
+            self.camera_button.setEnabled(False)
+            if not self._watching_cameras:
+                self._watching_cameras = True
+                pass_camera.watch_video_inputs(self, self._cameras_changed)
+            self.field.setFocus()
+            return
+        dialog = pass_camera.CameraDialog(cameras[0], self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.qr_found.connect(self.submit_text)
+        dialog.finished.connect(self._camera_closed)
+        self.camera_dialog = dialog
+        dialog.open()
+        dialog.start()
+
+    def _camera_closed(self, _result: int) -> None:
+        self.camera_dialog = None
+
+    def _cameras_changed(self) -> None:
+        """A camera was plugged in (or out): offer it again; the next click looks again."""
+        self.camera_button.setText(_("Caméra…"))
+        self.camera_button.setAccessibleName(_("Lire un QR code avec la caméra"))
+        self.camera_button.setEnabled(True)
