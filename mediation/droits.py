@@ -4,6 +4,11 @@ PDF), erasure (personal fields removed, anonymous statistics kept), and the rete
 Erasure pseudonymises rather than deletes: the row keeps its id, genre, age band, statut and
 commune, so the statistics of past years do not change and the journal, which refers to the id,
 stays verifiable. The name becomes « Personne effacée n° <id> ».
+
+Mandates come first: a person's file is kept while one of their mandates is in force or within
+its keeping period (default six years after its end, ``mediation.mandats.retention_end``). The
+retention policy neither lists nor erases such a file, and an erasure request is refused with
+the date from which it becomes possible (see ``erase_beneficiaire``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Table, inspect, select, update
+from sqlalchemy import Column, Table, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from core import journal
@@ -26,6 +31,12 @@ from core.installation import get_setting
 from core.models import Agent, Structure
 from core.territory import cog
 from mediation import referentiel as ref
+from mediation.mandats import (
+    has_kept_mandate_clause,
+    kept_mandate_until,
+    mandate_retention_years,
+    person_has_kept_mandate,
+)
 from mediation.models import (
     Accompagnement,
     AccompagnementMateriel,
@@ -373,13 +384,36 @@ def _erase(session: Session, b: Beneficiaire) -> None:
     session.flush()
 
 
-def erase_beneficiaire(session: Session, actor: Actor, beneficiaire_id: int) -> None:
-    """Right to erasure: the file becomes « Personne effacée n° <id> »; irreversible."""
+def erase_beneficiaire(
+    session: Session, actor: Actor, beneficiaire_id: int, *, now: datetime | None = None
+) -> None:
+    """Right to erasure: the file becomes « Personne effacée n° <id> »; irreversible.
+
+    Refused (``ConflictError``, with the date from which it becomes possible) while the person
+    has a mandate in force or within its keeping period. Decision, after DOMAIN.md: the signed
+    mandate is what protects the person and the aidant against a charge of identity usurpation
+    (« Mandates »), and its paper and data are kept six years after its end; the right to
+    erasure does not apply to data needed to establish or defend legal claims (RGPD art. 17.3 e).
+    The file stays whole rather than being erased around the mandate: the mandate points to it
+    and the person's activities with the aidant are the context of what the aidant did on their
+    behalf. The person can still end the mandate at any time; the file can be erased once the
+    keeping period is over, and the retention policy then proposes it.
+    """
     found = session.get(Beneficiaire, beneficiaire_id)
     if found is not None and found.efface:
         raise ConflictError(_("Ce dossier est déjà effacé."))
     b = load_visible(session, actor, beneficiaire_id)
     require(actor, Permission.DROITS_PERSONNES, b.structure_id)
+    kept_until = kept_mandate_until(session, b.id, now=now)
+    if kept_until is not None:
+        raise ConflictError(
+            _(
+                "Effacement impossible pour l'instant : cette personne a signé un mandat qui "
+                "doit être conservé jusqu'au {date} ({years} ans après sa fin), comme preuve pour "
+                "elle et pour l'aidant. Son dossier pourra être effacé à partir de cette date. "
+                "La personne peut toutefois mettre fin au mandat à tout moment."
+            ).format(date=format_date(kept_until), years=mandate_retention_years(session))
+        )
     _erase(session, b)
     journal.record(
         session, actor, "beneficiaire.effacement", "beneficiaire", b.id, {"motif": "demande"}
@@ -410,12 +444,17 @@ def _retention_cutoff(session: Session, now: datetime | None) -> datetime:
         return current.replace(year=current.year - years) - timedelta(days=1)
 
 
-def _retention_statement(actor: Actor, cutoff: datetime) -> Any:
+def _retention_statement(session: Session, actor: Actor, cutoff: datetime, now: datetime) -> Any:
     ids = named_structure_ids(actor)
     droits = actor.structures_with(Permission.DROITS_PERSONNES)
     stmt = select(
         Beneficiaire.id, Beneficiaire.structure_id, Beneficiaire.derniere_activite_at
-    ).where(Beneficiaire.efface.is_(False), Beneficiaire.derniere_activite_at < cutoff)
+    ).where(
+        Beneficiaire.efface.is_(False),
+        Beneficiaire.derniere_activite_at < cutoff,
+        # A mandate's keeping period outlasts the file's idleness: not due yet.
+        ~has_kept_mandate_clause(session, Beneficiaire.id, now=now),
+    )
     for allowed in (ids, droits):
         if allowed is not None:
             stmt = stmt.where(Beneficiaire.structure_id.in_(sorted(allowed)))
@@ -425,24 +464,50 @@ def _retention_statement(actor: Actor, cutoff: datetime) -> Any:
 def retention_due(
     session: Session, actor: Actor, *, now: datetime | None = None
 ) -> list[RetentionCandidate]:
-    """Files of the actor's structures with no activity for ``retention_years`` years."""
+    """Files of the actor's structures with no activity for ``retention_years`` years, except
+    those of people whose mandate is still kept (in force or within its keeping period): they
+    are not due, so they are not listed."""
     if not actor.can_anywhere(Permission.DROITS_PERSONNES):
         require(actor, Permission.DROITS_PERSONNES)
-    cutoff = _retention_cutoff(session, now)
-    return [RetentionCandidate(*r) for r in session.execute(_retention_statement(actor, cutoff))]
+    at = now or utcnow()
+    cutoff = _retention_cutoff(session, at)
+    return [
+        RetentionCandidate(*r)
+        for r in session.execute(_retention_statement(session, actor, cutoff, at))
+    ]
+
+
+def retention_held_by_mandates(
+    session: Session, actor: Actor, *, now: datetime | None = None
+) -> int:
+    """How many idle files of the actor's structures ``retention_due`` leaves out because a
+    mandate of the person is still kept, so that the listing can say why they are missing."""
+    if not actor.can_anywhere(Permission.DROITS_PERSONNES):
+        require(actor, Permission.DROITS_PERSONNES)
+    at = now or utcnow()
+    cutoff = _retention_cutoff(session, at)
+    stmt = select(func.count(Beneficiaire.id)).where(
+        Beneficiaire.efface.is_(False),
+        Beneficiaire.derniere_activite_at < cutoff,
+        has_kept_mandate_clause(session, Beneficiaire.id, now=at),
+    )
+    for allowed in (named_structure_ids(actor), actor.structures_with(Permission.DROITS_PERSONNES)):
+        if allowed is not None:
+            stmt = stmt.where(Beneficiaire.structure_id.in_(sorted(allowed)))
+    return int(session.scalar(stmt) or 0)
 
 
 def apply_retention(
     session: Session, actor: Actor, ids: list[int], *, now: datetime | None = None
 ) -> int:
     """Erase the confirmed files among ``ids`` that are still due (one may have had an activity
-    since the list was shown: it is kept). Returns how many were erased."""
+    or a new mandate since the list was shown: it is kept). Returns how many were erased."""
     if not ids:
         raise ValidationError(_("Aucun dossier à effacer."))
     due = {c.id for c in retention_due(session, actor, now=now)}
     erased = []
     for bid in ids:
-        if bid not in due:
+        if bid not in due or person_has_kept_mandate(session, bid, now=now):
             continue
         b = session.get(Beneficiaire, bid)
         if b is None:
@@ -469,5 +534,6 @@ __all__ = [
     "pseudonym",
     "pseudonymise",
     "retention_due",
+    "retention_held_by_mandates",
     "write_access_pdf",
 ]

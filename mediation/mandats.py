@@ -13,7 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Executable, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    SQLColumnExpression,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from core import journal
@@ -1032,3 +1041,36 @@ def purge_mandats_past_retention(
     session.flush()
     journal.record(session, actor, "mandat.purge", "mandat", None, {"nombre": len(ids)})
     return len(ids)
+
+
+def mandate_retention_years(session: Session) -> int:
+    return int(get_setting(session, "mandat_retention_years") or 6)
+
+
+def kept_mandate_until(
+    session: Session, beneficiaire_id: int, *, now: datetime | None = None
+) -> datetime | None:
+    """Until when the person's mandates must still be kept (the latest keeping end among
+    those in force or within their keeping period); None when none is kept any more."""
+    at = now or utcnow()
+    mandats = session.scalars(select(Mandat).where(Mandat.beneficiaire_id == beneficiaire_id))
+    ends = [end for end in (retention_end(session, m) for m in mandats) if end > at]
+    return max(ends) if ends else None
+
+
+def has_kept_mandate_clause(
+    session: Session, beneficiaire_id: SQLColumnExpression[int], *, now: datetime | None = None
+) -> ColumnElement[bool]:
+    """SQL twin of ``person_has_kept_mandate`` for a beneficiary id column, so that listings of
+    many files filter in one query (it may differ from the exact rule by a day around a
+    29 February: callers that act on a file check it again with ``person_has_kept_mandate``)."""
+    bound = _add_years(now or utcnow(), -mandate_retention_years(session))
+    return (
+        select(Mandat.id)
+        .where(
+            Mandat.beneficiaire_id == beneficiaire_id,
+            Mandat.fin > bound,
+            or_(Mandat.revoque_at.is_(None), Mandat.revoque_at > bound),
+        )
+        .exists()
+    )

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QTreeWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -18,7 +19,14 @@ from core.models import AuditEntry, Role
 from core.settings import Settings
 from mediation.beneficiaires import BeneficiaireData, create_beneficiaire
 from mediation.models import Beneficiaire
+from pass_numerique.issuance import chequebook_print, issue_chequebook
+from pass_numerique.models import Chequier
+from pass_numerique.redemption import redeem
+from tests.mandats.conftest import make_desk, pdf_text
 from tests.mediation.mediation_stats_data import MakeAgent, deux_structures
+from tests.pass_numerique.conftest import TODAY as PASS_DAY
+from tests.pass_numerique.conftest import World
+from tests.pass_numerique.conftest import world as world  # the fixture, shared
 from ui.context import AppContext
 from ui.pages.beneficiaires import BeneficiairesPage
 from ui.tasks import ImmediateTaskRunner
@@ -247,3 +255,178 @@ def test_merge_dialog_previews_before_merging(qtbot: QtBot, db: Database, accuei
         assert kept_row is not None and kept_row.email == "b@exemple.fr"
         other_row = s.get(Beneficiaire, other)
         assert other_row is not None and other_row.efface
+
+
+# --- passes and mandates in the file ------------------------------------------------------------
+
+
+def _pass_world_page(qtbot: QtBot, w: World, actor: Actor) -> BeneficiairesPage:
+    return _page(qtbot, w.db, actor)
+
+
+def _tab_titles(page: BeneficiairesPage) -> list[str]:
+    tabs = page.fiche.onglets
+    return [tabs.tabText(i) for i in range(tabs.count())]
+
+
+def _rows(tree: QTreeWidget) -> list[list[str]]:
+    return [
+        [tree.topLevelItem(r).text(c) for c in range(tree.columnCount())]  # type: ignore[union-attr]
+        for r in range(tree.topLevelItemCount())
+    ]
+
+
+def test_the_file_lists_the_persons_chequebooks_with_passes_counted_by_state(
+    qtbot: QtBot,
+    world: World,
+) -> None:
+    with world.db.session() as s:
+        chequier = issue_chequebook(
+            s, world.accueil, world.beneficiaire_id, world.campagne_id, today=PASS_DAY
+        )
+        qr_texts = [p.qr_text for p in chequebook_print(s, world.accueil, chequier.id).passes]
+        assert redeem(s, world.mediateur, qr_texts[0], today=PASS_DAY).accepted
+    page = _pass_world_page(qtbot, world, world.accueil)
+    page.open_beneficiaire(world.beneficiaire_id)
+    assert "Pass numérique (1)" in _tab_titles(page)
+    [row] = _rows(page.fiche.chequiers)
+    assert row[0] == f"n° {chequier.id}"
+    assert row[1] == "Pass numérique 2026"
+    assert row[3] == "9 remis, 1 encaissé"
+    assert row[4] == "Médiathèque test"
+    # A desk agent issues passes but gives no mandate: no mandate button, no mandates tab.
+    assert page.fiche.emettre_chequier.isVisible()
+    assert not page.fiche.nouveau_mandat.isVisible()
+    assert not any(t.startswith("Mandats") for t in _tab_titles(page))
+
+
+def test_emettre_un_chequier_from_the_file_gives_the_reasons_or_issues_and_prints(
+    qtbot: QtBot,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ui.widgets import messages
+
+    asked: list[str] = []
+    monkeypatch.setattr(
+        messages, "present", lambda box: asked.append(box.text()) or int(box.StandardButton.Yes)
+    )
+    not_assessed = world.add_beneficiaire(prenom="Gaël", nom="Morin", diagnostic=False)
+    page = _pass_world_page(qtbot, world, world.accueil)
+    printed: list[Path] = []
+    page.fiche.opener = printed.append
+
+    page.open_beneficiaire(not_assessed)
+    dialog = page.fiche.chequebook_dialog()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.emettre.picker.text() == f"Gaël Morin — n° {not_assessed}"
+    assert "pas encore de diagnostic des besoins" in dialog.emettre.verdict.text()
+    assert not dialog.emettre.issue_button.isEnabled()
+    dialog.reject()
+
+    page.open_beneficiaire(world.beneficiaire_id)
+    dialog = page.fiche.chequebook_dialog()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.emettre.verdict.text() == "Éligible au Pass numérique."
+    dialog.emettre.issue_button.click()
+    assert "plafond" in asked[0]  # confirmed before issuing
+    assert len(printed) == 1
+    text = " ".join((p.extract_text() or "") for p in PdfReader(printed[0]).pages)
+    assert "Odile L." in text
+    dialog.reject()  # closing the screen refreshes the file
+    [row] = _rows(page.fiche.chequiers)
+    assert row[3] == "10 remis"
+    with world.db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Chequier)) == 1
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_nouveau_mandat_from_the_file_records_and_prints_a_mandate_for_this_person(
+    qtbot: QtBot,
+    db: Database,
+    make_agent: MakeAgent,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ui.widgets import messages
+
+    desk = make_desk(db, make_agent)
+    infos: list[str] = []
+    monkeypatch.setattr(messages, "present", lambda box: infos.append(box.text()) or 0)
+    page = _page(qtbot, db, desk.aidant)
+    printed: list[Path] = []
+    page.fiche.opener = printed.append
+    page.open_beneficiaire(desk.beneficiaire_id)
+    assert page.fiche.nouveau_mandat.isVisible() and page.fiche.nouveau_mandat.isEnabled()
+    assert "Mandats (0)" in _tab_titles(page)
+    wizard = page.fiche.new_mandate()
+    assert wizard is not None
+    assert wizard.person_page is None  # the person is the file's
+    wizard.mentions_page.lu.setChecked(True)
+    wizard.next()
+    wizard.categories_page.boxes["logement"].setChecked(True)
+    wizard.categories_page.duree.setCurrentIndex(wizard.categories_page.duree.findData(1))
+    wizard.next()
+    assert (wizard.identity_page.nom.text(), wizard.identity_page.prenom.text()) == (
+        "Lambert",
+        "Odile",
+    )
+    qtbot.keyClicks(wizard.identity_page.lieu, "Rochefort")
+    wizard.identity_page.protection.setChecked(True)
+    wizard.next()
+    wizard.accept()
+    assert len(printed) == 1
+    content = pdf_text(printed[0].read_bytes())
+    assert "Logement" in content and "1 jour" in content
+    [row] = _rows(page.fiche.mandats)
+    assert row[0] == printed[0].stem  # the reference names the PDF
+    assert row[0] in content
+    assert (row[1], row[3]) == ("Logement", "Actif — expire bientôt")
+    assert "Mandats (1)" in _tab_titles(page)
+    assert row[0] in infos[-1]
+
+
+def test_a_mediator_sees_neither_pass_nor_mandate_actions_in_the_file(
+    qtbot: QtBot, db: Database, make_agent: MakeAgent
+) -> None:
+    desk = make_desk(db, make_agent)
+    page = _page(qtbot, db, desk.mediateur)
+    page.open_beneficiaire(desk.beneficiaire_id)
+    assert not page.fiche.nouveau_mandat.isVisible()
+    assert not page.fiche.emettre_chequier.isVisible()
+    assert _tab_titles(page) == ["Diagnostics et accompagnements"]
+
+
+def test_erasing_from_the_file_a_person_with_a_kept_mandate_says_until_when_and_keeps_it(
+    qtbot: QtBot, db: Database, make_agent: MakeAgent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mediation.mandats import create_mandat
+    from tests.mandats.conftest import IDENTITE
+    from ui.widgets import messages
+
+    desk = make_desk(db, make_agent)
+    with db.session() as s:
+        create_mandat(
+            s,
+            desk.aidant,
+            desk.beneficiaire_id,
+            categories=["social"],
+            duree_jours=365,
+            identite=IDENTITE,
+            mentions_lues=True,
+            hors_mesure_protection=True,
+        )
+    shown: list[str] = []
+    monkeypatch.setattr(
+        messages, "present", lambda box: shown.append(box.text()) or int(box.StandardButton.Yes)
+    )
+    page = _page(qtbot, db, desk.aidant)
+    page.open_beneficiaire(desk.beneficiaire_id)
+    page.fiche.erase()
+    assert "irréversible" in shown[0]
+    assert "Effacement impossible" in shown[1] and "jusqu'au" in shown[1]
+    assert page.fiche.isVisible() and page.fiche.beneficiaire_id == desk.beneficiaire_id
+    with db.read_session() as s:
+        b = s.get(Beneficiaire, desk.beneficiaire_id)
+        assert b is not None and (b.nom, b.efface) == ("Lambert", False)

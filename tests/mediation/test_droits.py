@@ -15,7 +15,7 @@ from core.db import Database
 from core.errors import ConflictError, NotFoundError, PermissionDenied
 from core.installation import put_setting
 from core.journal import verify_journal
-from core.models import AuditEntry
+from core.models import AuditEntry, Role
 from mediation.accompagnements import record_accompagnement
 from mediation.beneficiaires import search_beneficiaires
 from mediation.diagnostics import DiagnosticData, record_diagnostic
@@ -24,7 +24,9 @@ from mediation.droits import (
     erase_beneficiaire,
     export_personal_data,
     retention_due,
+    retention_held_by_mandates,
 )
+from mediation.mandats import MandantIdentity, create_mandat, revoke_mandat
 from mediation.models import Accompagnement, Beneficiaire, Diagnostic
 from tests.mediation.dossier_data import TODAY, Desks, add_person, individual, make_desks
 
@@ -192,3 +194,102 @@ def test_retention_lists_files_idle_for_the_configured_years_and_erases_after_co
         ).one()
         assert entry.entity_id == str(idle)
         assert entry.details == {"motif": "conservation", "annees": 3}
+
+
+# --- mandates are kept longer than the file's idleness -------------------------------------------
+
+ODILE = MandantIdentity("Lambert", "Odile", date(1948, 3, 14), "Rochefort")
+
+
+def _mandate(db: Database, aidant: Actor, bid: int, signed: datetime, days: int = 365) -> int:
+    with db.session() as s:
+        return create_mandat(
+            s,
+            aidant,
+            bid,
+            categories=["social"],
+            duree_jours=days,
+            identite=ODILE,
+            mentions_lues=True,
+            hors_mesure_protection=True,
+            now=signed,
+        ).id
+
+
+def test_retention_neither_lists_nor_erases_a_person_whose_ended_mandate_is_still_kept(
+    db: Database, desks: Desks, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    now = datetime(2030, 6, 15, 12, tzinfo=UTC)
+    odile = add_person(db, desks.accueil_nord, nom="Lambert", prenom="Odile")
+    idle = add_person(db, desks.accueil_nord, nom="Ancien")
+    # A 31-day mandate signed in January 2026 ended in February 2026: kept until February 2032.
+    _mandate(db, aidant, odile, datetime(2026, 1, 5, 9, tzinfo=UTC), days=31)
+    _set_last_activity(db, odile, datetime(2026, 1, 5, tzinfo=UTC))
+    _set_last_activity(db, idle, datetime(2026, 1, 5, tzinfo=UTC))
+    with db.session() as s:
+        assert [c.id for c in retention_due(s, desks.accueil_nord, now=now)] == [idle]
+        # The listing can say that one idle file is held back by a mandate.
+        assert retention_held_by_mandates(s, desks.accueil_nord, now=now) == 1
+        assert retention_held_by_mandates(s, desks.accueil_sud, now=now) == 0
+    # Confirming a list that named her anyway (shown before the mandate was recorded) keeps her.
+    with db.session() as s:
+        assert apply_retention(s, desks.accueil_nord, [odile, idle], now=now) == 1
+    with db.session() as s:
+        assert s.get(Beneficiaire, odile).nom == "Lambert"  # type: ignore[union-attr]
+        assert s.get(Beneficiaire, idle).efface is True  # type: ignore[union-attr]
+    # Once the six years after its end are over, her file falls under the retention policy.
+    later = datetime(2032, 3, 1, 12, tzinfo=UTC)
+    with db.session() as s:
+        assert [c.id for c in retention_due(s, desks.accueil_nord, now=later)] == [odile]
+        assert apply_retention(s, desks.accueil_nord, [odile], now=later) == 1
+    with db.session() as s:
+        assert s.get(Beneficiaire, odile).efface is True  # type: ignore[union-attr]
+
+
+def test_the_mandate_keeping_period_follows_the_setting_and_a_revocation_ends_it_early(
+    db: Database, desks: Desks, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    odile = add_person(db, desks.accueil_nord, nom="Lambert", prenom="Odile")
+    # A one-year mandate signed in January 2026 (ending January 2027), revoked in March 2026.
+    mandat = _mandate(db, aidant, odile, datetime(2026, 1, 10, 9, tzinfo=UTC))
+    with db.session() as s:
+        revoke_mandat(s, aidant, mandat, now=datetime(2026, 3, 1, 9, tzinfo=UTC))
+    _set_last_activity(db, odile, datetime(2026, 3, 1, tzinfo=UTC))
+    now = datetime(2030, 6, 15, 12, tzinfo=UTC)
+    with db.session() as s:
+        assert retention_due(s, desks.accueil_nord, now=now) == []
+        put_setting(s, "mandat_retention_years", 4)
+    with db.session() as s:
+        # Revoked in March 2026 + 4 years = March 2030: no longer kept in June 2030 (had it run
+        # to its end in January 2027, it would be kept until January 2031).
+        assert [c.id for c in retention_due(s, desks.accueil_nord, now=now)] == [odile]
+
+
+def test_erasing_on_request_is_refused_while_the_signed_mandate_must_be_kept(
+    db: Database, desks: Desks, followed: int, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    # Signed on 1 June 2026 for 365 days: ends 1 June 2027, kept until 1 June 2033.
+    _mandate(db, aidant, followed, datetime(2026, 6, 1, 9, tzinfo=UTC))
+    with pytest.raises(ConflictError) as refused, db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, followed, now=datetime(2026, 6, 15, tzinfo=UTC))
+    message = str(refused.value)
+    assert "mandat" in message
+    assert "1 juin 2033" in message
+    assert "6 ans" in message
+    with db.session() as s:
+        b = s.get(Beneficiaire, followed)
+        assert b is not None and (b.nom, b.efface) == ("Lefèvre", False)
+        assert (
+            s.scalars(
+                select(AuditEntry).where(AuditEntry.action == "beneficiaire.effacement")
+            ).all()
+            == []
+        )
+    # After the keeping period, the request is honoured.
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, followed, now=datetime(2033, 6, 2, tzinfo=UTC))
+    with db.session() as s:
+        assert s.get(Beneficiaire, followed).efface is True  # type: ignore[union-attr]

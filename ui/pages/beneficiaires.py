@@ -1,5 +1,9 @@
 """Bénéficiaires: find a person as you type, register one, open and act on their file.
 
+The file also shows the person's Pass numérique chequebooks (to agents who issue them) and the
+mandates given to the current structure (to its aidants), with « Nouveau mandat » and
+« Émettre un chéquier » opening the guided screens of those domains for this person.
+
 The list is a paging model (``ui.models.beneficiaires_model``): typing filters in SQL after a
 150 ms pause, sorting is SQL, and only the visible pages of rows are loaded.
 """
@@ -10,8 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,6 +37,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -44,6 +49,7 @@ from core.auth import Permission
 from core.errors import MedianumError
 from core.i18n import N_, _, format_date, format_datetime
 from core.models import TerritoryCommune
+from core.progress import Progress
 from core.territory import cog
 from mediation import referentiel as ref
 from mediation.accompagnements import timeline
@@ -62,12 +68,23 @@ from mediation.beneficiaires import (
 )
 from mediation.diagnostics import DiagnosticData, record_diagnostic
 from mediation.droits import erase_beneficiaire, export_personal_data
+from mediation.mandats import (
+    STATUT_TITRES,
+    MandatRow,
+    categorie_titre,
+    create_mandat,
+    mandats_of_person,
+    print_mandat,
+)
+from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
 from ui.models.beneficiaires_model import BeneficiairesModel
+from ui.widgets.mandat_wizard import MandatRequest, NouveauMandatWizard
 from ui.widgets.mediation_accompagnement_form import AccompagnementForm
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
 from ui.widgets.mediation_commune_field import CommuneField
 from ui.widgets.messages import confirm, show_error, show_info
+from ui.widgets.pass_emettre import EmettreWidget
 from ui.widgets.progress import run_with_progress
 
 DEBOUNCE_MS = 150
@@ -462,6 +479,37 @@ def describe_merge(preview: MergePreview) -> str:
 # --- the file -------------------------------------------------------------------------------------
 
 
+class ChequierDialog(QDialog):
+    """« Émettre un chéquier » for one person: the desk's issuing screen (campaign, eligibility
+    with every reason, issue and print, reprint), the person already chosen."""
+
+    def __init__(
+        self, ctx: AppContext, beneficiaire_id: int, libelle: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Émettre un chéquier — {who}").format(who=libelle))
+        self.setAccessibleName(_("Émettre un chéquier"))
+        layout = QVBoxLayout(self)
+        self.emettre = EmettreWidget(ctx, self)
+        picker = self.emettre.picker
+        picker.blockSignals(True)  # the person is given: no search, no completion
+        picker.setText(libelle)
+        picker.blockSignals(False)
+        picker.setReadOnly(True)
+        layout.addWidget(self.emettre)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.button(QDialogButtonBox.StandardButton.Close).setText(_("Fermer"))
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+        self.resize(640, 480)
+        self.emettre.choose(beneficiaire_id, libelle)
+        self.emettre.campagne.setFocus()
+
+
+def open_file(path: Path) -> None:
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
 class BeneficiaireFile(QWidget):
     """The beneficiary's file: identity, contact, commune, consent, needs, timeline, actions."""
 
@@ -473,6 +521,7 @@ class BeneficiaireFile(QWidget):
         self.ctx = ctx
         self.beneficiaire_id: int | None = None
         self.libelle = ""
+        self.anonyme = False
         self.setAccessibleName(_("Dossier du bénéficiaire"))
         layout = QVBoxLayout(self)
         self.titre = QLabel(self)
@@ -490,16 +539,29 @@ class BeneficiaireFile(QWidget):
         self.exporter = QPushButton(_("E&xporter ses données"), self)
         self.fusionner = QPushButton(_("&Fusionner avec…"), self)
         self.effacer = QPushButton(_("Effa&cer"), self)
-        for i, button in enumerate(
-            (
-                self.modifier,
-                self.nouveau_diagnostic,
-                self.nouvel_accompagnement,
-                self.exporter,
-                self.fusionner,
-                self.effacer,
-            )
-        ):
+        self.nouveau_mandat = QPushButton(_("Nouveau manda&t"), self)
+        self.emettre_chequier = QPushButton(_("Émettre un chéq&uier"), self)
+        # Mandates are the current structure's aidants' business, chequebooks its desk's.
+        self.can_mandats = ctx.actor.can(Permission.MANDAT_GERER)
+        self.can_pass = ctx.actor.can(Permission.PASS_EMETTRE)
+        buttons = [
+            self.modifier,
+            self.nouveau_diagnostic,
+            self.nouvel_accompagnement,
+            self.exporter,
+            self.fusionner,
+            self.effacer,
+        ]
+        if self.can_mandats:
+            buttons.append(self.nouveau_mandat)
+        else:
+            self.nouveau_mandat.hide()
+        if self.can_pass:
+            buttons.append(self.emettre_chequier)
+        else:
+            self.emettre_chequier.hide()
+        for i, button in enumerate(buttons):
+            button.setAccessibleName(button.text().replace("&", ""))
             actions.addWidget(button, i // 3, i % 3)
         layout.addLayout(actions)
         self.modifier.clicked.connect(self.edit)
@@ -508,12 +570,33 @@ class BeneficiaireFile(QWidget):
         self.exporter.clicked.connect(self.export_data)
         self.fusionner.clicked.connect(self.merge)
         self.effacer.clicked.connect(self.erase)
+        self.nouveau_mandat.clicked.connect(self.new_mandate)
+        self.emettre_chequier.clicked.connect(self.issue_chequebook)
+        self.opener = open_file  # replaced by tests
+        self.last_pdf: Path | None = None
+        self.wizard: NouveauMandatWizard | None = None
         self.historique = QTreeWidget(self)
         self.historique.setHeaderLabels([_("Date"), _("Activité"), _("Durée"), _("Thématiques")])
         self.historique.setRootIsDecorated(False)
         self.historique.setAccessibleName(_("Diagnostics et accompagnements"))
-        layout.addWidget(QLabel(_("Diagnostics et accompagnements"), self))
-        layout.addWidget(self.historique, 1)
+        self.chequiers = QTreeWidget(self)
+        self.chequiers.setHeaderLabels(
+            [_("Chéquier"), _("Campagne"), _("Émis le"), _("Pass"), _("Structure")]
+        )
+        self.chequiers.setRootIsDecorated(False)
+        self.chequiers.setAccessibleName(_("Chéquiers Pass numérique"))
+        self.mandats = QTreeWidget(self)
+        self.mandats.setHeaderLabels([_("Référence"), _("Catégories"), _("Fin"), _("Statut")])
+        self.mandats.setRootIsDecorated(False)
+        self.mandats.setAccessibleName(_("Mandats"))
+        self.onglets = QTabWidget(self)
+        self.onglets.setAccessibleName(_("Activités, pass et mandats"))
+        self.onglets.addTab(self.historique, _("Diagnostics et accompagnements"))
+        if self.can_pass:
+            self.onglets.addTab(self.chequiers, _("Pass numérique"))
+        if self.can_mandats:
+            self.onglets.addTab(self.mandats, _("Mandats"))
+        layout.addWidget(self.onglets, 1)
         can_write = ctx.actor.can_anywhere(Permission.DOSSIER_ECRIRE)
         for button in (self.modifier, self.nouveau_diagnostic, self.nouvel_accompagnement):
             button.setEnabled(can_write)
@@ -527,6 +610,9 @@ class BeneficiaireFile(QWidget):
             b = get_beneficiaire(session, self.ctx.actor, beneficiaire_id)
             entries = timeline(session, self.ctx.actor, beneficiaire_id)
             hors = commune_hors_territoire(session, b.commune_insee)
+            books = chequebooks_of(session, self.ctx.actor, b.id) if self.can_pass else []
+            mandats = mandats_of_person(session, self.ctx.actor, b.id) if self.can_mandats else []
+            self.anonyme = b.anonyme
             self.beneficiaire_id = b.id
             nom = " ".join(p for p in (b.prenom, b.nom) if p) or _("Personne anonyme")
             self.libelle = f"{nom} — n° {b.id}"
@@ -566,6 +652,56 @@ class BeneficiaireFile(QWidget):
             )
         for column in range(3):
             self.historique.resizeColumnToContents(column)
+        self._show_chequebooks(books)
+        self._show_mandats(mandats)
+        # A mandate is given by a named person only (the domain refuses it for anonymous files).
+        self.nouveau_mandat.setEnabled(not self.anonyme)
+        self.nouveau_mandat.setToolTip(
+            _("Un mandat se donne par une personne nommée.") if self.anonyme else ""
+        )
+
+    def _show_chequebooks(self, books: list[ChequebookSummary]) -> None:
+        self.chequiers.clear()
+        for book in books:
+            etats = book.etats_texte() or "—"
+            if book.opposition_at is not None:
+                etats += _(" — en opposition")
+            QTreeWidgetItem(
+                self.chequiers,
+                [
+                    _("n° {id}").format(id=book.id),
+                    book.campagne,
+                    format_date(book.emis_at, "short"),
+                    etats,
+                    book.structure,
+                ],
+            )
+        for column in range(4):
+            self.chequiers.resizeColumnToContents(column)
+        index = self.onglets.indexOf(self.chequiers)
+        if index >= 0:
+            self.onglets.setTabText(index, _("Pass numérique ({n})").format(n=len(books)))
+
+    def _show_mandats(self, mandats: list[MandatRow]) -> None:
+        self.mandats.clear()
+        for m in mandats:
+            statut = _(STATUT_TITRES[m.statut])
+            if m.expire_bientot:
+                statut += _(" — expire bientôt")
+            QTreeWidgetItem(
+                self.mandats,
+                [
+                    m.reference,
+                    ", ".join(categorie_titre(c) for c in m.categories) or "—",
+                    format_date(m.fin, "short"),
+                    statut,
+                ],
+            )
+        for column in range(3):
+            self.mandats.resizeColumnToContents(column)
+        index = self.onglets.indexOf(self.mandats)
+        if index >= 0:
+            self.onglets.setTabText(index, _("Mandats ({n})").format(n=len(mandats)))
 
     def _refresh(self) -> None:
         if self.beneficiaire_id is not None:
@@ -634,6 +770,77 @@ class BeneficiaireFile(QWidget):
             and MergeDialog(self.ctx, self.beneficiaire_id, self).exec()
         ):
             self._refresh()
+
+    def new_mandate(self) -> NouveauMandatWizard | None:
+        """The guided screen of the mandates, for this person (non-blocking); the mandate is
+        recorded and printed when it is accepted."""
+        if self.beneficiaire_id is None:
+            return None
+        wizard = NouveauMandatWizard(self.ctx, self.beneficiaire_id, self)
+        wizard.accepted.connect(lambda: self._record_mandate(wizard))
+        self.wizard = wizard
+        wizard.open()
+        return wizard
+
+    def _record_mandate(self, wizard: NouveauMandatWizard) -> None:
+        request = wizard.request()
+        if request is None:
+            return
+
+        def work(progress: Progress) -> tuple[Path, str]:
+            return self._create_and_print(request, progress)
+
+        def done(result: tuple[Path, str]) -> None:
+            path, reference = result
+            self.last_pdf = path
+            self.opener(path)
+            self._refresh()
+            show_info(
+                self,
+                _(
+                    "Mandat {reference} enregistré. Faites signer les deux exemplaires ; le PDF "
+                    "est dans {path}."
+                ).format(reference=reference, path=path),
+            )
+
+        run_with_progress(
+            self, self.ctx.tasks, work, _("Enregistrement et impression du mandat…"), done
+        )
+
+    def _create_and_print(self, request: MandatRequest, progress: Progress) -> tuple[Path, str]:
+        from ui.pages.mandats import mandats_folder
+
+        with self.ctx.db.session() as session:
+            mandat = create_mandat(
+                session,
+                self.ctx.actor,
+                request.beneficiaire_id,
+                categories=request.categories,
+                duree_jours=request.duree_jours,
+                identite=request.identite,
+                mentions_lues=request.mentions_lues,
+                hors_mesure_protection=request.hors_mesure_protection,
+                actions_specifiques=request.actions,
+            )
+            progress.step(1, 2, _("Impression"))
+            pdf = print_mandat(session, self.ctx.actor, mandat.id)
+            reference = mandat.reference
+        path = mandats_folder() / f"{reference}.pdf"
+        path.write_bytes(pdf)
+        return path, reference
+
+    def chequebook_dialog(self) -> ChequierDialog | None:
+        if self.beneficiaire_id is None:
+            return None
+        dialog = ChequierDialog(self.ctx, self.beneficiaire_id, self.libelle, self)
+        dialog.emettre.opener = self.opener
+        dialog.finished.connect(lambda _r: self._refresh())
+        return dialog
+
+    def issue_chequebook(self) -> None:
+        dialog = self.chequebook_dialog()
+        if dialog is not None:
+            dialog.exec()
 
     def erase(self) -> None:
         if self.beneficiaire_id is None:
