@@ -36,23 +36,45 @@ def validate_siret(value: str) -> str:
     return siret
 
 
-def normalize_phone(value: str) -> str:
-    """A French phone number in E.164 (« 05 46 12 34 56 » → « +33546123456 »)."""
-    raw = re.sub(r"[\s.\-()/]", "", value)
+# Overseas départements have their own country codes: 0590 12 34 56 is +590 590 12 34 56.
+OVERSEAS_PREFIXES: dict[str, str] = {
+    "0590": "+590",
+    "0690": "+590",
+    "0594": "+594",
+    "0694": "+594",
+    "0262": "+262",
+    "0692": "+262",
+    "0693": "+262",
+    "0269": "+262",
+    "0639": "+262",
+    "0596": "+596",
+    "0696": "+596",
+}
+
+
+def to_e164(value: str) -> str | None:
+    """A French phone number in E.164 (« 05 46 12 34 56 » → « +33546123456 »), or None."""
+    raw = re.sub(r"[\s.\-()/]", "", value.replace("(0)", ""))
     if raw.startswith("00"):
         raw = "+" + raw[2:]
     if re.fullmatch(r"0[1-9]\d{8}", raw):
-        return "+33" + raw[1:]
-    if re.fullmatch(r"\+33[1-9]\d{8}", raw):
+        return OVERSEAS_PREFIXES.get(raw[:4], "+33") + raw[1:]
+    if re.fullmatch(r"\+[1-9]\d{6,14}", raw):
         return raw
-    if re.fullmatch(r"\+(?!33)[1-9]\d{6,14}", raw):
-        return raw
-    raise ValidationError(
-        _("Numéro de téléphone invalide : « {value} » (exemple : 05 46 12 34 56).").format(
-            value=value
-        ),
-        field="telephone",
-    )
+    return None
+
+
+def normalize_phone(value: str) -> str:
+    """Like ``to_e164`` but refuses, in French, what is not a phone number."""
+    normalized = to_e164(value)
+    if normalized is None:
+        raise ValidationError(
+            _("Numéro de téléphone invalide : « {value} » (exemple : 05 46 12 34 56).").format(
+                value=value
+            ),
+            field="telephone",
+        )
+    return normalized
 
 
 def normalize_email(value: str) -> str:

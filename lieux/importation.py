@@ -34,7 +34,7 @@ from core.auth import Actor, Permission, require
 from core.errors import ValidationError
 from core.i18n import _
 from core.progress import NO_PROGRESS, Progress
-from core.validation import fold
+from core.validation import fold, to_e164
 from lieux.models import Lieu
 from lieux.schema import (
     ETAPES_NUMERIQUES_SCHEMA,
@@ -251,19 +251,6 @@ _JSON_NESTED: dict[str, str] = {
 }
 
 # Phone prefixes of overseas departments, whose local numbers do not become +33.
-_OVERSEAS_PREFIXES: dict[str, str] = {
-    "0590": "+590",
-    "0690": "+590",
-    "0594": "+594",
-    "0694": "+594",
-    "0262": "+262",
-    "0692": "+262",
-    "0693": "+262",
-    "0596": "+596",
-    "0696": "+596",
-    "0269": "+262",
-    "0639": "+262",
-}
 
 
 def _key(value: str) -> str:
@@ -612,12 +599,8 @@ class _Lecteur:
         return None
 
     def _phone(self, text: str, note: Any) -> str:
-        compact = re.sub(r"[\s.\-/]|\(0\)", "", text)
-        if compact.startswith("00"):
-            compact = "+" + compact[2:]
-        if re.fullmatch(r"0[1-9]\d{8}", compact):
-            # 0590 12 34 56 → +590 590 12 34 56: overseas numbers keep their area digits.
-            compact = _OVERSEAS_PREFIXES.get(compact[:4], "+33") + compact[1:]
+        # Not recognised: kept as typed (compacted), and the schema check reports it.
+        compact = to_e164(text) or re.sub(r"[\s.\-/]|\(0\)", "", text)
         if compact != text:
             note(
                 "telephone",
