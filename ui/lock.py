@@ -9,10 +9,8 @@ import html
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -22,7 +20,7 @@ from core.auth import Actor
 from core.db import Database
 from core.errors import MedianumError
 from core.i18n import _
-from ui.login import REFUSED_PROVISIONAL, StructureChooser, ensure_own_password, sign_in
+from ui.login import REFUSED_PROVISIONAL, CredentialsForm, ensure_own_password, sign_in
 
 _INPUT_EVENTS = frozenset(
     {
@@ -116,27 +114,12 @@ class LockScreen(QWidget):
         )
         explanation.setWordWrap(True)
         layout.addWidget(explanation)
-        form = QFormLayout()
-        self.login_edit = QLineEdit()
-        self.login_edit.setAccessibleName(_("Identifiant"))
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setAccessibleName(_("Mot de passe"))
-        login_label = QLabel(_("&Identifiant :"))
-        login_label.setBuddy(self.login_edit)
-        password_label = QLabel(_("&Mot de passe :"))
-        password_label.setBuddy(self.password_edit)
-        form.addRow(login_label, self.login_edit)
-        form.addRow(password_label, self.password_edit)
-        layout.addLayout(form)
-        self.structures = StructureChooser()
-        self.structures.hide()
-        layout.addWidget(self.structures)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #a40000;")
-        self.error_label.hide()
-        layout.addWidget(self.error_label)
+        credentials = CredentialsForm()
+        layout.addWidget(credentials)
+        self.login_edit = credentials.login_edit
+        self.password_edit = credentials.password_edit
+        self.structures = credentials.structures
+        self.error_label = credentials.error_label
         self.unlock_button = QPushButton(_("&Déverrouiller"))
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self.submit)

@@ -139,6 +139,38 @@ class StructureChooser(QWidget):
         return int(data) if data is not None else None
 
 
+class CredentialsForm(QWidget):
+    """Identifier, password, structure choice and error line: the login dialog and the lock
+    screen ask for the same things the same way."""
+
+    def __init__(self, login: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        self.login_edit = QLineEdit(login)
+        self.login_edit.setAccessibleName(_("Identifiant"))
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setAccessibleName(_("Mot de passe"))
+        login_label = QLabel(_("&Identifiant :"))
+        login_label.setBuddy(self.login_edit)
+        password_label = QLabel(_("&Mot de passe :"))
+        password_label.setBuddy(self.password_edit)
+        form.addRow(login_label, self.login_edit)
+        form.addRow(password_label, self.password_edit)
+        layout.addLayout(form)
+        self.structures = StructureChooser()
+        self.structures.hide()
+        layout.addWidget(self.structures)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #a40000;")
+        self.error_label.setAccessibleName(_("Message"))
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+
+
 class LoginDialog(QDialog):
     def __init__(
         self,
@@ -170,30 +202,12 @@ class LoginDialog(QDialog):
             notice.setWordWrap(True)
             layout.addWidget(notice)
 
-        form = QFormLayout()
-        self.login_edit = QLineEdit(login)
-        self.login_edit.setAccessibleName(_("Identifiant"))
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setAccessibleName(_("Mot de passe"))
-        login_label = QLabel(_("&Identifiant :"))
-        login_label.setBuddy(self.login_edit)
-        password_label = QLabel(_("&Mot de passe :"))
-        password_label.setBuddy(self.password_edit)
-        form.addRow(login_label, self.login_edit)
-        form.addRow(password_label, self.password_edit)
-        layout.addLayout(form)
-
-        self.structures = StructureChooser()
-        self.structures.hide()
-        layout.addWidget(self.structures)
-
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #a40000;")
-        self.error_label.setAccessibleName(_("Message"))
-        self.error_label.hide()
-        layout.addWidget(self.error_label)
+        credentials = CredentialsForm(login)
+        layout.addWidget(credentials)
+        self.login_edit = credentials.login_edit
+        self.password_edit = credentials.password_edit
+        self.structures = credentials.structures
+        self.error_label = credentials.error_label
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
