@@ -72,9 +72,7 @@ from mediation.mandats import (
     STATUT_TITRES,
     MandatRow,
     categorie_titre,
-    create_mandat,
     mandats_of_person,
-    print_mandat,
 )
 from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
@@ -808,26 +806,9 @@ class BeneficiaireFile(QWidget):
         )
 
     def _create_and_print(self, request: MandatRequest, progress: Progress) -> tuple[Path, str]:
-        from ui.pages.mandats import mandats_folder
+        from ui.pages.mandats import create_and_print_mandat
 
-        with self.ctx.db.session() as session:
-            mandat = create_mandat(
-                session,
-                self.ctx.actor,
-                request.beneficiaire_id,
-                categories=request.categories,
-                duree_jours=request.duree_jours,
-                identite=request.identite,
-                mentions_lues=request.mentions_lues,
-                hors_mesure_protection=request.hors_mesure_protection,
-                actions_specifiques=request.actions,
-            )
-            progress.step(1, 2, _("Impression"))
-            pdf = print_mandat(session, self.ctx.actor, mandat.id)
-            reference = mandat.reference
-        path = mandats_folder() / f"{reference}.pdf"
-        path.write_bytes(pdf)
-        return path, reference
+        return create_and_print_mandat(self.ctx, request, progress)
 
     def chequebook_dialog(self) -> ChequierDialog | None:
         if self.beneficiaire_id is None:

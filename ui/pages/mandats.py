@@ -69,6 +69,29 @@ def mandats_folder() -> Path:
     return folder
 
 
+def create_and_print_mandat(
+    ctx: AppContext, request: MandatRequest, progress: Progress
+) -> tuple[Path, str]:
+    """Record the mandate the wizard gathered and write its PDF; (PDF path, reference)."""
+    with ctx.db.session() as session:
+        mandat = create_mandat(
+            session,
+            ctx.actor,
+            request.beneficiaire_id,
+            categories=request.categories,
+            duree_jours=request.duree_jours,
+            identite=request.identite,
+            mentions_lues=request.mentions_lues,
+            hors_mesure_protection=request.hors_mesure_protection,
+            actions_specifiques=request.actions,
+        )
+        progress.step(1, 2, _("Impression"))
+        pdf = print_mandat(session, ctx.actor, mandat.id)
+        path = mandats_folder() / f"{mandat.reference}.pdf"
+        path.write_bytes(pdf)
+        return path, mandat.reference
+
+
 class MandatsPage(QWidget):
     def __init__(self, ctx: AppContext, parent: Any = None) -> None:
         super().__init__(parent)
@@ -291,23 +314,7 @@ class MandatsPage(QWidget):
         self._run(lambda p: self._create_and_print(request, p), self._created)
 
     def _create_and_print(self, request: MandatRequest, progress: Progress) -> tuple[Path, str]:
-        with self.ctx.db.session() as session:
-            mandat = create_mandat(
-                session,
-                self.ctx.actor,
-                request.beneficiaire_id,
-                categories=request.categories,
-                duree_jours=request.duree_jours,
-                identite=request.identite,
-                mentions_lues=request.mentions_lues,
-                hors_mesure_protection=request.hors_mesure_protection,
-                actions_specifiques=request.actions,
-            )
-            progress.step(1, 2, _("Impression"))
-            pdf = print_mandat(session, self.ctx.actor, mandat.id)
-            path = mandats_folder() / f"{mandat.reference}.pdf"
-            path.write_bytes(pdf)
-            return path, mandat.reference
+        return create_and_print_mandat(self.ctx, request, progress)
 
     def _created(self, result: tuple[Path, str]) -> None:
         path, reference = result
