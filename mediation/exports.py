@@ -23,7 +23,7 @@ import contextlib
 import csv
 import enum
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -481,6 +481,31 @@ def lignes_accompagnements(
         progress.step(done, total, _("Export des accompagnements"))
 
 
+def _exporter_liste(
+    db: Database,
+    actor: Actor,
+    perimetre: Perimetre,
+    chemin: Path,
+    progress: Progress,
+    *,
+    feuille: str,
+    colonnes: Sequence[str],
+    lignes_de: Callable[[Session, Actor, Perimetre, Progress], Iterator[list[Cellule]]],
+    action: str,
+) -> ResultatExport:
+    """Stream one list into a file in a read session, then journal it once it is complete."""
+    fmt = format_du_fichier(chemin)
+    lignes = 0
+    with db.read_session() as session, _fichier(chemin, fmt) as tableur:
+        tableur.feuille(feuille, colonnes)
+        for row in lignes_de(session, actor, perimetre, progress):
+            tableur.ligne(row)
+            lignes += 1
+    resultat = ResultatExport(chemin, fmt, lignes)
+    _journaliser(db, actor, action, perimetre, resultat)
+    return resultat
+
+
 def exporter_accompagnements(
     db: Database,
     actor: Actor,
@@ -488,17 +513,18 @@ def exporter_accompagnements(
     chemin: Path,
     progress: Progress = NO_PROGRESS,
 ) -> ResultatExport:
-    fmt = format_du_fichier(chemin)
     require_anywhere(actor, Permission.STATISTIQUES)
-    lignes = 0
-    with db.read_session() as session, _fichier(chemin, fmt) as tableur:
-        tableur.feuille(_("Accompagnements"), COLONNES_ACCOMPAGNEMENTS)
-        for row in lignes_accompagnements(session, actor, perimetre, progress):
-            tableur.ligne(row)
-            lignes += 1
-    resultat = ResultatExport(chemin, fmt, lignes)
-    _journaliser(db, actor, "export.accompagnements", perimetre, resultat)
-    return resultat
+    return _exporter_liste(
+        db,
+        actor,
+        perimetre,
+        chemin,
+        progress,
+        feuille=_("Accompagnements"),
+        colonnes=COLONNES_ACCOMPAGNEMENTS,
+        lignes_de=lignes_accompagnements,
+        action="export.accompagnements",
+    )
 
 
 # --- beneficiaries -----------------------------------------------------------------------------
@@ -599,14 +625,15 @@ def exporter_beneficiaires(
     chemin: Path,
     progress: Progress = NO_PROGRESS,
 ) -> ResultatExport:
-    fmt = format_du_fichier(chemin)
     require_anywhere(actor, Permission.DOSSIER_LIRE)
-    lignes = 0
-    with db.read_session() as session, _fichier(chemin, fmt) as tableur:
-        tableur.feuille(_("Bénéficiaires"), COLONNES_BENEFICIAIRES)
-        for row in lignes_beneficiaires(session, actor, perimetre, progress):
-            tableur.ligne(row)
-            lignes += 1
-    resultat = ResultatExport(chemin, fmt, lignes)
-    _journaliser(db, actor, "export.beneficiaires", perimetre, resultat)
-    return resultat
+    return _exporter_liste(
+        db,
+        actor,
+        perimetre,
+        chemin,
+        progress,
+        feuille=_("Bénéficiaires"),
+        colonnes=COLONNES_BENEFICIAIRES,
+        lignes_de=lignes_beneficiaires,
+        action="export.beneficiaires",
+    )
