@@ -50,7 +50,7 @@ catalogs: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --sort-output \
 		--no-location --omit-header -o resources/locale/medianum.pot .
 	$(VENV)/bin/pybabel update -D medianum -i resources/locale/medianum.pot -d resources/locale \
-		--no-fuzzy-matching --ignore-obsolete --omit-header
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) $(MO_FILES)

@@ -131,6 +131,12 @@ def probe_database(url: URL, progress: Progress) -> None:
     progress.step(1, 1)  # raises if « Annuler » was pressed meanwhile
 
 
+def setting_title(key: str) -> str:
+    """A setting's translated title. Not written ``_(SPECS[key].title)`` inline: the extractor
+    would take the key, not the title, as a message to translate."""
+    return _(SPECS[key].title)
+
+
 class SettingsDialog(QDialog):
     def __init__(
         self,
@@ -175,17 +181,17 @@ class SettingsDialog(QDialog):
         box = QGroupBox(_("Général"))
         form = QFormLayout(box)
         self.language = QComboBox()
-        self.language.setAccessibleName(_(SPECS["language"].title))
+        self.language.setAccessibleName(setting_title("language"))
         for code, name in LANGUAGES:
             self.language.addItem(name, code)
         self.language.setCurrentIndex(max(self.language.findData(self.settings.get("language")), 0))
         self.lock_minutes = QSpinBox()
-        self.lock_minutes.setAccessibleName(_(SPECS["lock_minutes"].title))
+        self.lock_minutes.setAccessibleName(setting_title("lock_minutes"))
         self.lock_minutes.setRange(SPECS["lock_minutes"].minimum or 1, 240)
         self.lock_minutes.setSuffix(_(" min"))
         self.lock_minutes.setValue(int(self.settings.get("lock_minutes")))
         self.font_scale = QSpinBox()
-        self.font_scale.setAccessibleName(_(SPECS["font_scale"].title))
+        self.font_scale.setAccessibleName(setting_title("font_scale"))
         self.font_scale.setRange(SPECS["font_scale"].minimum or 50, 250)
         self.font_scale.setSingleStep(10)
         self.font_scale.setSuffix(" %")
@@ -195,7 +201,7 @@ class SettingsDialog(QDialog):
             ("lock_minutes", self.lock_minutes),
             ("font_scale", self.font_scale),
         ):
-            self._row(form, _(SPECS[key].title) + " :", widget)
+            self._row(form, setting_title(key) + " :", widget)
         note = QLabel(_("Le changement de langue prend effet au prochain démarrage de Médianum."))
         note.setWordWrap(True)
         form.addRow(note)
@@ -205,19 +211,19 @@ class SettingsDialog(QDialog):
         box = QGroupBox(_("Sauvegardes automatiques"))
         form = QFormLayout(box)
         self.backup_at_start = QCheckBox(_("&Sauvegarder la base à chaque démarrage"))
-        self.backup_at_start.setAccessibleName(_(SPECS["backup_at_start"].title))
+        self.backup_at_start.setAccessibleName(setting_title("backup_at_start"))
         self.backup_at_start.setChecked(bool(self.settings.get("backup_at_start")))
         form.addRow(self.backup_at_start)
 
         self.backup_keep = QSpinBox()
-        self.backup_keep.setAccessibleName(_(SPECS["backup_keep"].title))
+        self.backup_keep.setAccessibleName(setting_title("backup_keep"))
         self.backup_keep.setRange(SPECS["backup_keep"].minimum or 0, 999)
         self.backup_keep.setSpecialValueText(_("toutes"))  # 0 keeps every backup
         self.backup_keep.setValue(int(self.settings.get("backup_keep")))
-        self._row(form, _(SPECS["backup_keep"].title) + " :", self.backup_keep)
+        self._row(form, setting_title("backup_keep") + " :", self.backup_keep)
 
         self.backup_folder = QLineEdit(str(self.settings.get("backup_folder") or ""))
-        self.backup_folder.setAccessibleName(_(SPECS["backup_folder"].title))
+        self.backup_folder.setAccessibleName(setting_title("backup_folder"))
         default_folder = _("Par défaut : {path}").format(path=paths.backup_dir())
         self.backup_folder.setPlaceholderText(default_folder)
         self.backup_folder.setToolTip(default_folder)
@@ -230,7 +236,7 @@ class SettingsDialog(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.backup_folder, 1)
         row.addWidget(self.choose_folder_button)
-        label = QLabel(_(SPECS["backup_folder"].title) + " :")
+        label = QLabel(setting_title("backup_folder") + " :")
         label.setBuddy(self.backup_folder)
         form.addRow(label, folder_row)
         note = QLabel(
@@ -247,7 +253,7 @@ class SettingsDialog(QDialog):
         box = QGroupBox(_("Base de données partagée (PostgreSQL)"))
         form = QFormLayout(box)
         self.database_url = QLineEdit(str(self.settings.get("database_url") or ""))
-        self.database_url.setAccessibleName(_(SPECS["database_url"].title))
+        self.database_url.setAccessibleName(setting_title("database_url"))
         self.database_url.setPlaceholderText(_("Vide : la base de ce poste"))
         self.database_url.setToolTip(_("Exemple : {example}").format(example=URL_EXAMPLE))
         self._row(form, _("A&dresse :"), self.database_url)

@@ -92,7 +92,7 @@ def test_issue_verify_redeem_and_refuse_from_the_command_line(
     assert again.returncode == 1
     assert json.loads(again.stdout)["code"] == "deja_encaisse"
     forged = _run(
-        demo_home, "pass", "redeem", "MNP1:XXXX:" + serial, "--structure", ASSOCIATION_SIRET
+        demo_home, "pass", "redeem", "MNP1:FAUX:" + serial, "--structure", ASSOCIATION_SIRET
     )
     assert (forged.returncode, forged.stdout.strip()) == (1, "Pass inconnu ou falsifié")
 
