@@ -82,7 +82,9 @@ def _worker() -> str:
 
 
 def _sqlite_template(tmp_root: Path) -> Path:
-    key = "sqlite"
+    # Keyed by the run's temporary root: a tool that runs pytest several times in one process
+    # (mutmut) gets a new root each time, and the old template is gone with it.
+    key = f"sqlite:{tmp_root}"
     if key not in _templates:
         path = tmp_root / f"template-{_worker()}.sqlite3"
         db = Database(f"sqlite:///{path}")
@@ -135,7 +137,7 @@ def _pg_template() -> str:
 def _drop_pg_templates() -> Iterator[None]:
     yield
     if PG_URL and "postgresql" in _templates:
-        pg_drop(_templates["postgresql"])
+        pg_drop(_templates.pop("postgresql"))
 
 
 def engines() -> list[object]:
