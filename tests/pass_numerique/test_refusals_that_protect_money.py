@@ -6,6 +6,7 @@ mutation run): the refusal deleted, a comparison loosened, an ``or`` turned into
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -101,7 +102,9 @@ def test_a_structure_is_still_referenced_on_the_last_day_of_its_referencing(worl
     assert after.code == "non_reference"
 
 
-def test_only_the_agent_who_redeemed_a_pass_may_undo_it(world: World, make_agent) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_agent_who_redeemed_a_pass_may_undo_it(
+    world: World, make_agent: Callable[..., Actor]
+) -> None:
     qr_texts = _issue(world)
     result = _redeem(world, qr_texts[0])
     colleague = make_agent((Role.MEDIATEUR, world.association_id))
@@ -111,8 +114,7 @@ def test_only_the_agent_who_redeemed_a_pass_may_undo_it(world: World, make_agent
 
 
 def test_an_agent_without_the_right_to_redeem_cannot_list_a_referenced_structures_redemptions(
-    world: World,
-    make_agent,  # type: ignore[no-untyped-def]
+    world: World, make_agent: Callable[..., Actor]
 ) -> None:
     _redeem(world, _issue(world)[0])
     desk_agent = make_agent((Role.ACCUEIL, world.association_id))
