@@ -6,8 +6,17 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from core.errors import MedianumError
 from core.i18n import _
+from core.journal import (
+    GENESIS_HASH,
+    anchor_beside,
+    read_anchor_beside,
+    save_desk_anchor,
+    write_anchor_beside,
+)
 
 
 def timestamped_name(label: str) -> str:
@@ -23,11 +32,15 @@ def backup_sqlite(source: Path, target: Path) -> Path:
             dst = sqlite3.connect(tmp)
             try:
                 src.backup(dst)
+                # A copy of a WAL database is in WAL mode too: make it one self-contained file.
+                dst.execute("PRAGMA journal_mode=DELETE")
+                anchor = _head_of(dst)
             finally:
                 dst.close()
         finally:
             src.close()
         tmp.replace(target)
+        write_anchor_beside(target, anchor)
     except (sqlite3.Error, OSError) as exc:
         tmp.unlink(missing_ok=True)
         raise MedianumError(
@@ -36,6 +49,23 @@ def backup_sqlite(source: Path, target: Path) -> Path:
             )
         ) from exc
     return target
+
+
+def _journal_head(path: Path) -> tuple[int, str]:
+    """The head of a copy's journal, written beside it: a restore checks the copy against it."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return _head_of(conn)
+    finally:
+        conn.close()
+
+
+def _head_of(conn: sqlite3.Connection) -> tuple[int, str]:
+    try:
+        row = conn.execute("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()
+    except sqlite3.OperationalError:  # not yet migrated: no journal to anchor
+        row = None
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -67,6 +97,7 @@ def restore_sqlite(backup_file: Path, database_file: Path) -> Path | None:
     from core import paths
 
     check_sqlite_file(backup_file)
+    restored_head = _checked_against_its_anchor(backup_file)
     safety = None
     if database_file.exists():
         safety = backup_sqlite(
@@ -85,4 +116,21 @@ def restore_sqlite(backup_file: Path, database_file: Path) -> Path | None:
     for suffix in ("-wal", "-shm"):
         Path(f"{database_file}{suffix}").unlink(missing_ok=True)
     tmp.replace(database_file)
+    # Going back to an older head is the point of a restore: the desk's anchor follows it.
+    save_desk_anchor(make_url(f"sqlite:///{database_file}"), *restored_head, force=True)
     return safety
+
+
+def _checked_against_its_anchor(backup_file: Path) -> tuple[int, str]:
+    """The backup's journal head, refused if it contradicts the anchor written beside it."""
+    head = _journal_head(backup_file)
+    anchor = read_anchor_beside(backup_file)
+    if anchor is not None and (anchor.seq, anchor.hash) != head:
+        raise MedianumError(
+            _(
+                "Le journal de cette sauvegarde ne correspond pas à l'ancre écrite à côté "
+                "d'elle ({file}) : la sauvegarde a été modifiée après coup. La base n'a pas été "
+                "modifiée."
+            ).format(file=anchor_beside(backup_file).name)
+        )
+    return head

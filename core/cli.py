@@ -156,19 +156,69 @@ def _db_upgrade(ctx: CliContext) -> int:
 
 
 def _db_verify_journal(ctx: CliContext) -> int:
-    from core.journal import verify_journal
+    from core.journal import Anchor, desk_anchor, verify_journal
 
-    with ctx.database().read_session() as session:
-        report = verify_journal(session)
+    db = ctx.database()
+    anchors = [Anchor.parse(text, _("donnée en argument")) for text in ctx.args.ancre]
+    own = desk_anchor(db.url)
+    if own is not None:
+        anchors.append(own)
+    with db.read_session() as session:
+        report = verify_journal(session, anchors)
     ctx.emit(
-        {"entrees": report.count, "intact": report.ok, "problemes": report.problems},
-        _("Journal intact : {n} entrées vérifiées.").format(n=report.count)
-        if report.ok
-        else "\n".join(
-            [_("Journal ALTÉRÉ ({n} problèmes) :").format(n=len(report.problems)), *report.problems]
-        ),
+        {
+            "entrees": report.count,
+            "intact": report.ok,
+            "scelle": report.keyed,
+            "ancres": report.anchors_checked,
+            "problemes": report.problems,
+        },
+        _verify_text(report),
     )
     return 0 if report.ok else 1
+
+
+def _verify_text(report: Any) -> str:
+    if not report.ok:
+        return "\n".join(
+            [_("Journal ALTÉRÉ ({n} problèmes) :").format(n=len(report.problems)), *report.problems]
+        )
+    lines = [
+        _("Journal intact : {n} entrées vérifiées, {a} ancres concordantes.").format(
+            n=report.count, a=report.anchors_checked
+        )
+    ]
+    if not report.keyed:
+        lines.append(
+            _(
+                "Attention : le journal n'est pas scellé par une clé ; quelqu'un qui détient le "
+                "fichier de la base pourrait le recalculer. Un administrateur le scelle avec "
+                "« db journal-cle rotation »."
+            )
+        )
+    return "\n".join(lines)
+
+
+def _db_journal_key(ctx: CliContext) -> int:
+    from core import journal
+
+    if ctx.args.operation == "importer":
+        kid, _sep, secret_hex = (
+            os.environ.get("MEDIANUM_JOURNAL_CLE")
+            or getpass.getpass(_("Clé du journal (identifiant:secret) : "))
+        ).partition(":")
+        journal.import_journal_key(kid.strip(), secret_hex.strip())
+        ctx.emit({"cle": kid}, _("Clé du journal {kid} importée.").format(kid=kid))
+        return 0
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        if ctx.args.operation == "rotation":
+            kid = journal.rotate_journal_key(session, actor)
+            ctx.emit({"cle": kid}, _("Nouvelle clé du journal : {kid}.").format(kid=kid))
+        else:
+            kid, secret_hex = journal.export_journal_key(session, actor)
+            ctx.emit({"cle": kid, "secret": secret_hex}, f"{kid}:{secret_hex}")
+    return 0
 
 
 def _db_backup(ctx: CliContext) -> int:
@@ -287,9 +337,21 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     dbs.add_parser("upgrade", help=_("mettre la base à jour (sauvegarde préalable)")).set_defaults(
         handler=_db_upgrade
     )
-    dbs.add_parser(
-        "verify-journal", help=_("vérifier que le journal n'a pas été altéré")
-    ).set_defaults(handler=_db_verify_journal)
+    p = dbs.add_parser("verify-journal", help=_("vérifier que le journal n'a pas été altéré"))
+    p.add_argument(
+        "--ancre",
+        action="append",
+        default=[],
+        help=_("ancre imprimée sur un remboursement ou un rapport (numéro:empreinte)"),
+    )
+    p.set_defaults(handler=_db_verify_journal)
+    p = dbs.add_parser("journal-cle", help=_("clé qui scelle le journal (administrateur)"))
+    p.add_argument(
+        "operation",
+        choices=("rotation", "exporter", "importer"),
+        help=_("rotation : nouvelle clé ; exporter/importer : la porter sur un autre poste"),
+    )
+    p.set_defaults(handler=_db_journal_key)
     p = dbs.add_parser("backup", help=_("copie cohérente de la base SQLite, même en service"))
     p.add_argument("dossier", help=_("dossier de destination"))
     p.set_defaults(handler=_db_backup)

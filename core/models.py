@@ -134,3 +134,6 @@ class AuditEntry(Base):
     details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The journal key that seals this line (HMAC); None for lines written before the journal
+    # had a key, which are verified with the plain hash as before.
+    cle_id: Mapped[str | None] = mapped_column(String(32))
