@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -20,11 +21,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core import paths
 from core.auth import Actor
-from core.db import Database
+from core.db import Database, environment_error
 from core.errors import AuthenticationError, MedianumError, ValidationError
 from core.i18n import _
 from core.models import Role
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[["CliContext"], int | None]
 
@@ -110,13 +114,39 @@ def run_handler(ctx: CliContext, handler: Handler) -> int:
         result = handler(ctx)
         return 0 if result is None else result
     except MedianumError as exc:
-        if ctx.json_output:
-            print(json.dumps({"erreur": str(exc)}, ensure_ascii=False))
-        print(_("Refusé : {message}").format(message=exc), file=sys.stderr)
-        return exc.exit_code
+        return _refuse(ctx, exc)
+    except Exception as exc:
+        # The last line of defence: an error is sorted by its codes, logged, said in French.
+        known = environment_error(exc)
+        if known is not None:
+            log.error("command stopped by the environment", exc_info=True)
+            return _refuse(ctx, known)
+        log.error("unexpected error in command %s", ctx.args.__dict__.get("command"), exc_info=True)
+        print(
+            _(
+                "Erreur inattendue de Médianum : rien n'a été envoyé ; le détail est écrit dans "
+                "{log}. Transmettez ce fichier à votre administrateur si l'erreur revient."
+            ).format(log=_log_path()),
+            file=sys.stderr,
+        )
+        return 1
     finally:
         if ctx._db is not None:
             ctx._db.dispose()
+
+
+def _refuse(ctx: CliContext, exc: MedianumError) -> int:
+    if ctx.json_output:
+        print(json.dumps({"erreur": str(exc)}, ensure_ascii=False))
+    print(_("Refusé : {message}").format(message=exc), file=sys.stderr)
+    return exc.exit_code
+
+
+def _log_path() -> str:
+    try:
+        return str(paths.log_file())
+    except MedianumError:
+        return "logs/medianum.log"
 
 
 def parse_grants(values: list[str]) -> list[tuple[Role, int | None]]:
@@ -252,6 +282,12 @@ def _db_restore(ctx: CliContext) -> int:
     restored = Database()
     try:
         migrate.upgrade(restored)
+    except MedianumError as exc:
+        raise MedianumError(
+            _("{problem} La base d'avant la restauration est conservée : {path}").format(
+                problem=exc, path=safety
+            )
+        ) from exc
     finally:
         restored.dispose()
     ctx.emit(
