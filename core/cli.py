@@ -354,6 +354,20 @@ def _agent_deactivate(ctx: CliContext) -> int:
     return 0
 
 
+def _agent_unlock(ctx: CliContext) -> int:
+    from core.auth import agent_by_login, unlock_agent
+
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        agent = agent_by_login(session, actor, ctx.args.login)
+        unlock_agent(session, actor, agent.id)
+        login = agent.login
+    ctx.emit(
+        {"login": login, "verrouille": False}, _("Compte {login} déverrouillé.").format(login=login)
+    )
+    return 0
+
+
 def _demo(ctx: CliContext) -> int:
     from core.demo import DemoSizes, create_demo
 
@@ -408,6 +422,9 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     )
     p.set_defaults(handler=_agent_create)
     ag.add_parser("list", help=_("lister les agents")).set_defaults(handler=_agent_list)
+    p = ag.add_parser("unlock", help=_("déverrouiller un compte après trop d'essais"))
+    p.add_argument("login", help=_("identifiant"))
+    p.set_defaults(handler=_agent_unlock)
     p = ag.add_parser("deactivate", help=_("désactiver un agent (jamais supprimé)"))
     p.add_argument("id", type=int)
     p.set_defaults(handler=_agent_deactivate)

@@ -27,6 +27,9 @@ class Role(enum.StrEnum):
     AIDANT = "aidant"
     COORDINATEUR = "coordinateur"
     ADMINISTRATEUR = "administrateur"
+    # Not a job but a right the administrator grants on its own: lists of people with their
+    # names, phones and e-mails leave the application with it.
+    EXPORT_NOMINATIF = "export_nominatif"
 
 
 class Structure(Base):
