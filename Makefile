@@ -37,7 +37,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy core mediation pass_numerique lieux fragilite ui main.py
+	$(VENV)/bin/mypy core mediation pass_numerique lieux fragilite ui main.py selftest.py
 
 pytest: $(VENV)/.installed translations
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n 2 --dist loadfile

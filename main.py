@@ -18,7 +18,7 @@ CLI_MODULES = (
     "pass_numerique.cli",
     "lieux.cli",
     "fragilite.cli",
-    "core.selftest",
+    "selftest",
 )
 
 

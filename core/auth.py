@@ -50,6 +50,7 @@ class Permission(enum.StrEnum):
     LIEUX_GERER = "lieux.gerer"
     FRAGILITE = "fragilite"
     ADMINISTRER = "administrer"  # agents, roles, keys, backups, settings
+    EXPORT_NOMINATIF = "export.nominatif"  # beneficiaries' names, phones, e-mails in a file
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -94,6 +95,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATEUR: frozenset(
         {Permission.ADMINISTRER, Permission.DROITS_PERSONNES, Permission.LIEUX_CONSULTER}
     ),
+    Role.EXPORT_NOMINATIF: frozenset({Permission.EXPORT_NOMINATIF}),
 }
 
 ROLE_TITLES: dict[Role, str] = {
@@ -102,6 +104,7 @@ ROLE_TITLES: dict[Role, str] = {
     Role.AIDANT: "Aidant",
     Role.COORDINATEUR: "Coordinateur",
     Role.ADMINISTRATEUR: "Administrateur",
+    Role.EXPORT_NOMINATIF: "Export nominatif (droit accordé)",
 }
 
 
@@ -216,7 +219,14 @@ def authenticate(
     Unlike other use cases this one commits a failed attempt before raising: a wrong password must
     count even though the caller's unit of work is rolled back by the error.
     """
-    agent = session.scalar(select(Agent).where(func.lower(Agent.login) == login.strip().lower()))
+    # The row lock queues attempts on one account (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+    # does): without it, parallel guesses all read « 0 failures » and none locks the account.
+    agent = session.scalar(
+        select(Agent)
+        .where(func.lower(Agent.login) == login.strip().lower())
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     now = utcnow()
     wrong = AuthenticationError(_("Identifiant ou mot de passe incorrect."))
     if agent is None or not agent.active:
@@ -224,8 +234,8 @@ def authenticate(
     if agent.locked_until is not None and agent.locked_until > now:
         raise AccountLockedError(
             _(
-                "Ce compte est verrouillé après trop d'essais jusqu'au {until}. "
-                "Un administrateur peut le déverrouiller en changeant le mot de passe."
+                "Ce compte est verrouillé après trop d'essais jusqu'au {until}. Un "
+                "administrateur peut le déverrouiller (page Administration, ou « agent unlock »)."
             ).format(until=format_datetime(agent.locked_until))
         )
     try:
@@ -381,6 +391,23 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str) -> N
     agent.password_hash = hash_password(new)
     agent.must_change_password = False
     journal.record(session, actor, "agent.mot_de_passe", "agent", agent.id)
+
+
+def unlock_agent(session: Session, actor: Actor, agent_id: int) -> None:
+    """Lift a lockout after too many wrong passwords, without touching the password."""
+    require(actor, Permission.ADMINISTRER)
+    agent = _get_agent(session, agent_id)
+    agent.failed_attempts = 0
+    agent.locked_until = None
+    journal.record(session, actor, "agent.deverrouillage", "agent", agent.id)
+
+
+def agent_by_login(session: Session, actor: Actor, login: str) -> Agent:
+    require(actor, Permission.ADMINISTRER)
+    agent = session.scalar(select(Agent).where(func.lower(Agent.login) == login.strip().lower()))
+    if agent is None:
+        raise NotFoundError(_("Agent introuvable."))
+    return agent
 
 
 def deactivate_agent(session: Session, actor: Actor, agent_id: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -20,11 +21,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core import paths
 from core.auth import Actor
-from core.db import Database
+from core.db import Database, environment_error
 from core.errors import AuthenticationError, MedianumError, ValidationError
 from core.i18n import _
 from core.models import Role
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[["CliContext"], int | None]
 
@@ -110,13 +114,39 @@ def run_handler(ctx: CliContext, handler: Handler) -> int:
         result = handler(ctx)
         return 0 if result is None else result
     except MedianumError as exc:
-        if ctx.json_output:
-            print(json.dumps({"erreur": str(exc)}, ensure_ascii=False))
-        print(_("Refusé : {message}").format(message=exc), file=sys.stderr)
-        return exc.exit_code
+        return _refuse(ctx, exc)
+    except Exception as exc:
+        # The last line of defence: an error is sorted by its codes, logged, said in French.
+        known = environment_error(exc)
+        if known is not None:
+            log.error("command stopped by the environment", exc_info=True)
+            return _refuse(ctx, known)
+        log.error("unexpected error in command %s", ctx.args.__dict__.get("command"), exc_info=True)
+        print(
+            _(
+                "Erreur inattendue de Médianum : rien n'a été envoyé ; le détail est écrit dans "
+                "{log}. Transmettez ce fichier à votre administrateur si l'erreur revient."
+            ).format(log=_log_path()),
+            file=sys.stderr,
+        )
+        return 1
     finally:
         if ctx._db is not None:
             ctx._db.dispose()
+
+
+def _refuse(ctx: CliContext, exc: MedianumError) -> int:
+    if ctx.json_output:
+        print(json.dumps({"erreur": str(exc)}, ensure_ascii=False))
+    print(_("Refusé : {message}").format(message=exc), file=sys.stderr)
+    return exc.exit_code
+
+
+def _log_path() -> str:
+    try:
+        return str(paths.log_file())
+    except MedianumError:
+        return "logs/medianum.log"
 
 
 def parse_grants(values: list[str]) -> list[tuple[Role, int | None]]:
@@ -156,19 +186,69 @@ def _db_upgrade(ctx: CliContext) -> int:
 
 
 def _db_verify_journal(ctx: CliContext) -> int:
-    from core.journal import verify_journal
+    from core.journal import Anchor, desk_anchor, verify_journal
 
-    with ctx.database().read_session() as session:
-        report = verify_journal(session)
+    db = ctx.database()
+    anchors = [Anchor.parse(text, _("donnée en argument")) for text in ctx.args.ancre]
+    own = desk_anchor(db.url)
+    if own is not None:
+        anchors.append(own)
+    with db.read_session() as session:
+        report = verify_journal(session, anchors)
     ctx.emit(
-        {"entrees": report.count, "intact": report.ok, "problemes": report.problems},
-        _("Journal intact : {n} entrées vérifiées.").format(n=report.count)
-        if report.ok
-        else "\n".join(
-            [_("Journal ALTÉRÉ ({n} problèmes) :").format(n=len(report.problems)), *report.problems]
-        ),
+        {
+            "entrees": report.count,
+            "intact": report.ok,
+            "scelle": report.keyed,
+            "ancres": report.anchors_checked,
+            "problemes": report.problems,
+        },
+        _verify_text(report),
     )
     return 0 if report.ok else 1
+
+
+def _verify_text(report: Any) -> str:
+    if not report.ok:
+        return "\n".join(
+            [_("Journal ALTÉRÉ ({n} problèmes) :").format(n=len(report.problems)), *report.problems]
+        )
+    lines = [
+        _("Journal intact : {n} entrées vérifiées, {a} ancres concordantes.").format(
+            n=report.count, a=report.anchors_checked
+        )
+    ]
+    if not report.keyed:
+        lines.append(
+            _(
+                "Attention : le journal n'est pas scellé par une clé ; quelqu'un qui détient le "
+                "fichier de la base pourrait le recalculer. Un administrateur le scelle avec "
+                "« db journal-cle rotation »."
+            )
+        )
+    return "\n".join(lines)
+
+
+def _db_journal_key(ctx: CliContext) -> int:
+    from core import journal
+
+    if ctx.args.operation == "importer":
+        kid, _sep, secret_hex = (
+            os.environ.get("MEDIANUM_JOURNAL_CLE")
+            or getpass.getpass(_("Clé du journal (identifiant:secret) : "))
+        ).partition(":")
+        journal.import_journal_key(kid.strip(), secret_hex.strip())
+        ctx.emit({"cle": kid}, _("Clé du journal {kid} importée.").format(kid=kid))
+        return 0
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        if ctx.args.operation == "rotation":
+            kid = journal.rotate_journal_key(session, actor)
+            ctx.emit({"cle": kid}, _("Nouvelle clé du journal : {kid}.").format(kid=kid))
+        else:
+            kid, secret_hex = journal.export_journal_key(session, actor)
+            ctx.emit({"cle": kid, "secret": secret_hex}, f"{kid}:{secret_hex}")
+    return 0
 
 
 def _db_backup(ctx: CliContext) -> int:
@@ -202,6 +282,12 @@ def _db_restore(ctx: CliContext) -> int:
     restored = Database()
     try:
         migrate.upgrade(restored)
+    except MedianumError as exc:
+        raise MedianumError(
+            _("{problem} La base d'avant la restauration est conservée : {path}").format(
+                problem=exc, path=safety
+            )
+        ) from exc
     finally:
         restored.dispose()
     ctx.emit(
@@ -268,6 +354,20 @@ def _agent_deactivate(ctx: CliContext) -> int:
     return 0
 
 
+def _agent_unlock(ctx: CliContext) -> int:
+    from core.auth import agent_by_login, unlock_agent
+
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        agent = agent_by_login(session, actor, ctx.args.login)
+        unlock_agent(session, actor, agent.id)
+        login = agent.login
+    ctx.emit(
+        {"login": login, "verrouille": False}, _("Compte {login} déverrouillé.").format(login=login)
+    )
+    return 0
+
+
 def _demo(ctx: CliContext) -> int:
     from core.demo import DemoSizes, create_demo
 
@@ -287,9 +387,21 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     dbs.add_parser("upgrade", help=_("mettre la base à jour (sauvegarde préalable)")).set_defaults(
         handler=_db_upgrade
     )
-    dbs.add_parser(
-        "verify-journal", help=_("vérifier que le journal n'a pas été altéré")
-    ).set_defaults(handler=_db_verify_journal)
+    p = dbs.add_parser("verify-journal", help=_("vérifier que le journal n'a pas été altéré"))
+    p.add_argument(
+        "--ancre",
+        action="append",
+        default=[],
+        help=_("ancre imprimée sur un remboursement ou un rapport (numéro:empreinte)"),
+    )
+    p.set_defaults(handler=_db_verify_journal)
+    p = dbs.add_parser("journal-cle", help=_("clé qui scelle le journal (administrateur)"))
+    p.add_argument(
+        "operation",
+        choices=("rotation", "exporter", "importer"),
+        help=_("rotation : nouvelle clé ; exporter/importer : la porter sur un autre poste"),
+    )
+    p.set_defaults(handler=_db_journal_key)
     p = dbs.add_parser("backup", help=_("copie cohérente de la base SQLite, même en service"))
     p.add_argument("dossier", help=_("dossier de destination"))
     p.set_defaults(handler=_db_backup)
@@ -310,6 +422,9 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     )
     p.set_defaults(handler=_agent_create)
     ag.add_parser("list", help=_("lister les agents")).set_defaults(handler=_agent_list)
+    p = ag.add_parser("unlock", help=_("déverrouiller un compte après trop d'essais"))
+    p.add_argument("login", help=_("identifiant"))
+    p.set_defaults(handler=_agent_unlock)
     p = ag.add_parser("deactivate", help=_("désactiver un agent (jamais supprimé)"))
     p.add_argument("id", type=int)
     p.set_defaults(handler=_agent_deactivate)

@@ -10,19 +10,27 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from core import paths
-from core.errors import DatabaseLockedError, DatabaseUnavailableError, ValidationError
+from core import locks, paths
+from core.errors import (
+    DatabaseCorruptError,
+    DatabaseLockedError,
+    DatabaseUnavailableError,
+    MedianumError,
+    ValidationError,
+)
 from core.i18n import _
 
 if TYPE_CHECKING:
@@ -124,12 +132,15 @@ def make_engine(url: str | URL, *, read_only_begin: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, future=True
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            future=True,
+            hide_parameters=True,  # error messages reach the log: never a name or a phone
         )
         _configure_sqlite(engine, immediate=not read_only_begin)
         return engine
     parsed = _with_keyring_password(parsed)
-    return create_engine(parsed, pool_pre_ping=True, future=True)
+    return create_engine(parsed, pool_pre_ping=True, future=True, hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
@@ -150,32 +161,142 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def translate_operational_error(exc: OperationalError) -> Exception:
-    """Turn a driver error that is the environment's fault into a French message."""
-    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return DatabaseLockedError(
-            _(
-                "La base de données est occupée par un autre programme. Réessayez dans un "
-                "instant ; si cela dure, fermez les autres fenêtres de Médianum."
-            )
-        )
-    if "unable to open" in text or "readonly" in text or "read-only" in text:
-        return DatabaseUnavailableError(
-            _("Le fichier de la base de données ne peut pas être ouvert en écriture.")
-        )
-    if "disk" in text and "full" in text:
+# SQLite primary result codes (the low byte of an extended code), as sqlite3.h numbers them.
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
+
+
+def _locked_message() -> str:
+    return _(
+        "La base de données est occupée par un autre programme. Réessayez dans un "
+        "instant ; si cela dure, fermez les autres fenêtres de Médianum."
+    )
+
+
+def _corrupt_message() -> str:
+    return _(
+        "La base de données est endommagée (le fichier est abîmé ou n'est pas une base "
+        "Médianum). Rien n'a été enregistré. Fermez Médianum et restaurez la dernière "
+        "sauvegarde (« db restore ») ; le détail est dans le journal technique {log}."
+    ).format(log=_log_name())
+
+
+def _log_name() -> str:
+    try:
+        return str(paths.log_file())
+    except MedianumError:
+        return "logs/medianum.log"
+
+
+def _sqlite_error(code: int) -> MedianumError | None:
+    primary = code & 0xFF
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return DatabaseLockedError(_locked_message())
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return DatabaseCorruptError(_corrupt_message())
+    if primary == _SQLITE_FULL:
         return DatabaseUnavailableError(
             _("Le disque est plein : libérez de la place, rien n'a été enregistré.")
         )
-    if "connection" in text or "could not connect" in text or "password" in text:
+    if primary in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
         return DatabaseUnavailableError(
             _(
-                "Le serveur de base de données ne répond pas ou refuse la connexion. "
-                "Vérifiez le réseau et les réglages de connexion."
+                "Le fichier de la base de données ne peut pas être ouvert en écriture : "
+                "vérifiez les droits du dossier de données et l'espace disque."
             )
         )
-    return exc
+    if primary == _SQLITE_IOERR:
+        return DatabaseUnavailableError(
+            _(
+                "Le disque a refusé une lecture ou une écriture de la base de données "
+                "(disque plein, amovible retiré ou défaillant). Rien n'a été enregistré."
+            )
+        )
+    return None
+
+
+def _unreachable_server() -> MedianumError:
+    return DatabaseUnavailableError(
+        _(
+            "Le serveur de base de données ne répond pas ou refuse la connexion. "
+            "Vérifiez le réseau et les réglages de connexion."
+        )
+    )
+
+
+def _postgresql_error(sqlstate: str | None, orig: BaseException) -> MedianumError | None:
+    if sqlstate is None:
+        # psycopg gives no SQLSTATE when no server answered at all (refused, unreachable).
+        return _unreachable_server() if type(orig).__name__ == "OperationalError" else None
+    if sqlstate[:2] in ("08", "28") or sqlstate in ("57P01", "57P02", "57P03"):
+        return _unreachable_server()
+    if sqlstate in ("40P01", "40001", "55P03"):
+        return DatabaseLockedError(_locked_message())
+    if sqlstate in ("XX001", "XX002"):
+        return DatabaseCorruptError(_corrupt_message())
+    if sqlstate in ("53100", "53200"):
+        return DatabaseUnavailableError(
+            _(
+                "Le serveur de base de données manque de place ou de mémoire : prévenez son "
+                "exploitant."
+            )
+        )
+    if sqlstate in ("25006", "42501"):
+        return DatabaseUnavailableError(
+            _(
+                "Le compte de connexion à la base n'a pas le droit d'écrire : prévenez son "
+                "exploitant."
+            )
+        )
+    return None
+
+
+def environment_error(exc: BaseException) -> MedianumError | None:
+    """The French message for a driver error that is the environment's fault, else None (a bug).
+
+    Decided by the driver's codes (SQLite extended result codes, PostgreSQL SQLSTATE), never by
+    the wording of its message, which changes with versions and languages.
+    """
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if orig is None:
+        return None
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        found = _sqlite_error(code)
+    elif type(orig).__module__.startswith("psycopg"):
+        found = _postgresql_error(getattr(orig, "sqlstate", None), orig)
+    else:
+        return None
+    if found is not None:
+        # A damaged file or a failing disk needs its details kept for whoever repairs it.
+        serious = isinstance(found, DatabaseCorruptError | DatabaseUnavailableError)
+        log.log(
+            logging.ERROR if serious else logging.WARNING,
+            "database error classified as %s (%s)",
+            type(found).__name__,
+            getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None),
+            exc_info=exc if serious else None,
+        )
+    return found
+
+
+def user_error_of(exc: BaseException) -> MedianumError | None:
+    """The one « whose fault » decision: the French message if the user or the environment is
+    at fault (a refusal, or a driver error sorted by its codes), None if it is a bug."""
+    if isinstance(exc, MedianumError):
+        return exc
+    if isinstance(exc, DBAPIError | sqlite3.Error):
+        return environment_error(exc)
+    return None
+
+
+def translate_database_error(exc: DBAPIError) -> Exception:
+    """``exc`` turned into its French message when the environment is at fault, else ``exc``."""
+    found = environment_error(exc)
+    return exc if found is None else found
+
+
+translate_operational_error = translate_database_error  # the name older callers use
 
 
 class Database:
@@ -190,6 +311,27 @@ class Database:
             self.read_engine = self.engine
         self._write = sessionmaker(self.engine, expire_on_commit=False)
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._open_lock = self._declare_open()
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        if not self.is_sqlite or self.url.database in (None, "", ":memory:"):
+            return None
+        return Path(str(self.url.database))
+
+    def _declare_open(self) -> locks.HeldLock | None:
+        """Tell other processes this file is open here (a restore refuses meanwhile), and clean
+        what a killed process left half-written: opening the database is the start."""
+        database_file = self.sqlite_file
+        if database_file is None:
+            return None
+        try:
+            locks.clean_abandoned_partials()
+            return locks.HeldLock(locks.open_locks_folder(database_file), locks.who_am_i())
+        except (OSError, MedianumError):
+            # An unwritable folder fails on its own, with its French message, at first use.
+            log.warning("database open lock not taken", exc_info=True)
+            return None
 
     @property
     def is_sqlite(self) -> bool:
@@ -202,9 +344,9 @@ class Database:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
+        except DBAPIError as exc:
             session.rollback()
-            translated = translate_operational_error(exc)
+            translated = translate_database_error(exc)
             if translated is exc:
                 raise
             raise translated from exc
@@ -219,8 +361,8 @@ class Database:
         session = self._read()
         try:
             yield session
-        except OperationalError as exc:
-            translated = translate_operational_error(exc)
+        except DBAPIError as exc:
+            translated = translate_database_error(exc)
             if translated is exc:
                 raise
             raise translated from exc
@@ -229,6 +371,9 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        if self._open_lock is not None:
+            self._open_lock.release()
+            self._open_lock = None
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

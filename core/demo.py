@@ -12,6 +12,7 @@ import importlib.util
 import logging
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,7 +23,7 @@ from core.auth import Actor, actor_for, create_agent, create_structure
 from core.db import Database
 from core.errors import ConflictError
 from core.i18n import _
-from core.installation import DEMO_KEY, is_demo, put_setting
+from core.installation import DEMO_KEY, DEMO_UNFINISHED_KEY, get_setting, is_demo, put_setting
 from core.models import Agent, Role, Structure
 from core.territory import configure_territory, default_preset
 
@@ -87,6 +88,10 @@ def create_demo(sizes: DemoSizes, only_if_absent: bool = False) -> dict[str, Any
     db = Database()
     try:
         migrate.upgrade(db)
+        with db.read_session() as session:
+            unfinished = is_demo(session) and bool(get_setting(session, DEMO_UNFINISHED_KEY))
+        if unfinished:
+            db = _discard_unfinished_demo(db)
         with db.session() as session:
             has_agents = (session.scalar(select(func.count()).select_from(Agent)) or 0) > 0
             if has_agents:
@@ -103,6 +108,7 @@ def create_demo(sizes: DemoSizes, only_if_absent: bool = False) -> dict[str, Any
                     _("Une base de démonstration existe déjà ici ; supprimez-la pour repartir.")
                 )
             put_setting(session, DEMO_KEY, True)
+            put_setting(session, DEMO_UNFINISHED_KEY, True)
             preset = default_preset()
             configure_territory(
                 session, None, preset.nom, preset.siren, [c.code_insee for c in preset.communes]
@@ -141,6 +147,8 @@ def create_demo(sizes: DemoSizes, only_if_absent: bool = False) -> dict[str, Any
                 counts = module.populate(session, ctx)
                 ctx.created.update(counts or {})
             log.info("demo extension %s done", module_name)
+        with db.session() as session:
+            put_setting(session, DEMO_UNFINISHED_KEY, False)
         lines = [
             _("Base de démonstration créée dans {path}.").format(path=db.url.database or db.url)
         ]
@@ -152,6 +160,31 @@ def create_demo(sizes: DemoSizes, only_if_absent: bool = False) -> dict[str, Any
         return {"message": "\n".join(lines), "cree": True, **ctx.created}
     finally:
         db.dispose()
+
+
+def _discard_unfinished_demo(db: Database) -> Database:
+    """A demo killed half-way (agents, no beneficiaries) is removed and started over: kept, it
+    would be what ``demo --si-absente`` opens from then on."""
+    from core.backup import refuse_if_open_elsewhere
+    from core.journal import GENESIS_HASH, save_desk_anchor
+
+    database_file = db.sqlite_file
+    if database_file is None:
+        raise ConflictError(
+            _(
+                "Une démonstration inachevée occupe cette base partagée : videz-la, puis "
+                "relancez la démonstration."
+            )
+        )
+    refuse_if_open_elsewhere(database_file)
+    db.dispose()
+    for path in (database_file, *(Path(f"{database_file}{s}") for s in ("-wal", "-shm"))):
+        path.unlink(missing_ok=True)
+    save_desk_anchor(db.url, 0, GENESIS_HASH, force=True)  # the old chain is gone on purpose
+    log.info("unfinished demonstration database removed, starting over")
+    fresh = Database(db.url)
+    migrate.upgrade(fresh, backup=False)
+    return fresh
 
 
 def demo_session_check(session: Session) -> bool:

@@ -48,6 +48,14 @@ class DatabaseLockedError(MedianumError):
     pass
 
 
+class DatabaseCorruptError(MedianumError):
+    """The database file is damaged or is not a database (SQLITE_CORRUPT, NOTADB, XX001)."""
+
+
+class DatabaseInUseError(MedianumError):
+    """Another Médianum process has the database open (a restore would lose its writes)."""
+
+
 class DatabaseTooNewError(MedianumError):
     pass
 

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 from core.models import Agent, InstallationSetting, Territory
 
 DEMO_KEY = "demonstration"
+# True from the demo's first step until its last: a demo killed half-way still says so and is
+# started over (older demos, written before this key, lack it and are complete).
+DEMO_UNFINISHED_KEY = "demonstration_inachevee"
 
 # Settings every desk of the territory shares, with their defaults.
 SHARED_DEFAULTS: dict[str, Any] = {

@@ -4,69 +4,161 @@ Each entry carries the hash of the previous one, so that altering, inserting or 
 detected by ``verify_journal``. Entries are written in the caller's transaction: if the action
 fails, its journal line disappears with it. Writers are serialised (an advisory lock on
 PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) so that two desks never fork the chain.
+
+A chain alone does not stop someone holding the database file from deleting its last lines or
+recomputing it. Two things kept outside the database do: the journal key (HMAC, in the keyring,
+so lines cannot be forged without it) and anchors (a head's sequence and hash, kept by each desk,
+beside each backup and printed on settlements) that a shortened or rewritten chain contradicts.
+docs/journal.md states what each protection covers and what it does not.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Mapping
+import logging
+import secrets as pysecrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.orm import Session
 
+from core import paths, secrets
 from core.db import utcnow
+from core.errors import KeyringUnavailableError, MedianumError, ValidationError
 from core.i18n import _
 from core.models import AuditEntry
 
 if TYPE_CHECKING:
     from core.auth import Actor
 
+log = logging.getLogger(__name__)
+
 GENESIS_HASH = "0" * 64
+KEY_BYTES = 32
 _PG_JOURNAL_LOCK = 0x4D4A4E4C  # arbitrary constant identifying the journal's advisory lock
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
-def _canonical(
-    seq: int,
-    at: datetime,
-    agent_id: int | None,
-    action: str,
-    entity_type: str | None,
-    entity_id: str | None,
-    details: Mapping[str, object],
-    prev_hash: str,
-) -> bytes:
-    payload = {
-        "seq": seq,
-        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "agent_id": agent_id,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "details": details,
-        "prev": prev_hash,
+def _canonical(entry: AuditEntry) -> bytes:
+    payload: dict[str, object] = {
+        "seq": entry.seq,
+        "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "agent_id": entry.agent_id,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "details": entry.details or {},
+        "prev": entry.prev_hash,
     }
+    if entry.cle_id is not None:
+        # Lines written before the journal had a key keep their original payload.
+        payload["cle"] = entry.cle_id
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _entry_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256(
-        _canonical(
-            entry.seq,
-            entry.at,
-            entry.agent_id,
-            entry.action,
-            entry.entity_type,
-            entry.entity_id,
-            entry.details or {},
-            entry.prev_hash,
+def _entry_hash(entry: AuditEntry, key: bytes | None = None) -> str:
+    """Plain SHA-256 for an unkeyed line; HMAC-SHA-256 with the journal key for a sealed one."""
+    if entry.cle_id is None:
+        return hashlib.sha256(_canonical(entry)).hexdigest()
+    if key is None:
+        key = journal_key(entry.cle_id)
+    return hmac.new(key, _canonical(entry), hashlib.sha256).hexdigest()
+
+
+# --- the journal key -------------------------------------------------------------------------
+
+
+def _key_secret_name(cle_id: str) -> str:
+    return f"journal-cle-{cle_id}"
+
+
+def journal_key(cle_id: str) -> bytes:
+    """The secret of key ``cle_id`` from this desk's keyring; a French error when absent."""
+    raw = secrets.get_secret(_key_secret_name(cle_id))
+    if raw is None:
+        raise KeyringUnavailableError(
+            _(
+                "La clé du journal {kid} n'est pas dans le trousseau de ce poste : le journal "
+                "ne peut être ni écrit ni vérifié ici. Importez-la depuis le poste qui l'a créée "
+                "(« db journal-cle importer »)."
+            ).format(kid=cle_id)
         )
-    ).hexdigest()
+    return bytes.fromhex(raw)
+
+
+def import_journal_key(cle_id: str, secret_hex: str) -> None:
+    """Store a key exported from another desk (several desks share one PostgreSQL journal)."""
+    try:
+        if len(bytes.fromhex(secret_hex)) != KEY_BYTES or not cle_id.isalnum():
+            raise ValueError(cle_id)
+    except ValueError:
+        raise ValidationError(_("Cette clé du journal est illisible."), field="cle") from None
+    secrets.set_secret(_key_secret_name(cle_id), secret_hex)
+
+
+def export_journal_key(session: Session, actor: Actor) -> tuple[str, str]:
+    """The current key (id, secret) for another desk's keyring; journalled, administrators only."""
+    from core.auth import Permission, require
+
+    require(actor, Permission.ADMINISTRER)
+    head = _head(session)
+    if head is None or head[2] is None:
+        raise ValidationError(_("Le journal n'a pas encore de clé."))
+    secret_hex = journal_key(head[2]).hex()
+    record(session, actor, "journal.cle.export", "journal", head[2], {"cle": head[2]})
+    return head[2], secret_hex
+
+
+def rotate_journal_key(session: Session, actor: Actor) -> str:
+    """Seal every later line with a new key kept in this desk's keyring; returns its id.
+
+    The rotation is itself the first line sealed by the new key, so the chain states when and by
+    whom its key changed. Older keys stay in the keyring: the lines they sealed still verify.
+    """
+    from core.auth import Permission, require
+
+    require(actor, Permission.ADMINISTRER)
+    head = _head(session)
+    cle_id = pysecrets.token_hex(8)
+    secrets.set_secret(_key_secret_name(cle_id), pysecrets.token_hex(KEY_BYTES))
+    previous = head[2] if head is not None else None
+    record(
+        session,
+        actor,
+        "journal.cle.rotation",
+        "journal",
+        cle_id,
+        {"cle": cle_id, "precedente": previous},
+        _cle_id=cle_id,
+    )
+    return cle_id
+
+
+def _head(session: Session) -> tuple[int, str, str | None] | None:
+    row = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash, AuditEntry.cle_id)
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
+def journal_anchor(session: Session) -> tuple[int, str]:
+    """The head of the chain (sequence, hash), to print on settlements and reports.
+
+    Kept outside the database, it lets ``verify_journal`` detect a chain shortened or rewritten
+    since: (0, GENESIS_HASH) for an empty journal.
+    """
+    head = _head(session)
+    return (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
 
 
 def record(
@@ -78,14 +170,20 @@ def record(
     details: Mapping[str, object] | None = None,
     *,
     agent_id: int | None = None,
+    _cle_id: str | None = None,
 ) -> AuditEntry:
-    """Append one entry. ``details`` must hold codes and identifiers, never personal data."""
+    """Append one entry. ``details`` must hold codes and identifiers, never personal data.
+
+    Once the journal has a key, every line is sealed with the key of the line before it (or,
+    for a rotation, the new key): a desk without that key refuses to write rather than append
+    a line the verification would rightly call forged.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_JOURNAL_LOCK})
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    head = _head(session)
+    seq, prev_hash, cle_id = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS_HASH, None)
+    if _cle_id is not None:
+        cle_id = _cle_id
     # JSON round trip: the hash must be computed on exactly what the database gives back.
     clean_details = json.loads(json.dumps(dict(details or {}), ensure_ascii=False, default=str))
     entry = AuditEntry(
@@ -98,49 +196,249 @@ def record(
         details=clean_details,
         prev_hash=prev_hash,
         hash="",
+        cle_id=cle_id,
     )
     entry.hash = _entry_hash(entry)
     session.add(entry)
     session.flush()
+    session.info[_PENDING_HEAD] = (entry.seq, entry.hash)
     return entry
+
+
+# --- the anchor kept outside the database ------------------------------------------------------
+
+_PENDING_HEAD = "medianum_journal_head"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A point of the chain known from outside the database: entry ``seq`` had hash ``hash``."""
+
+    seq: int
+    hash: str
+    source: str = ""
+
+    def as_text(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, value: str, source: str = "") -> Anchor:
+        seq_text, _sep, hash_text = value.strip().partition(":")
+        if not seq_text.isdigit() or len(hash_text) != 64:
+            raise ValidationError(
+                _("Ancre du journal illisible : attendu « numéro:empreinte »."), field="ancre"
+            )
+        return cls(int(seq_text), hash_text.lower(), source)
+
+
+def database_identity(url: URL) -> str:
+    """Which database an anchor belongs to: a desk may switch between several."""
+    if url.get_backend_name() == "sqlite":
+        return "sqlite:" + str(Path(url.database or "").resolve())
+    host = url.host or str(url.query.get("host", ""))
+    return f"{url.get_backend_name()}://{host}:{url.port or ''}/{url.database}"
+
+
+def _read_anchor_file(path: Path) -> dict[str, dict[str, object]]:
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        log.warning("journal anchor file %s unreadable", path.name)
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _write_json_atomically(path: Path, payload: object) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    tmp.replace(path)
+
+
+def desk_anchor(url: URL) -> Anchor | None:
+    """The last head this desk saw written to the database at ``url``."""
+    path = paths.journal_anchor_file()
+    entry = _read_anchor_file(path).get(database_identity(url))
+    if not isinstance(entry, dict):
+        return None
+    try:
+        return Anchor(int(str(entry["seq"])), str(entry["hash"]), str(path))
+    except (KeyError, ValueError):
+        return None
+
+
+def save_desk_anchor(url: URL, seq: int, hash_: str, *, force: bool = False) -> None:
+    """Remember a head; only forward unless ``force`` (a restore legitimately goes back)."""
+    path = paths.journal_anchor_file()
+    anchors = _read_anchor_file(path)
+    key = database_identity(url)
+    known = anchors.get(key)
+    if not force and isinstance(known, dict) and int(str(known.get("seq", 0))) >= seq:
+        return
+    anchors[key] = {"seq": seq, "hash": hash_, "le": utcnow().isoformat(timespec="seconds")}
+    _write_json_atomically(path, anchors)
+
+
+def anchor_beside(file: Path) -> Path:
+    return file.with_name(file.name + ".ancre.json")
+
+
+def write_anchor_beside(file: Path, anchor: tuple[int, str]) -> Path:
+    """Write the head of a backup's journal next to it, for the restore to check it against."""
+    target = anchor_beside(file)
+    _write_json_atomically(target, {"seq": anchor[0], "hash": anchor[1]})
+    return target
+
+
+def read_anchor_beside(file: Path) -> Anchor | None:
+    payload = _read_anchor_file(anchor_beside(file))
+    try:
+        return Anchor(int(str(payload["seq"])), str(payload["hash"]), str(anchor_beside(file)))
+    except (KeyError, ValueError):
+        return None
+
+
+def _session_url(session: Session) -> URL:
+    bind = session.get_bind()
+    return bind.engine.url if isinstance(bind, Connection) else bind.url
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_committed_head(session: Session) -> None:
+    head = session.info.pop(_PENDING_HEAD, None)
+    if head is None:
+        return
+    try:
+        save_desk_anchor(_session_url(session), head[0], head[1])
+    except (OSError, MedianumError):
+        # The write is committed; a missing anchor only weakens a later check, so say it.
+        log.warning("journal anchor not saved", exc_info=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_head(session: Session, _previous: object) -> None:
+    session.info.pop(_PENDING_HEAD, None)
+
+
+# --- verification --------------------------------------------------------------------------------
 
 
 @dataclass
 class JournalReport:
     count: int = 0
     problems: list[str] = field(default_factory=list)
+    keyed: bool = False
+    anchors_checked: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_journal(session: Session) -> JournalReport:
-    """Walk the whole chain; report every entry whose content or link does not match."""
-    report = JournalReport()
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
-    for entry in rows.yield_per(2000):
-        report.count += 1
-        if entry.seq != expected_seq:
-            report.problems.append(
-                _("Entrée n° {seq} : des entrées manquent avant elle (attendu n° {exp}).").format(
-                    seq=entry.seq, exp=expected_seq
-                )
+class _KeyCache:
+    def __init__(self) -> None:
+        self._keys: dict[str, bytes | None] = {}
+
+    def get(self, cle_id: str) -> bytes | None:
+        if cle_id not in self._keys:
+            try:
+                self._keys[cle_id] = journal_key(cle_id)
+            except KeyringUnavailableError:
+                self._keys[cle_id] = None
+        return self._keys[cle_id]
+
+
+def _check_entry(
+    entry: AuditEntry,
+    expected_seq: int,
+    expected_prev: str,
+    keyed_since: int | None,
+    keys: _KeyCache,
+) -> list[str]:
+    problems = []
+    if entry.seq != expected_seq:
+        problems.append(
+            _("Entrée n° {seq} : des entrées manquent avant elle (attendu n° {exp}).").format(
+                seq=entry.seq, exp=expected_seq
             )
-        if entry.prev_hash != expected_prev:
-            report.problems.append(
-                _("Entrée n° {seq} : le lien avec l'entrée précédente est rompu.").format(
-                    seq=entry.seq
-                )
+        )
+    if entry.prev_hash != expected_prev:
+        problems.append(
+            _("Entrée n° {seq} : le lien avec l'entrée précédente est rompu.").format(seq=entry.seq)
+        )
+    if entry.cle_id is None:
+        if keyed_since is not None:
+            problems.append(
+                _(
+                    "Entrée n° {seq} : écrite sans la clé du journal, scellé depuis l'entrée "
+                    "n° {since} (ajout par quelqu'un qui ne détient pas la clé)."
+                ).format(seq=entry.seq, since=keyed_since)
             )
-        if _entry_hash(entry) != entry.hash:
-            report.problems.append(
+        elif _entry_hash(entry) != entry.hash:
+            problems.append(
                 _("Entrée n° {seq} : son contenu a été modifié après écriture.").format(
                     seq=entry.seq
                 )
             )
-        expected_prev = entry.hash
-        expected_seq = entry.seq + 1
+        return problems
+    key = keys.get(entry.cle_id)
+    if key is None:
+        problems.append(
+            _(
+                "Entrée n° {seq} : scellée par la clé {kid}, absente du trousseau de ce poste "
+                "(clé inconnue, ou à importer depuis le poste qui l'a créée)."
+            ).format(seq=entry.seq, kid=entry.cle_id)
+        )
+    elif not hmac.compare_digest(_entry_hash(entry, key), entry.hash):
+        problems.append(
+            _("Entrée n° {seq} : son contenu a été modifié après écriture.").format(seq=entry.seq)
+        )
+    return problems
+
+
+def _check_anchor(anchor: Anchor, seen: dict[int, str], count_last: int) -> str | None:
+    if anchor.seq == 0:
+        return None
+    found = seen.get(anchor.seq)
+    if found is None:
+        return _(
+            "Le journal a été raccourci : l'ancre {source} atteste l'entrée n° {seq}, la "
+            "dernière entrée de la base est la n° {last}."
+        ).format(source=anchor.source or "", seq=anchor.seq, last=count_last)
+    if found != anchor.hash:
+        return _(
+            "Le journal a été réécrit : l'entrée n° {seq} ne porte plus l'empreinte attestée "
+            "par l'ancre {source}."
+        ).format(seq=anchor.seq, source=anchor.source or "")
+    return None
+
+
+def verify_journal(session: Session, anchors: Sequence[Anchor] | None = None) -> JournalReport:
+    """Walk the whole chain; report every entry whose content or link does not match, and every
+    anchor (default: this desk's) that the chain no longer reaches or contradicts."""
+    if anchors is None:
+        own = desk_anchor(_session_url(session))
+        anchors = [own] if own is not None else []
+    wanted = {a.seq for a in anchors}
+    seen: dict[int, str] = {}
+    report = JournalReport()
+    expected_prev, expected_seq = GENESIS_HASH, 1
+    keyed_since: int | None = None
+    keys = _KeyCache()
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    for entry in rows.yield_per(2000):
+        report.count += 1
+        report.problems += _check_entry(entry, expected_seq, expected_prev, keyed_since, keys)
+        if entry.cle_id is not None and keyed_since is None:
+            keyed_since = entry.seq
+        if entry.seq in wanted:
+            seen[entry.seq] = entry.hash
+        expected_prev, expected_seq = entry.hash, entry.seq + 1
+    report.keyed = keyed_since is not None
+    for anchor in anchors:
+        problem = _check_anchor(anchor, seen, expected_seq - 1)
+        report.anchors_checked += 1
+        if problem is not None:
+            report.problems.append(problem)
     return report

@@ -17,10 +17,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from core import paths
-from core.db import Base, Database, translate_operational_error
+from core.db import Base, Database, translate_database_error
 from core.errors import DatabaseTooNewError
 from core.i18n import _
 
@@ -49,7 +49,9 @@ def alembic_config(db: Database | None = None) -> Config:
     cfg.set_main_option("script_location", str(paths.MIGRATIONS_DIR))
     cfg.set_main_option("path_separator", "os")
     if db is not None:
-        cfg.set_main_option("sqlalchemy.url", db.url.render_as_string(hide_password=False))
+        # configparser reads « % » as interpolation: a socket path (?host=%2Ftmp) would crash.
+        url = db.url.render_as_string(hide_password=False)
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
@@ -62,14 +64,14 @@ def current_revisions(db: Database) -> set[str]:
     try:
         with db.engine.connect() as conn:
             return set(MigrationContext.configure(conn).get_current_heads())
-    except OperationalError as exc:
-        translated = translate_operational_error(exc)
+    except DBAPIError as exc:
+        translated = translate_database_error(exc)
         if translated is exc:
             raise
         raise translated from exc
 
 
-def _revision_known(script: ScriptDirectory, rev: str) -> bool:
+def revision_known(script: ScriptDirectory, rev: str) -> bool:
     try:
         return script.get_revision(rev) is not None
     except Exception:  # noqa: BLE001 - alembic raises several types for an unknown id
@@ -80,7 +82,7 @@ def upgrade(db: Database, backup: bool = True) -> Path | None:
     """Bring the database to the code's schema; return the backup made, if any."""
     script = ScriptDirectory.from_config(alembic_config())
     current = current_revisions(db)
-    if any(not _revision_known(script, rev) for rev in current):
+    if any(not revision_known(script, rev) for rev in current):
         raise DatabaseTooNewError(
             _(
                 "Cette base de données a été mise à jour par une version plus récente de "

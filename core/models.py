@@ -27,6 +27,9 @@ class Role(enum.StrEnum):
     AIDANT = "aidant"
     COORDINATEUR = "coordinateur"
     ADMINISTRATEUR = "administrateur"
+    # Not a job but a right the administrator grants on its own: lists of people with their
+    # names, phones and e-mails leave the application with it.
+    EXPORT_NOMINATIF = "export_nominatif"
 
 
 class Structure(Base):
@@ -134,3 +137,6 @@ class AuditEntry(Base):
     details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The journal key that seals this line (HMAC); None for lines written before the journal
+    # had a key, which are verified with the plain hash as before.
+    cle_id: Mapped[str | None] = mapped_column(String(32))

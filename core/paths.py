@@ -60,6 +60,11 @@ def settings_file() -> Path:
     return data_dir() / "settings.json"
 
 
+def journal_anchor_file() -> Path:
+    """This desk's record of the journal heads it saw written (one per database)."""
+    return data_dir() / "journal-ancre.json"
+
+
 def log_dir() -> Path:
     return _subdir("logs")
 

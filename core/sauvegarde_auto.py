@@ -20,6 +20,7 @@ from core.backup import backup_sqlite, timestamped_name
 from core.db import default_url
 from core.errors import MedianumError
 from core.i18n import _
+from core.journal import anchor_beside
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def prune(folder: Path, keep: int) -> list[Path]:
     removed = backups[: max(0, len(backups) - keep)]
     for old in removed:
         old.unlink(missing_ok=True)
+        anchor_beside(old).unlink(missing_ok=True)
     return removed
 
 

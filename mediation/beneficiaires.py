@@ -8,6 +8,7 @@ index whatever the collation, plus a ``LIKE`` that keeps the result exact.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
@@ -300,12 +301,11 @@ def _escape_like(text: str) -> str:
 
 def _prefix(column: Any, prefix: str) -> Any:
     """Index-friendly prefix test: a range the btree answers, and LIKE to stay exact."""
+    like = column.like(_escape_like(prefix) + "%", escape="\\")
+    if ord(prefix[-1]) == sys.maxunicode:  # the last code point has no successor
+        return and_(column >= prefix, like)
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(
-        column >= prefix,
-        column < upper,
-        column.like(_escape_like(prefix) + "%", escape="\\"),
-    )
+    return and_(column >= prefix, column < upper, like)
 
 
 def _name_conditions(text: str) -> tuple[list[Any], list[Any]]:

@@ -626,6 +626,8 @@ def exporter_beneficiaires(
     progress: Progress = NO_PROGRESS,
 ) -> ResultatExport:
     require_anywhere(actor, Permission.DOSSIER_LIRE)
+    # Names, phones and e-mails leaving in a file: a right the administrator grants on its own.
+    require_anywhere(actor, Permission.EXPORT_NOMINATIF)
     return _exporter_liste(
         db,
         actor,

@@ -22,11 +22,11 @@ import time
 # Start-up modules that do not need Qt are imported before PySide6: once PySide6 is loaded, its
 # feature hook reads the source of every module imported afterwards, which doubles their cost.
 from sqlalchemy import text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from core import paths
 from core.auth import Actor
-from core.db import Database, default_url, translate_operational_error
+from core.db import Database, default_url, translate_database_error
 from core.errors import MedianumError
 from core.i18n import _, set_language
 from core.installation import is_demo, needs_first_run
@@ -211,8 +211,8 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
         with db.read_session() as session:
             first_run = needs_first_run(session)
             demo = is_demo(session)
-    except OperationalError as exc:
-        translated = translate_operational_error(exc)
+    except DatabaseError as exc:  # a damaged file too, not only a locked or missing one
+        translated = translate_database_error(exc)
         if translated is exc:
             raise
         raise translated from exc

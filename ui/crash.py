@@ -1,7 +1,7 @@
-"""The program's own errors (bugs): logged with their traceback, shown in a crash dialog.
+"""Hooks that route every uncaught exception (GUI thread and worker threads) to
+``ui.widgets.messages.show_error``, which decides whose fault it is and shows it.
 
-Nothing is ever sent anywhere: the data is personal. A ``MedianumError`` that escapes to the hook
-is not a bug — it is shown as its plain French message.
+Nothing is ever sent anywhere: the data is personal.
 """
 
 from __future__ import annotations
@@ -9,42 +9,14 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QApplication, QWidget
 
-from core import paths
-from core.errors import MedianumError
-from core.i18n import _
+from ui.widgets import messages
 
 log = logging.getLogger("medianum.crash")
-
-
-def _log_path() -> str:
-    try:
-        return str(paths.log_file())
-    except MedianumError:
-        return _("(dossier de données inaccessible)")
-
-
-def crash_box(details: str, parent: QWidget | None = None) -> QMessageBox:
-    text = _(
-        "Médianum a rencontré une erreur inattendue. Ce que vous aviez enregistré est conservé ; "
-        "l'opération en cours n'a peut-être pas abouti.\n\n"
-        "Le détail a été écrit dans le fichier :\n{path}\n\n"
-        "Rien n'a été envoyé : transmettez ce fichier à votre administrateur si l'erreur revient."
-    ).format(path=_log_path())
-    box = QMessageBox(
-        QMessageBox.Icon.Critical, _("Erreur inattendue"), text, QMessageBox.StandardButton.Ok
-    )
-    if parent is not None:
-        box.setParent(parent, box.windowFlags())
-    box.setDetailedText(details)
-    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    box.setAccessibleName(_("Erreur inattendue"))
-    return box
 
 
 def report_exception(
@@ -53,18 +25,9 @@ def report_exception(
     tb: TracebackType | None,
     parent: QWidget | None = None,
 ) -> None:
-    """Log a bug with its traceback and show the crash dialog (or a French message)."""
-    from ui.widgets import messages
-
-    if isinstance(exc, MedianumError):
-        messages.show_error(parent, exc)
-        return
-    log.error("unexpected error", exc_info=(exc_type, exc, tb))
-    details = "".join(traceback.format_exception(exc_type, exc, tb))
-    if QApplication.instance() is None:
-        print(details, file=sys.stderr)
-        return
-    messages.present(crash_box(details, parent))
+    """An exception that reached a hook: a French message if it is the user's or the
+    environment's fault, else logged with its traceback and shown in the crash dialog."""
+    messages.show_error(parent, exc, tb)
 
 
 class _ThreadRelay(QObject):

@@ -59,7 +59,7 @@ def test_restore_brings_back_the_backup_and_keeps_a_safety_copy(
     restored = Database()
     assert _keys(restored) == {"sauvegarde"}
     restored.dispose()
-    safety = list((medianum_home / "sauvegardes").glob("*avant-restauration*"))
+    safety = list((medianum_home / "sauvegardes").glob("*avant-restauration*.sqlite3"))
     assert len(safety) == 1
     with sqlite3.connect(safety[0]) as conn:
         assert {r[0] for r in conn.execute("SELECT key FROM installation_setting")} == {

@@ -199,3 +199,25 @@ def test_a_non_administrator_is_refused_by_the_use_case_not_only_by_the_rail(
     page = _page(qtbot, db, coordinateur)
     assert page.table.rowCount() == 0
     assert boxes.texts() == ["Vous n'avez pas le droit de faire cela (administrer)."]
+
+
+def test_a_locked_account_is_unlocked_from_the_page_and_the_unlock_journalled(
+    qtbot, db: Database, admin: Actor, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    from core.auth import MAX_FAILED_ATTEMPTS
+
+    make_agent((Role.COORDINATEUR, None), login="alix")
+    for _attempt in range(MAX_FAILED_ATTEMPTS):
+        with pytest.raises(AuthenticationError), db.session() as s:
+            authenticate(s, "alix", "mauvais-mot-de-passe")
+    page = _page(qtbot, db, admin)
+    page.select_agent(next(a.id for a in page.directory.agents if a.login == "alix"))
+    assert page.table.item(_logins(page).index("alix"), 3).text() == "Verrouillé (trop d'essais)"
+    assert page.unlock_button.isEnabled()
+    page.unlock()
+    qtbot.waitUntil(lambda: not page.unlock_button.isEnabled())
+    with db.session() as s:
+        assert authenticate(s, "alix", "mot-de-passe-solide").login == "alix"
+    with db.read_session() as s:
+        actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+    assert "agent.deverrouillage" in actions

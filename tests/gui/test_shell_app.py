@@ -232,3 +232,17 @@ def test_failed_start_up_backup_is_said_in_french_and_the_desk_still_starts(
     assert run_gui() == 0
     assert reached_login == [True]
     assert boxes.texts()[0].startswith("La sauvegarde a échoué")
+
+
+def test_a_file_that_is_not_a_database_is_refused_at_start_in_french(
+    qapp: QApplication,
+    boxes: Boxes,
+    restored_globals: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "abimee.sqlite3"
+    path.write_bytes(b"ce n'est plus une base" * 1000)
+    monkeypatch.setenv("MEDIANUM_DATABASE_URL", f"sqlite:///{path}")
+    assert run_gui() == 1
+    assert "endommagée" in boxes.texts()[0]

@@ -76,3 +76,21 @@ def test_exception_on_a_worker_thread_reaches_the_crash_dialog_on_the_gui_thread
     qtbot.waitUntil(lambda: len(boxes.shown) == 1, timeout=5_000)
     assert "ZeroDivisionError" in boxes.shown[0].detailedText()
     assert "_a_bug_in_a_page" in paths.log_file().read_text(encoding="utf-8")
+
+
+def test_a_damaged_database_reaching_the_hook_is_a_french_message_not_a_crash(
+    qtbot, boxes: Boxes, restored_globals: None, tmp_path
+) -> None:
+    import sqlite3
+
+    configure_logging()
+    install_crash_handlers()
+    junk = tmp_path / "abimee.sqlite3"
+    junk.write_bytes(b"plus une base" * 500)
+    try:
+        sqlite3.connect(junk).execute("SELECT 1 FROM t")
+    except sqlite3.DatabaseError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    [text] = boxes.texts()
+    assert "endommagée" in text
+    assert "SQLITE_NOTADB" in paths.log_file().read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -11,10 +12,10 @@ import openpyxl
 import pytest
 from sqlalchemy import select, update
 
-from core.auth import Actor
+from core.auth import Actor, actor_for
 from core.db import Database
 from core.errors import PermissionDenied, ValidationError
-from core.models import AuditEntry
+from core.models import Agent, AuditEntry, Role
 from core.progress import Cancelled, Progress
 from main import main
 from mediation import exports
@@ -167,7 +168,8 @@ def test_cancelled_export_leaves_no_file_and_no_journal_entry(
     out = tmp_path / "annule.xlsx"
     with pytest.raises(Cancelled):
         exporter_accompagnements(db, jeu[3], ANNEE_2026, out, progress)
-    assert list(tmp_path.iterdir()) == []
+    # The data directory (medianum-home, where the journal anchor lives) is not the export's.
+    assert [p.name for p in tmp_path.iterdir() if p.name != "medianum-home"] == []
     with db.read_session() as s:
         assert s.scalar(select(AuditEntry).where(AuditEntry.action.like("export.%"))) is None
 
@@ -197,6 +199,7 @@ def test_beneficiaries_export_lists_the_people_seen_in_the_period(
     tmp_path: Path,
 ) -> None:
     _st, nord, _sud, _coord = jeu
+    nord = _avec_export_nominatif(nord)
     rows = _csv(exporter_beneficiaires(db, nord, ANNEE_2026, tmp_path / "b.csv").chemin)
     assert sorted(r["Prénom"] for r in rows) == ["", "Béatrice", "Léa", "Marc"]
     beatrice = next(r for r in rows if r["Prénom"] == "Béatrice")
@@ -212,9 +215,48 @@ def test_erased_beneficiaries_are_not_in_the_list(
 ) -> None:
     with db.session() as s:
         s.execute(update(Beneficiaire).where(Beneficiaire.prenom == "Léa").values(efface=True))
-    rows = _csv(exporter_beneficiaires(db, jeu[1], ANNEE_2026, tmp_path / "b.csv").chemin)
+    nord = _avec_export_nominatif(jeu[1])
+    rows = _csv(exporter_beneficiaires(db, nord, ANNEE_2026, tmp_path / "b.csv").chemin)
     assert "Léa" not in {r["Prénom"] for r in rows}
     assert len(rows) == 3
+
+
+def _avec_export_nominatif(actor: Actor) -> Actor:
+    """The same agent once the administrator granted the nominative export right."""
+    return replace(actor, grants=actor.grants | {(Role.EXPORT_NOMINATIF, None)})
+
+
+def test_a_desk_agent_without_the_nominative_export_right_cannot_export_names(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(PermissionDenied, match=r"export\.nominatif"):
+        exporter_beneficiaires(db, jeu[1], ANNEE_2026, tmp_path / "b.csv")
+    assert not (tmp_path / "b.csv").exists()
+
+
+def test_a_nominative_export_granted_by_the_administrator_is_journalled_with_its_count(
+    db: Database,
+    jeu: Jeu,
+    admin: Actor,
+    tmp_path: Path,
+) -> None:
+    from core.auth import set_agent_grants
+
+    nord = jeu[1]
+    with db.session() as s:
+        set_agent_grants(s, admin, nord.agent_id, [*nord.grants, (Role.EXPORT_NOMINATIF, None)])
+        agent = s.get(Agent, nord.agent_id)
+        assert agent is not None
+        nord = actor_for(s, agent, nord.structure_id)
+    exporter_beneficiaires(db, nord, ANNEE_2026, tmp_path / "b.csv")
+    with db.read_session() as s:
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "export.beneficiaires")
+        ).one()
+        assert entry.agent_id == nord.agent_id
+        assert entry.details["lignes"] == 4
 
 
 def test_a_coordinator_without_desk_role_cannot_export_names(

@@ -355,11 +355,15 @@ class AdministrationPage(QWidget):
         self.password_button.clicked.connect(self.reset_password)
         self.active_button = QPushButton(_("&Désactiver"))
         self.active_button.clicked.connect(self.toggle_active)
+        self.unlock_button = QPushButton(_("Déverrouill&er"))
+        self.unlock_button.setToolTip(_("Lever le verrouillage après trop d'essais"))
+        self.unlock_button.clicked.connect(self.unlock)
         for button in (
             self.new_agent_button,
             self.grants_button,
             self.password_button,
             self.active_button,
+            self.unlock_button,
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -449,6 +453,7 @@ class AdministrationPage(QWidget):
         agent = self.selected_agent()
         for button in (self.grants_button, self.password_button, self.active_button):
             button.setEnabled(agent is not None)
+        self.unlock_button.setEnabled(agent is not None and agent.locked)
         if agent is not None and not agent.active:
             self.active_button.setText(_("&Réactiver"))
         else:
@@ -499,6 +504,19 @@ class AdministrationPage(QWidget):
         def work(_progress: Progress) -> None:
             with self.ctx.db.session() as session:
                 change(session, self.ctx.actor, agent.id)
+
+        self.ctx.tasks.run(
+            work, on_done=lambda _r: self.refresh(), on_error=lambda e: show_error(self, e)
+        )
+
+    def unlock(self) -> None:
+        agent = self.selected_agent()
+        if agent is None or not agent.locked:
+            return
+
+        def work(_progress: Progress) -> None:
+            with self.ctx.db.session() as session:
+                auth.unlock_agent(session, self.ctx.actor, agent.id)
 
         self.ctx.tasks.run(
             work, on_done=lambda _r: self.refresh(), on_error=lambda e: show_error(self, e)

@@ -1,15 +1,27 @@
-"""Message boxes in French: a ``MedianumError`` is shown as it is; anything else is a bug.
+"""Message boxes in French: a refusal or an environment problem is shown as its message; a bug
+is logged with its traceback and shown in the crash dialog.
 
+Which is which is decided once, in ``core.db.user_error_of`` (driver errors by their codes).
 Every box goes through ``present`` so that tests can answer it without a human (they replace
 ``present`` with a recorder): nothing here decides behaviour from what is on screen.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+import logging
+import sys
+import traceback
+from types import TracebackType
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from core import paths
+from core.db import user_error_of
 from core.errors import MedianumError
 from core.i18n import _
+
+log = logging.getLogger("medianum.crash")
 
 
 def _exec_box(box: QMessageBox) -> int:
@@ -33,14 +45,48 @@ def _box(
     return box
 
 
-def show_error(parent: QWidget | None, exc: BaseException) -> None:
+def show_error(parent: QWidget | None, exc: BaseException, tb: TracebackType | None = None) -> None:
     """A refusal or an environment problem: its French message. A bug: the crash dialog."""
-    if isinstance(exc, MedianumError):
-        present(_box(parent, QMessageBox.Icon.Warning, _("Médianum"), str(exc)))
+    known = user_error_of(exc)
+    if known is not None:
+        present(_box(parent, QMessageBox.Icon.Warning, _("Médianum"), str(known)))
         return
-    from ui.crash import report_exception
+    show_bug(parent, exc, tb if tb is not None else exc.__traceback__)
 
-    report_exception(type(exc), exc, exc.__traceback__, parent)
+
+def _log_path() -> str:
+    try:
+        return str(paths.log_file())
+    except MedianumError:
+        return _("(dossier de données inaccessible)")
+
+
+def crash_box(details: str, parent: QWidget | None = None) -> QMessageBox:
+    text = _(
+        "Médianum a rencontré une erreur inattendue. Ce que vous aviez enregistré est conservé ; "
+        "l'opération en cours n'a peut-être pas abouti.\n\n"
+        "Le détail a été écrit dans le fichier :\n{path}\n\n"
+        "Rien n'a été envoyé : transmettez ce fichier à votre administrateur si l'erreur revient."
+    ).format(path=_log_path())
+    box = QMessageBox(
+        QMessageBox.Icon.Critical, _("Erreur inattendue"), text, QMessageBox.StandardButton.Ok
+    )
+    if parent is not None:
+        box.setParent(parent, box.windowFlags())
+    box.setDetailedText(details)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setAccessibleName(_("Erreur inattendue"))
+    return box
+
+
+def show_bug(parent: QWidget | None, exc: BaseException, tb: TracebackType | None) -> None:
+    """Log a bug with its traceback and show the crash dialog. Nothing is sent anywhere."""
+    log.error("unexpected error", exc_info=(type(exc), exc, tb))
+    details = "".join(traceback.format_exception(type(exc), exc, tb))
+    if QApplication.instance() is None:
+        print(details, file=sys.stderr)
+        return
+    present(crash_box(details, parent))
 
 
 def show_warning(parent: QWidget | None, text: str) -> None:

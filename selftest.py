@@ -7,6 +7,9 @@ journal entry verified, a keyring entry written, read back and deleted, a cheque
 rendered as PDF and read back, the offline map built, and every page of the window imported
 (which loads Qt and its web engine).
 
+It lives above every domain (next to ``main.py``), not in ``core``: it exercises the domains and
+the window, which ``core`` must never name.
+
 A step is « ok », « échec » (the exit status is then 1), « absent » (the PC has no keyring:
 said clearly, not a failure, since Médianum works without one as long as no secret is needed), or
 « non disponible » (the feature is not part of this version of Médianum).

@@ -1,0 +1,109 @@
+"""How long a login waits while another desk writes.
+
+A login writes a journal line, so it queues behind the journal's single writer (``BEGIN
+IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL) for as long as another desk's writing
+transaction lasts. Measured: the login (``authenticate`` in a writing session, argon2 included)
+while a second desk commits, back to back, transactions of 200 rows and one journal line each —
+the shape of an import chunk. Baseline, in the same run: the same login on an idle database.
+
+PostgreSQL: ``MEDIANUM_BENCH_PG_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/
+postgres``); skipped, saying so, if unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from benchmarks.harness import Report, Result
+from core import journal, migrate
+from core.auth import authenticate, create_agent
+from core.db import Database
+from core.models import InstallationSetting, Role
+
+LOGINS = 30
+CHUNK_ROWS = 200
+PASSWORD = "mot-de-passe-solide"
+PG_URL = os.environ.get(
+    "MEDIANUM_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _login_ms(db: Database) -> float:
+    start = time.perf_counter()
+    with db.session() as s:
+        authenticate(s, "guichet", PASSWORD)
+    return (time.perf_counter() - start) * 1000
+
+
+def _writer(url: str, stop: threading.Event, chunk_ms: list[float]) -> None:
+    desk = Database(url)
+    n = 0
+    while not stop.is_set():
+        start = time.perf_counter()
+        with desk.session() as s:
+            s.add_all(InstallationSetting(key=f"bench-{n}-{i}", value=i) for i in range(CHUNK_ROWS))
+            journal.record(s, None, "bench.import", "installation_setting", n)
+        chunk_ms.append((time.perf_counter() - start) * 1000)
+        n += 1
+    desk.dispose()
+
+
+def _measure(report: Report, url: str, engine: str) -> None:
+    db = Database(url)
+    migrate.upgrade(db, backup=False)
+    with db.session() as s:
+        create_agent(s, None, "guichet", "Guichet", PASSWORD, [(Role.ADMINISTRATEUR, None)])
+    idle = statistics.median(_login_ms(db) for _ in range(LOGINS))
+    stop, chunk_ms = threading.Event(), []
+    writer = threading.Thread(target=_writer, args=(url, stop, chunk_ms))
+    writer.start()
+    time.sleep(0.5)
+    busy = sorted(_login_ms(db) for _ in range(LOGINS))
+    stop.set()
+    writer.join()
+    db.dispose()
+    report.add(
+        Result(
+            f"login while another desk writes ({engine}), median",
+            statistics.median(busy),
+            "ms",
+            "same login, idle database",
+            idle,
+            "< 1 s",
+            f"worst {busy[-1]:.0f} ms; writer chunk median {statistics.median(chunk_ms):.0f} ms",
+        )
+    )
+
+
+def _measure_pg(report: Report) -> None:
+    admin_url = make_url(PG_URL)
+    name = f"medianum_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure means: no server to measure on
+        print(f"PostgreSQL not reachable ({exc.__class__.__name__}): login wait not measured")
+        return
+    try:
+        _measure(report, admin_url.set(database=name).render_as_string(hide_password=False), "PG")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(report: Report) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("MEDIANUM_HOME", tmp)
+        _measure(report, f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "SQLite")
+    _measure_pg(report)

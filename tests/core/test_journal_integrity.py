@@ -1,0 +1,245 @@
+"""Attacks on the journal by someone holding the database file, and what detects each one.
+
+The attacker's hash is computed here with hashlib, from the documented line format, not with the
+code under test: a forged line must look exactly like what an attacker would write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+import main
+from core import journal
+from core.auth import Actor
+from core.db import Database
+from core.errors import KeyringUnavailableError, PermissionDenied
+from core.journal import Anchor, journal_anchor, rotate_journal_key, verify_journal
+from core.models import Role
+from tests.conftest import MemoryKeyring
+
+
+def _write_entries(db: Database, admin: Actor, n: int) -> None:
+    with db.session() as s:
+        for i in range(n):
+            journal.record(s, admin, "essai.action", "essai", i, {"numero": i})
+
+
+def _drop_guards(db: Database) -> None:
+    """What someone with direct access to the database could do before tampering."""
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            conn.exec_driver_sql("DROP TRIGGER audit_entry_no_update")
+            conn.exec_driver_sql("DROP TRIGGER audit_entry_no_delete")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER audit_entry_append_only ON audit_entry")
+            conn.exec_driver_sql("DROP TRIGGER audit_entry_no_truncate ON audit_entry")
+
+
+def _plain_hash(payload: dict[str, object]) -> str:
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def _append_forged_line(db: Database, cle_id: str | None = None, digest: str | None = None) -> None:
+    """Append one line whose plain SHA-256 is recomputed from the real head, as an attacker can."""
+    with db.engine.begin() as conn:
+        seq, prev = conn.execute(
+            text("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1")
+        ).one()
+        at = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+        payload: dict[str, object] = {
+            "seq": seq + 1,
+            "at": at.isoformat(timespec="microseconds"),
+            "agent_id": None,
+            "action": "pass.reglement.valide",
+            "entity_type": "pass_reglement",
+            "entity_id": "99",
+            "details": {},
+            "prev": prev,
+        }
+        if cle_id is not None:
+            payload["cle"] = cle_id
+        conn.execute(
+            text(
+                "INSERT INTO audit_entry (seq, at, agent_id, action, entity_type, entity_id, "
+                "details, prev_hash, hash, cle_id) VALUES (:seq, :at, NULL, :action, :et, :eid, "
+                "'{}', :prev, :hash, :cle)"
+            ),
+            {
+                "seq": seq + 1,
+                "at": at,
+                "action": payload["action"],
+                "et": payload["entity_type"],
+                "eid": payload["entity_id"],
+                "prev": prev,
+                "hash": digest or _plain_hash(payload),
+                "cle": cle_id,
+            },
+        )
+
+
+def _report(db: Database) -> journal.JournalReport:
+    with db.read_session() as s:
+        return verify_journal(s)
+
+
+def test_emptying_the_journal_in_one_statement_is_refused(db: Database, admin: Actor) -> None:
+    _write_entries(db, admin, 2)
+    statement = "DELETE FROM audit_entry" if db.is_sqlite else "TRUNCATE audit_entry CASCADE"
+    with pytest.raises(DatabaseError), db.engine.begin() as conn:
+        conn.execute(text(statement))
+    assert _report(db).count >= 3
+
+
+@pytest.mark.parametrize("table", ["pass_reglement", "pass_encaissement", "pass", "agent"])
+def test_truncating_settled_data_or_what_cascades_to_it_is_refused(
+    db: Database, admin: Actor, table: str
+) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite has no TRUNCATE; its DELETE fires the row triggers tested elsewhere")
+    with pytest.raises(DatabaseError, match="TRUNCATE refused"), db.engine.begin() as conn:
+        conn.execute(text(f'TRUNCATE "{table}" CASCADE'))
+
+
+def test_deleting_the_last_entries_is_detected_by_the_desk_anchor(
+    db: Database, admin: Actor
+) -> None:
+    _write_entries(db, admin, 5)
+    _drop_guards(db)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM audit_entry WHERE seq > (SELECT MAX(seq) - 2 FROM audit_entry)")
+        )
+    report = _report(db)
+    assert not report.ok
+    assert any("raccourci" in p for p in report.problems)
+
+
+def test_deleting_every_entry_is_detected_by_the_desk_anchor(db: Database, admin: Actor) -> None:
+    _write_entries(db, admin, 3)
+    _drop_guards(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry"))
+    report = _report(db)
+    assert report.count == 0
+    assert any("raccourci" in p for p in report.problems)
+
+
+def test_an_unkeyed_chain_rewritten_after_the_anchor_is_detected(
+    db: Database, admin: Actor
+) -> None:
+    _write_entries(db, admin, 3)
+    with db.read_session() as s:
+        anchor_seq, _hash = journal_anchor(s)
+    _drop_guards(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry WHERE seq = :s"), {"s": anchor_seq})
+    _append_forged_line(db)  # a plain chain can be recomputed: the line itself verifies
+    report = _report(db)
+    assert any("réécrit" in p for p in report.problems)
+    assert not any("modifié" in p for p in report.problems)
+
+
+def test_an_anchor_printed_on_a_settlement_detects_a_shortened_chain_on_the_command_line(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MEDIANUM_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    _write_entries(db, admin, 3)
+    with db.read_session() as s:
+        printed = Anchor(*journal_anchor(s)).as_text()
+    _drop_guards(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry WHERE seq >= 4"))
+    from core import paths
+
+    paths.journal_anchor_file().unlink()  # the desk's own anchor lost too: only the print is left
+    assert main.main(["db", "verify-journal"]) == 0
+    capsys.readouterr()
+    assert main.main(["db", "verify-journal", "--ancre", printed]) == 1
+    assert "raccourci" in capsys.readouterr().out
+
+
+def test_lines_written_before_the_key_still_verify_once_the_journal_is_keyed(
+    db: Database, admin: Actor
+) -> None:
+    _write_entries(db, admin, 2)
+    with db.session() as s:
+        first = rotate_journal_key(s, admin)
+    _write_entries(db, admin, 2)
+    with db.session() as s:
+        second = rotate_journal_key(s, admin)
+    _write_entries(db, admin, 2)
+    report = _report(db)
+    assert report.ok, report.problems
+    assert report.keyed
+    with db.read_session() as s:
+        rows = s.execute(text("SELECT cle_id FROM audit_entry ORDER BY seq")).scalars().all()
+    assert rows[:3] == [None, None, None]
+    assert rows[-3:] == [second] * 3
+    assert first in rows
+
+
+def test_an_entry_appended_with_a_recomputed_plain_hash_is_detected_once_the_journal_is_keyed(
+    db: Database, admin: Actor
+) -> None:
+    with db.session() as s:
+        rotate_journal_key(s, admin)
+    _write_entries(db, admin, 2)
+    _append_forged_line(db)
+    report = _report(db)
+    assert len(report.problems) == 1
+    assert "sans la clé" in report.problems[0]
+
+
+def test_an_entry_sealed_without_the_real_key_is_detected(db: Database, admin: Actor) -> None:
+    with db.session() as s:
+        cle = rotate_journal_key(s, admin)
+    _write_entries(db, admin, 1)
+    _append_forged_line(db, cle_id=cle, digest=hashlib.sha256(b"devinette").hexdigest())
+    report = _report(db)
+    assert len(report.problems) == 1
+    assert "modifié" in report.problems[0]
+
+
+def test_a_desk_without_the_journal_key_refuses_to_write(
+    db: Database, admin: Actor, memory_keyring: MemoryKeyring
+) -> None:
+    with db.session() as s:
+        rotate_journal_key(s, admin)
+    memory_keyring.store.clear()
+    with pytest.raises(KeyringUnavailableError, match="Importez-la"), db.session() as s:
+        journal.record(s, admin, "essai.action")
+
+
+def test_the_key_carried_to_another_desk_lets_it_write_and_verify(
+    db: Database, admin: Actor, memory_keyring: MemoryKeyring
+) -> None:
+    with db.session() as s:
+        rotate_journal_key(s, admin)
+    with db.session() as s:
+        kid, secret_hex = journal.export_journal_key(s, admin)
+    memory_keyring.store.clear()
+    journal.import_journal_key(kid, secret_hex)
+    _write_entries(db, admin, 1)
+    assert _report(db).ok
+
+
+def test_only_an_administrator_rotates_the_journal_key(db: Database, make_agent) -> None:  # type: ignore[no-untyped-def]
+    coordinateur = make_agent((Role.COORDINATEUR, None))
+    with pytest.raises(PermissionDenied), db.session() as s:
+        rotate_journal_key(s, coordinateur)
+
+
+def test_a_rolled_back_entry_never_moves_the_desk_anchor(db: Database, admin: Actor) -> None:
+    _write_entries(db, admin, 1)
+    with pytest.raises(RuntimeError), db.session() as s:
+        journal.record(s, admin, "essai.action")
+        raise RuntimeError("the use case failed")
+    assert _report(db).ok
