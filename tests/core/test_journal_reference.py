@@ -1,0 +1,94 @@
+"""The journal's canonical form and hashes pinned to values computed outside the code under test.
+
+A chain is only evidence if a verifier written by someone else, from the documented form, gets
+the same hashes: a change of the canonical form (key order, escaping, separators) must fail here
+even though the code would stay consistent with itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from core import journal
+from core.auth import Actor
+from core.db import Database
+from core.models import AuditEntry
+from tests.core.test_journal import _drop_guards
+
+AT = datetime(2026, 11, 30, 9, 15, 0, 123456, tzinfo=UTC)
+
+# The documented canonical form, written out by hand: keys sorted, no spaces, UTF-8 kept as is.
+PLAIN_LINE = (
+    '{"action":"pass.opposition","agent_id":7,"at":"2026-11-30T09:15:00.123456+00:00",'
+    '"details":{"motif":"volé à l\'arrêt","n":3},"entity_id":"42","entity_type":"pass_chequier",'
+    '"prev":"' + "0" * 64 + '","seq":1}'
+)
+KEY = bytes(range(32))
+
+
+def _entry(cle_id: str | None = None) -> AuditEntry:
+    return AuditEntry(
+        seq=1,
+        at=AT,
+        agent_id=7,
+        action="pass.opposition",
+        entity_type="pass_chequier",
+        entity_id="42",
+        details={"n": 3, "motif": "volé à l'arrêt"},
+        prev_hash="0" * 64,
+        hash="",
+        cle_id=cle_id,
+    )
+
+
+def test_an_unkeyed_line_hashes_its_documented_canonical_form() -> None:
+    expected = hashlib.sha256(PLAIN_LINE.encode("utf-8")).hexdigest()
+    assert journal._entry_hash(_entry()) == expected
+
+
+def test_a_sealed_line_is_an_hmac_of_its_canonical_form_with_the_key_named() -> None:
+    # Keys sorted: "cle" comes after "at" and before "details".
+    sealed_line = (
+        '{"action":"pass.opposition","agent_id":7,"at":"2026-11-30T09:15:00.123456+00:00",'
+        '"cle":"a1b2","details":{"motif":"volé à l\'arrêt","n":3},"entity_id":"42",'
+        '"entity_type":"pass_chequier","prev":"' + "0" * 64 + '","seq":1}'
+    )
+    expected = hmac.new(KEY, sealed_line.encode("utf-8"), hashlib.sha256).hexdigest()
+    assert journal._entry_hash(_entry("a1b2"), KEY) == expected
+    assert journal._entry_hash(_entry("a1b2"), bytes(32)) != expected
+
+
+def test_a_row_edited_with_its_own_hash_recomputed_breaks_the_link_to_the_next(
+    db: Database, admin: Actor
+) -> None:
+    with db.session() as s:
+        for n in range(3):
+            journal.record(s, admin, "essai.action", "essai", n, {"numero": n})
+    with db.session() as s:
+        row = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "essai.action", AuditEntry.entity_id == "1"
+            )
+        ).one()
+        assert row.cle_id is None
+        row_id = row.id
+        row.details = {"numero": 99}
+        forged_hash = journal._entry_hash(row)
+        s.rollback()
+    _drop_guards(db)
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(AuditEntry)
+            .where(AuditEntry.id == row_id)
+            .values(details={"numero": 99}, hash=forged_hash)
+        )
+    with db.read_session() as s:
+        report = journal.verify_journal(s, anchors=[])
+    assert not report.ok
+    # The forged row itself verifies: only the next row's link to it tells the story.
+    assert len(report.problems) == 1
+    assert "lien avec l'entrée précédente est rompu" in report.problems[0]
