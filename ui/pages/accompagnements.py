@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -58,7 +57,6 @@ class AccompagnementsPage(QWidget):
         filters.addWidget(self.mes_accompagnements)
         filters.addStretch(1)
         self.compte = QLabel(left)
-        filters.addWidget(self.compte)
         left_layout.addLayout(filters)
 
         self.model = AccompagnementsModel(ctx.db, ctx.actor, self)
@@ -81,17 +79,19 @@ class AccompagnementsPage(QWidget):
         self.dupliquer = QPushButton(_("&Dupliquer l'accompagnement choisi"), left)
         self.dupliquer.setToolTip(_("Reprendre ses valeurs dans le formulaire (Entrée)"))
         self.dupliquer.clicked.connect(self.duplicate_selected)
-        left_layout.addWidget(self.dupliquer)
+        below = QHBoxLayout()
+        below.addWidget(self.compte, 1)
+        below.addWidget(self.dupliquer)
+        left_layout.addLayout(below)
 
         self.form = AccompagnementForm(ctx)
         self.form.saved.connect(lambda _id: self.refresh())
-        scroll = QScrollArea(splitter)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.form)
-        scroll.setMinimumWidth(min(self.form.sizeHint().width() + 24, 720))
+        splitter.addWidget(self.form)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
+        splitter.setChildrenCollapsible(False)
+        # The form gets the width it asks for; the list takes the rest and scrolls sideways.
+        splitter.setSizes([max(1, left.sizeHint().width()), self.form.sizeHint().width()])
         writable = ctx.actor.can_anywhere(Permission.DOSSIER_ECRIRE)
         self.form.setEnabled(writable)
         self.dupliquer.setEnabled(writable)

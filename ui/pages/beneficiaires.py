@@ -77,6 +77,7 @@ from mediation.mandats import (
 from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
 from ui.models.beneficiaires_model import BeneficiairesModel
+from ui.widgets.fit import fit_to_screen, scroll_dialog_body
 from ui.widgets.mandat_wizard import MandatRequest, NouveauMandatWizard
 from ui.widgets.mediation_accompagnement_form import AccompagnementForm
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
@@ -196,8 +197,10 @@ class BeneficiaireForm(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        scroll_dialog_body(self)
         if beneficiaire_id is not None:
             self._load(beneficiaire_id)
+        fit_to_screen(self)
 
     def _anonymous_changed(self, anonymous: bool) -> None:
         for widget in (self.nom, self.prenom, self.telephone, self.email):
@@ -340,6 +343,8 @@ class DiagnosticDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        scroll_dialog_body(self)
+        fit_to_screen(self)
 
     def _checks(
         self, title: str, labels: tuple[str, ...], columns: int, layout: QVBoxLayout
@@ -412,6 +417,8 @@ class MergeDialog(QDialog):
         buttons.accepted.connect(self.merge)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        scroll_dialog_body(self)
+        fit_to_screen(self)
 
     def _preview(self, other_id: int, _label: str) -> None:
         try:
@@ -499,7 +506,8 @@ class ChequierDialog(QDialog):
         close.button(QDialogButtonBox.StandardButton.Close).setText(_("Fermer"))
         close.rejected.connect(self.reject)
         layout.addWidget(close)
-        self.resize(640, 480)
+        scroll_dialog_body(self)
+        fit_to_screen(self)
         self.emettre.choose(beneficiaire_id, libelle)
         self.emettre.campagne.setFocus()
 
@@ -728,6 +736,7 @@ class BeneficiaireFile(QWidget):
             form.set_beneficiaire(self.beneficiaire_id, self.libelle)
         form.saved.connect(lambda _id: dialog.accept())
         layout.addWidget(form)
+        fit_to_screen(dialog)
         return dialog
 
     def new_accompagnement(self) -> None:

@@ -37,6 +37,7 @@ from core.territory import territory_communes
 from lieux.models import Lieu
 from lieux.schema import load_schema
 from ui.context import AppContext
+from ui.widgets.fit import compact_combo
 
 PAGE_SIZE = 500
 _COLUMNS = (
@@ -405,16 +406,25 @@ class LieuxPage(QWidget):
             [_("Lieu"), _("Adresse"), _("Distance"), _("Prochaine ouverture")]
         )
         self.results.horizontalHeader().setStretchLastSection(True)
+        compact_combo(self.commune)
+        compact_combo(self.service, 24)
         row = QHBoxLayout()
-        row.addWidget(QLabel(_("Commune :"), tab))
-        row.addWidget(self.commune, 1)
-        row.addWidget(QLabel(_("Service :"), tab))
-        row.addWidget(self.service, 2)
+        for text, field, stretch in (
+            (_("Co&mmune :"), self.commune, 1),
+            (_("&Service :"), self.service, 2),
+        ):
+            label = QLabel(text, tab)
+            label.setBuddy(field)
+            row.addWidget(label)
+            row.addWidget(field, stretch)
         row.addWidget(search)
+        below = QHBoxLayout()
+        below.addWidget(self.print_button)
+        below.addStretch(1)
         layout = QVBoxLayout(tab)
         layout.addLayout(row)
         layout.addWidget(self.results, 1)
-        layout.addWidget(self.print_button)
+        layout.addLayout(below)
         self.nearest: list[Any] = []
         return tab
 

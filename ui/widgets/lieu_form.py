@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.errors import MedianumError
 from core.i18n import _
 from lieux.schema import MULTI_SEPARATOR, load_schema
+from ui.widgets.fit import available_size
 from ui.widgets.lieu_horaires import HorairesEditor
 
 _LONG_TEXT = ("presentation_detail",)
@@ -87,7 +88,7 @@ class LieuFormDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll)
         layout.addWidget(buttons)
-        self.resize(980, 760)
+        self.resize(QSize(980, 760).boundedTo(available_size()))
         self.set_values(valeurs or {})
 
     def set_values(self, valeurs: dict[str, Any]) -> None:

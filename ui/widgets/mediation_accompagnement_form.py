@@ -47,6 +47,7 @@ from mediation.accompagnements import (
     record_accompagnement,
 )
 from ui.context import AppContext
+from ui.widgets.fit import compact_combo, scrolling
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
 
 MandateReminder = Callable[..., str | None]
@@ -85,7 +86,10 @@ class AccompagnementForm(QWidget):
         self._beneficiaire: tuple[int, str] | None = None
         self._reminder = _mandate_reminder()
 
-        outer = QVBoxLayout(self)
+        # The fields scroll; the message and the buttons below them stay in view.
+        self.body = QWidget(self)
+        outer = QVBoxLayout(self.body)
+        outer.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         outer.addLayout(form)
 
@@ -257,6 +261,7 @@ class AccompagnementForm(QWidget):
         self.orientation.addItems(list(ref.ORIENTATIONS))
         self.orientation.setAccessibleName(_("Structure de redirection"))
         self.orientation.setEnabled(False)
+        compact_combo(self.orientation)
         self.oriente.toggled.connect(self.orientation.setEnabled)
         orient = QHBoxLayout()
         orient.addWidget(self.oriente)
@@ -273,11 +278,16 @@ class AccompagnementForm(QWidget):
         self.rappel.setAccessibleName(_("Rappel sur les mandats"))
         self.rappel.setStyleSheet("background:#fff4ce; padding:6px; border:1px solid #e0b400;")
         self.rappel.hide()
-        outer.addWidget(self.rappel)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setAccessibleName(_("Message"))
-        outer.addWidget(self.message)
+        outer.addStretch(1)
+        frame = QVBoxLayout(self)
+        frame.setContentsMargins(0, 0, 0, 0)
+        self.fields = scrolling(self.body, sideways=False)
+        frame.addWidget(self.fields, 1)
+        frame.addWidget(self.rappel)
+        frame.addWidget(self.message)
 
         buttons = QHBoxLayout()
         self.dupliquer = QPushButton(_("Dupliquer la &précédente"), self)
@@ -289,7 +299,7 @@ class AccompagnementForm(QWidget):
         buttons.addWidget(self.dupliquer)
         buttons.addStretch(1)
         buttons.addWidget(self.enregistrer)
-        outer.addLayout(buttons)
+        frame.addLayout(buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.save)
 
