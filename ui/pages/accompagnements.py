@@ -25,6 +25,7 @@ from core.auth import Permission
 from core.i18n import _
 from ui.context import AppContext
 from ui.models.accompagnements_model import AccompagnementsModel
+from ui.widgets.fit import scale_rows, without_tab_trap
 from ui.widgets.mediation_accompagnement_form import AccompagnementForm
 
 
@@ -66,7 +67,8 @@ class AccompagnementsPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
+        scale_rows(self.table)
+        without_tab_trap(self.table)
         self.table.horizontalHeader().setStretchLastSection(True)
         metrics = self.table.fontMetrics()
         for column in range(self.model.columnCount()):

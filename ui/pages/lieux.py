@@ -37,7 +37,8 @@ from core.territory import territory_communes
 from lieux.models import Lieu
 from lieux.schema import load_schema
 from ui.context import AppContext
-from ui.widgets.fit import compact_combo
+from ui.widgets.empty_state import empty_state
+from ui.widgets.fit import compact_combo, without_tab_trap
 
 PAGE_SIZE = 500
 _COLUMNS = (
@@ -406,6 +407,10 @@ class LieuxPage(QWidget):
             [_("Lieu"), _("Adresse"), _("Distance"), _("Prochaine ouverture")]
         )
         self.results.horizontalHeader().setStretchLastSection(True)
+        without_tab_trap(self.results)
+        self.results_empty = empty_state(
+            self.results, _("Choisissez la commune de la personne, puis « Rechercher ».")
+        )
         compact_combo(self.commune)
         compact_combo(self.service, 24)
         row = QHBoxLayout()
@@ -444,6 +449,9 @@ class LieuxPage(QWidget):
 
     def _show_nearest(self, found: list[Any]) -> None:
         self.nearest = found
+        self.results_empty.set_text(
+            _("Aucun lieu trouvé pour cette commune et ce service : essayez « Tous les services ».")
+        )
         self.results.setRowCount(len(found))
         for row, p in enumerate(found):
             if p.ouvert:

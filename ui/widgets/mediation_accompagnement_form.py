@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.auth import Permission
 from core.errors import MedianumError, ValidationError
 from core.i18n import _
 from mediation import referentiel as ref
@@ -84,7 +85,10 @@ class AccompagnementForm(QWidget):
         self.setAccessibleName(_("Saisie d'un accompagnement"))
         self._participants: dict[int, str] = {}
         self._beneficiaire: tuple[int, str] | None = None
-        self._reminder = _mandate_reminder()
+        # The reminder sends the agent to the Mandats page: only for those who may open it.
+        may_mandate = ctx.actor.can(Permission.MANDAT_GERER)
+        self._reminder = _mandate_reminder() if may_mandate else None
+        self._error_field: str | None = None
 
         # The fields scroll; the message and the buttons below them stay in view.
         self.body = QWidget(self)
@@ -198,6 +202,10 @@ class AccompagnementForm(QWidget):
         self.anon_statut = QComboBox(self.atelier_box)
         self.anon_statut.addItems(list(ref.STATUTS))
         self.anon_statut.setAccessibleName(_("Statut des participants anonymes"))
+        # Nothing is presumed about people nobody asked: « Non communiqué » until told otherwise.
+        self.anon_genre.setCurrentText(ref.GENRE_NON_COMMUNIQUE)
+        self.anon_tranche.setCurrentText(ref.TRANCHE_NON_COMMUNIQUEE)
+        self.anon_statut.setCurrentText(ref.STATUT_NON_COMMUNIQUE)
         self.anon_nombre = QSpinBox(self.atelier_box)
         self.anon_nombre.setRange(1, 500)
         self.anon_nombre.setAccessibleName(_("Nombre de participants anonymes"))
@@ -243,6 +251,8 @@ class AccompagnementForm(QWidget):
         sub_layout.addWidget(self.demarche_nom)
         outer.addWidget(self.demarches_box)
         self.thematiques[ref.THEMATIQUE_DEMARCHES].toggled.connect(self._update_visibility)
+        for box in self.thematiques.values():
+            box.toggled.connect(self._clear_fixed_error)
         for box in self.sous_themes.values():
             box.toggled.connect(self._update_reminder)
 
@@ -483,9 +493,18 @@ class AccompagnementForm(QWidget):
 
     # --- actions ------------------------------------------------------------------------------
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, field: str | None = None) -> None:
+        self._error_field = field
         self.message.setStyleSheet("color:#a00000; font-weight:bold;")
         self.message.setText(message)
+
+    def _clear_fixed_error(self) -> None:
+        """Once a thématique is ticked, « Choisissez au moins une thématique » no longer holds."""
+        fixed = any(box.isChecked() for box in self.thematiques.values())
+        if self._error_field == "thematiques" and fixed:
+            self._error_field = None
+            self.message.setStyleSheet("")
+            self.message.clear()
 
     def save(self) -> int | None:
         try:
@@ -496,9 +515,10 @@ class AccompagnementForm(QWidget):
                 acc = record_accompagnement(session, self.ctx.actor, data)
                 new_id = acc.id
         except MedianumError as exc:
-            self.show_error(str(exc))
+            self.show_error(str(exc), getattr(exc, "field", None))
             self._focus_field(getattr(exc, "field", None))
             return None
+        self._error_field = None
         self.message.setStyleSheet("color:#005a00;")
         self.message.setText(_("Accompagnement enregistré (n° {id}).").format(id=new_id))
         self.reset()

@@ -37,6 +37,7 @@ from pass_numerique.reporting import expiring, financer_report, report_pdf, repo
 from pass_numerique.settlements import Settlement
 from pass_numerique.structures import ReferencementData, list_referenced, reference_structure
 from ui.context import AppContext
+from ui.widgets.empty_state import empty_state
 from ui.widgets.fit import scale_rows, without_tab_trap
 from ui.widgets.messages import confirm, show_error, show_info
 from ui.widgets.progress import run_with_progress
@@ -561,6 +562,9 @@ class ExpirationsWidget(QWidget):
                 _("Valeur"),
             ],
             _("Chéquiers qui expirent bientôt"),
+        )
+        self.empty = empty_state(
+            self.table, _("Aucun chéquier n'a de pass inutilisés qui expirent dans les 30 jours.")
         )
         layout.addWidget(self.table, 1)
         self.refresh()
