@@ -19,6 +19,7 @@ from core.demo import DemoSizes, create_demo
 from core.models import Agent
 from tests.conftest import MemoryKeyring
 from ui.settings_dialog import apply_font_scale
+from ui.style import apply_style
 
 DEMO_BENEFICIAIRES = 60
 
@@ -67,8 +68,11 @@ def demo_agent(demo_db: Database) -> Actor:
 
 @pytest.fixture(params=[100, 150], ids=["police-100", "police-150"])
 def font_scale(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[int]:
-    """The application's text size setting, put back to 100 % afterwards."""
+    """The application's text size setting and style sheet, as ``run_gui`` applies them; put
+    back to 100 % and no style sheet afterwards."""
     percent = int(request.param)
     apply_font_scale(qapp, percent)
+    apply_style(qapp)
     yield percent
+    qapp.setStyleSheet("")
     apply_font_scale(qapp, 100)

@@ -79,7 +79,13 @@ from mediation.mandats import (
 from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
 from ui.models.beneficiaires_model import BeneficiairesModel
-from ui.widgets.fit import fit_to_screen, scale_rows, scroll_dialog_body, without_tab_trap
+from ui.widgets.fit import (
+    emphasize,
+    fit_to_screen,
+    scale_rows,
+    scroll_dialog_body,
+    without_tab_trap,
+)
 from ui.widgets.mandat_wizard import MandatRequest, NouveauMandatWizard
 from ui.widgets.mediation_accompagnement_form import AccompagnementForm
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
@@ -540,7 +546,7 @@ class BeneficiaireFile(QWidget):
         self.setAccessibleName(_("Dossier du bénéficiaire"))
         layout = QVBoxLayout(self)
         self.titre = QLabel(self)
-        self.titre.setStyleSheet("font-size:16pt; font-weight:bold;")
+        emphasize(self.titre, 1.6)
         layout.addWidget(self.titre)
         self.identite = QLabel(self)
         self.identite.setWordWrap(True)

@@ -47,7 +47,7 @@ from mediation.statistiques import (
     structures_visibles,
 )
 from ui.context import AppContext
-from ui.widgets.fit import scrolling
+from ui.widgets.fit import emphasize, scrolling
 from ui.widgets.mediation_bar_chart import EXPORT_FORMATS, BarChart, ChartData, export_chart
 from ui.widgets.messages import show_error, show_info
 from ui.widgets.progress import run_with_progress
@@ -65,7 +65,7 @@ class _Total(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
         self.value = QLabel("—", self)
-        self.value.setStyleSheet("font-size:20pt; font-weight:bold;")
+        emphasize(self.value, 2.0)
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = QLabel(caption, self)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -9,9 +9,10 @@ interface and then scrolls rather than clips.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -162,3 +163,12 @@ def compact_combo(combo: QComboBox, characters: int = 18) -> None:
     ``characters`` letters at least (its popup list still opens as wide as its longest entry)."""
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(characters)
+
+
+def emphasize(widget: QWidget, factor: float, *, bold: bool = True) -> None:
+    """A title or a big figure: ``factor`` times the application's text size, so that it grows
+    with the font scale setting as the rest of the interface does (a size in points would not)."""
+    font = QFont(widget.font())
+    font.setPointSizeF(QApplication.font().pointSizeF() * factor)
+    font.setBold(bold)
+    widget.setFont(font)
