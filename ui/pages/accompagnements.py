@@ -73,9 +73,14 @@ class AccompagnementsPage(QWidget):
         metrics = self.table.fontMetrics()
         for column in range(self.model.columnCount()):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            self.table.setColumnWidth(column, max(80, metrics.horizontalAdvance(title) + 30))
-        self.table.setColumnWidth(1, 180)
-        self.table.setColumnWidth(3, 110)
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(title) + 30)
+        # Widths from typical values in the table's font, so they grow with the text size.
+        for column, sample in (
+            (0, "00/00/0000"),
+            (1, "Accompagnement individuel"),
+            (3, "Lieu d'activité"),
+        ):
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 16)
         self.table.activated.connect(self._duplicate_index)
         left_layout.addWidget(self.table, 1)
         self.dupliquer = QPushButton(_("&Dupliquer l'accompagnement choisi"), left)

@@ -925,9 +925,10 @@ class BeneficiairesPage(QWidget):
         metrics = self.table.fontMetrics()
         for column in range(self.model.columnCount()):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            self.table.setColumnWidth(column, max(90, metrics.horizontalAdvance(title) + 36))
-        self.table.setColumnWidth(0, 150)
-        self.table.setColumnWidth(3, 150)
+            width = max(metrics.horizontalAdvance(title), metrics.averageCharWidth() * 9)
+            self.table.setColumnWidth(column, width + 36)
+        for column in (0, 3):  # names and communes: about twenty letters, at any text size
+            self.table.setColumnWidth(column, metrics.averageCharWidth() * 20 + 16)
         self.fiche = BeneficiaireFile(ctx, splitter)
         self.fiche.hide()
         self.fiche.changed.connect(self.model.reload)

@@ -142,8 +142,10 @@ class LieuxPage(QWidget):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
-        for column, width in enumerate((330, 150, 330)):
-            self.table.setColumnWidth(column, width)
+        without_tab_trap(self.table)
+        letter = self.table.fontMetrics().averageCharWidth()
+        for column, letters in enumerate((45, 20, 45)):
+            self.table.setColumnWidth(column, letter * letters)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         self.count = QLabel(tab)
         self.count.setAccessibleName(_("Nombre de lieux"))

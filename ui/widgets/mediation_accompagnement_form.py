@@ -128,7 +128,6 @@ class AccompagnementForm(QWidget):
             button.setCheckable(True)
             button.setAccessibleName(_("Durée {n} minutes").format(n=minutes))
             button.setAutoDefault(False)
-            button.setMinimumWidth(56)
             self.presets.addButton(button, minutes)
             self.preset_buttons[minutes] = button
             durees.addWidget(button)
