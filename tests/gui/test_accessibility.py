@@ -13,8 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QApplication,
     QCheckBox,
+    QHeaderView,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -42,6 +44,15 @@ def keyboard_unreachable(root: QWidget) -> list[str]:
     ]
 
 
+def tab_traps(root: QWidget) -> list[str]:
+    """Lists where Tab walks from cell to cell instead of leaving (arrows move between cells)."""
+    return [
+        view.accessibleName()
+        for view in root.findChildren(QAbstractItemView)
+        if view.tabKeyNavigation() and not isinstance(view, QHeaderView)
+    ]
+
+
 def test_every_interactive_widget_of_every_page_has_a_name_and_a_keyboard_path(
     qtbot,
     demo_db: Database,  # noqa: F811
@@ -60,6 +71,7 @@ def test_every_interactive_widget_of_every_page_has_a_name_and_a_keyboard_path(
             where = f"{key} {tab}".strip()
             problems += [f"{where}: unnamed {p}" for p in unnamed(page)]
             problems += [f"{where}: no keyboard path to {p}" for p in keyboard_unreachable(page)]
+            problems += [f"{where}: Tab trapped in {p}" for p in tab_traps(page)]
     problems += [f"window: unnamed {p}" for p in unnamed(window)]
     assert sorted(set(problems)) == []
 
@@ -77,6 +89,7 @@ def test_every_interactive_widget_of_each_main_dialog_has_a_name_and_a_keyboard_
     QApplication.processEvents()
     assert unnamed(dialog) == []
     assert keyboard_unreachable(dialog) == []
+    assert tab_traps(dialog) == []
     dialog.close()
 
 

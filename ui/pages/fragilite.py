@@ -41,7 +41,7 @@ from fragilite.calcul import (
 from fragilite.estimation import COLONNES_ESTIMEES, Territoire
 from fragilite.ponderation import Marges, lire_marges
 from ui.context import AppContext
-from ui.widgets.fit import compact_combo
+from ui.widgets.fit import compact_combo, without_tab_trap
 from ui.widgets.fragilite_tables import (
     MAX_PROBLEMES_AFFICHES,
     ComparaisonModel,
@@ -62,6 +62,7 @@ def _table(parent: QWidget, model: Any, name: str) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setStretchLastSection(True)
     view.setWordWrap(False)
+    without_tab_trap(view)
     return view
 
 

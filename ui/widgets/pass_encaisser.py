@@ -34,7 +34,7 @@ from pass_numerique.redemption import (
 )
 from pass_numerique.serials import display
 from ui.context import AppContext
-from ui.widgets.fit import emphasize
+from ui.widgets.fit import emphasize, without_tab_trap
 from ui.widgets.messages import confirm, show_error
 
 if TYPE_CHECKING:
@@ -110,6 +110,7 @@ class EncaisserWidget(QWidget):
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels([_("Heure"), _("Pass"), _("Montant")])
         self.table.setAccessibleName(_("Encaissements du jour"))
+        without_tab_trap(self.table)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
