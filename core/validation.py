@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 from core.errors import ValidationError
 from core.i18n import _
@@ -75,6 +76,48 @@ def normalize_phone(value: str) -> str:
             field="telephone",
         )
     return normalized
+
+
+# Country codes whose numbers are dialled in France with a leading 0 (metropole and overseas).
+_NATIONAL_CODES = ("+33", *sorted(set(OVERSEAS_PREFIXES.values())))
+
+
+def format_phone(value: str | None) -> str:
+    """A stored E.164 number as French desks write it: « +33612345678 » → « 06 12 34 56 78 ».
+
+    Numbers of other countries, and anything that is not E.164, are shown as stored.
+    """
+    if not value:
+        return ""
+    for code in _NATIONAL_CODES:
+        rest = value[len(code) :]
+        if value.startswith(code) and re.fullmatch(r"\d{9}", rest):
+            national = "0" + rest
+            if code != "+33" and OVERSEAS_PREFIXES.get(national[:4]) != code:
+                continue
+            return " ".join(national[i : i + 2] for i in range(0, 10, 2))
+    return value
+
+
+_FRENCH_DATE_RE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*")
+
+
+def parse_french_date(text: str, field: str = "date") -> date:
+    """« JJ/MM/AAAA » as typed at a desk. A wrong shape asks for the format; a well-formed date
+    that does not exist (31/02/1960) says it is impossible, which is what the agent must fix."""
+    match = _FRENCH_DATE_RE.fullmatch(text)
+    if match is None:
+        raise ValidationError(
+            _("« {value} » : format JJ/MM/AAAA attendu.").format(value=text.strip()), field=field
+        )
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValidationError(
+            _("« {value} » : date impossible, ce jour n'existe pas.").format(value=text.strip()),
+            field=field,
+        ) from None
 
 
 def normalize_email(value: str) -> str:

@@ -184,6 +184,9 @@ def run_gui(argv: list[str] | None = None) -> int:
     from ui.settings_dialog import apply_font_scale
 
     apply_font_scale(app, int(settings.get("font_scale")))
+    from ui.style import apply_style
+
+    apply_style(app)
     try:
         return _run(app, settings)
     except MedianumError as exc:

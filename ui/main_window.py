@@ -38,6 +38,7 @@ from ui.context import AppContext
 from ui.lock import InactivityWatcher, LockScreen
 from ui.pages import PAGES, PageSpec
 from ui.widgets import PlaceholderPage
+from ui.widgets.fit import PageStack, scrolling
 
 log = logging.getLogger(__name__)
 
@@ -97,16 +98,16 @@ class MainWindow(QMainWindow):
         self.rail.setAccessibleDescription(
             _("Choisissez une page avec les flèches, ou Ctrl+1 à Ctrl+9.")
         )
-        self.rail.setFixedWidth(210)
+        self.rail.setFixedWidth(self.rail.fontMetrics().averageCharWidth() * 24 + 24)
         self.rail.setSpacing(2)
-        self.rail.setStyleSheet("QListWidget::item { padding: 6px 8px; }")
+        self.rail.setStyleSheet("QListWidget::item { padding: 0.4em 0.5em; }")
         self.rail.currentItemChanged.connect(self._on_rail_changed)
-        self.page_stack = QStackedWidget()
+        self.page_stack = PageStack()
         workspace = QWidget()
         row = QHBoxLayout(workspace)
         row.setContentsMargins(4, 4, 4, 4)
         row.addWidget(self.rail)
-        row.addWidget(self.page_stack, 1)
+        row.addWidget(scrolling(self.page_stack), 1)
 
         self.lock_screen = LockScreen(ctx.db)
         self.lock_screen.unlocked.connect(self._on_unlocked)

@@ -47,6 +47,7 @@ from core.settings import SPECS, Settings
 from ui.context import AppContext
 from ui.tasks import TaskRunner
 from ui.widgets import show_error
+from ui.widgets.fit import fit_to_screen, scroll_dialog_body
 from ui.widgets.messages import show_info, show_warning
 from ui.widgets.progress import run_with_progress
 
@@ -165,9 +166,13 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("&Enregistrer"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        scroll_dialog_body(self)
+        fit_to_screen(self)
 
     # --- sections ------------------------------------------------------------------------
 

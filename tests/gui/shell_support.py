@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.auth import Actor
 from core.db import Database
@@ -48,7 +48,11 @@ def restored_globals(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    app = QApplication.instance()
+    style_sheet = app.styleSheet() if isinstance(app, QApplication) else ""
     yield
+    if isinstance(app, QApplication) and app.styleSheet() != style_sheet:
+        app.setStyleSheet(style_sheet)  # run_gui styles the whole application
     for handler in root.handlers:
         if handler not in handlers:
             root.removeHandler(handler)

@@ -113,13 +113,16 @@ def test_missing_duration_is_refused_and_nothing_is_saved(
         assert s.scalars(select(Accompagnement)).first() is None
 
 
-def test_sub_themes_appear_only_with_administrative_help_and_remind_the_mandate(
+def test_sub_themes_appear_only_with_administrative_help_and_remind_an_aidant_of_the_mandate(
     qtbot: QtBot,
     db: Database,
     mediateur: tuple[Actor, int],
+    make_agent: MakeAgent,
 ) -> None:
     actor, beatrice = mediateur
-    form = _page(qtbot, db, actor).form
+    # The reminder sends the agent to the Mandats page: an aidant of the same structure.
+    aidant = make_agent((Role.AIDANT, actor.structure_id), login="aidant")
+    form = _page(qtbot, db, aidant).form
     form.set_beneficiaire(beatrice, "Béatrice Lefèvre")
     assert not form.demarches_box.isVisible()
     _space(qtbot, form.thematiques["Aide aux démarches administratives"])

@@ -178,7 +178,7 @@ def test_the_file_shows_identity_and_timeline(qtbot: QtBot, db: Database, accuei
     assert bid is not None
     page.open_beneficiaire(bid)
     assert "La Rochelle (17300)" in page.fiche.identite.text()
-    assert "+33546000001" in page.fiche.identite.text()
+    assert "05 46 00 00 01" in page.fiche.identite.text()
     assert page.fiche.historique.topLevelItemCount() == 0
 
 

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -26,6 +25,7 @@ from core.auth import Permission
 from core.i18n import _
 from ui.context import AppContext
 from ui.models.accompagnements_model import AccompagnementsModel
+from ui.widgets.fit import scale_rows, without_tab_trap
 from ui.widgets.mediation_accompagnement_form import AccompagnementForm
 
 
@@ -58,7 +58,6 @@ class AccompagnementsPage(QWidget):
         filters.addWidget(self.mes_accompagnements)
         filters.addStretch(1)
         self.compte = QLabel(left)
-        filters.addWidget(self.compte)
         left_layout.addLayout(filters)
 
         self.model = AccompagnementsModel(ctx.db, ctx.actor, self)
@@ -68,30 +67,38 @@ class AccompagnementsPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
+        scale_rows(self.table)
+        without_tab_trap(self.table)
         self.table.horizontalHeader().setStretchLastSection(True)
         metrics = self.table.fontMetrics()
         for column in range(self.model.columnCount()):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            self.table.setColumnWidth(column, max(80, metrics.horizontalAdvance(title) + 30))
-        self.table.setColumnWidth(1, 180)
-        self.table.setColumnWidth(3, 110)
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(title) + 30)
+        # Widths from typical values in the table's font, so they grow with the text size.
+        for column, sample in (
+            (0, "00/00/0000"),
+            (1, "Accompagnement individuel"),
+            (3, "Lieu d'activité"),
+        ):
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 16)
         self.table.activated.connect(self._duplicate_index)
         left_layout.addWidget(self.table, 1)
         self.dupliquer = QPushButton(_("&Dupliquer l'accompagnement choisi"), left)
         self.dupliquer.setToolTip(_("Reprendre ses valeurs dans le formulaire (Entrée)"))
         self.dupliquer.clicked.connect(self.duplicate_selected)
-        left_layout.addWidget(self.dupliquer)
+        below = QHBoxLayout()
+        below.addWidget(self.compte, 1)
+        below.addWidget(self.dupliquer)
+        left_layout.addLayout(below)
 
         self.form = AccompagnementForm(ctx)
         self.form.saved.connect(lambda _id: self.refresh())
-        scroll = QScrollArea(splitter)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.form)
-        scroll.setMinimumWidth(min(self.form.sizeHint().width() + 24, 720))
+        splitter.addWidget(self.form)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
+        splitter.setChildrenCollapsible(False)
+        # The form gets the width it asks for; the list takes the rest and scrolls sideways.
+        splitter.setSizes([max(1, left.sizeHint().width()), self.form.sizeHint().width()])
         writable = ctx.actor.can_anywhere(Permission.DOSSIER_ECRIRE)
         self.form.setEnabled(writable)
         self.dupliquer.setEnabled(writable)

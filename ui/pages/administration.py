@@ -41,6 +41,7 @@ from core.models import Role
 from core.progress import Progress
 from ui.context import AppContext
 from ui.widgets import confirm, run_with_progress, show_error, show_info, show_warning
+from ui.widgets.fit import without_tab_trap
 
 Grant = tuple[Role, int | None]
 
@@ -337,6 +338,7 @@ class AdministrationPage(QWidget):
         agents_layout = QVBoxLayout(agents_box)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setAccessibleName(_("Liste des agents"))
+        without_tab_trap(self.table)
         self.table.setHorizontalHeaderLabels([_(c) for c in self.COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -11,6 +11,7 @@ The list is a paging model (``ui.models.beneficiaires_model``): typing filters i
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ from core.i18n import N_, _, format_date, format_datetime
 from core.models import TerritoryCommune
 from core.progress import Progress
 from core.territory import cog
+from core.validation import format_phone
 from mediation import referentiel as ref
 from mediation.accompagnements import timeline
 from mediation.beneficiaires import (
@@ -77,6 +79,13 @@ from mediation.mandats import (
 from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
 from ui.models.beneficiaires_model import BeneficiairesModel
+from ui.widgets.fit import (
+    emphasize,
+    fit_to_screen,
+    scale_rows,
+    scroll_dialog_body,
+    without_tab_trap,
+)
 from ui.widgets.mandat_wizard import MandatRequest, NouveauMandatWizard
 from ui.widgets.mediation_accompagnement_form import AccompagnementForm
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
@@ -161,6 +170,9 @@ class BeneficiaireForm(QDialog):
             form.addRow(title, widget)
         form.addRow("", self.consentement)
         self.anonyme.toggled.connect(self._anonymous_changed)
+        self._form_order = [self.anonyme, self.nom, self.prenom, self.annee, self.tranche]
+        self._form_order += [self.genre, self.statut, self.commune, self.telephone, self.email]
+        self._form_order += [self.notes, self.consentement]
 
         # The duplicate warning: inline, so that it can be read and answered by keyboard.
         self.doublon = QFrame(self)
@@ -196,8 +208,14 @@ class BeneficiaireForm(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # Tab goes down the form as it reads, not in the order the fields were created.
+        chain = [*self._form_order, self.ouvrir_existant, self.creer_quand_meme, buttons]
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
+        scroll_dialog_body(self)
         if beneficiaire_id is not None:
             self._load(beneficiaire_id)
+        fit_to_screen(self)
 
     def _anonymous_changed(self, anonymous: bool) -> None:
         for widget in (self.nom, self.prenom, self.telephone, self.email):
@@ -217,7 +235,7 @@ class BeneficiaireForm(QDialog):
         if data.tranche_age_declaree:
             self.tranche.setCurrentText(data.tranche_age_declaree)
         self.commune.set_code(data.commune_insee)
-        self.telephone.setText(data.telephone or "")
+        self.telephone.setText(format_phone(data.telephone))
         self.email.setText(data.email or "")
         self.notes.setPlainText(data.notes or "")
         self.consentement.setChecked(data.consentement)
@@ -340,6 +358,8 @@ class DiagnosticDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        scroll_dialog_body(self)
+        fit_to_screen(self)
 
     def _checks(
         self, title: str, labels: tuple[str, ...], columns: int, layout: QVBoxLayout
@@ -412,6 +432,8 @@ class MergeDialog(QDialog):
         buttons.accepted.connect(self.merge)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        scroll_dialog_body(self)
+        fit_to_screen(self)
 
     def _preview(self, other_id: int, _label: str) -> None:
         try:
@@ -499,7 +521,8 @@ class ChequierDialog(QDialog):
         close.button(QDialogButtonBox.StandardButton.Close).setText(_("Fermer"))
         close.rejected.connect(self.reject)
         layout.addWidget(close)
-        self.resize(640, 480)
+        scroll_dialog_body(self)
+        fit_to_screen(self)
         self.emettre.choose(beneficiaire_id, libelle)
         self.emettre.campagne.setFocus()
 
@@ -523,7 +546,7 @@ class BeneficiaireFile(QWidget):
         self.setAccessibleName(_("Dossier du bénéficiaire"))
         layout = QVBoxLayout(self)
         self.titre = QLabel(self)
-        self.titre.setStyleSheet("font-size:16pt; font-weight:bold;")
+        emphasize(self.titre, 1.6)
         layout.addWidget(self.titre)
         self.identite = QLabel(self)
         self.identite.setWordWrap(True)
@@ -590,10 +613,16 @@ class BeneficiaireFile(QWidget):
         self.onglets = QTabWidget(self)
         self.onglets.setAccessibleName(_("Activités, pass et mandats"))
         self.onglets.addTab(self.historique, _("Diagnostics et accompagnements"))
-        if self.can_pass:
-            self.onglets.addTab(self.chequiers, _("Pass numérique"))
-        if self.can_mandats:
-            self.onglets.addTab(self.mandats, _("Mandats"))
+        # A list the agent may not see is never shown: outside the tabs it would sit, parented to
+        # the file, over the person's name.
+        for allowed, tree, title in (
+            (self.can_pass, self.chequiers, _("Pass numérique")),
+            (self.can_mandats, self.mandats, _("Mandats")),
+        ):
+            if allowed:
+                self.onglets.addTab(tree, title)
+            else:
+                tree.hide()
         layout.addWidget(self.onglets, 1)
         can_write = ctx.actor.can_anywhere(Permission.DOSSIER_ECRIRE)
         for button in (self.modifier, self.nouveau_diagnostic, self.nouvel_accompagnement):
@@ -626,7 +655,7 @@ class BeneficiaireFile(QWidget):
                     v=(f"{commune.nom} ({b.commune_insee})" if commune else _("non communiquée"))
                     + (_(" — hors territoire") if hors else "")
                 ),
-                _("Téléphone : {v}").format(v=b.telephone or "—"),
+                _("Téléphone : {v}").format(v=format_phone(b.telephone) or "—"),
                 _("E-mail : {v}").format(v=b.email or "—"),
                 _("Consentement : {v}").format(
                     v=_("donné le {date}").format(date=format_datetime(b.consentement_at))
@@ -728,6 +757,7 @@ class BeneficiaireFile(QWidget):
             form.set_beneficiaire(self.beneficiaire_id, self.libelle)
         form.saved.connect(lambda _id: dialog.accept())
         layout.addWidget(form)
+        fit_to_screen(dialog)
         return dialog
 
     def new_accompagnement(self) -> None:
@@ -888,15 +918,17 @@ class BeneficiairesPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
+        scale_rows(self.table)
+        without_tab_trap(self.table)
         self.table.activated.connect(self._open_index)
         # Widths from the header texts: sizing to contents would read thousands of rows.
         metrics = self.table.fontMetrics()
         for column in range(self.model.columnCount()):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            self.table.setColumnWidth(column, max(90, metrics.horizontalAdvance(title) + 36))
-        self.table.setColumnWidth(0, 150)
-        self.table.setColumnWidth(3, 150)
+            width = max(metrics.horizontalAdvance(title), metrics.averageCharWidth() * 9)
+            self.table.setColumnWidth(column, width + 36)
+        for column in (0, 3):  # names and communes: about twenty letters, at any text size
+            self.table.setColumnWidth(column, metrics.averageCharWidth() * 20 + 16)
         self.fiche = BeneficiaireFile(ctx, splitter)
         self.fiche.hide()
         self.fiche.changed.connect(self.model.reload)

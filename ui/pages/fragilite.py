@@ -41,6 +41,7 @@ from fragilite.calcul import (
 from fragilite.estimation import COLONNES_ESTIMEES, Territoire
 from fragilite.ponderation import Marges, lire_marges
 from ui.context import AppContext
+from ui.widgets.fit import compact_combo, without_tab_trap
 from ui.widgets.fragilite_tables import (
     MAX_PROBLEMES_AFFICHES,
     ComparaisonModel,
@@ -61,6 +62,7 @@ def _table(parent: QWidget, model: Any, name: str) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setStretchLastSection(True)
     view.setWordWrap(False)
+    without_tab_trap(view)
     return view
 
 
@@ -90,6 +92,7 @@ class FragilitePage(QWidget):
         for name in COLONNES_ESTIMEES:
             self.indicator.addItem(cartes.titre(name), name)
         self.indicator.setCurrentIndex(self.indicator.findData("indice"))
+        compact_combo(self.indicator, 24)
         self.indicator.currentIndexChanged.connect(lambda _i: self._indicator_changed())
         indicator_label = QLabel(_("In&dicateur :"), self)
         indicator_label.setBuddy(self.indicator)

@@ -37,6 +37,8 @@ from core.territory import territory_communes
 from lieux.models import Lieu
 from lieux.schema import load_schema
 from ui.context import AppContext
+from ui.widgets.empty_state import empty_state
+from ui.widgets.fit import compact_combo, without_tab_trap
 
 PAGE_SIZE = 500
 _COLUMNS = (
@@ -140,8 +142,10 @@ class LieuxPage(QWidget):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
-        for column, width in enumerate((330, 150, 330)):
-            self.table.setColumnWidth(column, width)
+        without_tab_trap(self.table)
+        letter = self.table.fontMetrics().averageCharWidth()
+        for column, letters in enumerate((45, 20, 45)):
+            self.table.setColumnWidth(column, letter * letters)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         self.count = QLabel(tab)
         self.count.setAccessibleName(_("Nombre de lieux"))
@@ -405,16 +409,29 @@ class LieuxPage(QWidget):
             [_("Lieu"), _("Adresse"), _("Distance"), _("Prochaine ouverture")]
         )
         self.results.horizontalHeader().setStretchLastSection(True)
+        without_tab_trap(self.results)
+        self.results_empty = empty_state(
+            self.results, _("Choisissez la commune de la personne, puis « Rechercher ».")
+        )
+        compact_combo(self.commune)
+        compact_combo(self.service, 24)
         row = QHBoxLayout()
-        row.addWidget(QLabel(_("Commune :"), tab))
-        row.addWidget(self.commune, 1)
-        row.addWidget(QLabel(_("Service :"), tab))
-        row.addWidget(self.service, 2)
+        for text, field, stretch in (
+            (_("Co&mmune :"), self.commune, 1),
+            (_("&Service :"), self.service, 2),
+        ):
+            label = QLabel(text, tab)
+            label.setBuddy(field)
+            row.addWidget(label)
+            row.addWidget(field, stretch)
         row.addWidget(search)
+        below = QHBoxLayout()
+        below.addWidget(self.print_button)
+        below.addStretch(1)
         layout = QVBoxLayout(tab)
         layout.addLayout(row)
         layout.addWidget(self.results, 1)
-        layout.addWidget(self.print_button)
+        layout.addLayout(below)
         self.nearest: list[Any] = []
         return tab
 
@@ -434,6 +451,9 @@ class LieuxPage(QWidget):
 
     def _show_nearest(self, found: list[Any]) -> None:
         self.nearest = found
+        self.results_empty.set_text(
+            _("Aucun lieu trouvé pour cette commune et ce service : essayez « Tous les services ».")
+        )
         self.results.setRowCount(len(found))
         for row, p in enumerate(found):
             if p.ouvert:

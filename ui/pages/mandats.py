@@ -49,6 +49,8 @@ from mediation.mandats import (
 )
 from ui.context import AppContext
 from ui.tasks import TaskHandle
+from ui.widgets.empty_state import empty_state
+from ui.widgets.fit import emphasize
 from ui.widgets.mandat_dialogs import RenewDialog, RevokeDialog
 from ui.widgets.mandat_table import MandatTableModel
 from ui.widgets.mandat_wizard import MandatRequest, NouveauMandatWizard
@@ -102,7 +104,7 @@ class MandatsPage(QWidget):
         self.wizard: NouveauMandatWizard | None = None
 
         title = QLabel(_("Mandats"), self)
-        title.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        emphasize(title, 1.6)
 
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(_("Nom de la personne ou référence du mandat"))
@@ -137,6 +139,9 @@ class MandatsPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _i: self.print_selected())
+        self.empty = empty_state(
+            self.table, _("Aucun mandat à afficher pour cette recherche et ce choix.")
+        )
 
         self.new_button = QPushButton(_("&Nouveau mandat…"), self)
         self.print_button = QPushButton(_("&Imprimer"), self)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from core.auth import Permission
 from core.errors import MedianumError
-from core.i18n import _, format_number, format_percent
+from core.i18n import _, format_date, format_number, format_percent
 from core.progress import Progress
 from mediation.exports import (
     ResultatExport,
@@ -47,7 +47,8 @@ from mediation.statistiques import (
     structures_visibles,
 )
 from ui.context import AppContext
-from ui.widgets.mediation_bar_chart import BarChart
+from ui.widgets.fit import emphasize, scrolling
+from ui.widgets.mediation_bar_chart import EXPORT_FORMATS, BarChart, ChartData, export_chart
 from ui.widgets.messages import show_error, show_info
 from ui.widgets.progress import run_with_progress
 
@@ -64,7 +65,7 @@ class _Total(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
         self.value = QLabel("—", self)
-        self.value.setStyleSheet("font-size:20pt; font-weight:bold;")
+        emphasize(self.value, 2.0)
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = QLabel(caption, self)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -93,12 +94,15 @@ class _Section(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.chart = BarChart(splitter)
+        self.table.setTabKeyNavigation(False)
+        self.chart = BarChart()
+        # Every category has its bar: a long section scrolls instead of squeezing its bars.
+        splitter.addWidget(scrolling(self.chart))
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         layout.addWidget(splitter)
 
-    def show_section(self, section: Repartition) -> None:
+    def show_section(self, section: Repartition, period: str = "", perimeter: str = "") -> None:
         self.table.setAccessibleName(section.titre)
         self.table.setRowCount(len(section.lignes))
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -111,7 +115,12 @@ class _Section(QWidget):
             for column, item in enumerate((label, count, share)):
                 self.table.setItem(row, column, item)
         self.chart.set_data(
-            section.titre, [(ligne.libelle, ligne.nombre) for ligne in section.lignes]
+            ChartData(
+                section.titre,
+                tuple((ligne.libelle, ligne.nombre) for ligne in section.lignes),
+                period,
+                perimeter,
+            )
         )
 
 
@@ -160,6 +169,10 @@ class StatistiquesPage(QWidget):
             button.clicked.connect(lambda _c=False, k=kind: self.ask_export(k))
             exports.addWidget(button)
             self.export_buttons[kind] = button
+        self.export_chart_button = QPushButton(_("le &graphique (PNG, SVG, PDF)…"), self)
+        self.export_chart_button.setAccessibleName(_("Exporter le graphique affiché"))
+        self.export_chart_button.clicked.connect(self.ask_export_chart)
+        exports.addWidget(self.export_chart_button)
         # The list of beneficiaries holds names: only for agents with a desk role.
         self.export_buttons["beneficiaires"].setVisible(
             ctx.actor.can_anywhere(Permission.DOSSIER_LIRE)
@@ -256,12 +269,51 @@ class StatistiquesPage(QWidget):
             tab = _Section(self.onglets)
             self.sections.append(tab)
             self.onglets.addTab(tab, "")
+        period = self.period_text(stats)
         for i, (widget, section) in enumerate(zip(self.sections, stats.sections, strict=False)):
-            widget.show_section(section)
+            widget.show_section(section, period, stats.libelle_perimetre)
             self.onglets.setTabText(i, section.titre)
         self.onglets.setCurrentIndex(max(current, 0))
 
+    @staticmethod
+    def period_text(stats: Statistiques) -> str:
+        return _("Période du {du} au {au}").format(
+            du=format_date(stats.perimetre.du, "short"), au=format_date(stats.perimetre.au, "short")
+        )
+
     # --- exports ---------------------------------------------------------------------------------
+
+    def current_chart(self) -> ChartData | None:
+        index = self.onglets.currentIndex()
+        return self.sections[index].chart.data if 0 <= index < len(self.sections) else None
+
+    def ask_export_chart(self) -> None:
+        data = self.current_chart()
+        if data is None:
+            return
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Exporter le graphique"),
+            str(Path.home() / "graphique.pdf"),
+            _("PDF (*.pdf);;Image SVG (*.svg);;Image PNG (*.png)"),
+        )
+        if path:
+            self.export_chart_to(Path(path))
+
+    def export_chart_to(self, path: Path) -> Path | None:
+        """Write the chart of the tab shown, headed with its title, period and perimeter."""
+        data = self.current_chart()
+        if data is None:
+            return None
+        if path.suffix.lower().lstrip(".") not in EXPORT_FORMATS:
+            path = path.with_suffix(".pdf")
+        try:
+            written = export_chart(data, path, self.font())
+        except (MedianumError, OSError) as exc:
+            show_error(self, exc)
+            return None
+        show_info(self, _("Graphique exporté."), str(written))
+        return written
 
     def ask_export(self, kind: str) -> None:
         suggested = f"{EXPORTS[kind][1]}-{self.du.date().toString('yyyyMMdd')}-" + (

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from core.errors import MedianumError
 from core.i18n import _
 from lieux.schema import MULTI_SEPARATOR, load_schema
+from ui.widgets.fit import available_size
 from ui.widgets.lieu_horaires import HorairesEditor
 
 _LONG_TEXT = ("presentation_detail",)
@@ -87,8 +89,21 @@ class LieuFormDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll)
         layout.addWidget(buttons)
-        self.resize(980, 760)
+        self.resize(QSize(980, 760).boundedTo(available_size()))
         self.set_values(valeurs or {})
+        self._generated_identifier()
+
+    def _generated_identifier(self) -> None:
+        """The place's local identifier is technical: Médianum makes a new one (a UUID, as the
+        national schema suggests) and shows it read-only, instead of asking the agent for it."""
+        widget = self.widgets.get("id")
+        if not isinstance(widget, QLineEdit):
+            return
+        if not widget.text().strip():
+            widget.setText(str(uuid.uuid4()))
+        widget.setReadOnly(True)
+        widget.setToolTip(_("Identifiant technique donné par Médianum."))
+        widget.setAccessibleDescription(_("Identifiant technique donné par Médianum."))
 
     def set_values(self, valeurs: dict[str, Any]) -> None:
         for name, widget in self.widgets.items():

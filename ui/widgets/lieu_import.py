@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from core.i18n import _
 from lieux.importation import Genre, RapportImport
+from ui.widgets.fit import without_tab_trap
 
 _ORDER = [Genre.INVALIDE, Genre.NON_REPRIS, Genre.AVERTISSEMENT, Genre.NORMALISE]
 
@@ -49,6 +50,7 @@ class LieuImportDialog(QDialog):
         remarks = sorted(rapport.remarques(), key=lambda r: (_ORDER.index(r.genre), r.ligne))
         self.table = QTableWidget(len(remarks), 5, self)
         self.table.setAccessibleName(_("Remarques par ligne et colonne"))
+        without_tab_trap(self.table)
         self.table.setHorizontalHeaderLabels(
             [_("Ligne"), _("Colonne"), _("Nature"), _("Valeur"), _("Explication")]
         )

@@ -12,7 +12,7 @@ The wizard only collects; the page records and prints when it is accepted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from core import validation
 from core.db import utcnow
-from core.errors import MedianumError
+from core.errors import MedianumError, ValidationError
 from core.i18n import _, format_date, to_local
 from core.models import Structure
 from mediation import mandat_templates
@@ -60,8 +61,8 @@ class MandatRequest:
 
 def parse_french_date(text: str) -> date | None:
     try:
-        return datetime.strptime(text.strip(), "%d/%m/%Y").date()
-    except ValueError:
+        return validation.parse_french_date(text, field="date_naissance")
+    except ValidationError:
         return None
 
 
@@ -232,11 +233,15 @@ class _IdentityPage(QWizardPage):
 
     def isComplete(self) -> bool:
         filled = all(f.text().strip() for f in (self.nom, self.prenom, self.lieu))
-        valid_date = parse_french_date(self.naissance.text()) is not None
-        if self.naissance.text() and not valid_date:
-            self.hint.setText(_("Date de naissance attendue au format JJ/MM/AAAA."))
-        elif self.naissance.text():
-            self.hint.setText("")
+        valid_date = False
+        if self.naissance.text():
+            try:
+                validation.parse_french_date(self.naissance.text(), field="date_naissance")
+            except ValidationError as exc:
+                self.hint.setText(_("Date de naissance : {problem}").format(problem=exc))
+            else:
+                valid_date = True
+                self.hint.setText("")
         return filled and valid_date and self.protection.isChecked()
 
 

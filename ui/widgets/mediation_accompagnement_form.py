@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.auth import Permission
 from core.errors import MedianumError, ValidationError
 from core.i18n import _
 from mediation import referentiel as ref
@@ -47,6 +48,7 @@ from mediation.accompagnements import (
     record_accompagnement,
 )
 from ui.context import AppContext
+from ui.widgets.fit import compact_combo, scrolling
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
 
 MandateReminder = Callable[..., str | None]
@@ -83,9 +85,15 @@ class AccompagnementForm(QWidget):
         self.setAccessibleName(_("Saisie d'un accompagnement"))
         self._participants: dict[int, str] = {}
         self._beneficiaire: tuple[int, str] | None = None
-        self._reminder = _mandate_reminder()
+        # The reminder sends the agent to the Mandats page: only for those who may open it.
+        may_mandate = ctx.actor.can(Permission.MANDAT_GERER)
+        self._reminder = _mandate_reminder() if may_mandate else None
+        self._error_field: str | None = None
 
-        outer = QVBoxLayout(self)
+        # The fields scroll; the message and the buttons below them stay in view.
+        self.body = QWidget(self)
+        outer = QVBoxLayout(self.body)
+        outer.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         outer.addLayout(form)
 
@@ -120,7 +128,6 @@ class AccompagnementForm(QWidget):
             button.setCheckable(True)
             button.setAccessibleName(_("Durée {n} minutes").format(n=minutes))
             button.setAutoDefault(False)
-            button.setMinimumWidth(56)
             self.presets.addButton(button, minutes)
             self.preset_buttons[minutes] = button
             durees.addWidget(button)
@@ -194,6 +201,10 @@ class AccompagnementForm(QWidget):
         self.anon_statut = QComboBox(self.atelier_box)
         self.anon_statut.addItems(list(ref.STATUTS))
         self.anon_statut.setAccessibleName(_("Statut des participants anonymes"))
+        # Nothing is presumed about people nobody asked: « Non communiqué » until told otherwise.
+        self.anon_genre.setCurrentText(ref.GENRE_NON_COMMUNIQUE)
+        self.anon_tranche.setCurrentText(ref.TRANCHE_NON_COMMUNIQUEE)
+        self.anon_statut.setCurrentText(ref.STATUT_NON_COMMUNIQUE)
         self.anon_nombre = QSpinBox(self.atelier_box)
         self.anon_nombre.setRange(1, 500)
         self.anon_nombre.setAccessibleName(_("Nombre de participants anonymes"))
@@ -239,6 +250,8 @@ class AccompagnementForm(QWidget):
         sub_layout.addWidget(self.demarche_nom)
         outer.addWidget(self.demarches_box)
         self.thematiques[ref.THEMATIQUE_DEMARCHES].toggled.connect(self._update_visibility)
+        for box in self.thematiques.values():
+            box.toggled.connect(self._clear_fixed_error)
         for box in self.sous_themes.values():
             box.toggled.connect(self._update_reminder)
 
@@ -257,6 +270,7 @@ class AccompagnementForm(QWidget):
         self.orientation.addItems(list(ref.ORIENTATIONS))
         self.orientation.setAccessibleName(_("Structure de redirection"))
         self.orientation.setEnabled(False)
+        compact_combo(self.orientation)
         self.oriente.toggled.connect(self.orientation.setEnabled)
         orient = QHBoxLayout()
         orient.addWidget(self.oriente)
@@ -273,11 +287,16 @@ class AccompagnementForm(QWidget):
         self.rappel.setAccessibleName(_("Rappel sur les mandats"))
         self.rappel.setStyleSheet("background:#fff4ce; padding:6px; border:1px solid #e0b400;")
         self.rappel.hide()
-        outer.addWidget(self.rappel)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setAccessibleName(_("Message"))
-        outer.addWidget(self.message)
+        outer.addStretch(1)
+        frame = QVBoxLayout(self)
+        frame.setContentsMargins(0, 0, 0, 0)
+        self.fields = scrolling(self.body, sideways=False)
+        frame.addWidget(self.fields, 1)
+        frame.addWidget(self.rappel)
+        frame.addWidget(self.message)
 
         buttons = QHBoxLayout()
         self.dupliquer = QPushButton(_("Dupliquer la &précédente"), self)
@@ -289,7 +308,7 @@ class AccompagnementForm(QWidget):
         buttons.addWidget(self.dupliquer)
         buttons.addStretch(1)
         buttons.addWidget(self.enregistrer)
-        outer.addLayout(buttons)
+        frame.addLayout(buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.save)
 
@@ -473,9 +492,18 @@ class AccompagnementForm(QWidget):
 
     # --- actions ------------------------------------------------------------------------------
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, field: str | None = None) -> None:
+        self._error_field = field
         self.message.setStyleSheet("color:#a00000; font-weight:bold;")
         self.message.setText(message)
+
+    def _clear_fixed_error(self) -> None:
+        """Once a thématique is ticked, « Choisissez au moins une thématique » no longer holds."""
+        fixed = any(box.isChecked() for box in self.thematiques.values())
+        if self._error_field == "thematiques" and fixed:
+            self._error_field = None
+            self.message.setStyleSheet("")
+            self.message.clear()
 
     def save(self) -> int | None:
         try:
@@ -486,9 +514,10 @@ class AccompagnementForm(QWidget):
                 acc = record_accompagnement(session, self.ctx.actor, data)
                 new_id = acc.id
         except MedianumError as exc:
-            self.show_error(str(exc))
+            self.show_error(str(exc), getattr(exc, "field", None))
             self._focus_field(getattr(exc, "field", None))
             return None
+        self._error_field = None
         self.message.setStyleSheet("color:#005a00;")
         self.message.setText(_("Accompagnement enregistré (n° {id}).").format(id=new_id))
         self.reset()

@@ -194,14 +194,14 @@ class OppositionWidget(QWidget):
         self.ctx = ctx
         self.setAccessibleName(_("Opposition"))
         layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel(
-                _(
-                    "Chéquier perdu ou volé : saisissez le numéro d'un de ses pass (il figure "
-                    "sur les talons). Les pass non encaissés deviennent aussitôt inutilisables."
-                )
+        intro = QLabel(
+            _(
+                "Chéquier perdu ou volé : saisissez le numéro d'un de ses pass (il figure "
+                "sur les talons). Les pass non encaissés deviennent aussitôt inutilisables."
             )
         )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         self.serial = QLineEdit()
         self.serial.setPlaceholderText(_("Numéro d'un pass du chéquier"))
         self.serial.setAccessibleName(_("Numéro d'un pass du chéquier"))
@@ -217,6 +217,7 @@ class OppositionWidget(QWidget):
         buttons.addWidget(self.pass_button)
         layout.addLayout(buttons)
         self.result = QLabel("")
+        self.result.setWordWrap(True)
         self.result.setAccessibleName(_("Résultat de l'opposition"))
         layout.addWidget(self.result)
         layout.addStretch(1)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -35,6 +34,7 @@ from pass_numerique.redemption import (
 )
 from pass_numerique.serials import display
 from ui.context import AppContext
+from ui.widgets.fit import emphasize, without_tab_trap
 from ui.widgets.messages import confirm, show_error
 
 if TYPE_CHECKING:
@@ -81,9 +81,7 @@ class EncaisserWidget(QWidget):
         hint = QLabel(_("Scannez le QR code du pass, ou tapez son numéro puis Entrée."))
         layout.addWidget(hint)
         self.field = QLineEdit()
-        big = QFont()
-        big.setPointSize(20)
-        self.field.setFont(big)
+        emphasize(self.field, 2.0, bold=False)
         self.field.setPlaceholderText(_("QR code ou numéro du pass"))
         self.field.setAccessibleName(_("Code du pass à encaisser"))
         self.field.returnPressed.connect(self.submit)
@@ -102,10 +100,7 @@ class EncaisserWidget(QWidget):
         self.camera_dialog: CameraDialog | None = None
         layout.addLayout(row)
         self.answer = QLabel(" ")
-        answer_font = QFont()
-        answer_font.setPointSize(26)
-        answer_font.setBold(True)
-        self.answer.setFont(answer_font)
+        emphasize(self.answer, 2.6)
         self.answer.setWordWrap(True)
         self.answer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.answer.setMinimumHeight(90)
@@ -115,6 +110,7 @@ class EncaisserWidget(QWidget):
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels([_("Heure"), _("Pass"), _("Montant")])
         self.table.setAccessibleName(_("Encaissements du jour"))
+        without_tab_trap(self.table)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

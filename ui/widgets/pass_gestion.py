@@ -37,6 +37,8 @@ from pass_numerique.reporting import expiring, financer_report, report_pdf, repo
 from pass_numerique.settlements import Settlement
 from pass_numerique.structures import ReferencementData, list_referenced, reference_structure
 from ui.context import AppContext
+from ui.widgets.empty_state import empty_state
+from ui.widgets.fit import scale_rows, without_tab_trap
 from ui.widgets.messages import confirm, show_error, show_info
 from ui.widgets.progress import run_with_progress
 
@@ -48,6 +50,8 @@ def _table(headers: Sequence[str], name: str) -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    without_tab_trap(table)
+    scale_rows(table)
     return table
 
 
@@ -78,10 +82,15 @@ class CampagnesWidget(QWidget):
         self.ctx = ctx
         self.setAccessibleName(_("Campagnes et structures"))
         layout = QVBoxLayout(self)
+        # Each list sits beside its form, so that the tab fits the height of a laptop screen.
+        campagnes_row = QHBoxLayout()
+        structures_row = QHBoxLayout()
+        layout.addLayout(campagnes_row, 1)
+        layout.addLayout(structures_row, 1)
         self.campagnes = _table(
             [_("N°"), _("Campagne"), _("Financeur"), _("Pass"), _("Validité")], _("Campagnes")
         )
-        layout.addWidget(self.campagnes, 1)
+        campagnes_row.addWidget(self.campagnes, 1)
         box = QGroupBox(_("Nouvelle campagne"))
         form = QFormLayout(box)
         today = date.today()
@@ -129,11 +138,11 @@ class CampagnesWidget(QWidget):
         create.setAccessibleName(_("Créer la campagne"))
         create.clicked.connect(self.create_campagne)
         form.addRow(create)
-        layout.addWidget(box)
+        campagnes_row.addWidget(box)
         self.structures = _table(
             [_("SIRET"), _("Structure"), _("Services"), _("Campagnes")], _("Structures référencées")
         )
-        layout.addWidget(self.structures, 1)
+        structures_row.addWidget(self.structures, 1)
         sbox = QGroupBox(_("Référencer une structure"))
         sform = QFormLayout(sbox)
         self.siret = QLineEdit()
@@ -162,7 +171,7 @@ class CampagnesWidget(QWidget):
         add.setAccessibleName(_("Référencer la structure"))
         add.clicked.connect(self.add_structure)
         sform.addRow(add)
-        layout.addWidget(sbox)
+        structures_row.addWidget(sbox)
         self.refresh()
 
     def refresh(self) -> None:
@@ -553,6 +562,9 @@ class ExpirationsWidget(QWidget):
                 _("Valeur"),
             ],
             _("Chéquiers qui expirent bientôt"),
+        )
+        self.empty = empty_state(
+            self.table, _("Aucun chéquier n'a de pass inutilisés qui expirent dans les 30 jours.")
         )
         layout.addWidget(self.table, 1)
         self.refresh()
