@@ -132,7 +132,7 @@ def _bare_count(db: Database, perimetre: Perimetre) -> float:
 
 def _stats(report: Report, db: Database, actor: Actor, name: str, perimetre: Perimetre) -> None:
     with db.read_session() as session:
-        n = calculer_statistiques(session, actor, perimetre).accompagnements
+        n = calculer_statistiques(session, actor, perimetre).activites
 
     def run() -> None:
         with db.read_session() as session:

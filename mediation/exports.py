@@ -52,7 +52,7 @@ from mediation.models import (
     Beneficiaire,
     ParticipantsAnonymes,
 )
-from mediation.referentiel import tranche_age
+from mediation.referentiel import TYPE_COLLECTIF, TYPE_INDIVIDUEL, tranche_age
 from mediation.statistiques import (
     Perimetre,
     Statistiques,
@@ -282,25 +282,42 @@ def _journaliser(
 
 
 def lignes_statistiques(stats: Statistiques) -> list[list[Cellule]]:
-    """The statistics as one table: totals, then every section (label, INSEE code, count, share)."""
-    totaux = _("Totaux")
+    """The statistics as one table, in the order and with the labels of the Coop's statistics
+    export; what only Médianum computes (accompaniments per type, total minutes) comes last."""
     periode = (
         f"{format_date(stats.perimetre.du, 'short')} – {format_date(stats.perimetre.au, 'short')}"
     )
+    generales = "Statistiques générales sur vos accompagnements"
+    activites = "Statistiques sur vos activités"
+    types = stats.types
     rows: list[list[Cellule]] = [
         [_("Période"), periode, None, None, None],
         [_("Périmètre"), stats.libelle_perimetre, None, None, None],
-        [totaux, _("Accompagnements"), None, stats.accompagnements, None],
-        [totaux, _("Bénéficiaires accompagnés"), None, stats.beneficiaires, None],
-        [totaux, _("Participants (anonymes compris)"), None, stats.participants, None],
-        [totaux, _("Nouveaux bénéficiaires"), None, stats.nouveaux_beneficiaires, None],
-        [totaux, _("Durée totale (min)"), None, stats.duree_totale_min, None],
+        [_("Date de référence des âges"), stats.date_reference_age, None, None, None],
+        [generales, "Accompagnements au total", None, stats.accompagnements, None],
+        [generales, "Bénéficiaires accompagnés", None, stats.beneficiaires, None],
+        [generales, "Nouveaux bénéficiaires", None, stats.nouveaux_beneficiaires, None],
+        [generales, "Bénéficiaires suivis", None, stats.beneficiaires_suivis, None],
+        [generales, "Bénéficiaires anonymes", None, stats.beneficiaires_anonymes, None],
     ]
-    for section in stats.sections:
+    for libelle, type_ in (("Accompagnements individuels", TYPE_INDIVIDUEL),
+                           ("Ateliers collectifs", TYPE_COLLECTIF)):  # fmt: skip
+        nombre = types.nombre(type_)
+        rows.append([activites, libelle, None, nombre, nombre / types.total if types.total else 0])
+    rows += [
+        [activites, "Nombre total de participants aux ateliers", None,
+         stats.participants_ateliers, None],
+        [activites, "Nombre total d’activités", None, stats.activites, None],
+    ]  # fmt: skip
+    coop = [
+        s for s in stats.sections if s is not stats.types and s is not stats.participants_par_type
+    ]
+    for section in [*coop, stats.participants_par_type]:
         for ligne in section.lignes:
             rows.append(
                 [section.titre, ligne.libelle, ligne.code, ligne.nombre, section.part(ligne)]
             )
+    rows.append([_("Totaux"), _("Durée totale (min)"), None, stats.duree_totale_min, None])
     return rows
 
 

@@ -181,11 +181,23 @@ def test_statistics_export_reads_back_the_same_figures(
     exporter_statistiques(db, jeu[3], ANNEE_2026, out)
     rows = _xlsx(out)
     by_label = {(r["Section"], r["Libellé"]): r for r in rows}
-    assert by_label[("Totaux", "Accompagnements")]["Nombre"] == 4
-    assert by_label[("Totaux", "Bénéficiaires accompagnés")]["Nombre"] == 5
-    assert by_label[("Thématiques d'accompagnement", "E-mail")]["Nombre"] == 2
-    assert by_label[("Tranche d'âge", "Non communiqué")]["Nombre"] == 2
-    assert by_label[("Canaux d'accompagnement", "Lieu d'activité")]["Part"] == pytest.approx(0.5)
+    generales = "Statistiques générales sur vos accompagnements"
+    activites = "Statistiques sur vos activités"
+    assert by_label[(generales, "Accompagnements au total")]["Nombre"] == 9
+    assert by_label[(generales, "Bénéficiaires accompagnés")]["Nombre"] == 8
+    assert by_label[(generales, "Nouveaux bénéficiaires")]["Nombre"] == 7
+    assert by_label[(generales, "Bénéficiaires suivis")]["Nombre"] == 4
+    assert by_label[(generales, "Bénéficiaires anonymes")]["Nombre"] == 4
+    assert by_label[(activites, "Accompagnements individuels")]["Nombre"] == 3
+    assert by_label[(activites, "Ateliers collectifs")]["Part"] == pytest.approx(0.25)
+    assert by_label[(activites, "Nombre total de participants aux ateliers")]["Nombre"] == 6
+    assert by_label[(activites, "Nombre total d’activités")]["Nombre"] == 4
+    assert by_label[("Thématiques Médiation numérique", "E-mail")]["Nombre"] == 2
+    assert by_label[("Thématiques Démarches administratives", "Logement")]["Nombre"] == 0
+    assert by_label[("Durées des activités", "Moins de 30 min")]["Nombre"] == 1
+    assert by_label[("Tranches d’âge", "Non communiqué")]["Nombre"] == 2
+    assert by_label[("Canaux des activités", "Lieu d'activité")]["Part"] == pytest.approx(0.5)
+    assert by_label[("Nombre d’activités par lieux", "Espace Sud (test)")]["Nombre"] == 1
     csv_rows = _csv(exporter_statistiques(db, jeu[3], ANNEE_2026, tmp_path / "s.csv").chemin)
     assert {"Section": "Genre", "Libellé": "Féminin", "Code Insee": "", "Nombre": "4",
             "Part": "0,5"} in csv_rows  # fmt: skip
