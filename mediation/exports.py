@@ -23,7 +23,7 @@ import contextlib
 import csv
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -44,6 +44,7 @@ from core.i18n import DISPLAY_TZ, N_, _, format_date, to_local
 from core.models import Agent, Structure, TerritoryCommune
 from core.progress import NO_PROGRESS, Progress
 from core.territory import cog
+from mediation import referentiel as ref
 from mediation.models import (
     Accompagnement,
     AccompagnementMateriel,
@@ -63,48 +64,79 @@ from mediation.visibility import beneficiaire_filter
 
 CHUNK = 2000
 
-COLONNES_ACCOMPAGNEMENTS: tuple[str, ...] = (
+# The Coop's columns, names and order (``buildAccompagnementsWorksheet.ts``, an export of other
+# mediators' activities), then the columns only Médianum has: never in between.
+COLONNES_ACCOMPAGNEMENTS_COOP: tuple[str, ...] = (
     "Date",
+    "Enregistré le",
+    "Dernière modification le",
+    "Prénom du médiateur",
+    "Nom du médiateur",
+    "Rôle",
+    "ID - Conum",
     "Type",
-    "Structure",
-    "Médiateur",
-    "Canaux d'accompagnement",
+    "Participants",
+    "Canaux d’accompagnement",
     "Nom du lieu",
+    "Adresse",
+    "Commune",
+    "Code postal",
+    "Code Insee",
     "Durée (min)",
-    "Matériel utilisé",
-    "Thématique(s) d'accompagnement",
-    "Démarche(s) administrative(s)",
-    "Nom de la démarche",
-    "Titre de l'atelier",
-    "Niveau de l'atelier",
-    "Niveau d'autonomie",
+    "Nom de l’atelier",
+    "Matériel numérique utilisé",
+    "Thématique(s) d’accompagnement",
+    "Tags",
+    "Nom de la démarche administrative",
+    "Niveau d’autonomie (ou de l’atelier)",
     "Bénéficiaire réorienté",
     "Structure de redirection",
-    "Bénéficiaire anonyme",
     "Commune du bénéficiaire",
+    "Code postal du bénéficiaire",
     "Code Insee du bénéficiaire",
     "Genre du bénéficiaire",
-    "Tranche d'âge du bénéficiaire",
+    "Tranche d’âge du bénéficiaire",
     "Statut du bénéficiaire",
+    "ID CRA",
+)
+COLONNES_ACCOMPAGNEMENTS: tuple[str, ...] = (
+    *COLONNES_ACCOMPAGNEMENTS_COOP,
+    "Structure",
+    "Bénéficiaire anonyme",
+    "Commune du bénéficiaire hors territoire",
 )
 
-COLONNES_BENEFICIAIRES: tuple[str, ...] = (
-    "Identifiant",
-    "Prénom",
+# The Coop's columns of ``build-beneficiaires-worksheet.ts``, then Médianum's own.
+COLONNES_BENEFICIAIRES_COOP: tuple[str, ...] = (
     "Nom",
-    "Anonyme",
+    "Prénom",
     "Année de naissance",
-    "Tranche d'âge",
-    "Genre",
-    "Statut",
-    "Commune",
-    "Code Insee",
-    "Hors territoire",
-    "Téléphone",
+    "Nom de la commune",
+    "Code INSEE",
+    "Code postal",
+    "N° de téléphone",
     "E-mail",
+    "Genre",
+    "Tranche d’âge",
+    "Statut",
+    "Nombre d’accompagnements",
+    "Notes supplémentaires",
+)
+COLONNES_BENEFICIAIRES: tuple[str, ...] = (
+    *COLONNES_BENEFICIAIRES_COOP,
+    "Identifiant",
+    "Anonyme",
+    "Hors territoire",
     "Date de création",
     "Accompagnements sur la période",
 )
+
+# Multi-valued cells hold one value per line, as the Coop writes them.
+SAUT_DE_LIGNE = "\n"
+# The Coop writes « - » where the beneficiaries' list has nothing to say.
+_ABSENT = "-"
+# Beneficiaries' genre as the Coop's beneficiaries export words it (``sexLabels``).
+_SEXES = {"Masculin": "Homme", "Féminin": "Femme"}
 
 COLONNES_STATISTIQUES: tuple[str, ...] = ("Section", "Libellé", "Code Insee", "Nombre", "Part")
 
@@ -365,6 +397,213 @@ def _par_id(session: Session, query: Any) -> dict[int, list[Any]]:
     return grouped
 
 
+def _dans_l_ordre(valeurs: Iterable[str], referentiel: Sequence[str]) -> list[str]:
+    """National values in the national order, unknown ones after them alphabetically: the same
+    cell on SQLite and PostgreSQL, whatever order each returned the rows in."""
+    rang = {v: i for i, v in enumerate(referentiel)}
+    return sorted(set(valeurs), key=lambda v: (rang.get(v, len(rang)), v))
+
+
+def _typographique(libelle: str | None) -> str | None:
+    """A national label with the typographic apostrophe the Coop writes (« Lieu d’activité »)."""
+    return libelle.replace("'", "’") if libelle else libelle
+
+
+def _sur_trois(valeur: str | None, echelle: Sequence[str]) -> str | None:
+    return f"{echelle.index(valeur) + 1}/{len(echelle)}" if valeur in echelle else None
+
+
+def _niveau(acc: Any) -> str | None:
+    """« 2/3 »: the autonomy of an individual accompaniment, else the level of the atelier."""
+    return _sur_trois(acc.autonomie, ref.AUTONOMIES) or _sur_trois(
+        acc.atelier_niveau, ref.NIVEAUX_ATELIER
+    )
+
+
+def _enregistre_le(instant: datetime | None) -> str | None:
+    return to_local(instant).strftime("%d/%m/%Y à %H:%M") if instant else None
+
+
+def _prenom_nom(display_name: str) -> tuple[str, str]:
+    """An agent has one display name: its first word is taken as the first name."""
+    prenom, _sep, nom = display_name.strip().partition(" ")
+    return (prenom, nom) if nom else ("", prenom)
+
+
+@dataclass(frozen=True)
+class _Contexte:
+    """What every row of an accompaniments export looks up, read once."""
+
+    structures: dict[int, Any]
+    mediateurs: dict[int, tuple[str, str]]
+    territoire: frozenset[str]
+    communes: dict[str, Any]
+    reference_age: date
+
+    def commune(self, code: str | None) -> str | None:
+        commune = self.communes.get(code) if code else None
+        return commune.nom if commune else code
+
+    def hors_territoire(self, code: str | None) -> str | None:
+        return _oui_non_national(code not in self.territoire) if code else None
+
+
+def _contexte(session: Session, perimetre: Perimetre) -> _Contexte:
+    structures = {
+        row.id: row
+        for row in session.execute(
+            select(Structure.id, Structure.nom, Structure.adresse, Structure.code_postal,
+                   Structure.commune_insee)
+        )
+    }  # fmt: skip
+    mediateurs = {
+        int(i): _prenom_nom(str(n))
+        for i, n in session.execute(select(Agent.id, Agent.display_name))
+    }
+    territoire = frozenset(code for (code,) in session.execute(select(TerritoryCommune.code_insee)))
+    return _Contexte(structures, mediateurs, territoire, cog(), perimetre.date_reference_age)
+
+
+def _telephone_affiche(numero: str | None) -> str | None:
+    """« 05 46 12 34 56 » for a French number stored as +33…, as the Coop shows it."""
+    if numero and numero.startswith("+33") and len(numero) == 12:
+        national = "0" + numero[3:]
+        return " ".join(national[i : i + 2] for i in range(0, 10, 2))
+    return numero
+
+
+def _oui_non_national(value: bool) -> str:
+    # National-format cells stay French whatever the interface language.
+    return "Oui" if value else "Non"
+
+
+def _colonnes_activite(
+    acc: Any, ctx: _Contexte, liens: dict[str, dict[int, list[Any]]]
+) -> dict[str, Cellule]:
+    structure = ctx.structures.get(acc.structure_id)
+    # « Lieu d'activité »: the place is the structure, whose address the Coop writes.
+    lieu = structure if acc.lieu_type == ref.LIEUX[0] else None
+    prenom, nom = ctx.mediateurs.get(acc.agent_id, ("", ""))
+    thematiques = _dans_l_ordre(
+        (r.thematique for r in liens["thematiques"].get(acc.id, ())), ref.THEMATIQUES
+    ) + _dans_l_ordre(acc.sous_themes_admin or (), ref.SOUS_THEMES_ADMINISTRATIFS)
+    materiels = _dans_l_ordre(
+        (r.materiel for r in liens["materiels"].get(acc.id, ())), ref.MATERIELS
+    )
+    individuel = acc.type == ref.TYPE_INDIVIDUEL
+    return {
+        "Date": acc.date,
+        "Enregistré le": _enregistre_le(acc.created_at),
+        # Accompaniments are never modified in Médianum: the Coop leaves this blank then too.
+        "Dernière modification le": None,
+        "Prénom du médiateur": prenom,
+        "Nom du médiateur": nom,
+        "Rôle": "Médiateur",
+        "ID - Conum": None,  # Médianum does not know the Conseillers numériques' ids
+        "Type": acc.type,
+        "Canaux d’accompagnement": _typographique(acc.lieu_type),
+        "Nom du lieu": acc.lieu_nom or (lieu.nom if lieu else None),
+        "Adresse": (lieu.adresse or None) if lieu else None,
+        "Commune": ctx.commune(lieu.commune_insee) if lieu else None,
+        "Code postal": (lieu.code_postal or None) if lieu else None,
+        "Code Insee": lieu.commune_insee if lieu else None,
+        "Durée (min)": acc.duree_min,
+        "Nom de l’atelier": acc.atelier_titre,
+        "Matériel numérique utilisé": SAUT_DE_LIGNE.join(materiels),
+        "Thématique(s) d’accompagnement": SAUT_DE_LIGNE.join(thematiques),
+        "Tags": None,  # Médianum records no tags
+        "Nom de la démarche administrative": acc.demarche_nom,
+        "Niveau d’autonomie (ou de l’atelier)": _niveau(acc),
+        # Only an individual accompaniment says whether the person was sent elsewhere.
+        "Bénéficiaire réorienté": _oui_non_national(acc.oriente) if individuel else None,
+        "Structure de redirection": _typographique(acc.orientation) if acc.oriente else None,
+        "ID CRA": acc.id,
+        "Structure": structure.nom if structure else None,
+    }
+
+
+def _personnes(
+    acc_id: int, ctx: _Contexte, liens: dict[str, dict[int, list[Any]]]
+) -> list[dict[str, Cellule]]:
+    """The people of one activity: recorded ones by file number, then the anonymous ones in the
+    national order of their profile."""
+    personnes: list[dict[str, Cellule]] = []
+    for p in sorted(liens["participants"].get(acc_id, ()), key=lambda p: p.beneficiaire_id):
+        personnes.append({
+            "Commune du bénéficiaire": ctx.commune(p.commune_insee),
+            "Code Insee du bénéficiaire": p.commune_insee,
+            "Genre du bénéficiaire": p.genre,
+            "Tranche d’âge du bénéficiaire": tranche_age(
+                p.annee_naissance, p.tranche_age_declaree, ctx.reference_age
+            ),
+            "Statut du bénéficiaire": p.statut,
+            "Bénéficiaire anonyme": _oui_non_national(p.anonyme),
+            "Commune du bénéficiaire hors territoire": ctx.hors_territoire(p.commune_insee),
+        })  # fmt: skip
+    rang = {"g": ref.GENRES, "t": ref.TRANCHES_AGE, "s": ref.STATUTS}
+    anonymes = sorted(
+        liens["anonymes"].get(acc_id, ()),
+        key=lambda a: (
+            _rang(a.genre, rang["g"]), _rang(a.tranche_age, rang["t"]), _rang(a.statut, rang["s"]),
+            a.genre, a.tranche_age, a.statut,
+        ),
+    )  # fmt: skip
+    for a in anonymes:
+        personnes += [
+            {
+                "Genre du bénéficiaire": a.genre,
+                "Tranche d’âge du bénéficiaire": a.tranche_age,
+                "Statut du bénéficiaire": a.statut,
+                "Bénéficiaire anonyme": _oui_non_national(True),
+            }
+        ] * a.nombre
+    return personnes
+
+
+def _rang(valeur: str, referentiel: Sequence[str]) -> int:
+    return referentiel.index(valeur) if valeur in referentiel else len(referentiel)
+
+
+def _liens(session: Session, ids: list[int]) -> dict[str, dict[int, list[Any]]]:
+    return {
+        "thematiques": _par_id(
+            session,
+            select(AccompagnementThematique.accompagnement_id, AccompagnementThematique.thematique)
+            .where(AccompagnementThematique.accompagnement_id.in_(ids)),
+        ),
+        "materiels": _par_id(
+            session,
+            select(AccompagnementMateriel.accompagnement_id, AccompagnementMateriel.materiel)
+            .where(AccompagnementMateriel.accompagnement_id.in_(ids)),
+        ),
+        "participants": _par_id(
+            session,
+            select(
+                AccompagnementParticipant.accompagnement_id,
+                AccompagnementParticipant.beneficiaire_id,
+                Beneficiaire.anonyme,
+                Beneficiaire.commune_insee,
+                Beneficiaire.genre,
+                Beneficiaire.annee_naissance,
+                Beneficiaire.tranche_age_declaree,
+                Beneficiaire.statut,
+            )
+            .join(Beneficiaire, Beneficiaire.id == AccompagnementParticipant.beneficiaire_id)
+            .where(AccompagnementParticipant.accompagnement_id.in_(ids)),
+        ),
+        "anonymes": _par_id(
+            session,
+            select(
+                ParticipantsAnonymes.accompagnement_id,
+                ParticipantsAnonymes.genre,
+                ParticipantsAnonymes.tranche_age,
+                ParticipantsAnonymes.statut,
+                ParticipantsAnonymes.nombre,
+            ).where(ParticipantsAnonymes.accompagnement_id.in_(ids)),
+        ),
+    }  # fmt: skip
+
+
 def lignes_accompagnements(
     session: Session,
     actor: Actor,
@@ -373,16 +612,13 @@ def lignes_accompagnements(
 ) -> Iterator[list[Cellule]]:
     """The rows of the accompaniments export, one per accompaniment and participant, streamed.
 
-    Visible to whoever may read statistics of the scope: the rows carry no name, only the
-    national profile columns.
+    Visible to whoever may read statistics of the scope: the rows carry no beneficiary's name,
+    only the national profile columns. Ages are reckoned on the period's reference date.
     """
     structures = structures_du_perimetre(actor, perimetre)
     where = _filtres(perimetre, structures)
     total = session.scalar(select(func.count()).select_from(Accompagnement).where(*where)) or 0
-    structures_noms = dict(session.execute(select(Structure.id, Structure.nom)).all())
-    agents_noms = dict(session.execute(select(Agent.id, Agent.display_name)).all())
-    territoire = {code for (code,) in session.execute(select(TerritoryCommune.code_insee))}
-    communes = cog()
+    ctx = _contexte(session, perimetre)
     done = 0
     progress.step(0, total, _("Export des accompagnements"))
     last: tuple[date, int] | None = None
@@ -391,6 +627,7 @@ def lignes_accompagnements(
             select(
                 Accompagnement.id,
                 Accompagnement.date,
+                Accompagnement.created_at,
                 Accompagnement.type,
                 Accompagnement.structure_id,
                 Accompagnement.agent_id,
@@ -414,86 +651,18 @@ def lignes_accompagnements(
         chunk = session.execute(query).all()
         if not chunk:
             break
-        ids = [row.id for row in chunk]
         last = (chunk[-1].date, chunk[-1].id)
-        thematiques = _par_id(
-            session,
-            select(AccompagnementThematique.accompagnement_id, AccompagnementThematique.thematique)
-            .where(AccompagnementThematique.accompagnement_id.in_(ids))
-            .order_by(AccompagnementThematique.accompagnement_id),
-        )
-        materiels = _par_id(
-            session,
-            select(AccompagnementMateriel.accompagnement_id, AccompagnementMateriel.materiel)
-            .where(AccompagnementMateriel.accompagnement_id.in_(ids))
-            .order_by(AccompagnementMateriel.accompagnement_id),
-        )
-        participants = _par_id(
-            session,
-            select(
-                AccompagnementParticipant.accompagnement_id,
-                Beneficiaire.anonyme,
-                Beneficiaire.commune_insee,
-                Beneficiaire.genre,
-                Beneficiaire.annee_naissance,
-                Beneficiaire.tranche_age_declaree,
-                Beneficiaire.statut,
-            )
-            .join(Beneficiaire, Beneficiaire.id == AccompagnementParticipant.beneficiaire_id)
-            .where(AccompagnementParticipant.accompagnement_id.in_(ids))
-            .order_by(AccompagnementParticipant.accompagnement_id, Beneficiaire.id),
-        )
-        anonymes = _par_id(
-            session,
-            select(
-                ParticipantsAnonymes.accompagnement_id,
-                ParticipantsAnonymes.genre,
-                ParticipantsAnonymes.tranche_age,
-                ParticipantsAnonymes.statut,
-                ParticipantsAnonymes.nombre,
-            ).where(ParticipantsAnonymes.accompagnement_id.in_(ids)),
-        )
+        liens = _liens(session, [row.id for row in chunk])
         for acc in chunk:
-            debut: list[Cellule] = [
-                acc.date,
-                acc.type,
-                structures_noms.get(acc.structure_id, ""),
-                agents_noms.get(acc.agent_id, ""),
-                acc.lieu_type,
-                acc.lieu_nom,
-                acc.duree_min,
-                ", ".join(r.materiel for r in materiels.get(acc.id, ())),
-                ", ".join(r.thematique for r in thematiques.get(acc.id, ())),
-                ", ".join(acc.sous_themes_admin or ()),
-                acc.demarche_nom,
-                acc.atelier_titre,
-                acc.atelier_niveau,
-                acc.autonomie,
-                _oui_non(acc.oriente),
-                acc.orientation if acc.oriente else None,
-            ]
-            emitted = False
-            for p in participants.get(acc.id, ()):
-                commune = communes.get(p.commune_insee) if p.commune_insee else None
-                nom_commune = commune.nom if commune else p.commune_insee
-                if p.commune_insee and p.commune_insee not in territoire and commune:
-                    nom_commune = _("{nom} (hors territoire)").format(nom=commune.nom)
-                yield [
-                    *debut,
-                    _oui_non(p.anonyme),
-                    nom_commune,
-                    p.commune_insee,
-                    p.genre,
-                    tranche_age(p.annee_naissance, p.tranche_age_declaree, acc.date),
-                    p.statut,
-                ]
-                emitted = True
-            for a in anonymes.get(acc.id, ()):
-                for _i in range(a.nombre):
-                    yield [*debut, _oui_non(True), None, None, a.genre, a.tranche_age, a.statut]
-                    emitted = True
-            if not emitted:
-                yield [*debut, None, None, None, None, None, None]
+            activite = _colonnes_activite(acc, ctx, liens)
+            personnes = _personnes(acc.id, ctx, liens) or [{}]
+            for rang, personne in enumerate(personnes, start=1):
+                cellules = {**activite, **personne}
+                if personne:
+                    cellules["Participants"] = (
+                        1 if len(personnes) == 1 else f"{rang}/{len(personnes)}"
+                    )
+                yield [cellules.get(colonne) for colonne in COLONNES_ACCOMPAGNEMENTS]
         done += len(chunk)
         progress.step(done, total, _("Export des accompagnements"))
 
@@ -579,6 +748,7 @@ def lignes_beneficiaires(
     total = session.scalar(select(func.count()).select_from(Beneficiaire).where(*where)) or 0
     territoire = {code for (code,) in session.execute(select(TerritoryCommune.code_insee))}
     communes = cog()
+    reference = perimetre.date_reference_age
     progress.step(0, total, _("Export des bénéficiaires"))
     done, last_id = 0, 0
     while True:
@@ -595,6 +765,7 @@ def lignes_beneficiaires(
                 Beneficiaire.commune_insee,
                 Beneficiaire.telephone,
                 Beneficiaire.email,
+                Beneficiaire.notes,
                 Beneficiaire.created_at,
             )
             .where(*where, Beneficiaire.id > last_id)
@@ -605,9 +776,16 @@ def lignes_beneficiaires(
             break
         ids = [row.id for row in chunk]
         last_id = ids[-1]
-        nombres = dict(
+        sur_la_periode = dict(
             session.execute(
                 activite.with_only_columns(AccompagnementParticipant.beneficiaire_id, func.count())
+                .where(AccompagnementParticipant.beneficiaire_id.in_(ids))
+                .group_by(AccompagnementParticipant.beneficiaire_id)
+            ).all()
+        )
+        en_tout = dict(
+            session.execute(
+                select(AccompagnementParticipant.beneficiaire_id, func.count())
                 .where(AccompagnementParticipant.beneficiaire_id.in_(ids))
                 .group_by(AccompagnementParticipant.beneficiaire_id)
             ).all()
@@ -615,21 +793,24 @@ def lignes_beneficiaires(
         for b in chunk:
             commune = communes.get(b.commune_insee) if b.commune_insee else None
             yield [
-                b.id,
-                b.prenom,
                 b.nom,
-                _oui_non(b.anonyme),
-                b.annee_naissance,
-                tranche_age(b.annee_naissance, b.tranche_age_declaree, perimetre.au),
-                b.genre,
+                b.prenom,
+                b.annee_naissance or _ABSENT,
+                (commune.nom if commune else b.commune_insee) or _ABSENT,
+                b.commune_insee or _ABSENT,
+                _ABSENT,  # Médianum keeps the INSEE code of the commune, not its postcode
+                _telephone_affiche(b.telephone) or _ABSENT,
+                b.email or _ABSENT,
+                _SEXES.get(b.genre, b.genre or ref.GENRE_NON_COMMUNIQUE),
+                tranche_age(b.annee_naissance, b.tranche_age_declaree, reference),
                 b.statut,
-                commune.nom if commune else b.commune_insee,
-                b.commune_insee,
-                _oui_non(b.commune_insee not in territoire) if b.commune_insee else None,
-                b.telephone,
-                b.email,
+                en_tout.get(b.id, 0),
+                b.notes or None,
+                b.id,
+                _oui_non_national(b.anonyme),
+                _oui_non_national(b.commune_insee not in territoire) if b.commune_insee else None,
                 to_local(b.created_at).date(),
-                nombres.get(b.id, 0),
+                sur_la_periode.get(b.id, 0),
             ]
         done += len(chunk)
         progress.step(done, total, _("Export des bénéficiaires"))
