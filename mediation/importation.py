@@ -81,7 +81,7 @@ LOT_MAX_SECONDES = 0.2
 # SQLite does not queue its writers: a waiting desk retries every 100 ms at most, and would
 # never find the lock free if the import took it again at once. A pause after each chunk gives
 # it its turn (PostgreSQL grants its locks in order: no pause there).
-PAUSE_ENTRE_LOTS_SQLITE = 0.12
+PAUSE_ENTRE_LOTS_SQLITE = 0.2
 # Named in the message of a file without a « Nom » column: the Coop's template's columns, then
 # those Médianum also reads.
 TEMPLATE_HEADER: tuple[str, ...] = (

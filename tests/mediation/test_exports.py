@@ -361,3 +361,16 @@ def test_stats_export_command_refuses_a_bad_date(
               "--out", str(tmp_path / "x.xlsx")])  # fmt: skip
     assert exit_info.value.code == 2
     assert "date invalide" in capsys.readouterr().err
+
+
+def test_a_cell_that_looks_like_a_formula_is_written_as_text(
+    db: Database, jeu: Jeu, tmp_path: Path
+) -> None:
+    with db.session() as s:
+        s.execute(update(Beneficiaire).where(Beneficiaire.prenom == "Léa").values(nom="=1+1"))
+    out = exporter_beneficiaires(db, jeu[1], ANNEE_2026, tmp_path / "b.xlsx").chemin
+    wb = openpyxl.load_workbook(out)
+    cells = [row[0] for row in wb.worksheets[0].iter_rows(min_row=2)]
+    wb.close()
+    lea = next(c for c in cells if c.value == "=1+1")
+    assert lea.data_type == "s"  # a string, never a formula Excel would compute
