@@ -42,7 +42,6 @@ from sqlalchemy import (
     func,
     literal_column,
     not_,
-    or_,
     select,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -378,7 +377,7 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
     plage = _plage(session, where)
     acc_where = plage.filtre(Accompagnement.id) if plage.contigue else where
 
-    # 1. One pass over the period's accompaniments: type, lieu, durations, sub-themes, minutes.
+    # 1. One pass over the period's accompaniments: type, lieu, durations, minutes.
     bornes = [upper for upper, _label in DUREES if upper is not None]
     row = session.execute(
         select(
@@ -387,7 +386,6 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
             *(func.count().filter(Accompagnement.type == t) for t in TYPES),
             *(func.count().filter(Accompagnement.lieu_type == v) for v in LIEUX),
             *(func.count().filter(Accompagnement.duree_min < b) for b in bornes),
-            *(func.count().filter(_contient_sous_theme(v)) for v in SOUS_THEMES_ADMINISTRATIFS),
         ).where(*acc_where)
     ).one()
     nb_accompagnements, duree_totale = int(row[0]), int(row[1])
@@ -398,7 +396,7 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
     durees = Counter(
         {label: cumul[i] - (cumul[i - 1] if i else 0) for i, (_upper, label) in enumerate(DUREES)}
     )
-    demarches = Counter({v: int(rest.pop(0)) for v in SOUS_THEMES_ADMINISTRATIFS})
+    demarches = _sous_themes(session, acc_where)
     autre = _("Autre valeur")
     for counter in (types, canaux):
         hors_referentiel = nb_accompagnements - sum(counter.values())
@@ -578,16 +576,17 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
     )
 
 
-def _contient_sous_theme(valeur: str) -> ColumnElement[bool]:
-    """Whether the JSON list of administrative sub-themes holds ``valeur``.
-
-    The list is stored as JSON text; an element is matched with its quotes, in both the escaped
-    form SQLAlchemy writes and the plain UTF-8 form another writer may have used. ``!`` is the
-    LIKE escape, so that PostgreSQL does not read the backslashes of ``\u00e9`` as escapes.
-    """
+def _sous_themes(session: Session, where: list[ColumnElement[bool]]) -> Counter[str]:
+    """Accompaniments per administrative sub-theme. The lists are stored as JSON text and few
+    distinct lists occur: grouped by their text, then each list is read once in Python."""
     texte = cast(Accompagnement.sous_themes_admin, Text)
-    formes = {json.dumps(valeur), json.dumps(valeur, ensure_ascii=False)}
-    return or_(*(texte.like(f"%{forme}%", escape="!") for forme in sorted(formes)))
+    counts: Counter[str] = Counter()
+    for valeur, n in session.execute(
+        select(texte, func.count()).where(*where, texte != "[]").group_by(texte)
+    ):
+        for sous_theme in set(json.loads(valeur) or ()) if valeur else ():
+            counts[sous_theme] += int(n)
+    return counts
 
 
 def _activites_par_lieu(session: Session, where: list[ColumnElement[bool]]) -> list[Ligne]:
