@@ -37,7 +37,7 @@ from core import journal
 from core.auth import Actor, Permission, require_anywhere
 from core.db import Database
 from core.errors import MedianumError, ValidationError
-from core.i18n import DISPLAY_TZ, N_, _, format_date, to_local
+from core.i18n import DISPLAY_TZ, _, format_date, to_local
 from core.models import Agent, Structure, TerritoryCommune
 from core.progress import NO_PROGRESS, Progress
 from core.territory import cog
@@ -136,8 +136,6 @@ _ABSENT = "-"
 _SEXES = {"Masculin": "Homme", "Féminin": "Femme"}
 
 COLONNES_STATISTIQUES: tuple[str, ...] = ("Section", "Libellé", "Code Insee", "Nombre", "Part")
-
-_OUI, _NON = N_("Oui"), N_("Non")
 
 
 class FormatExport(enum.StrEnum):
@@ -290,10 +288,6 @@ def _erreur_fichier(chemin: Path, exc: OSError) -> MedianumError:
             "ou libérez de la place ; aucun fichier partiel n'a été laissé."
         ).format(path=chemin, reason=exc.strerror or exc)
     )
-
-
-def _oui_non(value: bool) -> str:
-    return _(_OUI) if value else _(_NON)
 
 
 def _journaliser(
