@@ -8,8 +8,8 @@ random date order, the worst case for the statistics' id-range shortcut):
 - the statistics of a year for the whole territory (target: under 1 s), beside a bare
   ``SELECT count(*)`` over the same rows; the same for half a year and for one structure, where
   the id-range shortcut does not apply in full;
-- the XLSX export of 100,000 accompaniments, in rows per second, beside openpyxl writing the same
-  number of constant rows in the same mode;
+- the XLSX export of 100,000 accompaniments, in rows per second (target: ≥ 20,000), beside
+  XlsxWriter writing the same number of constant rows in the same constant-memory mode;
 - one page of the beneficiaries list model (first page, and a page 100,000 rows down), beside the
   same SELECT written as raw SQL.
 
@@ -26,7 +26,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook
+import xlsxwriter
 from sqlalchemy import func, select, text
 
 from benchmarks.harness import Report, Result, median_ms
@@ -132,7 +132,7 @@ def _bare_count(db: Database, perimetre: Perimetre) -> float:
 
 def _stats(report: Report, db: Database, actor: Actor, name: str, perimetre: Perimetre) -> None:
     with db.read_session() as session:
-        n = calculer_statistiques(session, actor, perimetre).accompagnements
+        n = calculer_statistiques(session, actor, perimetre).activites
 
     def run() -> None:
         with db.read_session() as session:
@@ -169,24 +169,28 @@ def _export(report: Report, db: Database, actor: Actor, au: date) -> None:
         result = exporter_accompagnements(db, actor, perimetre, out)
         elapsed = time.perf_counter() - started
         started = time.perf_counter()
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("constantes")
-        sheet.append(list(COLONNES_ACCOMPAGNEMENTS))
+        # The same writer, alone: XlsxWriter in constant-memory mode, constant rows.
+        workbook = xlsxwriter.Workbook(
+            str(Path(folder) / "constantes.xlsx"),
+            {"constant_memory": True, "default_date_format": "dd/mm/yyyy"},
+        )
+        sheet = workbook.add_worksheet("constantes")
+        sheet.write_row(0, 0, COLONNES_ACCOMPAGNEMENTS)
         constant = [date(2026, 1, 1), "Accompagnement individuel", "Structure", "Médiateur"] + [
             "valeur"
         ] * (len(COLONNES_ACCOMPAGNEMENTS) - 4)
-        for _i in range(result.lignes):
-            sheet.append(constant)
-        workbook.save(Path(folder) / "constantes.xlsx")
+        for i in range(result.lignes):
+            sheet.write_row(i + 1, 0, constant)
+        workbook.close()
         baseline = time.perf_counter() - started
     report.add(
         Result(
             "XLSX export of the accompaniments (rows per second)",
             result.lignes / elapsed,
             "rows/s",
-            "openpyxl write_only, same number of constant rows",
+            "XlsxWriter constant_memory alone, same number of constant rows",
             result.lignes / baseline,
-            "report",
+            "≥ 20,000 rows/s",
             f"{result.lignes} rows in {elapsed:.1f} s ({du} – {au})",
         )
     )

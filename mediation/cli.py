@@ -110,31 +110,49 @@ def _retention(ctx: CliContext) -> int:
 
 
 def _import(ctx: CliContext) -> int:
-    from mediation.importation import apply_import, prepare_import
+    from mediation.importation import ImportInterrompu, importer_par_lots, prepare_import
 
-    with ctx.session() as session:
+    db = ctx.database()
+    with db.session() as session:
+        # Authenticating writes the login's journal entry: its own short unit of work, so the
+        # dry run below holds no lock that other desks would wait behind.
         actor = ctx.actor(session)
+    with db.read_session() as session:
         report = prepare_import(session, actor, Path(ctx.args.fichier))
-        data: dict[str, object] = {
-            "lignes_valides": len(report.valid),
-            "rejets": [{"ligne": r.ligne, "motif": r.motif} for r in report.rejected],
-            "colonnes_ignorees": report.ignored_columns,
-            "importes": 0,
-        }
-        lines = [
-            _("{valid} ligne(s) valide(s), {rejected} rejetée(s).").format(
-                valid=len(report.valid), rejected=len(report.rejected)
+    data: dict[str, object] = {
+        "feuille": report.feuille,
+        "lignes_valides": len(report.valid),
+        "rejets": [{"ligne": r.ligne, "motif": r.motif} for r in report.rejected],
+        "colonnes_ignorees": report.ignored_columns,
+        "importes": 0,
+    }
+    lines = [
+        _("{valid} ligne(s) valide(s), {rejected} rejetée(s).").format(
+            valid=len(report.valid), rejected=len(report.rejected)
+        )
+    ]
+    if report.ignored_columns:
+        lines.append(
+            _("Colonnes ignorées (non importées) : {columns}.").format(
+                columns=", ".join(f"« {c} »" for c in report.ignored_columns)
             )
-        ]
-        lines += [
-            _("  ligne {n} : {motif}").format(n=r.ligne, motif=r.motif) for r in report.rejected
-        ]
-        if ctx.args.confirmer and report.valid:
-            ids = apply_import(session, actor, report)
-            data["importes"] = len(ids)
-            lines.append(_("{n} bénéficiaire(s) importé(s).").format(n=len(ids)))
-        elif report.valid:
-            lines.append(_("Rien n'a été enregistré : relancez avec --confirmer pour importer."))
+        )
+    lines += [_("  ligne {n} : {motif}").format(n=r.ligne, motif=r.motif) for r in report.rejected]
+    if not report.valid:
+        lines.append(_("Aucune ligne n'est importable : rien n'a été enregistré."))
+        ctx.emit(data, "\n".join(lines))
+        return 1
+    if ctx.args.confirmer:
+        try:
+            ids = importer_par_lots(db, actor, report, reprendre_a=ctx.args.reprendre_a)
+        except ImportInterrompu as exc:
+            data.update(importes=len(exc.importes), reprendre_a=exc.reprendre_a)
+            ctx.emit(data, "\n".join([*lines, str(exc)]))
+            return 1
+        data["importes"] = len(ids)
+        lines.append(_("{n} bénéficiaire(s) importé(s).").format(n=len(ids)))
+    else:
+        lines.append(_("Rien n'a été enregistré : relancez avec --confirmer pour importer."))
     ctx.emit(data, "\n".join(lines))
     return 0
 
@@ -171,5 +189,12 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     p.add_argument("fichier", help=_("fichier XLSX ou CSV"))
     p.add_argument(
         "--confirmer", action="store_true", help=_("enregistrer les lignes valides (sinon : essai)")
+    )
+    p.add_argument(
+        "--reprendre-a",
+        type=int,
+        default=None,
+        metavar="LIGNE",
+        help=_("après une interruption : importer à partir de cette ligne du fichier"),
     )
     p.set_defaults(handler=_import)

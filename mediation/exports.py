@@ -23,16 +23,13 @@ import contextlib
 import csv
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
 from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
@@ -40,10 +37,11 @@ from core import journal
 from core.auth import Actor, Permission, require_anywhere
 from core.db import Database
 from core.errors import MedianumError, ValidationError
-from core.i18n import DISPLAY_TZ, N_, _, format_date, to_local
+from core.i18n import DISPLAY_TZ, _, format_date, to_local
 from core.models import Agent, Structure, TerritoryCommune
 from core.progress import NO_PROGRESS, Progress
 from core.territory import cog
+from mediation import referentiel as ref
 from mediation.models import (
     Accompagnement,
     AccompagnementMateriel,
@@ -52,7 +50,7 @@ from mediation.models import (
     Beneficiaire,
     ParticipantsAnonymes,
 )
-from mediation.referentiel import tranche_age
+from mediation.referentiel import TYPE_COLLECTIF, TYPE_INDIVIDUEL, tranche_age
 from mediation.statistiques import (
     Perimetre,
     Statistiques,
@@ -63,52 +61,81 @@ from mediation.visibility import beneficiaire_filter
 
 CHUNK = 2000
 
-COLONNES_ACCOMPAGNEMENTS: tuple[str, ...] = (
+# The Coop's columns, names and order (``buildAccompagnementsWorksheet.ts``, an export of other
+# mediators' activities), then the columns only Médianum has: never in between.
+COLONNES_ACCOMPAGNEMENTS_COOP: tuple[str, ...] = (
     "Date",
+    "Enregistré le",
+    "Dernière modification le",
+    "Prénom du médiateur",
+    "Nom du médiateur",
+    "Rôle",
+    "ID - Conum",
     "Type",
-    "Structure",
-    "Médiateur",
-    "Canaux d'accompagnement",
+    "Participants",
+    "Canaux d’accompagnement",
     "Nom du lieu",
+    "Adresse",
+    "Commune",
+    "Code postal",
+    "Code Insee",
     "Durée (min)",
-    "Matériel utilisé",
-    "Thématique(s) d'accompagnement",
-    "Démarche(s) administrative(s)",
-    "Nom de la démarche",
-    "Titre de l'atelier",
-    "Niveau de l'atelier",
-    "Niveau d'autonomie",
+    "Nom de l’atelier",
+    "Matériel numérique utilisé",
+    "Thématique(s) d’accompagnement",
+    "Tags",
+    "Nom de la démarche administrative",
+    "Niveau d’autonomie (ou de l’atelier)",
     "Bénéficiaire réorienté",
     "Structure de redirection",
-    "Bénéficiaire anonyme",
     "Commune du bénéficiaire",
+    "Code postal du bénéficiaire",
     "Code Insee du bénéficiaire",
     "Genre du bénéficiaire",
-    "Tranche d'âge du bénéficiaire",
+    "Tranche d’âge du bénéficiaire",
     "Statut du bénéficiaire",
+    "ID CRA",
+)
+COLONNES_ACCOMPAGNEMENTS: tuple[str, ...] = (
+    *COLONNES_ACCOMPAGNEMENTS_COOP,
+    "Structure",
+    "Bénéficiaire anonyme",
+    "Commune du bénéficiaire hors territoire",
 )
 
-COLONNES_BENEFICIAIRES: tuple[str, ...] = (
-    "Identifiant",
-    "Prénom",
+# The Coop's columns of ``build-beneficiaires-worksheet.ts``, then Médianum's own.
+COLONNES_BENEFICIAIRES_COOP: tuple[str, ...] = (
     "Nom",
-    "Anonyme",
+    "Prénom",
     "Année de naissance",
-    "Tranche d'âge",
-    "Genre",
-    "Statut",
-    "Commune",
-    "Code Insee",
-    "Hors territoire",
-    "Téléphone",
+    "Nom de la commune",
+    "Code INSEE",
+    "Code postal",
+    "N° de téléphone",
     "E-mail",
+    "Genre",
+    "Tranche d’âge",
+    "Statut",
+    "Nombre d’accompagnements",
+    "Notes supplémentaires",
+)
+COLONNES_BENEFICIAIRES: tuple[str, ...] = (
+    *COLONNES_BENEFICIAIRES_COOP,
+    "Identifiant",
+    "Anonyme",
+    "Hors territoire",
     "Date de création",
     "Accompagnements sur la période",
 )
 
-COLONNES_STATISTIQUES: tuple[str, ...] = ("Section", "Libellé", "Code Insee", "Nombre", "Part")
+# Multi-valued cells hold one value per line, as the Coop writes them.
+SAUT_DE_LIGNE = "\n"
+# The Coop writes « - » where the beneficiaries' list has nothing to say.
+_ABSENT = "-"
+# Beneficiaries' genre as the Coop's beneficiaries export words it (``sexLabels``).
+_SEXES = {"Masculin": "Homme", "Féminin": "Femme"}
 
-_OUI, _NON = N_("Oui"), N_("Non")
+COLONNES_STATISTIQUES: tuple[str, ...] = ("Section", "Libellé", "Code Insee", "Nombre", "Part")
 
 
 class FormatExport(enum.StrEnum):
@@ -151,37 +178,47 @@ class _Tableur(Protocol):
 
 
 class _Xlsx:
+    """XlsxWriter in constant-memory mode: each row goes to disk as it is written, four times
+    faster than openpyxl's write-only mode and as flat in memory. Cell text is never read as a
+    formula, a number or a link: it is written as the string it is."""
+
     def __init__(self, chemin: Path) -> None:
-        self.chemin = chemin
-        self.classeur = Workbook(write_only=True)
-        self.ws: WriteOnlyWorksheet | None = None
-        self._gras = Font(bold=True)
+        self.classeur = xlsxwriter.Workbook(
+            str(chemin),
+            {
+                "constant_memory": True,
+                "default_date_format": "dd/mm/yyyy",
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.ws: Any = None
+        self._rang = 0
+        self._gras = self.classeur.add_format({"bold": True})
 
     def feuille(self, titre: str, entetes: Sequence[str]) -> None:
-        self.ws = self.classeur.create_sheet(title=titre[:31])
-        self.ws.freeze_panes = "A2"
-        cells = []
-        for entete in entetes:
-            cell = WriteOnlyCell(self.ws, value=entete)
-            cell.font = self._gras
-            cells.append(cell)
-        self.ws.append(cells)
+        self.ws = self.classeur.add_worksheet(titre[:31])
+        self.ws.freeze_panes(1, 0)
+        self.ws.write_row(0, 0, entetes, self._gras)
+        self._rang = 1
 
     def ligne(self, valeurs: Sequence[Cellule]) -> None:
         assert self.ws is not None, "feuille() comes first"
-        self.ws.append(list(valeurs))
+        self.ws.write_row(self._rang, 0, valeurs)
+        self._rang += 1
 
     def fermer(self) -> None:
-        self.classeur.save(self.chemin)
+        self.classeur.close()
 
     def abandonner(self) -> None:
-        # A write-only sheet streams into a temporary file of its own until ``save``: close and
-        # remove it now, or its pending writer fails noisily when garbage-collected.
-        for ws in self.classeur.worksheets:
-            writer = getattr(ws, "_writer", None)
-            if isinstance(ws, WriteOnlyWorksheet) and writer is not None and not ws.closed:
-                ws.close()
-                writer.cleanup()
+        # Each sheet streams into a temporary file that ``close`` would assemble: remove them.
+        for ws in self.classeur.worksheets():
+            if ws.row_data_fh is not None and not ws.row_data_fh.closed:
+                ws.row_data_fh.close()
+            if ws.row_data_filename:
+                Path(ws.row_data_filename).unlink(missing_ok=True)
+        self.classeur.fileclosed = True
 
 
 class _Csv:
@@ -253,10 +290,6 @@ def _erreur_fichier(chemin: Path, exc: OSError) -> MedianumError:
     )
 
 
-def _oui_non(value: bool) -> str:
-    return _(_OUI) if value else _(_NON)
-
-
 def _journaliser(
     db: Database, actor: Actor, action: str, perimetre: Perimetre, resultat: ResultatExport
 ) -> None:
@@ -282,25 +315,42 @@ def _journaliser(
 
 
 def lignes_statistiques(stats: Statistiques) -> list[list[Cellule]]:
-    """The statistics as one table: totals, then every section (label, INSEE code, count, share)."""
-    totaux = _("Totaux")
+    """The statistics as one table, in the order and with the labels of the Coop's statistics
+    export; what only Médianum computes (accompaniments per type, total minutes) comes last."""
     periode = (
         f"{format_date(stats.perimetre.du, 'short')} – {format_date(stats.perimetre.au, 'short')}"
     )
+    generales = "Statistiques générales sur vos accompagnements"
+    activites = "Statistiques sur vos activités"
+    types = stats.types
     rows: list[list[Cellule]] = [
         [_("Période"), periode, None, None, None],
         [_("Périmètre"), stats.libelle_perimetre, None, None, None],
-        [totaux, _("Accompagnements"), None, stats.accompagnements, None],
-        [totaux, _("Bénéficiaires accompagnés"), None, stats.beneficiaires, None],
-        [totaux, _("Participants (anonymes compris)"), None, stats.participants, None],
-        [totaux, _("Nouveaux bénéficiaires"), None, stats.nouveaux_beneficiaires, None],
-        [totaux, _("Durée totale (min)"), None, stats.duree_totale_min, None],
+        [_("Date de référence des âges"), stats.date_reference_age, None, None, None],
+        [generales, "Accompagnements au total", None, stats.accompagnements, None],
+        [generales, "Bénéficiaires accompagnés", None, stats.beneficiaires, None],
+        [generales, "Nouveaux bénéficiaires", None, stats.nouveaux_beneficiaires, None],
+        [generales, "Bénéficiaires suivis", None, stats.beneficiaires_suivis, None],
+        [generales, "Bénéficiaires anonymes", None, stats.beneficiaires_anonymes, None],
     ]
-    for section in stats.sections:
+    for libelle, type_ in (("Accompagnements individuels", TYPE_INDIVIDUEL),
+                           ("Ateliers collectifs", TYPE_COLLECTIF)):  # fmt: skip
+        nombre = types.nombre(type_)
+        rows.append([activites, libelle, None, nombre, nombre / types.total if types.total else 0])
+    rows += [
+        [activites, "Nombre total de participants aux ateliers", None,
+         stats.participants_ateliers, None],
+        [activites, "Nombre total d’activités", None, stats.activites, None],
+    ]  # fmt: skip
+    coop = [
+        s for s in stats.sections if s is not stats.types and s is not stats.participants_par_type
+    ]
+    for section in [*coop, stats.participants_par_type]:
         for ligne in section.lignes:
             rows.append(
                 [section.titre, ligne.libelle, ligne.code, ligne.nombre, section.part(ligne)]
             )
+    rows.append([_("Totaux"), _("Durée totale (min)"), None, stats.duree_totale_min, None])
     return rows
 
 
@@ -348,6 +398,213 @@ def _par_id(session: Session, query: Any) -> dict[int, list[Any]]:
     return grouped
 
 
+def _dans_l_ordre(valeurs: Iterable[str], referentiel: Sequence[str]) -> list[str]:
+    """National values in the national order, unknown ones after them alphabetically: the same
+    cell on SQLite and PostgreSQL, whatever order each returned the rows in."""
+    rang = {v: i for i, v in enumerate(referentiel)}
+    return sorted(set(valeurs), key=lambda v: (rang.get(v, len(rang)), v))
+
+
+def _typographique(libelle: str | None) -> str | None:
+    """A national label with the typographic apostrophe the Coop writes (« Lieu d’activité »)."""
+    return libelle.replace("'", "’") if libelle else libelle
+
+
+def _sur_trois(valeur: str | None, echelle: Sequence[str]) -> str | None:
+    return f"{echelle.index(valeur) + 1}/{len(echelle)}" if valeur in echelle else None
+
+
+def _niveau(acc: Any) -> str | None:
+    """« 2/3 »: the autonomy of an individual accompaniment, else the level of the atelier."""
+    return _sur_trois(acc.autonomie, ref.AUTONOMIES) or _sur_trois(
+        acc.atelier_niveau, ref.NIVEAUX_ATELIER
+    )
+
+
+def _enregistre_le(instant: datetime | None) -> str | None:
+    return to_local(instant).strftime("%d/%m/%Y à %H:%M") if instant else None
+
+
+def _prenom_nom(display_name: str) -> tuple[str, str]:
+    """An agent has one display name: its first word is taken as the first name."""
+    prenom, _sep, nom = display_name.strip().partition(" ")
+    return (prenom, nom) if nom else ("", prenom)
+
+
+@dataclass(frozen=True)
+class _Contexte:
+    """What every row of an accompaniments export looks up, read once."""
+
+    structures: dict[int, Any]
+    mediateurs: dict[int, tuple[str, str]]
+    territoire: frozenset[str]
+    communes: dict[str, Any]
+    reference_age: date
+
+    def commune(self, code: str | None) -> str | None:
+        commune = self.communes.get(code) if code else None
+        return commune.nom if commune else code
+
+    def hors_territoire(self, code: str | None) -> str | None:
+        return _oui_non_national(code not in self.territoire) if code else None
+
+
+def _contexte(session: Session, perimetre: Perimetre) -> _Contexte:
+    structures = {
+        row.id: row
+        for row in session.execute(
+            select(Structure.id, Structure.nom, Structure.adresse, Structure.code_postal,
+                   Structure.commune_insee)
+        )
+    }  # fmt: skip
+    mediateurs = {
+        int(i): _prenom_nom(str(n))
+        for i, n in session.execute(select(Agent.id, Agent.display_name))
+    }
+    territoire = frozenset(code for (code,) in session.execute(select(TerritoryCommune.code_insee)))
+    return _Contexte(structures, mediateurs, territoire, cog(), perimetre.date_reference_age)
+
+
+def _telephone_affiche(numero: str | None) -> str | None:
+    """« 05 46 12 34 56 » for a French number stored as +33…, as the Coop shows it."""
+    if numero and numero.startswith("+33") and len(numero) == 12:
+        national = "0" + numero[3:]
+        return " ".join(national[i : i + 2] for i in range(0, 10, 2))
+    return numero
+
+
+def _oui_non_national(value: bool) -> str:
+    # National-format cells stay French whatever the interface language.
+    return "Oui" if value else "Non"
+
+
+def _colonnes_activite(
+    acc: Any, ctx: _Contexte, liens: dict[str, dict[int, list[Any]]]
+) -> dict[str, Cellule]:
+    structure = ctx.structures.get(acc.structure_id)
+    # « Lieu d'activité »: the place is the structure, whose address the Coop writes.
+    lieu = structure if acc.lieu_type == ref.LIEUX[0] else None
+    prenom, nom = ctx.mediateurs.get(acc.agent_id, ("", ""))
+    thematiques = _dans_l_ordre(
+        (r.thematique for r in liens["thematiques"].get(acc.id, ())), ref.THEMATIQUES
+    ) + _dans_l_ordre(acc.sous_themes_admin or (), ref.SOUS_THEMES_ADMINISTRATIFS)
+    materiels = _dans_l_ordre(
+        (r.materiel for r in liens["materiels"].get(acc.id, ())), ref.MATERIELS
+    )
+    individuel = acc.type == ref.TYPE_INDIVIDUEL
+    return {
+        "Date": acc.date,
+        "Enregistré le": _enregistre_le(acc.created_at),
+        # Accompaniments are never modified in Médianum: the Coop leaves this blank then too.
+        "Dernière modification le": None,
+        "Prénom du médiateur": prenom,
+        "Nom du médiateur": nom,
+        "Rôle": "Médiateur",
+        "ID - Conum": None,  # Médianum does not know the Conseillers numériques' ids
+        "Type": acc.type,
+        "Canaux d’accompagnement": _typographique(acc.lieu_type),
+        "Nom du lieu": acc.lieu_nom or (lieu.nom if lieu else None),
+        "Adresse": (lieu.adresse or None) if lieu else None,
+        "Commune": ctx.commune(lieu.commune_insee) if lieu else None,
+        "Code postal": (lieu.code_postal or None) if lieu else None,
+        "Code Insee": lieu.commune_insee if lieu else None,
+        "Durée (min)": acc.duree_min,
+        "Nom de l’atelier": acc.atelier_titre,
+        "Matériel numérique utilisé": SAUT_DE_LIGNE.join(materiels),
+        "Thématique(s) d’accompagnement": SAUT_DE_LIGNE.join(thematiques),
+        "Tags": None,  # Médianum records no tags
+        "Nom de la démarche administrative": acc.demarche_nom,
+        "Niveau d’autonomie (ou de l’atelier)": _niveau(acc),
+        # Only an individual accompaniment says whether the person was sent elsewhere.
+        "Bénéficiaire réorienté": _oui_non_national(acc.oriente) if individuel else None,
+        "Structure de redirection": _typographique(acc.orientation) if acc.oriente else None,
+        "ID CRA": acc.id,
+        "Structure": structure.nom if structure else None,
+    }
+
+
+def _personnes(
+    acc_id: int, ctx: _Contexte, liens: dict[str, dict[int, list[Any]]]
+) -> list[dict[str, Cellule]]:
+    """The people of one activity: recorded ones by file number, then the anonymous ones in the
+    national order of their profile."""
+    personnes: list[dict[str, Cellule]] = []
+    for p in sorted(liens["participants"].get(acc_id, ()), key=lambda p: p.beneficiaire_id):
+        personnes.append({
+            "Commune du bénéficiaire": ctx.commune(p.commune_insee),
+            "Code Insee du bénéficiaire": p.commune_insee,
+            "Genre du bénéficiaire": p.genre,
+            "Tranche d’âge du bénéficiaire": tranche_age(
+                p.annee_naissance, p.tranche_age_declaree, ctx.reference_age
+            ),
+            "Statut du bénéficiaire": p.statut,
+            "Bénéficiaire anonyme": _oui_non_national(p.anonyme),
+            "Commune du bénéficiaire hors territoire": ctx.hors_territoire(p.commune_insee),
+        })  # fmt: skip
+    rang = {"g": ref.GENRES, "t": ref.TRANCHES_AGE, "s": ref.STATUTS}
+    anonymes = sorted(
+        liens["anonymes"].get(acc_id, ()),
+        key=lambda a: (
+            _rang(a.genre, rang["g"]), _rang(a.tranche_age, rang["t"]), _rang(a.statut, rang["s"]),
+            a.genre, a.tranche_age, a.statut,
+        ),
+    )  # fmt: skip
+    for a in anonymes:
+        personnes += [
+            {
+                "Genre du bénéficiaire": a.genre,
+                "Tranche d’âge du bénéficiaire": a.tranche_age,
+                "Statut du bénéficiaire": a.statut,
+                "Bénéficiaire anonyme": _oui_non_national(True),
+            }
+        ] * a.nombre
+    return personnes
+
+
+def _rang(valeur: str, referentiel: Sequence[str]) -> int:
+    return referentiel.index(valeur) if valeur in referentiel else len(referentiel)
+
+
+def _liens(session: Session, ids: list[int]) -> dict[str, dict[int, list[Any]]]:
+    return {
+        "thematiques": _par_id(
+            session,
+            select(AccompagnementThematique.accompagnement_id, AccompagnementThematique.thematique)
+            .where(AccompagnementThematique.accompagnement_id.in_(ids)),
+        ),
+        "materiels": _par_id(
+            session,
+            select(AccompagnementMateriel.accompagnement_id, AccompagnementMateriel.materiel)
+            .where(AccompagnementMateriel.accompagnement_id.in_(ids)),
+        ),
+        "participants": _par_id(
+            session,
+            select(
+                AccompagnementParticipant.accompagnement_id,
+                AccompagnementParticipant.beneficiaire_id,
+                Beneficiaire.anonyme,
+                Beneficiaire.commune_insee,
+                Beneficiaire.genre,
+                Beneficiaire.annee_naissance,
+                Beneficiaire.tranche_age_declaree,
+                Beneficiaire.statut,
+            )
+            .join(Beneficiaire, Beneficiaire.id == AccompagnementParticipant.beneficiaire_id)
+            .where(AccompagnementParticipant.accompagnement_id.in_(ids)),
+        ),
+        "anonymes": _par_id(
+            session,
+            select(
+                ParticipantsAnonymes.accompagnement_id,
+                ParticipantsAnonymes.genre,
+                ParticipantsAnonymes.tranche_age,
+                ParticipantsAnonymes.statut,
+                ParticipantsAnonymes.nombre,
+            ).where(ParticipantsAnonymes.accompagnement_id.in_(ids)),
+        ),
+    }  # fmt: skip
+
+
 def lignes_accompagnements(
     session: Session,
     actor: Actor,
@@ -356,16 +613,13 @@ def lignes_accompagnements(
 ) -> Iterator[list[Cellule]]:
     """The rows of the accompaniments export, one per accompaniment and participant, streamed.
 
-    Visible to whoever may read statistics of the scope: the rows carry no name, only the
-    national profile columns.
+    Visible to whoever may read statistics of the scope: the rows carry no beneficiary's name,
+    only the national profile columns. Ages are reckoned on the period's reference date.
     """
     structures = structures_du_perimetre(actor, perimetre)
     where = _filtres(perimetre, structures)
     total = session.scalar(select(func.count()).select_from(Accompagnement).where(*where)) or 0
-    structures_noms = dict(session.execute(select(Structure.id, Structure.nom)).all())
-    agents_noms = dict(session.execute(select(Agent.id, Agent.display_name)).all())
-    territoire = {code for (code,) in session.execute(select(TerritoryCommune.code_insee))}
-    communes = cog()
+    ctx = _contexte(session, perimetre)
     done = 0
     progress.step(0, total, _("Export des accompagnements"))
     last: tuple[date, int] | None = None
@@ -374,6 +628,7 @@ def lignes_accompagnements(
             select(
                 Accompagnement.id,
                 Accompagnement.date,
+                Accompagnement.created_at,
                 Accompagnement.type,
                 Accompagnement.structure_id,
                 Accompagnement.agent_id,
@@ -397,86 +652,18 @@ def lignes_accompagnements(
         chunk = session.execute(query).all()
         if not chunk:
             break
-        ids = [row.id for row in chunk]
         last = (chunk[-1].date, chunk[-1].id)
-        thematiques = _par_id(
-            session,
-            select(AccompagnementThematique.accompagnement_id, AccompagnementThematique.thematique)
-            .where(AccompagnementThematique.accompagnement_id.in_(ids))
-            .order_by(AccompagnementThematique.accompagnement_id),
-        )
-        materiels = _par_id(
-            session,
-            select(AccompagnementMateriel.accompagnement_id, AccompagnementMateriel.materiel)
-            .where(AccompagnementMateriel.accompagnement_id.in_(ids))
-            .order_by(AccompagnementMateriel.accompagnement_id),
-        )
-        participants = _par_id(
-            session,
-            select(
-                AccompagnementParticipant.accompagnement_id,
-                Beneficiaire.anonyme,
-                Beneficiaire.commune_insee,
-                Beneficiaire.genre,
-                Beneficiaire.annee_naissance,
-                Beneficiaire.tranche_age_declaree,
-                Beneficiaire.statut,
-            )
-            .join(Beneficiaire, Beneficiaire.id == AccompagnementParticipant.beneficiaire_id)
-            .where(AccompagnementParticipant.accompagnement_id.in_(ids))
-            .order_by(AccompagnementParticipant.accompagnement_id, Beneficiaire.id),
-        )
-        anonymes = _par_id(
-            session,
-            select(
-                ParticipantsAnonymes.accompagnement_id,
-                ParticipantsAnonymes.genre,
-                ParticipantsAnonymes.tranche_age,
-                ParticipantsAnonymes.statut,
-                ParticipantsAnonymes.nombre,
-            ).where(ParticipantsAnonymes.accompagnement_id.in_(ids)),
-        )
+        liens = _liens(session, [row.id for row in chunk])
         for acc in chunk:
-            debut: list[Cellule] = [
-                acc.date,
-                acc.type,
-                structures_noms.get(acc.structure_id, ""),
-                agents_noms.get(acc.agent_id, ""),
-                acc.lieu_type,
-                acc.lieu_nom,
-                acc.duree_min,
-                ", ".join(r.materiel for r in materiels.get(acc.id, ())),
-                ", ".join(r.thematique for r in thematiques.get(acc.id, ())),
-                ", ".join(acc.sous_themes_admin or ()),
-                acc.demarche_nom,
-                acc.atelier_titre,
-                acc.atelier_niveau,
-                acc.autonomie,
-                _oui_non(acc.oriente),
-                acc.orientation if acc.oriente else None,
-            ]
-            emitted = False
-            for p in participants.get(acc.id, ()):
-                commune = communes.get(p.commune_insee) if p.commune_insee else None
-                nom_commune = commune.nom if commune else p.commune_insee
-                if p.commune_insee and p.commune_insee not in territoire and commune:
-                    nom_commune = _("{nom} (hors territoire)").format(nom=commune.nom)
-                yield [
-                    *debut,
-                    _oui_non(p.anonyme),
-                    nom_commune,
-                    p.commune_insee,
-                    p.genre,
-                    tranche_age(p.annee_naissance, p.tranche_age_declaree, acc.date),
-                    p.statut,
-                ]
-                emitted = True
-            for a in anonymes.get(acc.id, ()):
-                for _i in range(a.nombre):
-                    yield [*debut, _oui_non(True), None, None, a.genre, a.tranche_age, a.statut]
-                    emitted = True
-            if not emitted:
-                yield [*debut, None, None, None, None, None, None]
+            activite = _colonnes_activite(acc, ctx, liens)
+            personnes = _personnes(acc.id, ctx, liens) or [{}]
+            for rang, personne in enumerate(personnes, start=1):
+                cellules = {**activite, **personne}
+                if personne:
+                    cellules["Participants"] = (
+                        1 if len(personnes) == 1 else f"{rang}/{len(personnes)}"
+                    )
+                yield [cellules.get(colonne) for colonne in COLONNES_ACCOMPAGNEMENTS]
         done += len(chunk)
         progress.step(done, total, _("Export des accompagnements"))
 
@@ -562,6 +749,7 @@ def lignes_beneficiaires(
     total = session.scalar(select(func.count()).select_from(Beneficiaire).where(*where)) or 0
     territoire = {code for (code,) in session.execute(select(TerritoryCommune.code_insee))}
     communes = cog()
+    reference = perimetre.date_reference_age
     progress.step(0, total, _("Export des bénéficiaires"))
     done, last_id = 0, 0
     while True:
@@ -578,6 +766,7 @@ def lignes_beneficiaires(
                 Beneficiaire.commune_insee,
                 Beneficiaire.telephone,
                 Beneficiaire.email,
+                Beneficiaire.notes,
                 Beneficiaire.created_at,
             )
             .where(*where, Beneficiaire.id > last_id)
@@ -588,9 +777,16 @@ def lignes_beneficiaires(
             break
         ids = [row.id for row in chunk]
         last_id = ids[-1]
-        nombres = dict(
+        sur_la_periode = dict(
             session.execute(
                 activite.with_only_columns(AccompagnementParticipant.beneficiaire_id, func.count())
+                .where(AccompagnementParticipant.beneficiaire_id.in_(ids))
+                .group_by(AccompagnementParticipant.beneficiaire_id)
+            ).all()
+        )
+        en_tout = dict(
+            session.execute(
+                select(AccompagnementParticipant.beneficiaire_id, func.count())
                 .where(AccompagnementParticipant.beneficiaire_id.in_(ids))
                 .group_by(AccompagnementParticipant.beneficiaire_id)
             ).all()
@@ -598,21 +794,24 @@ def lignes_beneficiaires(
         for b in chunk:
             commune = communes.get(b.commune_insee) if b.commune_insee else None
             yield [
-                b.id,
-                b.prenom,
                 b.nom,
-                _oui_non(b.anonyme),
-                b.annee_naissance,
-                tranche_age(b.annee_naissance, b.tranche_age_declaree, perimetre.au),
-                b.genre,
+                b.prenom,
+                b.annee_naissance or _ABSENT,
+                (commune.nom if commune else b.commune_insee) or _ABSENT,
+                b.commune_insee or _ABSENT,
+                _ABSENT,  # Médianum keeps the INSEE code of the commune, not its postcode
+                _telephone_affiche(b.telephone) or _ABSENT,
+                b.email or _ABSENT,
+                _SEXES.get(b.genre, b.genre or ref.GENRE_NON_COMMUNIQUE),
+                tranche_age(b.annee_naissance, b.tranche_age_declaree, reference),
                 b.statut,
-                commune.nom if commune else b.commune_insee,
-                b.commune_insee,
-                _oui_non(b.commune_insee not in territoire) if b.commune_insee else None,
-                b.telephone,
-                b.email,
+                en_tout.get(b.id, 0),
+                b.notes or None,
+                b.id,
+                _oui_non_national(b.anonyme),
+                _oui_non_national(b.commune_insee not in territoire) if b.commune_insee else None,
                 to_local(b.created_at).date(),
-                nombres.get(b.id, 0),
+                sur_la_periode.get(b.id, 0),
             ]
         done += len(chunk)
         progress.step(done, total, _("Export des bénéficiaires"))

@@ -1,4 +1,18 @@
-"""Statistics of the mediation activity, in the sections of the national statistics export.
+"""Statistics of the mediation activity, in the sections and with the meanings of the national
+tool's statistics (La Coop de la médiation numérique, ``buildStatistiquesWorksheet.ts`` and
+``mes-statistiques/_queries``), so that a coordinator comparing both reads the same figures:
+
+- an *activité* is one recorded accompaniment or atelier (« Nombre total d’activités »); an
+  *accompagnement* is one person in one activité (« Accompagnements au total »): an atelier with
+  three named and two anonymous participants is one activité and five accompagnements;
+- « Bénéficiaires accompagnés » counts people: the distinct recorded ones (followed or anonymous)
+  plus each anonymous atelier participant, who is one person to the Coop too;
+- « Nouveaux bénéficiaires » counts the people whose first accompaniment falls in the period
+  (nobody recorded before the period, anywhere), anonymous atelier participants included;
+- durations fall in [0, 30), [30, 60), [60, 120), [120, ∞) minutes: a bound starts the next bucket;
+- ages: the one reference date is the last day of the period (``Perimetre.date_reference_age``);
+  as only the birth year is known, the age is the one reached during that day's year. The
+  statistics and both list exports use it.
 
 Everything is computed in SQL with a handful of scans over the period's rows: per-section
 ``GROUP BY`` on the accompaniment and its link tables, and one grouped query over the distinct
@@ -11,18 +25,30 @@ only the structures it belongs to; the figures are aggregates, so coordinators m
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, not_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    not_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.auth import Actor, Permission, require_anywhere
 from core.errors import PermissionDenied, ValidationError
-from core.i18n import DISPLAY_TZ, N_, _
+from core.i18n import _
 from core.models import Agent, Structure, TerritoryCommune
 from core.territory import cog
 from mediation.models import (
@@ -38,6 +64,7 @@ from mediation.referentiel import (
     GENRES,
     LIEUX,
     MATERIELS,
+    SOUS_THEMES_ADMINISTRATIFS,
     STATUT_NON_COMMUNIQUE,
     STATUTS,
     THEMATIQUES,
@@ -58,13 +85,30 @@ _BAND_FLOORS = ((70, TRANCHES_AGE[6]), (60, TRANCHES_AGE[5]), (40, TRANCHES_AGE[
                 (25, TRANCHES_AGE[3]), (18, TRANCHES_AGE[2]), (12, TRANCHES_AGE[1]),
                 (0, TRANCHES_AGE[0]))  # fmt: skip
 
-# Duration buckets of the national statistics: upper bound in minutes (inclusive), label.
-DUREES = (
-    (30, N_("30 min ou moins")),
-    (60, N_("De 30 min à 1 h")),
-    (120, N_("De 1 h à 2 h")),
-    (None, N_("Plus de 2 h")),
+# Duration buckets of the national statistics: upper bound in minutes (exclusive: a duration on
+# a bound starts the next bucket), label verbatim from the Coop.
+DUREES: tuple[tuple[int | None, str], ...] = (
+    (30, "Moins de 30 min"),
+    (60, "30min à 1 h"),
+    (120, "1 h à 2 h"),
+    (None, "2 h et plus"),
 )
+
+# Section titles of the Coop's statistics export, verbatim (national labels, never translated:
+# the figures are compared line by line with the national tool's).
+TITRE_TYPES = "Statistiques sur vos activités"
+TITRE_ACCOMPAGNEMENTS_PAR_TYPE = "Accompagnements par type"
+TITRE_THEMATIQUES = "Thématiques Médiation numérique"
+TITRE_DEMARCHES = "Thématiques Démarches administratives"
+TITRE_TAGS = "Tags"
+TITRE_MATERIELS = "Matériel utilisés"
+TITRE_CANAUX = "Canaux des activités"
+TITRE_DUREES = "Durées des activités"
+TITRE_LIEUX = "Nombre d’activités par lieux"
+TITRE_GENRES = "Genre"
+TITRE_TRANCHES = "Tranches d’âge"
+TITRE_STATUTS = "Statuts"
+TITRE_COMMUNES = "Commune de résidence des bénéficiaires"
 
 
 def _tranche_age_sql(annee_reference: int) -> ColumnElement[str]:
@@ -86,8 +130,8 @@ def _tranche_age_sql(annee_reference: int) -> ColumnElement[str]:
 
 def duree_bucket(minutes: int) -> str:
     for upper, label in DUREES:
-        if upper is None or minutes <= upper:
-            return _(label)
+        if upper is None or minutes < upper:
+            return label
     raise AssertionError("unreachable: the last bucket has no upper bound")
 
 
@@ -127,21 +171,32 @@ class Perimetre:
     structure_id: int | None = None
     agent_id: int | None = None
 
+    @property
+    def date_reference_age(self) -> date:
+        """The one date ages are reckoned on, in the statistics and in both list exports."""
+        return self.au
+
 
 @dataclass
 class Statistiques:
     perimetre: Perimetre
     libelle_perimetre: str
-    accompagnements: int
-    beneficiaires: int  # distinct recorded people who took part
-    participants: int  # every participation, anonymous atelier participants included
+    activites: int  # « Nombre total d’activités »
+    accompagnements: int  # « Accompagnements au total »: one per person and activity
+    beneficiaires: int  # « Bénéficiaires accompagnés »: suivis + anonymes
+    beneficiaires_suivis: int
+    beneficiaires_anonymes: int  # anonymous recorded people and anonymous atelier participants
+    participants_ateliers: int  # « Nombre total de participants aux ateliers »
     nouveaux_beneficiaires: int
-    types: Repartition
-    participants_par_type: Repartition
+    types: Repartition  # activités by type
+    participants_par_type: Repartition  # accompagnements by type
     thematiques: Repartition
+    demarches: Repartition
+    tags: Repartition
     materiels: Repartition
     canaux: Repartition
     durees: Repartition
+    lieux: Repartition
     genres: Repartition
     tranches_age: Repartition
     statuts: Repartition
@@ -154,14 +209,26 @@ class Statistiques:
             self.types,
             self.participants_par_type,
             self.thematiques,
+            self.demarches,
+            self.tags,
             self.materiels,
             self.canaux,
             self.durees,
+            self.lieux,
             self.genres,
             self.tranches_age,
             self.statuts,
             self.communes,
         ]
+
+    @property
+    def participants(self) -> int:
+        """Every participation, anonymous ones included: the Coop's « Accompagnements au total »."""
+        return self.accompagnements
+
+    @property
+    def date_reference_age(self) -> date:
+        return self.perimetre.date_reference_age
 
 
 # --- scope -------------------------------------------------------------------------------------
@@ -234,11 +301,6 @@ def _counter(rows: Iterable[Any]) -> Counter[str]:
     for key, n in rows:
         result[key if key is not None else NON_COMMUNIQUE] += int(n or 0)
     return result
-
-
-def _jour_utc(day: date) -> datetime:
-    """Local midnight (Europe/Paris) of ``day`` as an aware instant."""
-    return datetime.combine(day, time.min, tzinfo=DISPLAY_TZ)
 
 
 # Accompaniments outside the scope tolerated inside the period's id range (recorded late, or
@@ -315,7 +377,7 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
     plage = _plage(session, where)
     acc_where = plage.filtre(Accompagnement.id) if plage.contigue else where
 
-    # 1. One pass over the period's accompaniments: type, lieu, duration buckets, total minutes.
+    # 1. One pass over the period's accompaniments: type, lieu, durations, minutes.
     bornes = [upper for upper, _label in DUREES if upper is not None]
     row = session.execute(
         select(
@@ -323,25 +385,24 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
             func.coalesce(func.sum(Accompagnement.duree_min), 0),
             *(func.count().filter(Accompagnement.type == t) for t in TYPES),
             *(func.count().filter(Accompagnement.lieu_type == v) for v in LIEUX),
-            *(func.count().filter(Accompagnement.duree_min <= b) for b in bornes),
+            *(func.count().filter(Accompagnement.duree_min < b) for b in bornes),
         ).where(*acc_where)
     ).one()
     nb_accompagnements, duree_totale = int(row[0]), int(row[1])
     rest = list(row[2:])
     types = Counter({t: int(rest.pop(0)) for t in TYPES})
     canaux = Counter({v: int(rest.pop(0)) for v in LIEUX})
-    cumul = [int(n) for n in rest] + [nb_accompagnements]
+    cumul = [int(rest.pop(0)) for _b in bornes] + [nb_accompagnements]
     durees = Counter(
-        {
-            _(label): cumul[i] - (cumul[i - 1] if i else 0)
-            for i, (_upper, label) in enumerate(DUREES)
-        }
+        {label: cumul[i] - (cumul[i - 1] if i else 0) for i, (_upper, label) in enumerate(DUREES)}
     )
+    demarches = _sous_themes(session, acc_where)
     autre = _("Autre valeur")
     for counter in (types, canaux):
         hors_referentiel = nb_accompagnements - sum(counter.values())
         if hors_referentiel:
             counter[autre] += hors_referentiel
+    lieux = _activites_par_lieu(session, acc_where)
 
     def link_counts(
         column: InstrumentedAttribute[str], link_id: InstrumentedAttribute[int]
@@ -431,16 +492,25 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
             .join(Accompagnement, Accompagnement.id == participant_id)
             .where(*where)
         )
-    tranche_sql = _tranche_age_sql(perimetre.au.year)
-    debut, fin = _jour_utc(perimetre.du), _jour_utc(perimetre.au + timedelta(days=1))
-    nouveau = and_(Beneficiaire.created_at >= debut, Beneficiaire.created_at < fin)
+    tranche_sql = _tranche_age_sql(perimetre.date_reference_age.year)
+    # New: nobody is new who took part in any accompaniment, anywhere, before the period.
+    vu_avant = (
+        select(AccompagnementParticipant.beneficiaire_id)
+        .join(Accompagnement, Accompagnement.id == participant_id)
+        .where(
+            AccompagnementParticipant.beneficiaire_id == Beneficiaire.id,
+            Accompagnement.date < perimetre.du,
+        )
+        .exists()
+    )
+    nouveau = not_(vu_avant)
     genres: Counter[str] = Counter()
     tranches: Counter[str] = Counter()
     statuts: Counter[str] = Counter()
     communes: Counter[str] = Counter()
-    nb_beneficiaires = nb_nouveaux = 0
+    nb_beneficiaires = nb_nouveaux = nb_anonymes_enregistres = 0
     if plage.nombre:
-        for genre, tranche_, statut, commune, n, nouveaux in session.execute(
+        for genre, tranche_, statut, commune, n, nouveaux, anonymes_ in session.execute(
             select(
                 Beneficiaire.genre,
                 tranche_sql,
@@ -448,6 +518,7 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
                 Beneficiaire.commune_insee,
                 func.count(),
                 func.count().filter(nouveau),
+                func.count().filter(Beneficiaire.anonyme.is_(True)),
             )
             .where(present)
             .group_by(
@@ -460,6 +531,7 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
             communes[commune or ""] += n
             nb_beneficiaires += n
             nb_nouveaux += int(nouveaux or 0)
+            nb_anonymes_enregistres += int(anonymes_ or 0)
 
     genres.update(anon_genres)
     tranches.update(anon_tranches)
@@ -467,35 +539,66 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
     personnes = nb_beneficiaires + nb_anonymes
     if nb_anonymes:
         communes[""] += nb_anonymes
+    accompagnements = sum(participations.values())
 
     return Statistiques(
         perimetre=perimetre,
         libelle_perimetre=libelle_perimetre(session, actor, perimetre),
-        accompagnements=nb_accompagnements,
-        beneficiaires=nb_beneficiaires,
-        participants=sum(participations.values()),
-        nouveaux_beneficiaires=nb_nouveaux,
-        types=_repartition(_("Type d'accompagnement"), types, TYPES, nb_accompagnements),
+        activites=nb_accompagnements,
+        accompagnements=accompagnements,
+        beneficiaires=personnes,
+        beneficiaires_suivis=nb_beneficiaires - nb_anonymes_enregistres,
+        beneficiaires_anonymes=nb_anonymes_enregistres + nb_anonymes,
+        participants_ateliers=participations[TYPE_COLLECTIF],
+        # Each anonymous atelier participant is a person met once: new, as the Coop counts them.
+        nouveaux_beneficiaires=nb_nouveaux + nb_anonymes,
+        types=_repartition(TITRE_TYPES, types, TYPES, nb_accompagnements),
         participants_par_type=_repartition(
-            _("Participants par type"), participations, TYPES, sum(participations.values())
+            TITRE_ACCOMPAGNEMENTS_PAR_TYPE, participations, TYPES, accompagnements
         ),
-        thematiques=_repartition(
-            _("Thématiques d'accompagnement"), thematiques, THEMATIQUES, nb_accompagnements
+        thematiques=_repartition(TITRE_THEMATIQUES, thematiques, THEMATIQUES, nb_accompagnements),
+        demarches=_repartition(
+            TITRE_DEMARCHES, demarches, SOUS_THEMES_ADMINISTRATIFS, nb_accompagnements
         ),
-        materiels=_repartition(_("Matériel utilisé"), materiels, MATERIELS, nb_accompagnements),
-        canaux=_repartition(_("Canaux d'accompagnement"), canaux, LIEUX, nb_accompagnements),
+        # Médianum records no tags: the section is there, empty, where the Coop has it.
+        tags=Repartition(TITRE_TAGS, [], 0),
+        materiels=_repartition(TITRE_MATERIELS, materiels, MATERIELS, nb_accompagnements),
+        canaux=_repartition(TITRE_CANAUX, canaux, LIEUX, nb_accompagnements),
         durees=_repartition(
-            _("Durée des accompagnements"),
-            durees,
-            [_(label) for _upper, label in DUREES],
-            nb_accompagnements,
+            TITRE_DUREES, durees, [label for _upper, label in DUREES], nb_accompagnements
         ),
-        genres=_repartition(_("Genre"), genres, GENRES, personnes),
-        tranches_age=_repartition(_("Tranche d'âge"), tranches, TRANCHES_AGE, personnes),
-        statuts=_repartition(_("Statut"), statuts, STATUTS, personnes),
+        lieux=Repartition(TITRE_LIEUX, lieux, nb_accompagnements),
+        genres=_repartition(TITRE_GENRES, genres, GENRES, personnes),
+        tranches_age=_repartition(TITRE_TRANCHES, tranches, TRANCHES_AGE, personnes),
+        statuts=_repartition(TITRE_STATUTS, statuts, STATUTS, personnes),
         communes=_repartition_communes(session, communes, personnes),
         duree_totale_min=duree_totale,
     )
+
+
+def _sous_themes(session: Session, where: list[ColumnElement[bool]]) -> Counter[str]:
+    """Accompaniments per administrative sub-theme. The lists are stored as JSON text and few
+    distinct lists occur: grouped by their text, then each list is read once in Python."""
+    texte = cast(Accompagnement.sous_themes_admin, Text)
+    counts: Counter[str] = Counter()
+    for valeur, n in session.execute(
+        select(texte, func.count()).where(*where, texte != "[]").group_by(texte)
+    ):
+        for sous_theme in set(json.loads(valeur) or ()) if valeur else ():
+            counts[sous_theme] += int(n)
+    return counts
+
+
+def _activites_par_lieu(session: Session, where: list[ColumnElement[bool]]) -> list[Ligne]:
+    """Activités per structure, most first: the Coop's « Nombre d’activités par lieux »."""
+    rows = session.execute(
+        select(Structure.nom, func.count())
+        .select_from(Accompagnement)
+        .join(Structure, Structure.id == Accompagnement.structure_id)
+        .where(*where)
+        .group_by(Structure.id, Structure.nom)
+    ).all()
+    return [Ligne(str(nom), int(n)) for nom, n in sorted(rows, key=lambda r: (-r[1], r[0]))]
 
 
 def _repartition_communes(session: Session, counts: Counter[str], total: int) -> Repartition:
@@ -517,7 +620,7 @@ def _repartition_communes(session: Session, counts: Counter[str], total: int) ->
         lignes.append(Ligne(_("{nom} (hors territoire)").format(nom=nom), n, code))
     if counts.get(""):
         lignes.append(Ligne(NON_COMMUNIQUE, counts[""], None))
-    return Repartition(_("Commune de résidence"), lignes, total)
+    return Repartition(TITRE_COMMUNES, lignes, total)
 
 
 @dataclass(frozen=True)

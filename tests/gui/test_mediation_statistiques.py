@@ -48,14 +48,17 @@ def test_page_shows_the_totals_and_sections_of_the_period(
 ) -> None:
     _st, _nord, _sud, coord = activite_2026(db, make_agent)
     page = _page(qtbot, db, coord)
-    assert page.totaux["accompagnements"].value.text() == "4"
-    assert page.totaux["beneficiaires"].value.text() == "5"
-    assert page.totaux["nouveaux"].value.text() == "4"
+    assert page.totaux["activites"].value.text() == "4"
+    # The Coop's meanings: one accompaniment per person and activity, anonymous people counted.
+    assert page.totaux["accompagnements"].value.text() == "9"
+    assert page.totaux["beneficiaires"].value.text() == "8"
+    assert page.totaux["nouveaux"].value.text() == "7"
     assert page.libelle.text() == "Tout le territoire"
     titles = [page.onglets.tabText(i) for i in range(page.onglets.count())]
-    assert "Thématiques d'accompagnement" in titles
-    assert "Tranche d'âge" in titles
-    themes = page.sections[titles.index("Thématiques d'accompagnement")].table
+    assert "Thématiques Médiation numérique" in titles
+    assert "Thématiques Démarches administratives" in titles
+    assert "Tranches d’âge" in titles
+    themes = page.sections[titles.index("Thématiques Médiation numérique")].table
     cells = [(themes.item(r, 0), themes.item(r, 1)) for r in range(themes.rowCount())]
     rows = {label.text(): count.text() for label, count in cells if label and count}
     assert rows["E-mail"] == "2"

@@ -25,8 +25,17 @@ from mediation.exports import (
     exporter_statistiques,
 )
 from mediation.models import Beneficiaire
-from mediation.statistiques import Perimetre
-from tests.mediation.mediation_stats_data import Jeu, JeuStructures, MakeAgent, activite_2026
+from mediation.statistiques import Perimetre, calculer_statistiques
+from tests.mediation import coop_headers
+from tests.mediation.mediation_stats_data import (
+    Jeu,
+    JeuStructures,
+    MakeAgent,
+    accompagnement,
+    activite_2026,
+    beneficiaire,
+    deux_structures,
+)
 
 ANNEE_2026 = Perimetre(date(2026, 1, 1), date(2026, 12, 31))
 # The reference activity of 2026: a1 (Béatrice), a2 (Béatrice), an atelier with three recorded
@@ -66,30 +75,106 @@ def test_accompaniments_xlsx_has_one_row_per_accompaniment_and_beneficiary(
     result = exporter_accompagnements(db, jeu[3], ANNEE_2026, out)
     rows = _xlsx(out)
     assert result.lignes == len(rows) == LIGNES_2026
-    for colonne in (
-        "Date", "Type", "Canaux d'accompagnement", "Durée (min)",
-        "Thématique(s) d'accompagnement", "Niveau d'autonomie", "Bénéficiaire réorienté",
-        "Structure de redirection", "Commune du bénéficiaire", "Code Insee du bénéficiaire",
-        "Genre du bénéficiaire", "Tranche d'âge du bénéficiaire", "Statut du bénéficiaire",
-    ):  # fmt: skip
-        assert colonne in rows[0]
     types = Counter(r["Type"] for r in rows)
     assert types == {"Atelier collectif": 6, "Accompagnement individuel": 3}
     assert Counter(r["Genre du bénéficiaire"] for r in rows) == {
         "Féminin": 1 + 1 + 1 + 2, "Masculin": 1 + 1 + 1, "Non communiqué": 1,
     }  # fmt: skip
     # « Non communiqué » is a value, never a blank
-    assert all(r["Tranche d'âge du bénéficiaire"] for r in rows)
+    assert all(r["Tranche d’âge du bénéficiaire"] for r in rows)
     premier = rows[0]  # sorted by date: Béatrice's first visit
     assert premier["Date"].date() == date(2026, 2, 10)  # type: ignore[attr-defined]
-    assert premier["Thématique(s) d'accompagnement"] == "E-mail, Santé"
-    assert premier["Tranche d'âge du bénéficiaire"] == "70 ans et plus"
+    assert premier["Thématique(s) d’accompagnement"] == "E-mail\nSanté"
+    assert premier["Tranche d’âge du bénéficiaire"] == "70 ans et plus"
     assert premier["Code Insee du bénéficiaire"] == "17300"
     assert premier["Commune du bénéficiaire"] == "La Rochelle"
     assert premier["Durée (min)"] == 20
     assert premier["Bénéficiaire réorienté"] == "Non"
+    assert premier["Participants"] == 1
+    assert premier["Canaux d’accompagnement"] == "Lieu d’activité"
+    assert premier["Nom du lieu"] == "Médiathèque Nord (test)"
+    assert premier["Code Insee"] == "17300"
+    assert premier["Rôle"] == "Médiateur"
+    assert premier["Enregistré le"]
+    atelier = [r for r in rows if r["Type"] == "Atelier collectif"]
+    assert [r["Participants"] for r in atelier] == [f"{i}/6" for i in range(1, 7)]
+    assert {r["ID CRA"] for r in atelier} == {atelier[0]["ID CRA"]}
+    assert atelier[0]["Nom de l’atelier"] == "Premiers pas"
+    assert atelier[0]["Matériel numérique utilisé"] == "Ordinateur\nTablette"
+    assert atelier[0]["Bénéficiaire réorienté"] is None
     hors = [r for r in rows if r["Code Insee du bénéficiaire"] == "75056"]
-    assert hors[0]["Commune du bénéficiaire"] == "Paris (hors territoire)"
+    assert hors[0]["Commune du bénéficiaire"] == "Paris"
+    assert hors[0]["Commune du bénéficiaire hors territoire"] == "Oui"
+
+
+def test_exports_have_the_coops_columns_in_the_coops_order_then_medianums_own(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+) -> None:
+    exporter_accompagnements(db, jeu[3], ANNEE_2026, tmp_path / "a.xlsx")
+    exporter_beneficiaires(db, jeu[1], ANNEE_2026, tmp_path / "b.xlsx")
+    for name, coop in (("a.xlsx", coop_headers.ACCOMPAGNEMENTS),
+                       ("b.xlsx", coop_headers.BENEFICIAIRES)):  # fmt: skip
+        wb = openpyxl.load_workbook(tmp_path / name, read_only=True)
+        header = next(wb.worksheets[0].iter_rows(values_only=True))
+        wb.close()
+        assert header[: len(coop)] == coop
+        assert not set(header[len(coop) :]) & set(coop)
+
+
+def test_multi_valued_cells_list_their_values_in_the_national_order_on_every_engine(
+    db: Database,
+    make_agent: MakeAgent,
+    tmp_path: Path,
+) -> None:
+    st = deux_structures(db)
+    coord = make_agent((Role.COORDINATEUR, None))
+    with db.session() as s:
+        gens = [beneficiaire(s, st.nord, prenom=p) for p in ("Zoé", "Adam")]
+        a = accompagnement(
+            s, st.nord, coord.agent_id, jour=date(2026, 3, 1), type_="Atelier collectif",
+            thematiques=("Santé", "Aide aux démarches administratives", "Bureautique"),
+            materiels=("Tablette", "Ordinateur"), participants=tuple(gens),
+            anonymes=(("Masculin", "Non communiqué", "Retraité", 1),
+                      ("Féminin", "70 ans et plus", "Retraité", 1)),
+        )  # fmt: skip
+        a.sous_themes_admin = ["Logement", "Papiers - Élections - Citoyenneté"]
+        a.atelier_niveau = "Intermédiaire"
+    rows = _xlsx(exporter_accompagnements(db, coord, ANNEE_2026, tmp_path / "a.xlsx").chemin)
+    assert rows[0]["Thématique(s) d’accompagnement"] == (
+        "Bureautique\nSanté\nAide aux démarches administratives\n"
+        "Papiers - Élections - Citoyenneté\nLogement"
+    )
+    assert rows[0]["Matériel numérique utilisé"] == "Ordinateur\nTablette"
+    assert rows[0]["Niveau d’autonomie (ou de l’atelier)"] == "2/3"
+    # recorded people by file number, then anonymous ones in the national order of genre
+    assert [r["Genre du bénéficiaire"] for r in rows] == [
+        "Non communiqué", "Non communiqué", "Masculin", "Féminin",
+    ]  # fmt: skip
+    assert [r["Bénéficiaire anonyme"] for r in rows] == ["Non", "Non", "Oui", "Oui"]
+
+
+def test_ages_are_reckoned_on_the_periods_last_day_in_statistics_and_both_exports(
+    db: Database,
+    make_agent: MakeAgent,
+    tmp_path: Path,
+) -> None:
+    st = deux_structures(db)
+    mediateur = make_agent((Role.MEDIATEUR, st.nord))
+    periode = Perimetre(date(2024, 6, 1), date(2025, 6, 30))
+    with db.session() as s:
+        # 17 during 2024 when accompanied, 18 during 2025 when the period ends
+        ado = beneficiaire(s, st.nord, prenom="Inès", annee=2007)
+        accompagnement(s, st.nord, mediateur.agent_id, jour=date(2024, 7, 1), participants=(ado,))
+    with db.read_session() as s:
+        stats = calculer_statistiques(s, mediateur, periode)
+    assert stats.date_reference_age == date(2025, 6, 30)
+    assert stats.tranches_age.nombre("18 - 24 ans") == 1
+    rows = _xlsx(exporter_accompagnements(db, mediateur, periode, tmp_path / "a.xlsx").chemin)
+    assert rows[0]["Tranche d’âge du bénéficiaire"] == "18 - 24 ans"
+    rows = _xlsx(exporter_beneficiaires(db, mediateur, periode, tmp_path / "b.xlsx").chemin)
+    assert rows[0]["Tranche d’âge"] == "18 - 24 ans"
 
 
 def test_accompaniments_csv_opens_in_french_excel(
@@ -105,8 +190,8 @@ def test_accompaniments_csv_opens_in_french_excel(
     rows = _csv(out)
     assert len(rows) == LIGNES_2026
     assert rows[0]["Date"] == "10/02/2026"
-    assert Counter(r["Canaux d'accompagnement"] for r in rows) == {
-        "Lieu d'activité": 1 + 6, "À distance": 1, "À domicile": 1,
+    assert Counter(r["Canaux d’accompagnement"] for r in rows) == {
+        "Lieu d’activité": 1 + 6, "À distance": 1, "À domicile": 1,
     }  # fmt: skip
 
 
@@ -183,11 +268,23 @@ def test_statistics_export_reads_back_the_same_figures(
     exporter_statistiques(db, jeu[3], ANNEE_2026, out)
     rows = _xlsx(out)
     by_label = {(r["Section"], r["Libellé"]): r for r in rows}
-    assert by_label[("Totaux", "Accompagnements")]["Nombre"] == 4
-    assert by_label[("Totaux", "Bénéficiaires accompagnés")]["Nombre"] == 5
-    assert by_label[("Thématiques d'accompagnement", "E-mail")]["Nombre"] == 2
-    assert by_label[("Tranche d'âge", "Non communiqué")]["Nombre"] == 2
-    assert by_label[("Canaux d'accompagnement", "Lieu d'activité")]["Part"] == pytest.approx(0.5)
+    generales = "Statistiques générales sur vos accompagnements"
+    activites = "Statistiques sur vos activités"
+    assert by_label[(generales, "Accompagnements au total")]["Nombre"] == 9
+    assert by_label[(generales, "Bénéficiaires accompagnés")]["Nombre"] == 8
+    assert by_label[(generales, "Nouveaux bénéficiaires")]["Nombre"] == 7
+    assert by_label[(generales, "Bénéficiaires suivis")]["Nombre"] == 4
+    assert by_label[(generales, "Bénéficiaires anonymes")]["Nombre"] == 4
+    assert by_label[(activites, "Accompagnements individuels")]["Nombre"] == 3
+    assert by_label[(activites, "Ateliers collectifs")]["Part"] == pytest.approx(0.25)
+    assert by_label[(activites, "Nombre total de participants aux ateliers")]["Nombre"] == 6
+    assert by_label[(activites, "Nombre total d’activités")]["Nombre"] == 4
+    assert by_label[("Thématiques Médiation numérique", "E-mail")]["Nombre"] == 2
+    assert by_label[("Thématiques Démarches administratives", "Logement")]["Nombre"] == 0
+    assert by_label[("Durées des activités", "Moins de 30 min")]["Nombre"] == 1
+    assert by_label[("Tranches d’âge", "Non communiqué")]["Nombre"] == 2
+    assert by_label[("Canaux des activités", "Lieu d'activité")]["Part"] == pytest.approx(0.5)
+    assert by_label[("Nombre d’activités par lieux", "Espace Sud (test)")]["Nombre"] == 1
     csv_rows = _csv(exporter_statistiques(db, jeu[3], ANNEE_2026, tmp_path / "s.csv").chemin)
     assert {"Section": "Genre", "Libellé": "Féminin", "Code Insee": "", "Nombre": "4",
             "Part": "0,5"} in csv_rows  # fmt: skip
@@ -204,7 +301,12 @@ def test_beneficiaries_export_lists_the_people_seen_in_the_period(
     assert sorted(r["Prénom"] for r in rows) == ["", "Béatrice", "Léa", "Marc"]
     beatrice = next(r for r in rows if r["Prénom"] == "Béatrice")
     assert beatrice["Accompagnements sur la période"] == "2"
-    assert beatrice["Tranche d'âge"] == "70 ans et plus"
+    assert beatrice["Nombre d’accompagnements"] == "3"  # one more in 2027
+    assert beatrice["Tranche d’âge"] == "70 ans et plus"
+    assert beatrice["Genre"] == "Femme"  # as the Coop's list of beneficiaries words it
+    assert beatrice["N° de téléphone"] == beatrice["E-mail"] == "-"
+    assert beatrice["Nom de la commune"] == "La Rochelle"
+    assert next(r for r in rows if r["Prénom"] == "Marc")["Genre"] == "Homme"
     assert next(r for r in rows if r["Prénom"] == "Léa")["Hors territoire"] == "Oui"
 
 
@@ -301,3 +403,16 @@ def test_stats_export_command_refuses_a_bad_date(
               "--out", str(tmp_path / "x.xlsx")])  # fmt: skip
     assert exit_info.value.code == 2
     assert "date invalide" in capsys.readouterr().err
+
+
+def test_a_cell_that_looks_like_a_formula_is_written_as_text(
+    db: Database, jeu: Jeu, tmp_path: Path
+) -> None:
+    with db.session() as s:
+        s.execute(update(Beneficiaire).where(Beneficiaire.prenom == "Léa").values(nom="=1+1"))
+    out = exporter_beneficiaires(db, jeu[1], ANNEE_2026, tmp_path / "b.xlsx").chemin
+    wb = openpyxl.load_workbook(out)
+    cells = [row[0] for row in wb.worksheets[0].iter_rows(min_row=2)]
+    wb.close()
+    lea = next(c for c in cells if c.value == "=1+1")
+    assert lea.data_type == "s"  # a string, never a formula Excel would compute

@@ -182,9 +182,9 @@ class StatistiquesPage(QWidget):
 
         totals = QGridLayout()
         self.totaux = {
+            "activites": _Total(_("activités"), self),
             "accompagnements": _Total(_("accompagnements"), self),
             "beneficiaires": _Total(_("bénéficiaires accompagnés"), self),
-            "participants": _Total(_("participants (anonymes compris)"), self),
             "nouveaux": _Total(_("nouveaux bénéficiaires"), self),
             "heures": _Total(_("heures d'accompagnement"), self),
         }
@@ -258,9 +258,9 @@ class StatistiquesPage(QWidget):
     def show_stats(self, stats: Statistiques) -> None:
         self.calculer.setEnabled(True)
         self.stats = stats
+        self.totaux["activites"].set(stats.activites)
         self.totaux["accompagnements"].set(stats.accompagnements)
         self.totaux["beneficiaires"].set(stats.beneficiaires)
-        self.totaux["participants"].set(stats.participants)
         self.totaux["nouveaux"].set(stats.nouveaux_beneficiaires)
         self.totaux["heures"].set(round(stats.duree_totale_min / 60))
         self.libelle.setText(stats.libelle_perimetre)
