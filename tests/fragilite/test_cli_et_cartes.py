@@ -65,27 +65,31 @@ def test_compute_writes_one_row_per_commune_and_one_for_the_territory(
 ) -> None:
     out = tmp_path / "resultat.csv"
     assert _main("compute", "--survey", str(survey), "--out", str(out)) == 0
-    assert "Méthodologie v1.0" in capsys.readouterr().out
+    assert "Méthodologie v1.1" in capsys.readouterr().out
 
     preset = default_preset()
     text = out.read_text(encoding="utf-8")
     table = pd.read_csv(out, dtype=str, keep_default_na=False)
-    expected = ["code_insee", "commune", "n", "n_eff", "statut"]
+    expected = ["code_insee", "commune", "n", "n_eff", "statut", "ponderation", "poids_territoire"]
     for name in COLONNES_ESTIMEES:
         expected += [name, f"{name}_ic_bas", f"{name}_ic_haut"]
+        if not name.startswith(("axe_", "indice")):
+            expected += [f"{name}_n", f"{name}_poids_territoire"]
     assert list(table.columns) == expected
     assert list(table["code_insee"]) == [c.code_insee for c in preset.communes] + [preset.siren]
     assert table.iloc[-1]["commune"] == preset.nom
     assert table.iloc[-1]["indice"] == "100.000000"
     hidden = table.set_index("code_insee").loc["17010"]
     assert hidden["statut"] == "masque" and hidden["indice"] == "" and hidden["n"] == ""
-    numbers = table.drop(columns=["code_insee", "commune", "statut"]).to_numpy().ravel()
+    numbers = (
+        table.drop(columns=["code_insee", "commune", "statut", "ponderation"]).to_numpy().ravel()
+    )
     assert all(re.fullmatch(r"-?\d+(\.\d+)?|", v) for v in numbers)  # dot decimals only
     assert "." in text
     shares = table.loc[table["statut"] != "masque", "sans_internet"].astype(float)
     assert ((shares >= 0) & (shares <= 1)).all()
     meta = json.loads(out.with_suffix(".metadonnees.json").read_text(encoding="utf-8"))
-    assert meta["lignes_exclues"] == 0 and meta["methodologie_version"] == "1.0"
+    assert meta["lignes_exclues"] == 0 and meta["methodologie_version"] == "1.1"
 
 
 def test_validate_prints_every_problem_and_compute_refuses_until_rows_are_excluded(

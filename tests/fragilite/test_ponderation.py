@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from core.errors import ValidationError
+from core.territory import cog
 from fragilite import codebook
 from fragilite.ponderation import lire_marges, ponderer
 from tests.fragilite.enquetes import ecrire, enquete, repondant
@@ -37,8 +38,9 @@ def test_calibration_reproduces_the_age_by_sex_margins_it_was_given(tmp_path: Pa
                 poids=f"{rng.uniform(0.5, 3):.3f}",
             )
         )
+    # Populations near the communes' legal ones (15+ ≈ 85 %), cells uneven but not extreme.
     cells = {
-        (c, t, s): float(rng.integers(100, 5000))
+        (c, t, s): round(cog()[c].population * 0.085 * rng.uniform(0.8, 1.2))
         for c in ("17300", "17200")
         for t in codebook.TRANCHES_AGE
         for s in ("F", "M")
@@ -71,8 +73,8 @@ def test_cells_that_cannot_be_matched_are_reported_not_dropped(tmp_path: Path) -
     cells = {("17300", "25-39", "*"): 1000.0, ("17300", "75+", "*"): 800.0}
     result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
     text = "\n".join(result.avertissements)
-    assert "commune 17300, 75+ ans : aucun répondant" in text
-    assert "communes sans marges (pondérées à leur population légale) : 17200" in text
+    assert "commune 17300 : tranches d'âge 25-39, 75+ regroupées" in text
+    assert "communes absentes des marges, non calées" in text and text.endswith(": 17200")
     assert (result.poids > 0).all()
 
 
