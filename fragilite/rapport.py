@@ -66,7 +66,7 @@ def texte_lissage() -> str:
     )
 
 
-def _alertes(resultat: Resultat) -> list[str]:
+def alertes(resultat: Resultat) -> list[str]:
     """Warnings that change how every figure reads, shown on the first page."""
     from fragilite.ponderation import avertissement_sans_marges
 
@@ -148,7 +148,7 @@ def ecrire_pdf(resultat: Resultat, path: Path) -> None:
     story: list[Any] = [
         p(_("Fragilité numérique — {t}").format(t=terr.nom), styles["Title"]),
         p(resultat.methode.avertissement, caveat),
-        *[p(w, caveat) for w in _alertes(resultat)],
+        *[p(w, caveat) for w in alertes(resultat)],
         p(
             _(
                 "{n} personnes ont répondu à l'enquête « {f} » ({x} lignes du fichier exclues "
