@@ -192,8 +192,13 @@ def estimer(
     lisse: dict[str, npt.NDArray[np.bool_]] = {}
     n_ind: dict[str, npt.NDArray[np.int64]] = {}
     poids_t: dict[str, Vecteur] = {}
-    draws_sd = np.std(tir.parts, axis=0)
-    draws_lo, draws_hi = np.quantile(tir.parts, [q_lo, q_hi], axis=0)
+    # Percentiles only where an indicator is smoothed: direct ones keep Wilson's interval.
+    draws_sd = np.full(lisser.shape, np.nan)
+    draws_lo, draws_hi = draws_sd.copy(), draws_sd.copy()
+    if lisser.any():
+        cells = tir.parts[:, lisser]
+        draws_sd[lisser] = np.std(cells, axis=0)
+        draws_lo[lisser], draws_hi[lisser] = np.quantile(cells, [q_lo, q_hi], axis=0)
     for j, name in enumerate(names):
         p, ne = d.p[:, j], d.n_eff[:, j]
         lo, hi = _wilson(p, ne, alpha)

@@ -36,7 +36,7 @@ import numpy.typing as npt
 from scipy import optimize
 
 Vecteur = npt.NDArray[np.float64]
-Tableau = npt.NDArray[np.float64]
+Tableau = npt.NDArray[np.floating[Any]]
 
 # Bounds of the between-commune variance on the arcsine scale: shares spread uniformly over
 # [0, 1] have a variance of π²/48 ≈ 0.21 there, so 0.25 never binds on real data.
@@ -72,12 +72,22 @@ def _produit(y: Tableau, w: Tableau) -> Tableau:
     return np.asarray(y @ w.T, dtype=float)
 
 
-def _correler(z: Tableau, chol: npt.NDArray[np.floating[Any]]) -> Tableau:
-    """Independent normals made correlated (``z @ chol.T``), outside BLAS for the same reason."""
-    return np.asarray(np.einsum("rck,lk->rcl", z, chol), dtype=float)
+def _correler(rng: np.random.Generator, shape: tuple[int, int, int], chol: Tableau) -> Tableau:
+    """Normals of ``shape`` (…, indicators) correlated by the lower-triangular ``chol``; the
+    product is spelt out per indicator because BLAS threads on such a thin matrix cost ten
+    times the work on a shared machine."""
+    n_k = shape[-1]
+    z = rng.standard_normal((n_k, shape[0] * shape[1]), dtype=np.float32)
+    out = np.empty((shape[0] * shape[1], n_k), dtype=np.float32)
+    for row in range(n_k):
+        acc = chol[row, 0] * z[0]
+        for col in range(1, row + 1):
+            acc += chol[row, col] * z[col]
+        out[:, row] = acc
+    return out.reshape(shape)
 
 
-def _reml_ajuste(a: Vecteur, y: Tableau, psi: Vecteur) -> Tableau:
+def _reml_ajuste(a: Vecteur, y: Tableau, psi: Tableau) -> Tableau:
     """Li–Lahiri adjusted REML log-likelihood for each A of ``a`` and each row of ``y``
     (replicates × communes); communes with ``psi = inf`` carry no weight."""
     w = 1.0 / (a[:, None] + psi[None, :])  # grid × communes
@@ -97,7 +107,7 @@ class Ajustement:
     k: int  # communes the fit rests on
 
 
-def ajuster(y: Vecteur, psi: Vecteur) -> Ajustement:
+def ajuster(y: Tableau, psi: Tableau) -> Ajustement:
     """β and A of one indicator (communes with a finite ``psi`` only)."""
     use = np.isfinite(psi) & np.isfinite(y)
     k = int(use.sum())
@@ -117,7 +127,7 @@ def ajuster(y: Vecteur, psi: Vecteur) -> Ajustement:
     return Ajustement(float((w * yy[0]).sum() / w.sum()), a, k)
 
 
-def ajuster_replicats(y: Tableau, psi: Vecteur) -> tuple[Vecteur, Vecteur]:
+def ajuster_replicats(y: Tableau, psi: Tableau) -> tuple[Vecteur, Vecteur]:
     """β and A for each replicate (rows of ``y``): grid maximum refined by a parabola."""
     use = np.isfinite(psi)
     yy, pp = np.where(use[None, :], y, 0.0)[:, use], psi[use]
@@ -178,6 +188,9 @@ class Tirages:
     k: npt.NDArray[np.int64]
 
 
+TIRAGES_PAR_AJUSTEMENT = 5  # truths drawn per re-estimated (β, A): the refits dominate the cost
+
+
 def tirer(
     p: Tableau,
     n_eff: Tableau,
@@ -189,7 +202,8 @@ def tirer(
     """Fit the models and draw ``replicats`` joint truths for every commune.
 
     ``p`` and ``n_eff`` are communes × indicators (NaN/0 where nobody answered); ``lisser`` says
-    which estimates are smoothed (the others are direct, B = 0)."""
+    which estimates are smoothed (the others are direct, B = 0). Draws are single precision: a
+    thousand of them carry no more digits than that."""
     rng = np.random.default_rng(seed)
     n_c, n_k = p.shape
     known = n_eff > 0
@@ -197,34 +211,79 @@ def tirer(
     y = np.where(known, arcsin_racine(np.nan_to_num(p), n_safe), np.nan)
     psi = np.where(known, 1 / (4 * n_safe), np.inf)
     psi_f = np.where(known, psi, 1.0)  # finite stand-in where nothing is computed
-    fits = [ajuster(y[:, k], psi[:, k]) for k in range(n_k)]
+    smoothed = np.asarray(lisser.any(axis=0))  # indicators with a smoothed commune
+    fits = [
+        ajuster(y[:, k], psi[:, k]) if smoothed[k] else Ajustement(np.nan, A_MAX, 0)
+        for k in range(n_k)
+    ]
     beta = np.array([f.beta for f in fits])
     a = np.array([f.a for f in fits])
-    r_u = correlation_effets(y, psi, a, r_w)
-    l_u, l_w = np.linalg.cholesky(r_u), np.linalg.cholesky(correlation_definie_positive(r_w))
-    sd_e = np.where(known, np.sqrt(psi_f), 0.0)
-
-    # Replicate surveys from the fitted model, and (β, A) re-estimated on each.
-    u = _correler(rng.standard_normal((replicats, n_c, n_k)), l_u) * np.sqrt(a)
-    e = _correler(rng.standard_normal((replicats, n_c, n_k)), l_w) * sd_e
-    y_star = beta + u + e
-    beta_r = np.empty((replicats, n_k))
-    a_r = np.empty((replicats, n_k))
-    for k in range(n_k):
-        beta_r[:, k], a_r[:, k] = ajuster_replicats(y_star[:, :, k], psi[:, k])
-    beta_r = np.where(np.isfinite(beta_r), beta_r, beta)
-
-    # For each replicate's parameters, the commune's truth around its EBLUP.
-    b_r = np.where(lisser & known, psi_f / (a_r[:, None, :] + psi_f), 0.0)
-    y0 = np.nan_to_num(y)
-    u2 = _correler(rng.standard_normal((replicats, n_c, n_k)), l_u) * np.sqrt(a_r[:, None, :])
-    e2 = _correler(rng.standard_normal((replicats, n_c, n_k)), l_w) * sd_e
-    theta = (1 - b_r) * y0 + b_r * beta_r[:, None, :] + b_r * u2 - (1 - b_r) * e2
-    parts = retour_proportion(theta)
-    parts[:, ~known] = np.nan
+    l_w = np.linalg.cholesky(correlation_definie_positive(r_w)).astype(np.float32)
+    sd_e = np.where(known, np.sqrt(psi_f), 0.0).astype(np.float32)
+    y0 = np.nan_to_num(y).astype(np.float32)
+    # Direct estimates: the truth is the estimate less its sampling error.
+    e_direct = _correler(rng, (replicats, n_c, n_k), l_w) * sd_e
+    theta = y0 - e_direct
 
     b = np.where(lisser & known, psi_f / (a + psi_f), 0.0)
-    theta_hat = (1 - b) * y0 + b * beta
+    if smoothed.any():
+        theta += _lisses(rng, y, psi, psi_f, lisser & known, beta, a, r_w, l_w, sd_e, e_direct)
+    parts = retour_proportion(theta)
+    parts[:, ~known] = np.nan
+    theta_hat = (1 - b) * np.nan_to_num(y) + b * np.nan_to_num(beta)
     estimation = np.where(lisser, proportion_moyenne(theta_hat, a * b), np.nan_to_num(p))
     estimation = np.where(known, estimation, np.nan)
     return Tirages(parts, b, estimation, a, np.array([f.k for f in fits], dtype=np.int64))
+
+
+def _lisses(
+    rng: np.random.Generator,
+    y: Tableau,
+    psi: Tableau,
+    psi_f: Tableau,
+    lisser: npt.NDArray[np.bool_],
+    beta: Vecteur,
+    a: Vecteur,
+    r_w: Tableau,
+    l_w: Tableau,
+    sd_e: Tableau,
+    e_direct: Tableau,
+) -> Tableau:
+    """What smoothing adds to the direct draws ``y − e``: for each re-estimated (β, A), the
+    truth ``(1 − B) y + B β + B u − (1 − B) e`` less ``y − e``, i.e. ``B (β + u − y + e)``
+    with the same ``e``."""
+    replicats = e_direct.shape[0]
+    n_c, n_k = y.shape
+    smoothed = lisser.any(axis=0)
+    r_u = np.eye(n_k)
+    idx = np.flatnonzero(smoothed)
+    r_u[np.ix_(idx, idx)] = correlation_effets(
+        y[:, idx], psi[:, idx], a[idx], r_w[np.ix_(idx, idx)]
+    )
+    l_u = np.linalg.cholesky(r_u).astype(np.float32)
+    sqrt_a = np.sqrt(np.where(smoothed, a, 0.0)).astype(np.float32)
+
+    # Replicate surveys from the fitted model, and (β, A) re-estimated on each.
+    n_par = -(-replicats // TIRAGES_PAR_AJUSTEMENT)
+    y_star = (
+        np.nan_to_num(beta).astype(np.float32)
+        + _correler(rng, (n_par, n_c, n_k), l_u) * sqrt_a
+        + _correler(rng, (n_par, n_c, n_k), l_w) * sd_e
+    )
+    beta_r = np.tile(np.nan_to_num(beta), (n_par, 1))
+    a_r = np.tile(a, (n_par, 1))
+    for k in idx:
+        beta_r[:, k], a_r[:, k] = ajuster_replicats(y_star[:, :, k].astype(float), psi[:, k])
+    beta_r = np.where(np.isfinite(beta_r), beta_r, np.nan_to_num(beta))
+    beta_r = np.repeat(beta_r, TIRAGES_PAR_AJUSTEMENT, axis=0)[:replicats].astype(np.float32)
+    a_r = np.repeat(a_r, TIRAGES_PAR_AJUSTEMENT, axis=0)[:replicats]
+
+    # Only communes with a smoothed indicator get anything added: draw for them alone.
+    cs = np.flatnonzero(lisser.any(axis=1))
+    b_r = np.where(lisser[cs], psi_f[cs] / (a_r[:, None, :] + psi_f[cs]), 0.0).astype(np.float32)
+    u = _correler(rng, (replicats, len(cs), n_k), l_u) * np.sqrt(a_r[:, None, :]).astype(np.float32)
+    e = e_direct[:, cs, :]
+    y0 = np.nan_to_num(y[cs]).astype(np.float32)
+    add = np.zeros((replicats, n_c, n_k), dtype=np.float32)
+    add[:, cs, :] = b_r * (beta_r[:, None, :] + u - y0 + e)
+    return add
