@@ -31,8 +31,8 @@ from core.paths import resource
 from core.territory import cog
 from core.webmap import offline_html
 from fragilite import cartes, lecture
-from fragilite.codebook import DOMAINES as _DOMAINES
 from fragilite.calcul import calculer
+from fragilite.codebook import DOMAINES as _DOMAINES
 from fragilite.estimation import Territoire
 from fragilite.synthetique import enquete_synthetique
 
