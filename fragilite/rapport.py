@@ -231,6 +231,7 @@ def ecrire_pdf(resultat: Resultat, path: Path) -> None:
     texte = resultat.methode.texte
     story.append(p(texte.get("titre", "")))
     story.append(p(texte.get("reponses_manquantes", "")))
+    story.append(p(texte.get("ponderation", "")))
     for name in INDICATEURS:
         story.append(p(f"{cartes.titre(name)} : {texte['indicateurs'].get(name, '')}"))
     story.append(

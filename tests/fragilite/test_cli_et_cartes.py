@@ -188,6 +188,7 @@ def test_print_maps_and_report_carry_the_caveat(survey: Path, tmp_path: Path) ->
     # Smoothing is said plainly, with each commune's pull towards the territory.
     assert "Poids du" in full and "tirées vers le niveau du territoire" in full
     assert "Li et Lahiri" in full and "bootstrap" in full.lower()
+    assert "Aucun répondant ne reçoit un poids nul" in full.replace("\n", " ")
     # No margins given: the first page says the desk's age bias is uncorrected.
     assert "biais d'âge du recrutement aux guichets n'est pas corrigé" in pages[0].replace(
         "\n", " "
