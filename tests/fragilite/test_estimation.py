@@ -337,3 +337,18 @@ def test_each_indicator_publishes_its_own_n_and_is_masked_below_the_minimum() ->
         assert math.isnan(aytre[name]) and math.isnan(aytre[f"{name}_ic_bas"]), name
     # Aytré's single answer cannot be recovered from the territory's count either.
     assert table.loc["200000001", "difficulte_demarches_n"] % 10 == 0
+
+
+def test_the_bootstrap_intervals_are_the_same_whatever_the_order_of_the_rows(
+    tmp_path: Path,
+) -> None:
+    rows = _unanimous_small_commune() + _three_communes(12)
+    for i, row in enumerate(rows):
+        row["id"] = f"R{i}"
+    shuffled = [rows[i] for i in np.random.default_rng(1).permutation(len(rows))]
+    outputs = []
+    for k, order in enumerate((rows, shuffled)):
+        out = tmp_path / f"r{k}.csv"
+        ecrire_csv(calculer(enquete(order), TERRITOIRE), out)
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
