@@ -23,7 +23,7 @@ Statistics, in order (the methodology file says the same in plain French):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -215,33 +215,10 @@ def estimer(
 
     # Territory row: linearised covariance of its shares (influence values).
     u_t = d.influence_territoire
-    scale = n[-1] / max(n[-1] - 1, 1)
-    cov_t = (u_t.T @ u_t) * scale
-    final = np.column_stack([valeurs[k] for k in names])
-    axis_levels: dict[str, float] = {}
-    axis_draws: dict[str, npt.NDArray[np.float64]] = {}
-    axis_coef: dict[str, Vecteur] = {}
-    for axe in methode.axes:
-        coef = np.array([axe.indicateurs.get(k, 0.0) for k in names])
-        coef = coef / coef.sum()
-        used = np.flatnonzero(coef)
-        est = final[:, used] @ coef[used]
-        draws = tir.parts[:, :, used] @ coef[used]
-        sd_t = float(np.sqrt(max(float(coef @ cov_t @ coef), 0.0)))
-        lo = np.append(np.quantile(draws, q_lo, axis=0), np.clip(est[-1] - z * sd_t, 0, 1))
-        hi = np.append(np.quantile(draws, q_hi, axis=0), np.clip(est[-1] + z * sd_t, 0, 1))
-        sd = np.append(np.std(draws, axis=0), sd_t)
-        # Draws of a direct 0 or 1 fold at the bound: the interval keeps the estimate inside.
-        lo, hi = np.fmin(lo, est), np.fmax(hi, est)
-        if len(used) == 1:
-            only = names[used[0]]
-            lo, hi, sd = bas[only].copy(), haut[only].copy(), se[only].copy()
-        valeurs[axe.nom], bas[axe.nom], haut[axe.nom], se[axe.nom] = est, lo, hi, sd
-        lisse[axe.nom] = np.any([lisse[names[i]] for i in used], axis=0)
-        shown_k = np.column_stack([shown_k, shown_k[:, used].all(axis=1)])
-        axis_levels[axe.nom] = float(est[-1])
-        axis_draws[axe.nom] = draws
-        axis_coef[axe.nom] = coef
+    cov_t = (u_t.T @ u_t) * (n[-1] / max(n[-1] - 1, 1))
+    axes = _Axes(valeurs, bas, haut, se, lisse)
+    shown_k = axes.calculer(methode, names, tir.parts, cov_t, shown_k, z, (q_lo, q_hi))
+    axis_levels, axis_draws, axis_coef = axes.niveaux, axes.tirages, axes.coefficients
 
     levels = reference or axis_levels
     notes: list[str] = []
@@ -291,6 +268,59 @@ def estimer(
         poids_territoire=poids_t,
         notes=notes,
     )
+
+
+@dataclass
+class _Axes:
+    """Axes of every row, written into the result's dictionaries, with their draws kept for the
+    index."""
+
+    valeurs: dict[str, Vecteur]
+    bas: dict[str, Vecteur]
+    haut: dict[str, Vecteur]
+    se: dict[str, Vecteur]
+    lisse: dict[str, npt.NDArray[np.bool_]]
+    niveaux: dict[str, float] = field(default_factory=dict)
+    tirages: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
+    coefficients: dict[str, Vecteur] = field(default_factory=dict)
+
+    def calculer(
+        self,
+        methode: Methodologie,
+        names: list[str],
+        parts: npt.NDArray[np.floating[Any]],
+        cov_t: npt.NDArray[np.float64],
+        shown_k: npt.NDArray[np.bool_],
+        z: float,
+        quantiles: tuple[float, float],
+    ) -> npt.NDArray[np.bool_]:
+        """Compute each axis; returns ``shown_k`` with one column per axis (shown when all its
+        indicators are)."""
+        final = np.column_stack([self.valeurs[k] for k in names])
+        for axe in methode.axes:
+            coef = np.array([axe.indicateurs.get(k, 0.0) for k in names])
+            coef = coef / coef.sum()
+            used = np.flatnonzero(coef)
+            est = final[:, used] @ coef[used]
+            draws = parts[:, :, used] @ coef[used]
+            sd_t = float(np.sqrt(max(float(coef @ cov_t @ coef), 0.0)))
+            lo_d, hi_d = np.quantile(draws, quantiles, axis=0)
+            lo = np.append(lo_d, np.clip(est[-1] - z * sd_t, 0, 1))
+            hi = np.append(hi_d, np.clip(est[-1] + z * sd_t, 0, 1))
+            sd = np.append(np.std(draws, axis=0), sd_t)
+            # Draws of a direct 0 or 1 fold at the bound: the interval keeps the estimate inside.
+            lo, hi = np.fmin(lo, est), np.fmax(hi, est)
+            if len(used) == 1:
+                only = names[used[0]]
+                lo, hi, sd = self.bas[only].copy(), self.haut[only].copy(), self.se[only].copy()
+            self.valeurs[axe.nom], self.bas[axe.nom], self.haut[axe.nom] = est, lo, hi
+            self.se[axe.nom] = sd
+            self.lisse[axe.nom] = np.any([self.lisse[names[i]] for i in used], axis=0)
+            shown_k = np.column_stack([shown_k, shown_k[:, used].all(axis=1)])
+            self.niveaux[axe.nom] = float(est[-1])
+            self.tirages[axe.nom] = draws
+            self.coefficients[axe.nom] = coef
+        return shown_k
 
 
 ARRONDI = 10
