@@ -39,7 +39,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from core.errors import ValidationError
-from core.i18n import N_, _, format_number
+from core.i18n import N_, _, format_number, ngettext
 from core.territory import cog
 from fragilite import codebook
 from fragilite.lecture import Enquete, empreinte_fichier, lire_tableau
@@ -257,21 +257,42 @@ def _post_stratifier(
             np.divide(share * known_total, sums_s, out=np.ones_like(sums_s), where=sums_s > 0),
             1.0,
         )
-        for c, gi in zip(*np.nonzero(active & ~band_ok), strict=True):
-            affected = int(((commune_idx == c) & (grp == gi)).sum())
+        per_cell = np.bincount(cell[in_group], minlength=n_c * n_g).reshape(n_c, n_g)
+        bad = active & ~band_ok
+        for c in np.flatnonzero(bad.any(axis=1)):
+            affected = int(per_cell[c, bad[c]].sum())
             collapsed_sex += affected
-            bands = [codebook.TRANCHES_AGE[t] for t in np.flatnonzero(group_of[c] == gi)]
+            bands = [
+                codebook.TRANCHES_AGE[t]
+                for t in range(n_t)
+                if group_of[c, t] >= 0 and bad[c, group_of[c, t]]
+            ]
             warnings.append(
-                _(
+                ngettext(
                     "commune {c}, {t} ans : un sexe sans répondant ou sans population, "
-                    "calage sur l'âge seul ({n} répondants)"
+                    "{n} répondant calé sur l'âge seul",
+                    "commune {c}, {t} ans : un sexe sans répondant ou sans population, "
+                    "{n} répondants calés sur l'âge seul",
+                    affected,
                 ).format(c=communes[c], t=", ".join(bands), n=affected)
             )
         adj = f_sex[commune_idx, np.where(grp >= 0, grp, 0), np.where(known, sexe, 0)]
         w = np.where(known & in_group, w * adj, w)
     if collapsed_age:
         warnings.append(
-            _("{n} répondants calés sur des tranches d'âge regroupées.").format(n=collapsed_age)
+            ngettext(
+                "{n} répondant calé sur des tranches d'âge regroupées.",
+                "{n} répondants calés sur des tranches d'âge regroupées.",
+                collapsed_age,
+            ).format(n=collapsed_age)
+        )
+    if collapsed_sex:
+        warnings.append(
+            ngettext(
+                "{n} répondant calé sur l'âge seul (sexe regroupé).",
+                "{n} répondants calés sur l'âge seul (sexe regroupé).",
+                collapsed_sex,
+            ).format(n=collapsed_sex)
         )
 
     missing = [str(c) for c in communes[~has_margins]]

@@ -126,7 +126,8 @@ def test_a_sex_cell_at_zero_never_gives_its_respondents_a_weight_of_zero(tmp_pat
     assert (result.poids > 0).all()
     text = "\n".join(result.avertissements)
     assert "commune 17200, 25-39 ans : un sexe sans répondant ou sans population" in text
-    assert "calage sur l'âge seul (4 répondants)" in text
+    assert "4 répondants calés sur l'âge seul" in text
+    assert "4 répondants calés sur l'âge seul (sexe regroupé)." in text
     assert result.poids.sum() == pytest.approx(LAGORD_15_PLUS - LAGORD_15_PLUS / 10)
 
 
