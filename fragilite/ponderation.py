@@ -170,134 +170,106 @@ def _groupes(resp: npt.NDArray[np.float64], pop: npt.NDArray[np.float64]) -> lis
     return groups
 
 
-def _post_stratifier(
-    enquete: Enquete, marges: Marges, base: npt.NDArray[np.float64]
-) -> Ponderation:
-    warnings: list[str] = []
-    n_t = len(codebook.TRANCHES_AGE)
-    communes, commune_idx = np.unique(enquete.code_insee.astype(str), return_inverse=True)
-    n_c = len(communes)
+@dataclass
+class _Cibles:
+    """Population targets per commune (rows: the survey's communes, sorted), band and sex."""
+
+    age: npt.NDArray[np.float64]  # communes × bands
+    sexe: npt.NDArray[np.float64]  # communes × bands × 2
+    a_des_marges: npt.NDArray[np.bool_]
+    par_sexe: npt.NDArray[np.bool_]
+
+
+def _cibles(marges: Marges, communes: npt.NDArray[np.str_]) -> _Cibles:
+    n_c, n_t = len(communes), len(codebook.TRANCHES_AGE)
     pos = {c: i for i, c in enumerate(communes)}
     cells = marges.cellules[marges.cellules["code_insee"].isin(pos)]
     ci = cells["code_insee"].map(pos).to_numpy(dtype=np.int64)
     ti = cells["tranche"].to_numpy(dtype=np.int64)
     si = cells["sexe"].to_numpy(dtype=np.int64)
     pop = cells["population"].to_numpy(dtype=float)
-    target_age = np.zeros((n_c, n_t))
-    np.add.at(target_age, (ci, ti), pop)
-    target_sex = np.zeros((n_c, n_t, 2))
+    age = np.zeros((n_c, n_t))
+    np.add.at(age, (ci, ti), pop)
+    sexe = np.zeros((n_c, n_t, 2))
     by_sex = si >= 0
-    np.add.at(target_sex, (ci[by_sex], ti[by_sex], si[by_sex]), pop[by_sex])
-    has_margins = np.zeros(n_c, dtype=bool)
-    has_margins[ci] = True
-    commune_has_sex = np.zeros(n_c, dtype=bool)
-    commune_has_sex[ci[by_sex]] = True
-    warnings += _verifier_populations(marges)
+    np.add.at(sexe, (ci[by_sex], ti[by_sex], si[by_sex]), pop[by_sex])
+    has, has_sex = np.zeros(n_c, dtype=bool), np.zeros(n_c, dtype=bool)
+    has[ci] = True
+    has_sex[ci[by_sex]] = True
+    return _Cibles(age, sexe, has, has_sex)
 
-    band_known = enquete.tranche >= 0
-    tranche = np.where(band_known, enquete.tranche, 0).astype(np.int64)
-    sexe = enquete.codes["sexe"].astype(np.int64)
-    known = sexe >= 0
-    w = base.copy()
-    counts = np.bincount(
-        commune_idx * n_t + tranche, weights=band_known, minlength=n_c * n_t
-    ).reshape(n_c, n_t)
-    collapsed_age = collapsed_sex = 0
-    group_of = np.full((n_c, n_t), -1, dtype=np.int64)
-    for c in np.flatnonzero(has_margins):
-        groups = _groupes(counts[c].astype(float), target_age[c])
-        for gi, g in enumerate(groups):
+
+def _regrouper(
+    counts: npt.NDArray[np.float64],
+    cibles: _Cibles,
+    communes: npt.NDArray[np.str_],
+    warnings: list[str],
+) -> tuple[npt.NDArray[np.int64], int]:
+    """Each band's group per commune (-1: neither respondents nor population), and the number
+    of respondents in merged groups; every merge is named in ``warnings``."""
+    group_of = np.full(counts.shape, -1, dtype=np.int64)
+    collapsed = 0
+    for c in np.flatnonzero(cibles.a_des_marges):
+        for gi, g in enumerate(_groupes(counts[c], cibles.age[c])):
             group_of[c, g] = gi
             if len(g) > 1:
-                collapsed_age += int(counts[c, g].sum())
+                collapsed += int(counts[c, g].sum())
                 warnings.append(
                     _("commune {c} : tranches d'âge {t} regroupées (cellule vide ou nulle)").format(
                         c=communes[c], t=", ".join(codebook.TRANCHES_AGE[t] for t in g)
                     )
                 )
-    n_g = n_t
+    return group_of, collapsed
+
+
+def _post_stratifier(
+    enquete: Enquete, marges: Marges, base: npt.NDArray[np.float64]
+) -> Ponderation:
+    warnings = _verifier_populations(marges)
+    n_t = len(codebook.TRANCHES_AGE)
+    communes, commune_idx = np.unique(enquete.code_insee.astype(str), return_inverse=True)
+    n_c = len(communes)
+    cibles = _cibles(marges, communes)
+    band_known = enquete.tranche >= 0
+    tranche = np.where(band_known, enquete.tranche, 0).astype(np.int64)
+    counts = (
+        np.bincount(commune_idx * n_t + tranche, weights=band_known, minlength=n_c * n_t)
+        .reshape(n_c, n_t)
+        .astype(float)
+    )
+    group_of, collapsed_age = _regrouper(counts, cibles, communes, warnings)
     grp = np.where(band_known, group_of[commune_idx, tranche], -1)
-    in_margins = has_margins[commune_idx]
-    cell = commune_idx * n_g + np.where(grp >= 0, grp, 0)
-    g_target = np.zeros((n_c, n_g))
-    g_target_sex = np.zeros((n_c, n_g, 2))
-    for c in np.flatnonzero(has_margins):
-        for t in range(n_t):
-            if group_of[c, t] >= 0:
-                g_target[c, group_of[c, t]] += target_age[c, t]
-                g_target_sex[c, group_of[c, t]] += target_sex[c, t]
-    in_group = in_margins & (grp >= 0)
-    sums = np.bincount(cell[in_group], weights=w[in_group], minlength=n_c * n_g).reshape(n_c, n_g)
-    factor = np.divide(g_target, sums, out=np.ones_like(sums), where=(sums > 0) & (g_target > 0))
+    in_group = cibles.a_des_marges[commune_idx] & (grp >= 0)
+    cell = commune_idx * n_t + np.where(grp >= 0, grp, 0)
+    # Targets per group: the bands' populations summed into their group.
+    g_age = np.zeros((n_c, n_t))
+    g_sex = np.zeros((n_c, n_t, 2))
+    c_idx, t_idx = np.nonzero(group_of >= 0)
+    np.add.at(g_age, (c_idx, group_of[c_idx, t_idx]), cibles.age[c_idx, t_idx])
+    np.add.at(g_sex, (c_idx, group_of[c_idx, t_idx]), cibles.sexe[c_idx, t_idx])
+
+    w = base.copy()
+    sums = np.bincount(cell[in_group], weights=w[in_group], minlength=n_c * n_t).reshape(n_c, n_t)
+    factor = np.divide(g_age, sums, out=np.ones_like(sums), where=(sums > 0) & (g_age > 0))
     # Respondents of unknown age keep their commune's average adjustment.
     mean_factor = np.divide(
-        g_target.sum(axis=1), sums.sum(axis=1), out=np.ones(n_c), where=sums.sum(axis=1) > 0
+        g_age.sum(axis=1), sums.sum(axis=1), out=np.ones(n_c), where=sums.sum(axis=1) > 0
     )
     adj_age = np.where(in_group, factor[commune_idx, np.where(grp >= 0, grp, 0)], 1.0)
-    adj_age = np.where(in_margins & (grp < 0), mean_factor[commune_idx], adj_age)
-    w = w * adj_age
+    w = w * np.where(
+        cibles.a_des_marges[commune_idx] & (grp < 0), mean_factor[commune_idx], adj_age
+    )
 
-    if commune_has_sex.any():
-        sex_cell = cell * 2 + np.where(known, sexe, 0)
-        sums_s = np.bincount(
-            sex_cell[known & in_group],
-            weights=w[known & in_group],
-            minlength=n_c * n_g * 2,
-        ).reshape(n_c, n_g, 2)
-        known_total = sums_s.sum(axis=2, keepdims=True)
-        pop_total = g_target_sex.sum(axis=2, keepdims=True)
-        share = np.divide(
-            g_target_sex, pop_total, out=np.zeros_like(g_target_sex), where=pop_total > 0
+    collapsed_sex = 0
+    if cibles.par_sexe.any():
+        w, collapsed_sex = _caler_sexe(
+            w, enquete, cell, in_group, g_sex, cibles.par_sexe, group_of, communes, warnings
         )
-        # Calibrate sex only where both sexes have respondents and population.
-        band_ok = ((sums_s > 0) & (g_target_sex > 0)).all(axis=2) & commune_has_sex[:, None]
-        active = (known_total[..., 0] > 0) & commune_has_sex[:, None]
-        f_sex = np.where(
-            band_ok[..., None],
-            np.divide(share * known_total, sums_s, out=np.ones_like(sums_s), where=sums_s > 0),
-            1.0,
-        )
-        per_cell = np.bincount(cell[in_group], minlength=n_c * n_g).reshape(n_c, n_g)
-        bad = active & ~band_ok
-        for c in np.flatnonzero(bad.any(axis=1)):
-            affected = int(per_cell[c, bad[c]].sum())
-            collapsed_sex += affected
-            bands = [
-                codebook.TRANCHES_AGE[t]
-                for t in range(n_t)
-                if group_of[c, t] >= 0 and bad[c, group_of[c, t]]
-            ]
-            warnings.append(
-                ngettext(
-                    "commune {c}, {t} ans : un sexe sans répondant ou sans population, "
-                    "{n} répondant calé sur l'âge seul",
-                    "commune {c}, {t} ans : un sexe sans répondant ou sans population, "
-                    "{n} répondants calés sur l'âge seul",
-                    affected,
-                ).format(c=communes[c], t=", ".join(bands), n=affected)
-            )
-        adj = f_sex[commune_idx, np.where(grp >= 0, grp, 0), np.where(known, sexe, 0)]
-        w = np.where(known & in_group, w * adj, w)
-    if collapsed_age:
-        warnings.append(
-            ngettext(
-                "{n} répondant calé sur des tranches d'âge regroupées.",
-                "{n} répondants calés sur des tranches d'âge regroupées.",
-                collapsed_age,
-            ).format(n=collapsed_age)
-        )
-    if collapsed_sex:
-        warnings.append(
-            ngettext(
-                "{n} répondant calé sur l'âge seul (sexe regroupé).",
-                "{n} répondants calés sur l'âge seul (sexe regroupé).",
-                collapsed_sex,
-            ).format(n=collapsed_sex)
-        )
+    warnings += _resume_regroupements(collapsed_age, collapsed_sex)
 
-    missing = [str(c) for c in communes[~has_margins]]
+    missing = [str(c) for c in communes[~cibles.a_des_marges]]
     if missing:
-        w = _sans_marges(w, commune_idx, communes, has_margins, target_age)
+        w = _sans_marges(w, commune_idx, communes, cibles.a_des_marges, cibles.age)
         warnings.append(
             _(
                 "communes absentes des marges, non calées (biais d'âge non corrigé ; pondérées "
@@ -314,6 +286,81 @@ def _post_stratifier(
         )
     methode = "calage" if marges.par_sexe else "calage_age"
     return Ponderation(w, methode, warnings, tuple(missing))
+
+
+def _caler_sexe(
+    w: npt.NDArray[np.float64],
+    enquete: Enquete,
+    cell: npt.NDArray[np.int64],
+    in_group: npt.NDArray[np.bool_],
+    g_sex: npt.NDArray[np.float64],
+    par_sexe: npt.NDArray[np.bool_],
+    group_of: npt.NDArray[np.int64],
+    communes: npt.NDArray[np.str_],
+    warnings: list[str],
+) -> tuple[npt.NDArray[np.float64], int]:
+    """Sex within each age group, for respondents who gave theirs; a group where one sex has
+    no respondent or no population is left on age alone (named, with its count)."""
+    n_c, n_g = g_sex.shape[:2]
+    sexe = enquete.codes["sexe"].astype(np.int64)
+    known = (sexe >= 0) & in_group
+    sex_cell = cell * 2 + np.where(known, sexe, 0)
+    sums_s = np.bincount(sex_cell[known], weights=w[known], minlength=n_c * n_g * 2).reshape(
+        n_c, n_g, 2
+    )
+    known_total = sums_s.sum(axis=2, keepdims=True)
+    pop_total = g_sex.sum(axis=2, keepdims=True)
+    share = np.divide(g_sex, pop_total, out=np.zeros_like(g_sex), where=pop_total > 0)
+    band_ok = ((sums_s > 0) & (g_sex > 0)).all(axis=2) & par_sexe[:, None]
+    active = (known_total[..., 0] > 0) & par_sexe[:, None]
+    f_sex = np.where(
+        band_ok[..., None],
+        np.divide(share * known_total, sums_s, out=np.ones_like(sums_s), where=sums_s > 0),
+        1.0,
+    )
+    per_cell = np.bincount(cell[in_group], minlength=n_c * n_g).reshape(n_c, n_g)
+    bad = active & ~band_ok
+    collapsed = 0
+    for c in np.flatnonzero(bad.any(axis=1)):
+        affected = int(per_cell[c, bad[c]].sum())
+        collapsed += affected
+        bands = [
+            codebook.TRANCHES_AGE[t]
+            for t in range(group_of.shape[1])
+            if group_of[c, t] >= 0 and bad[c, group_of[c, t]]
+        ]
+        warnings.append(
+            ngettext(
+                "commune {c}, {t} ans : un sexe sans répondant ou sans population, "
+                "{n} répondant calé sur l'âge seul",
+                "commune {c}, {t} ans : un sexe sans répondant ou sans population, "
+                "{n} répondants calés sur l'âge seul",
+                affected,
+            ).format(c=communes[c], t=", ".join(bands), n=affected)
+        )
+    adj = f_sex[cell // n_g, cell % n_g, np.where(known, sexe, 0)]
+    return np.where(known, w * adj, w), collapsed
+
+
+def _resume_regroupements(age: int, sex: int) -> list[str]:
+    out = []
+    if age:
+        out.append(
+            ngettext(
+                "{n} répondant calé sur des tranches d'âge regroupées.",
+                "{n} répondants calés sur des tranches d'âge regroupées.",
+                age,
+            ).format(n=age)
+        )
+    if sex:
+        out.append(
+            ngettext(
+                "{n} répondant calé sur l'âge seul (sexe regroupé).",
+                "{n} répondants calés sur l'âge seul (sexe regroupé).",
+                sex,
+            ).format(n=sex)
+        )
+    return out
 
 
 def _sans_marges(
