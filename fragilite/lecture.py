@@ -137,7 +137,7 @@ def lire_tableau(path: Path) -> pd.DataFrame:
         )
         # Coded columns hold a handful of distinct values: read as categories, they are
         # validated through their categories instead of a million strings each.
-        coded = {*codebook.CODES, "code_insee"}
+        coded = {*codebook.CODES, "code_insee", "age"}
         dtypes: dict[str, Any] = {
             name: "category" if name.strip().lower() in coded else str for name in header
         }
@@ -264,8 +264,12 @@ def valider(
     progress.step(1, 5, _("Contrôle des communes"))
 
     age_raw = col("age")
-    age_num = pd.to_numeric(age_raw.str.strip() if "age" in frame.columns else age_raw, "coerce")
-    age_values = age_num.to_numpy(dtype=float, na_value=np.nan)
+    # Ages take a hundred distinct values: convert those, not a million cells.
+    age_codes, age_uniques = pd.factorize(age_raw, use_na_sentinel=True)
+    unique_values = pd.to_numeric(
+        pd.Series([str(u).strip() for u in age_uniques], dtype=object), "coerce"
+    ).to_numpy(dtype=float, na_value=np.nan)
+    age_values = np.append(unique_values, np.nan)[age_codes]
     age_given = age_raw.notna().to_numpy()
     age_ok = (
         age_given
