@@ -40,6 +40,15 @@ class Resultat:
     lignes_exclues: int
     repondants: int
     avertissements: list[str] = field(default_factory=list)
+    communes_sans_marges: tuple[str, ...] = ()
+
+    def ponderation_par_commune(self) -> list[str]:
+        """The weighting of each row: a commune absent from the margins says so on its row."""
+        terr = self.estimations.territoire
+        return [
+            "sans_marges" if code in self.communes_sans_marges else self.ponderation
+            for code in terr.codes
+        ] + [self.ponderation]
 
     def table(self) -> pd.DataFrame:
         """The machine-readable table: one row per commune, then the territory."""
@@ -51,16 +60,23 @@ class Resultat:
             "n": est.n,
             "n_eff": np.round(est.n_eff, 2),
             "statut": est.statut,
+            "ponderation": self.ponderation_par_commune(),
+            "poids_territoire": np.round(est.poids_territoire_moyen(), 4),
         }
         hidden = np.array([s == "masque" for s in est.statut])
         for name in COLONNES_ESTIMEES:
             data[name] = est.valeurs[name]
             data[f"{name}_ic_bas"] = est.ic_bas[name]
             data[f"{name}_ic_haut"] = est.ic_haut[name]
+            if name in est.n_indicateur:
+                counts = est.n_indicateur[name]
+                data[f"{name}_n"] = pd.Series(counts, dtype="Int64").mask(counts < 0)
+                data[f"{name}_poids_territoire"] = np.round(est.poids_territoire[name], 4)
         frame = pd.DataFrame(data)
         frame["n"] = frame["n"].astype("Int64")
         frame.loc[hidden, "n"] = pd.NA
         frame.loc[hidden, "n_eff"] = np.nan
+        frame.loc[hidden, ["ponderation", "poids_territoire"]] = None
         return frame
 
     def metadonnees(self) -> dict[str, Any]:
@@ -178,6 +194,7 @@ def calculer(
         lignes_exclues=enquete.exclues,
         repondants=enquete.n_lignes,
         avertissements=ponderation.avertissements,
+        communes_sans_marges=ponderation.communes_sans_marges,
     )
 
 

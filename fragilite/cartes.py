@@ -376,6 +376,15 @@ def _geometry(polys: list[Polygone]) -> dict[str, Any]:
     }
 
 
+def note_legende(res: Resultat, name: str) -> str | None:
+    """What the index's numbers mean, printed under its legend on every map."""
+    if name != "indice":
+        return None
+    if res.methode.normalisation == "territoire_100":
+        return _("100 = niveau du territoire ; au-dessus, plus fragile")
+    return _("1 = commune la moins fragile, 10 = la plus fragile")
+
+
 def _legende_html(title: str, name: str, breaks: Sequence[float], res: Resultat, on: bool) -> str:
     rows = [
         f'<div><span style="display:inline-block;width:18px;height:12px;background:{c};'
@@ -398,6 +407,9 @@ def _legende_html(title: str, name: str, breaks: Sequence[float], res: Resultat,
         + html.escape(_("peu fiable, lissé (contour épais pointillé)"))
         + "</div>"
     )
+    note = note_legende(res, name)
+    if note:
+        rows.append(f"<div><em>{html.escape(note)}</em></div>")
     style = "block" if on else "none"
     return (
         f'<div class="legende-couche" data-nom="{name}" style="display:{style}">'
@@ -493,13 +505,25 @@ def carte_png(resultat: Resultat, name: str, path: Path, width: int = 1600) -> N
     for d in range(0, 30, 8):
         draw.line([(x0 + d, y + 20), (x0 + d + 10, y)], fill=CONTOUR, width=2)
     draw.text((x0 + 40, y), _("peu fiable (hachuré)"), fill="black", font=small)
+    note = note_legende(resultat, name)
+    legend_text = [titre(name), *([note] if note else [])]
+    if note:
+        y += 36
+        for chunk in _wrap(note, 28):
+            draw.text((x0, y), chunk, fill="black", font=small)
+            y += max(14, width // 100)
     footer = [resultat.methode.avertissement, resultat.provenance(), *apparier_notes(app)]
     fy = height - 130
     for text in footer:
         for chunk in _wrap(text, max(40, width // 11)):
             draw.text((20, fy), chunk, fill="black", font=small)
             fy += max(14, width // 100)
-    img.save(path, format="PNG")
+    from PIL.PngImagePlugin import PngInfo
+
+    # The legend also as text in the file, for screen readers and for checking it.
+    info = PngInfo()
+    info.add_itxt("Description", " — ".join(legend_text))
+    img.save(path, format="PNG", pnginfo=info)
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -582,6 +606,13 @@ def dessiner_pdf(
         canvas.line(lx + d, ly, lx + d + 4, ly + 9)
     canvas.setFillColor(colors.black)
     canvas.drawString(lx + 18, ly + 1, _("peu fiable (hachuré)"))
+    note = note_legende(resultat, name)
+    if note:
+        from fragilite.rapport import texte_pdf
+
+        for chunk in _wrap(texte_pdf(note), 34):
+            ly -= 11
+            canvas.drawString(lx, ly, chunk)
     canvas.restoreState()
 
 

@@ -15,6 +15,10 @@ TRANCHES_AGE: Final = ("15-24", "25-39", "40-59", "60-74", "75+")
 SEXES: Final = ("f", "m")
 DIFFICULTES: Final = ("jamais", "parfois", "souvent", "toujours", "ne_fait_pas")
 
+# « Ne sait pas » is item-level missing: the respondent is left out of the indicators that need
+# this answer only, never out of the survey. Accepted spellings (case-insensitive, trimmed):
+NE_SAIT_PAS: Final = ("nsp", "ne sait pas", "ne_sait_pas")
+
 REQUIRED: Final = ("id", "code_insee")
 
 EQUIPEMENT: Final = (

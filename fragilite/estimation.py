@@ -4,28 +4,26 @@ the axes and the index.
 Statistics, in order (the methodology file says the same in plain French):
 
 1. Direct estimate of each indicator: the weighted share among respondents who answered it; its
-   effective sample size is Kish's ``(Σw)² / Σw²``; its 95 % interval is Wilson's on that
-   effective size (``statsmodels.stats.proportion.proportion_confint``).
+   effective sample size is Kish's ``(Σw)² / Σw²`` among them; its 95 % interval is Wilson's on
+   that effective size (``statsmodels.stats.proportion.proportion_confint``). Each indicator has
+   its own n: below the minimum number of respondents it is masked on its own.
 2. Status: ``masque`` below the minimum number of respondents (nothing shown), ``peu_fiable``
    when the commune's effective size is below the reliability threshold, else ``ok``.
-3. Smoothing of ``peu_fiable`` communes (empirical Bayes composite, Morris 1983): the
-   between-commune variance τ² of each indicator is estimated by moments over the k communes
-   shown; the prior strength ``m = p(1-p)/τ²`` (bounded by the methodology) gives
-   ``B = (k-3)/(k-1) · m / (m + n_eff)`` and the estimate ``(1-B)·p_c + B·p_T``. Its variance is
-   Morris's ``V·(1 - (k-1)/k·B) + 2/(k-3)·B²·(p_c - p_T)²``, which accounts for B being
-   estimated (naive posterior intervals under-cover); the interval is that of the Beta law
-   with the same mean and variance, so it stays within [0, 1].
+3. Smoothing of every indicator whose effective size is below the threshold: Fay–Herriot model
+   on the arcsine scale with the Li–Lahiri adjusted REML (``fragilite.petites_zones``). The
+   shrinkage weight ``B`` — the share of the territory's level in the published figure — is
+   published per commune and indicator.
 4. Axes: weighted means of their indicators' final estimates; index: each axis divided by the
-   territory's level, averaged with the axes' weights, × 100. Their variance is the linearised
-   variance of that linear combination (influence values of each weighted share, covariances
-   included), a smoothed indicator's variance replaced by its smoothed one (correlations kept);
-   intervals are normal.
+   territory's level, averaged with the axes' weights, × 100. For the communes, intervals of the
+   smoothed indicators, the axes and the index are percentiles of one parametric bootstrap of
+   the whole chain (correlated commune effects and sampling errors, re-estimated model, territory
+   levels redrawn); for the territory, the linearised variance of the combination.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -35,8 +33,9 @@ from statsmodels.stats.proportion import proportion_confint
 
 from core.i18n import _
 from core.progress import NO_PROGRESS, Progress
+from fragilite import petites_zones
 from fragilite.indicateurs import INDICATEURS
-from fragilite.methodologie import Methodologie
+from fragilite.methodologie import Axe, Methodologie
 
 Vecteur = npt.NDArray[np.float64]
 
@@ -68,15 +67,72 @@ class Estimations:
     ecart_type: dict[str, Vecteur]
     lisse: dict[str, npt.NDArray[np.bool_]]
     niveaux_reference: dict[str, float]  # territory level of each axis (the index's reference)
+    n_indicateur: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
+    poids_territoire: dict[str, Vecteur] = field(default_factory=dict)  # shrinkage weight B
     notes: list[str] = field(default_factory=list)
 
     @property
     def noms(self) -> tuple[str, ...]:
         return tuple(self.valeurs)
 
+    def poids_territoire_moyen(self) -> Vecteur:
+        """Per commune, the mean shrinkage weight over the indicators shown (0 = no smoothing)."""
+        stack = np.column_stack([self.poids_territoire[k] for k in INDICATEURS])
+        shown = np.column_stack([np.isfinite(self.valeurs[k]) for k in INDICATEURS])
+        total = np.where(shown, stack, 0.0).sum(axis=1)
+        count = shown.sum(axis=1)
+        return np.asarray(
+            np.divide(total, count, out=np.full(len(total), np.nan), where=count > 0), dtype=float
+        )
+
 
 def _bincount(index: npt.NDArray[np.int64], weights: Vecteur, size: int) -> Vecteur:
     return np.bincount(index, weights=weights, minlength=size).astype(float)
+
+
+@dataclass
+class _Directes:
+    """Direct estimates: communes × indicators, the territory as last row."""
+
+    p: npt.NDArray[np.float64]
+    n_eff: npt.NDArray[np.float64]
+    n: npt.NDArray[np.int64]
+    residus: npt.NDArray[np.float64]  # respondents × indicators, centred on their commune
+    influence_territoire: npt.NDArray[np.float64]  # respondents × indicators
+
+
+def _directes(ys: dict[str, Vecteur], w: Vecteur, g: npt.NDArray[np.int64], n_c: int) -> _Directes:
+    size = n_c + 1
+    k = len(INDICATEURS)
+    p = np.full((size, k), np.nan)
+    ne = np.zeros((size, k))
+    n = np.zeros((size, k), dtype=np.int64)
+    resid = np.zeros((len(w), k))
+    infl = np.zeros((len(w), k))
+    for j, name in enumerate(INDICATEURS):
+        y = ys[name]
+        answered = ~np.isnan(y)
+        y0 = np.where(answered, y, 0.0)
+        wr = w * answered
+        W, S, W2 = (_bincount(g, v, n_c) for v in (wr, wr * y0, wr * wr))
+        W, S, W2 = (np.append(v, v.sum()) for v in (W, S, W2))
+        cnt = np.bincount(g, weights=answered, minlength=n_c).astype(np.int64)
+        n[:, j] = np.append(cnt, cnt.sum())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p[:, j] = np.clip(np.where(W > 0, S / W, np.nan), 0.0, 1.0)
+            ne[:, j] = np.where(W2 > 0, W * W / W2, 0.0)
+        pc = np.nan_to_num(p[:, j])
+        resid[:, j] = np.where(answered, y0 - pc[g], 0.0)
+        infl[:, j] = np.where(answered, w * (y0 - pc[-1]) / (W[-1] if W[-1] > 0 else 1.0), 0.0)
+    return _Directes(p, ne, n, resid, infl)
+
+
+def _correlation_intra(d: _Directes, w: Vecteur) -> npt.NDArray[np.float64]:
+    """Correlation of the indicators among respondents of a same commune (pooled)."""
+    r = d.residus * np.sqrt(w)[:, None]
+    cross = r.T @ r
+    var = np.sqrt(np.maximum(np.diag(cross), 1e-12))
+    return np.asarray(np.clip(cross / var[:, None] / var[None, :], -1, 1), dtype=float)
 
 
 def estimer(
@@ -92,8 +148,7 @@ def estimer(
     (e.g. an earlier survey's, to compare two surveys on the same scale)."""
     codes = territoire.codes
     n_c = len(codes)
-    pos = pd.Index(codes)
-    g_all = pos.get_indexer(pd.Index(code_insee.astype(str)))
+    g_all = pd.Index(codes).get_indexer(pd.Index(code_insee.astype(str)))
     inside = g_all >= 0
     g = g_all[inside].astype(np.int64)
     w = poids[inside].astype(float)
@@ -101,15 +156,14 @@ def estimer(
     size = n_c + 1  # last slot: the territory
     z = float(stats.norm.ppf(0.5 + methode.niveau / 2))
     alpha = 1 - methode.niveau
+    steps = 4
+    progress.step(0, steps, _("Calcul des indicateurs"))
 
     n = np.bincount(g, minlength=n_c).astype(np.int64)
     n = np.append(n, n.sum())
-    sw = _bincount(g, w, n_c)
-    sw2 = _bincount(g, w * w, n_c)
-    sw = np.append(sw, sw.sum())
-    sw2 = np.append(sw2, sw2.sum())
+    sw, sw2 = _bincount(g, w, n_c), _bincount(g, w * w, n_c)
+    sw, sw2 = np.append(sw, sw.sum()), np.append(sw2, sw2.sum())
     n_eff = np.divide(sw * sw, sw2, out=np.zeros(size), where=sw2 > 0)
-
     statut = [
         MASQUE
         if n[i] < methode.minimum_repondants
@@ -119,116 +173,55 @@ def estimer(
         for i in range(size)
     ]
     shown = np.array([s != MASQUE for s in statut])
-    smooth_row = np.array([s == PEU_FIABLE for s in statut])
-    smooth_row[-1] = False  # the territory is the smoothing target, never smoothed itself
+
+    d = _directes(ys, w, g, n_c)
+    names = list(INDICATEURS)
+    # Each indicator is masked on its own below the minimum number of respondents who answered.
+    shown_k = shown[:, None] & (d.n >= methode.minimum_repondants)
+    lisser = (d.n_eff[:-1] < methode.seuil_fiable_n_eff) & (d.n_eff[:-1] > 0)
+    progress.step(1, steps, _("Lissage des petites communes"))
+    tir = petites_zones.tirer(
+        d.p[:-1], d.n_eff[:-1], lisser, _correlation_intra(d, w), methode.replicats, methode.graine
+    )
+    q_lo, q_hi = alpha / 2, 1 - alpha / 2
 
     valeurs: dict[str, Vecteur] = {}
     bas: dict[str, Vecteur] = {}
     haut: dict[str, Vecteur] = {}
     se: dict[str, Vecteur] = {}
     lisse: dict[str, npt.NDArray[np.bool_]] = {}
-    influences: dict[str, Vecteur] = {}
-    shrink: dict[str, Vecteur] = {}
-    notes: list[str] = []
-
-    for step, name in enumerate(INDICATEURS):
-        progress.step(step, len(INDICATEURS) + 2, _("Calcul des indicateurs"))
-        y = ys[name]
-        answered = ~np.isnan(y)
-        y0 = np.where(answered, y, 0.0)
-        wr = w * answered
-        W = _bincount(g, wr, n_c)
-        S = _bincount(g, w * y0, n_c)
-        W2 = _bincount(g, wr * wr, n_c)
-        W, S, W2 = np.append(W, W.sum()), np.append(S, S.sum()), np.append(W2, W2.sum())
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.where(W > 0, S / W, np.nan)
-            ne = np.where(W2 > 0, W * W / W2, 0.0)
-        p = np.clip(p, 0.0, 1.0)
+    n_ind: dict[str, npt.NDArray[np.int64]] = {}
+    poids_t: dict[str, Vecteur] = {}
+    # Percentiles only where an indicator is smoothed: direct ones keep Wilson's interval.
+    draws_sd = np.full(lisser.shape, np.nan)
+    draws_lo, draws_hi = draws_sd.copy(), draws_sd.copy()
+    if lisser.any():
+        cells = tir.parts[:, lisser]
+        draws_sd[lisser] = np.std(cells, axis=0)
+        draws_lo[lisser], draws_hi[lisser] = np.quantile(cells, [q_lo, q_hi], axis=0)
+    for j, name in enumerate(names):
+        p, ne = d.p[:, j], d.n_eff[:, j]
         lo, hi = _wilson(p, ne, alpha)
         sd = np.sqrt(np.where(ne > 0, p * (1 - p) / np.maximum(ne, 1e-12), np.nan))
+        sm = np.append(lisser[:, j], False)
+        valeurs[name] = np.where(sm, np.append(tir.estimation[:, j], np.nan), p)
+        bas[name] = np.where(sm, np.append(draws_lo[:, j], np.nan), lo)
+        haut[name] = np.where(sm, np.append(draws_hi[:, j], np.nan), hi)
+        se[name] = np.where(sm, np.append(draws_sd[:, j], np.nan), sd)
+        lisse[name] = sm
+        n_ind[name] = d.n[:, j]
+        poids_t[name] = np.append(tir.ponderation_territoire[:, j], 0.0)
+    progress.step(2, steps, _("Calcul des axes et de l'indice"))
 
-        # Influence of each respondent on its commune's share, and on the territory's.
-        u_c = np.where(answered, w * (y0 - p[g]) / np.where(W[g] > 0, W[g], 1.0), 0.0)
-        u_t = np.where(answered, w * (y0 - p[-1]) / (W[-1] if W[-1] > 0 else 1.0), 0.0)
-        influences[name] = np.concatenate([u_c, u_t])
-
-        p_t = p[-1]
-        B = np.zeros(size)
-        if np.isfinite(p_t) and 0 < p_t < 1:
-            m, k = _prior_strength(p[:-1], ne[:-1], p_t, shown[:-1], methode)
-            # Morris's factor (k-3)/(k-1) tempers the shrinkage estimated from few communes.
-            temper = (k - 3) / (k - 1) if k > 3 else 0.5
-            B = np.where(smooth_row & (ne > 0), temper * m / (m + ne), 0.0)
-            direct = np.nan_to_num(p)
-            post_mean = (1 - B) * direct + B * p_t
-            # Morris's (1983) variance of the composite estimate: the posterior variance plus
-            # the uncertainty of B estimated from k communes, which naive intervals ignore.
-            v = p_t * (1 - p_t) / np.maximum(ne, 1e-12)
-            extra = 2 / (k - 3) * B**2 * (direct - p_t) ** 2 if k > 3 else 0.0
-            var = v * (1 - (k - 1) / max(k, 1) * B) + extra
-            lo_post, hi_post = _beta_interval(post_mean, var, alpha)
-            sd_post = np.sqrt(var)
-            # A commune where nobody answered this question keeps no estimate at all.
-            smooth = smooth_row & (ne > 0)
-            p = np.where(smooth, post_mean, p)
-            lo = np.where(smooth, lo_post, lo)
-            hi = np.where(smooth, hi_post, hi)
-            sd = np.where(smooth, sd_post, sd)
-        shrink[name] = B
-        valeurs[name], bas[name], haut[name], se[name] = p, lo, hi, sd
-        lisse[name] = smooth_row & (B > 0)
-
-    # Covariances of the indicators' influence values, per commune and for the territory.
-    names = list(INDICATEURS)
-    g_both = np.concatenate([g, np.full(len(g), n_c, dtype=np.int64)])
-    scale = np.where(n > 1, n / np.maximum(n - 1, 1), 0.0)
-    cov = np.zeros((size, len(names), len(names)))
-    for i, a in enumerate(names):
-        for j in range(i, len(names)):
-            b = names[j]
-            c = _bincount(g_both, influences[a] * influences[b], size) * scale
-            cov[:, i, j] = cov[:, j, i] = c
-    progress.step(len(INDICATEURS), len(INDICATEURS) + 2, _("Calcul des axes et de l'indice"))
-
-    final = np.column_stack([valeurs[k] for k in names])
-    # Where an indicator was smoothed, rescale its row and column of the covariance so that its
-    # variance is the smoothed estimate's, the correlations between indicators being kept.
-    diag = np.diagonal(cov, axis1=1, axis2=2)
-    final_var = np.column_stack([se[k] ** 2 for k in names])
-    smoothed = np.column_stack([shrink[k] > 0 for k in names])
-    damp = np.where(
-        smoothed & (diag > 0),
-        np.sqrt(np.divide(final_var, diag, out=np.zeros_like(diag), where=diag > 0)),
-        np.where(smoothed, 0.0, 1.0),
-    )
-    damp = np.nan_to_num(damp)
-    cov = cov * damp[:, :, None] * damp[:, None, :]
-
-    def combine(coef: Vecteur) -> tuple[Vecteur, Vecteur]:
-        # Only the indicators in the combination: another one's NaN must not leak in.
-        used = np.flatnonzero(coef)
-        c = coef[used]
-        est = final[:, used] @ c
-        var = np.einsum("i,cij,j->c", c, cov[:, used][:, :, used], c)
-        return est, np.sqrt(np.maximum(var, 0.0))
-
-    axis_levels: dict[str, float] = {}
-    for axe in methode.axes:
-        coef = np.array([axe.indicateurs.get(k, 0.0) for k in names])
-        coef = coef / coef.sum()
-        est, sd = combine(coef)
-        only = [k for k, v in axe.indicateurs.items() if v > 0]
-        if len(only) == 1:
-            lo, hi = bas[only[0]].copy(), haut[only[0]].copy()
-            sd = se[only[0]].copy()
-        else:
-            lo, hi = np.clip(est - z * sd, 0, 1), np.clip(est + z * sd, 0, 1)
-        valeurs[axe.nom], bas[axe.nom], haut[axe.nom], se[axe.nom] = est, lo, hi, sd
-        lisse[axe.nom] = np.any([lisse[k] for k in only], axis=0)
-        axis_levels[axe.nom] = float(est[-1])
+    # Territory row: linearised covariance of its shares (influence values).
+    u_t = d.influence_territoire
+    cov_t = (u_t.T @ u_t) * (n[-1] / max(n[-1] - 1, 1))
+    axes = _Axes(valeurs, bas, haut, se, lisse)
+    shown_k = axes.calculer(methode, names, tir.parts, cov_t, shown_k, z, (q_lo, q_hi))
+    axis_levels, axis_draws, axis_coef = axes.niveaux, axes.tirages, axes.coefficients
 
     levels = reference or axis_levels
+    notes: list[str] = []
     usable = []
     for axe in methode.axes:
         level = levels.get(axe.nom, np.nan)
@@ -242,27 +235,24 @@ def estimer(
                     axe=axe.nom
                 )
             )
-    total_weight = sum(a.poids for a in usable) or 1.0
-    coef_index = np.zeros(len(names))
-    for axe in usable:
-        level = levels[axe.nom]
-        inner = np.array([axe.indicateurs.get(k, 0.0) for k in names])
-        coef_index += 100 * (axe.poids / total_weight) * inner / inner.sum() / level
-    est, sd = combine(coef_index)
-    lo, hi = est - z * sd, est + z * sd
-    if reference is None:
-        # The territory is the index's reference: 100 by definition, without uncertainty.
-        est[-1] = lo[-1] = hi[-1] = 100.0
-        sd[-1] = 0.0
+    est, lo, hi, sd = _indice(
+        valeurs, axis_draws, axis_coef, cov_t, usable, levels, reference is None, methode
+    )
     if methode.normalisation == "echelle_1_10":
         est, lo, hi, sd = _echelle_1_10(est, lo, hi, sd, shown)
     valeurs["indice"], bas["indice"], haut["indice"], se["indice"] = est, lo, hi, sd
     lisse["indice"] = np.any([lisse[k] for k in names], axis=0)
+    index_shown = shown_k[:, len(names) :].all(axis=1)
+    shown_k = np.column_stack([shown_k, index_shown])
 
-    for key in valeurs:
+    for col, key in enumerate([*names, *(a.nom for a in methode.axes), "indice"]):
+        hide = ~shown_k[:, col]
         for arr in (valeurs[key], bas[key], haut[key], se[key]):
-            arr[~shown] = np.nan
-    progress.step(len(INDICATEURS) + 2, len(INDICATEURS) + 2, _("Calcul terminé"))
+            arr[hide] = np.nan
+    for key in names:
+        poids_t[key][~shown_k[:, names.index(key)]] = np.nan
+    n, n_eff, n_ind = _suppression_secondaire(n, n_eff, n_ind, shown, shown_k, names, notes)
+    progress.step(steps, steps, _("Calcul terminé"))
     return Estimations(
         territoire=territoire,
         n=n,
@@ -274,8 +264,149 @@ def estimer(
         ecart_type=se,
         lisse=lisse,
         niveaux_reference=dict(levels),
+        n_indicateur=n_ind,
+        poids_territoire=poids_t,
         notes=notes,
     )
+
+
+@dataclass
+class _Axes:
+    """Axes of every row, written into the result's dictionaries, with their draws kept for the
+    index."""
+
+    valeurs: dict[str, Vecteur]
+    bas: dict[str, Vecteur]
+    haut: dict[str, Vecteur]
+    se: dict[str, Vecteur]
+    lisse: dict[str, npt.NDArray[np.bool_]]
+    niveaux: dict[str, float] = field(default_factory=dict)
+    tirages: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
+    coefficients: dict[str, Vecteur] = field(default_factory=dict)
+
+    def calculer(
+        self,
+        methode: Methodologie,
+        names: list[str],
+        parts: npt.NDArray[np.floating[Any]],
+        cov_t: npt.NDArray[np.float64],
+        shown_k: npt.NDArray[np.bool_],
+        z: float,
+        quantiles: tuple[float, float],
+    ) -> npt.NDArray[np.bool_]:
+        """Compute each axis; returns ``shown_k`` with one column per axis (shown when all its
+        indicators are)."""
+        final = np.column_stack([self.valeurs[k] for k in names])
+        for axe in methode.axes:
+            coef = np.array([axe.indicateurs.get(k, 0.0) for k in names])
+            coef = coef / coef.sum()
+            used = np.flatnonzero(coef)
+            est = final[:, used] @ coef[used]
+            draws = parts[:, :, used] @ coef[used]
+            sd_t = float(np.sqrt(max(float(coef @ cov_t @ coef), 0.0)))
+            lo_d, hi_d = np.quantile(draws, quantiles, axis=0)
+            lo = np.append(lo_d, np.clip(est[-1] - z * sd_t, 0, 1))
+            hi = np.append(hi_d, np.clip(est[-1] + z * sd_t, 0, 1))
+            sd = np.append(np.std(draws, axis=0), sd_t)
+            # Draws of a direct 0 or 1 fold at the bound: the interval keeps the estimate inside.
+            lo, hi = np.fmin(lo, est), np.fmax(hi, est)
+            if len(used) == 1:
+                only = names[used[0]]
+                lo, hi, sd = self.bas[only].copy(), self.haut[only].copy(), self.se[only].copy()
+            self.valeurs[axe.nom], self.bas[axe.nom], self.haut[axe.nom] = est, lo, hi
+            self.se[axe.nom] = sd
+            self.lisse[axe.nom] = np.any([self.lisse[names[i]] for i in used], axis=0)
+            shown_k = np.column_stack([shown_k, shown_k[:, used].all(axis=1)])
+            self.niveaux[axe.nom] = float(est[-1])
+            self.tirages[axe.nom] = draws
+            self.coefficients[axe.nom] = coef
+        return shown_k
+
+
+ARRONDI = 10
+
+
+def _suppression_secondaire(
+    n: npt.NDArray[np.int64],
+    n_eff: Vecteur,
+    n_ind: dict[str, npt.NDArray[np.int64]],
+    shown: npt.NDArray[np.bool_],
+    shown_k: npt.NDArray[np.bool_],
+    names: list[str],
+    notes: list[str],
+) -> tuple[npt.NDArray[np.int64], Vecteur, dict[str, npt.NDArray[np.int64]]]:
+    """Hide masked counts, and round the territory's to ``ARRONDI`` when a commune is masked:
+    otherwise its count would be the territory's minus the communes shown."""
+    n, n_eff = n.copy(), n_eff.copy()
+    rounded = False
+    if not shown[:-1].all():
+        n[-1] = int(round(n[-1] / ARRONDI) * ARRONDI)
+        n_eff[-1] = round(n_eff[-1] / ARRONDI) * ARRONDI
+        rounded = True
+    out = {}
+    for j, key in enumerate(names):
+        counts = n_ind[key].copy()
+        hidden = ~shown_k[:-1, j]
+        counts[:-1][hidden] = -1
+        if hidden.any():
+            counts[-1] = int(round(counts[-1] / ARRONDI) * ARRONDI)
+            rounded = True
+        out[key] = counts
+    if rounded:
+        notes.append(
+            _(
+                "Effectifs du territoire arrondis à la dizaine : le nombre de répondants d'une "
+                "commune ou d'un indicateur masqué ne peut pas être déduit par différence."
+            )
+        )
+    return n, n_eff, out
+
+
+def _indice(
+    valeurs: dict[str, Vecteur],
+    axis_draws: dict[str, npt.NDArray[np.float64]],
+    axis_coef: dict[str, Vecteur],
+    cov_t: npt.NDArray[np.float64],
+    usable: list[Axe],
+    levels: dict[str, float],
+    own_reference: bool,
+    methode: Methodologie,
+) -> tuple[Vecteur, Vecteur, Vecteur, Vecteur]:
+    """The index, and its interval from the same draws as the axes; when the territory is its
+    own reference, its axis levels are redrawn too (from their linearised covariance)."""
+    alpha = 1 - methode.niveau
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    total_weight = sum(a.poids for a in usable) or 1.0
+    size = len(next(iter(valeurs.values())))
+    est = np.zeros(size)
+    replicats = next(iter(axis_draws.values())).shape[0]
+    draws = np.zeros((replicats, size - 1))
+    coefs = np.array([axis_coef[a.nom] for a in usable]) if usable else np.zeros((0, 1))
+    lv = np.array([levels[a.nom] for a in usable])
+    if own_reference and usable:
+        rng = np.random.default_rng(methode.graine + 1)
+        cov_l = coefs @ cov_t @ coefs.T
+        level_draws = rng.multivariate_normal(lv, cov_l, size=replicats, method="eigh")
+        level_draws = np.maximum(level_draws, lv * 0.05)
+    else:
+        level_draws = np.broadcast_to(lv, (replicats, len(usable)))
+    coef_index = np.zeros(coefs.shape[1]) if usable else np.zeros(1)
+    for i, axe in enumerate(usable):
+        share = 100 * axe.poids / total_weight
+        est = est + share * valeurs[axe.nom] / lv[i]
+        draws = draws + share * axis_draws[axe.nom] / level_draws[:, i : i + 1]
+        coef_index = coef_index + share * coefs[i] / lv[i]
+    lo = np.fmin(np.append(np.quantile(draws, alpha / 2, axis=0), np.nan), est)
+    hi = np.fmax(np.append(np.quantile(draws, 1 - alpha / 2, axis=0), np.nan), est)
+    sd = np.append(np.std(draws, axis=0), np.nan)
+    if own_reference:
+        # The territory is the index's reference: 100 by definition, without uncertainty.
+        est[-1] = lo[-1] = hi[-1] = 100.0
+        sd[-1] = 0.0
+    else:
+        sd_t = float(np.sqrt(max(float(coef_index @ cov_t @ coef_index), 0.0)))
+        lo[-1], hi[-1], sd[-1] = est[-1] - z * sd_t, est[-1] + z * sd_t, sd_t
+    return est, lo, hi, sd
 
 
 def _wilson(p: Vecteur, n_eff: Vecteur, alpha: float) -> tuple[Vecteur, Vecteur]:
@@ -286,32 +417,6 @@ def _wilson(p: Vecteur, n_eff: Vecteur, alpha: float) -> tuple[Vecteur, Vecteur]
         low, high = proportion_confint(p[ok] * n_eff[ok], n_eff[ok], alpha=alpha, method="wilson")
         lo[ok], hi[ok] = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     return lo, hi
-
-
-def _prior_strength(
-    p: Vecteur, n_eff: Vecteur, p_t: float, shown: npt.NDArray[np.bool_], methode: Methodologie
-) -> tuple[float, int]:
-    """Moment estimate of the prior strength m = p(1-p)/τ², bounded by the methodology, and
-    the number of communes it rests on."""
-    use = shown & (n_eff > 0) & np.isfinite(p)
-    k = int(use.sum())
-    if k < 3:
-        return methode.poids_a_priori_max, k
-    spread = float(np.mean((p[use] - p_t) ** 2))
-    noise = float(np.mean(p_t * (1 - p_t) / n_eff[use]))
-    tau2 = spread - noise
-    if tau2 <= 0:
-        return methode.poids_a_priori_max, k
-    m = p_t * (1 - p_t) / tau2
-    return float(np.clip(m, methode.poids_a_priori_min, methode.poids_a_priori_max)), k
-
-
-def _beta_interval(mean: Vecteur, var: Vecteur, alpha: float) -> tuple[Vecteur, Vecteur]:
-    """Equal-tailed interval of the Beta law with this mean and variance (kept in [0, 1])."""
-    mu = np.clip(mean, 1e-9, 1 - 1e-9)
-    size = np.maximum(mu * (1 - mu) / np.maximum(var, 1e-12) - 1, 1e-3)
-    a, b = mu * size, (1 - mu) * size
-    return stats.beta.ppf(alpha / 2, a, b), stats.beta.ppf(1 - alpha / 2, a, b)
 
 
 def _echelle_1_10(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,11 +117,17 @@ def lire_tableau(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise ValidationError(_("Fichier introuvable : {path}").format(path=path))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl.utils.exceptions import InvalidFileException
+
         try:
             frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl")
-        except (ValueError, OSError, KeyError) as exc:
+        except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile, InvalidFileException):
+            # The library's message is English and technical: the user needs to know what to do.
             raise ValidationError(
-                _("Classeur illisible : {path} ({err}).").format(path=path.name, err=exc)
+                _(
+                    "Classeur illisible : {path} n'est pas un classeur Excel (.xlsx) valide ; "
+                    "il est vide ou endommagé. Enregistrez-le de nouveau depuis le tableur."
+                ).format(path=path.name)
             ) from None
     else:
         encoding, sep = _sniff(path)
@@ -130,7 +137,7 @@ def lire_tableau(path: Path) -> pd.DataFrame:
         )
         # Coded columns hold a handful of distinct values: read as categories, they are
         # validated through their categories instead of a million strings each.
-        coded = {*codebook.CODES, "code_insee"}
+        coded = {*codebook.CODES, "code_insee", "age"}
         dtypes: dict[str, Any] = {
             name: "category" if name.strip().lower() in coded else str for name in header
         }
@@ -166,7 +173,8 @@ def _code_column(
     table[-1] = MANQUANT  # the NA sentinel -1 indexes the last slot
     for i, value in enumerate(uniques):
         key = str(value).strip().lower()
-        table[i] = MANQUANT if key == "" else lookup.get(key, INVALIDE)
+        missing = key == "" or key in codebook.NE_SAIT_PAS
+        table[i] = MANQUANT if missing else lookup.get(key, INVALIDE)
     result = table[codes]
     return result, result == INVALIDE
 
@@ -256,8 +264,12 @@ def valider(
     progress.step(1, 5, _("Contrôle des communes"))
 
     age_raw = col("age")
-    age_num = pd.to_numeric(age_raw.str.strip() if "age" in frame.columns else age_raw, "coerce")
-    age_values = age_num.to_numpy(dtype=float, na_value=np.nan)
+    # Ages take a hundred distinct values: convert those, not a million cells.
+    age_codes, age_uniques = pd.factorize(age_raw, use_na_sentinel=True)
+    unique_values = pd.to_numeric(
+        pd.Series([str(u).strip() for u in age_uniques], dtype=object), "coerce"
+    ).to_numpy(dtype=float, na_value=np.nan)
+    age_values = np.append(unique_values, np.nan)[age_codes]
     age_given = age_raw.notna().to_numpy()
     age_ok = (
         age_given
@@ -381,6 +393,12 @@ def charger(
     progress.step(0, 5, _("Lecture du fichier"))
     empreinte = empreinte_fichier(path)
     frame = lire_tableau(path)
+    if frame.empty:
+        raise ValidationError(
+            _(
+                "Le fichier {path} ne contient aucune réponse (en-tête seul ou feuille vide)."
+            ).format(path=path.name)
+        )
     enquete = valider(frame, path.name, empreinte, territoire, progress)
     progress.step(5, 5, _("Contrôle terminé"))
     return enquete

@@ -1,5 +1,5 @@
 """The versioned methodology (``resources/fragilite/methodologie-v1.json``): indicator
-definitions, axes and their weights, normalisation, minimum sizes, smoothing bounds.
+definitions, axes and their weights, normalisation, minimum sizes, bootstrap draws and seed.
 
 Every result carries the methodology's version and the SHA-256 of its file, next to the input
 files' fingerprints: the same inputs and the same methodology always give the same numbers.
@@ -38,9 +38,9 @@ class Methodologie:
     minimum_repondants: int
     seuil_fiable_n_eff: float
     niveau: float
-    poids_a_priori_min: float
-    poids_a_priori_max: float
     avertissement: str
+    replicats: int  # parametric bootstrap draws for the intervals of the smoothed figures
+    graine: int  # seed of those draws: the same inputs always give the same intervals
     texte: dict[str, Any]  # the whole file, for the report's method section
 
     @property
@@ -69,9 +69,9 @@ def charger(path: Path | None = None) -> Methodologie:
             minimum_repondants=int(effectifs["minimum_repondants"]),
             seuil_fiable_n_eff=float(effectifs["seuil_fiable_n_eff"]),
             niveau=float(data["intervalles"]["niveau"]),
-            poids_a_priori_min=float(data["lissage"]["poids_a_priori_min"]),
-            poids_a_priori_max=float(data["lissage"]["poids_a_priori_max"]),
             avertissement=str(data["avertissement"]),
+            replicats=int(data["intervalles"].get("replicats", 1000)),
+            graine=int(data["intervalles"].get("graine", 2026)),
             texte=data,
         )
     except (KeyError, TypeError, ValueError) as exc:

@@ -41,9 +41,45 @@ def _cell(res: Resultat, name: str, i: int) -> str:
     if not math.isfinite(v):
         return "—"
     lo, hi = float(est.ic_bas[name][i]), float(est.ic_haut[name][i])
-    return (
+    text = (
         f"{cartes.formater(v, name)}\n[{cartes.formater(lo, name)} – {cartes.formater(hi, name)}]"
     )
+    if name in est.n_indicateur:
+        text += "\n" + _("n = {n}").format(n=int(est.n_indicateur[name][i]))
+    return text
+
+
+def _poids_territoire(res: Resultat, i: int) -> str:
+    b = float(res.estimations.poids_territoire_moyen()[i])
+    if not math.isfinite(b) or i == len(res.estimations.territoire.communes):
+        return "—"
+    return format_number(100 * b, 0) + " %"
+
+
+def texte_lissage() -> str:
+    return _(
+        "Les valeurs lissées sont tirées vers le niveau du territoire : la colonne « Poids du "
+        "territoire » donne, pour chaque commune, la part moyenne (sur ses indicateurs) du niveau "
+        "territorial dans la valeur publiée. 0 % : la valeur est celle de la commune seule ; "
+        "60 % : la valeur publiée est faite à 60 % du niveau du territoire. Une commune "
+        "réellement éloignée de la moyenne est donc montrée plus proche d'elle qu'elle ne l'est."
+    )
+
+
+def alertes(resultat: Resultat) -> list[str]:
+    """Warnings that change how every figure reads, shown on the first page."""
+    from fragilite.ponderation import avertissement_sans_marges
+
+    out = []
+    if resultat.ponderation in ("egaux", "poids_enquete"):
+        out.append(avertissement_sans_marges())
+    if resultat.communes_sans_marges:
+        out.append(
+            _("Communes absentes des marges, non calées (biais d'âge non corrigé) : {c}.").format(
+                c=", ".join(resultat.communes_sans_marges)
+            )
+        )
+    return out
 
 
 def ecrire_pdf(resultat: Resultat, path: Path) -> None:
@@ -112,6 +148,7 @@ def ecrire_pdf(resultat: Resultat, path: Path) -> None:
     story: list[Any] = [
         p(_("Fragilité numérique — {t}").format(t=terr.nom), styles["Title"]),
         p(resultat.methode.avertissement, caveat),
+        *[p(w, caveat) for w in alertes(resultat)],
         p(
             _(
                 "{n} personnes ont répondu à l'enquête « {f} » ({x} lignes du fichier exclues "
@@ -146,6 +183,7 @@ def ecrire_pdf(resultat: Resultat, path: Path) -> None:
         _("Répondants"),
         _("n efficace"),
         _("Statut"),
+        _("Poids du territoire"),
         cartes.titre("indice"),
         *[cartes.titre(a) for a in axes],
     ]
@@ -159,7 +197,13 @@ def ecrire_pdf(resultat: Resultat, path: Path) -> None:
                 p(nom, small),
                 "—" if hidden else str(int(est.n[i])),
                 "—" if hidden else format_number(float(est.n_eff[i]), 1),
-                _statut(est.statut[i]),
+                _statut(est.statut[i])
+                + (
+                    "\n" + _("non calée")
+                    if i < len(terr.codes) and terr.codes[i] in resultat.communes_sans_marges
+                    else ""
+                ),
+                _poids_territoire(resultat, i),
                 *[_cell(resultat, name, i) for name in ["indice", *axes]],
             ]
         )
@@ -173,6 +217,7 @@ def ecrire_pdf(resultat: Resultat, path: Path) -> None:
         ]
     )
     story.append(Table(rows, repeatRows=1, style=style))
+    story.append(p(texte_lissage(), small))
     story += [
         PageBreak(),
         p(_("Indicateurs par commune (parts de personnes, IC à 95 %)"), styles["Heading2"]),
@@ -186,6 +231,7 @@ def ecrire_pdf(resultat: Resultat, path: Path) -> None:
     texte = resultat.methode.texte
     story.append(p(texte.get("titre", "")))
     story.append(p(texte.get("reponses_manquantes", "")))
+    story.append(p(texte.get("ponderation", "")))
     for name in INDICATEURS:
         story.append(p(f"{cartes.titre(name)} : {texte['indicateurs'].get(name, '')}"))
     story.append(

@@ -65,27 +65,33 @@ def test_compute_writes_one_row_per_commune_and_one_for_the_territory(
 ) -> None:
     out = tmp_path / "resultat.csv"
     assert _main("compute", "--survey", str(survey), "--out", str(out)) == 0
-    assert "Méthodologie v1.0" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Méthodologie v1.1" in printed
+    assert "Attention : Aucune marge de population : le biais d'âge du recrutement" in printed
 
     preset = default_preset()
     text = out.read_text(encoding="utf-8")
     table = pd.read_csv(out, dtype=str, keep_default_na=False)
-    expected = ["code_insee", "commune", "n", "n_eff", "statut"]
+    expected = ["code_insee", "commune", "n", "n_eff", "statut", "ponderation", "poids_territoire"]
     for name in COLONNES_ESTIMEES:
         expected += [name, f"{name}_ic_bas", f"{name}_ic_haut"]
+        if not name.startswith(("axe_", "indice")):
+            expected += [f"{name}_n", f"{name}_poids_territoire"]
     assert list(table.columns) == expected
     assert list(table["code_insee"]) == [c.code_insee for c in preset.communes] + [preset.siren]
     assert table.iloc[-1]["commune"] == preset.nom
     assert table.iloc[-1]["indice"] == "100.000000"
     hidden = table.set_index("code_insee").loc["17010"]
     assert hidden["statut"] == "masque" and hidden["indice"] == "" and hidden["n"] == ""
-    numbers = table.drop(columns=["code_insee", "commune", "statut"]).to_numpy().ravel()
+    numbers = (
+        table.drop(columns=["code_insee", "commune", "statut", "ponderation"]).to_numpy().ravel()
+    )
     assert all(re.fullmatch(r"-?\d+(\.\d+)?|", v) for v in numbers)  # dot decimals only
     assert "." in text
     shares = table.loc[table["statut"] != "masque", "sans_internet"].astype(float)
     assert ((shares >= 0) & (shares <= 1)).all()
     meta = json.loads(out.with_suffix(".metadonnees.json").read_text(encoding="utf-8"))
-    assert meta["lignes_exclues"] == 0 and meta["methodologie_version"] == "1.0"
+    assert meta["lignes_exclues"] == 0 and meta["methodologie_version"] == "1.1"
 
 
 def test_validate_prints_every_problem_and_compute_refuses_until_rows_are_excluded(
@@ -144,6 +150,8 @@ def test_the_html_map_works_offline_in_a_browser_with_every_commune(
     # One SVG path per commune, coloured for the index, whose legend is the one shown.
     assert dom.count('class="leaflet-interactive"') == len(default_preset().communes)
     assert re.search(r'data-nom="indice" style="display: ?block', dom)
+    legend = re.search(r'data-nom="indice".*?</div>\s*</div>', dom, re.S)
+    assert legend and "100 = niveau du territoire" in unescape(legend.group(0))
     # Another indicator chosen (the list, or a link ending in #name): its legend replaces it.
     dom = _dom(out.as_uri() + "#sans_aide")
     assert re.search(r'data-nom="sans_aide" style="display: ?block', dom)
@@ -168,10 +176,23 @@ def test_print_maps_and_report_carry_the_caveat(survey: Path, tmp_path: Path) ->
 
     map_text = " ".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert "Une enquête menée aux guichets" in map_text
+    assert "100 = niveau du territoire" in map_text
+    index_png = tmp_path / "indice.png"
+    assert _main("map", "--survey", str(survey), "--out", str(index_png)) == 0
+    assert "100 = niveau du territoire" in Image.open(index_png).text["Description"]
+    assert "100 = niveau" not in Image.open(png).text["Description"]  # not the share's legend
     pages = [p.extract_text() for p in PdfReader(report).pages]
     assert all("Une enquête menée aux guichets" in t for t in pages)
     full = " ".join(pages)
     assert "Méthode" in full and "Châtelaillon-Plage" in full and "Wilson" in full
+    # Smoothing is said plainly, with each commune's pull towards the territory.
+    assert "Poids du" in full and "tirées vers le niveau du territoire" in full
+    assert "Li et Lahiri" in full and "bootstrap" in full.lower()
+    assert "Aucun répondant ne reçoit un poids nul" in full.replace("\n", " ")
+    # No margins given: the first page says the desk's age bias is uncorrected.
+    assert "biais d'âge du recrutement aux guichets n'est pas corrigé" in pages[0].replace(
+        "\n", " "
+    )
 
 
 def test_compare_writes_the_change_per_commune(survey: Path, tmp_path: Path) -> None:

@@ -165,7 +165,8 @@ def test_a_commune_below_the_minimum_is_hidden_entirely(tmp_path: Path) -> None:
     assert aytre["statut"] == "masque"
     hidden = aytre.drop(["commune", "statut"])
     assert (hidden == "").all(), hidden[hidden != ""]
-    assert table.loc["200000001", "n"] == "304"  # the territory still counts them
+    # The territory still counts them, its count rounded so that Aytré's is not 304 − 300.
+    assert table.loc["200000001", "n"] == "300"
 
     shown = calculer(
         enquete(_three_communes(4)),
@@ -219,7 +220,7 @@ def test_same_inputs_give_the_same_numbers_and_state_methodology_and_fingerprint
     assert outputs[0] == outputs[1]
     meta = res.metadonnees()
     method_file = resource("fragilite", "methodologie-v1.json")
-    assert meta["methodologie_version"] == "1.0"
+    assert meta["methodologie_version"] == "1.1"
     assert (
         meta["methodologie_empreinte_sha256"]
         == hashlib.sha256(method_file.read_bytes()).hexdigest()
@@ -274,3 +275,80 @@ def test_smoothed_intervals_of_small_communes_cover_their_true_rates_about_nomin
         covered += int(((lo <= truth) & (truth <= hi)).sum())
         total += len(codes)
     assert 0.90 <= covered / total <= 0.99, covered / total
+
+
+def _unanimous_small_commune() -> list[dict[str, str]]:
+    """La Rochelle 380 and Lagord 150 respondents with varied answers; Aytré 6, all alike."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(530):
+        code = "17300" if i < 380 else "17200"
+        answers = {
+            col: "non" if rng.random() < rate else "oui"
+            for col, rate in (
+                ("connexion_domicile", 0.15),
+                ("usage_internet_3mois", 0.1),
+                ("equip_smartphone", 0.2),
+                ("aide_entourage", 0.3),
+            )
+        }
+        rows.append(repondant(i, code=code, **answers))
+    rows += [repondant(1000 + i, code="17028") for i in range(6)]
+    return rows
+
+
+def test_a_small_commune_where_everyone_answered_alike_keeps_honest_wide_intervals() -> None:
+    est = calculer(enquete(_unanimous_small_commune()), TERRITOIRE).estimations
+    la_rochelle, aytre = 0, 2
+    assert est.statut[aytre] == "peu_fiable"
+    for name in ("sans_connexion", "axe_acces", "axe_aide", "indice"):
+        width = est.ic_haut[name] - est.ic_bas[name]
+        assert width[aytre] > 0, name
+        # Six people say far less than 380: the interval must be wider, never narrower.
+        assert width[aytre] > 2 * width[la_rochelle], (name, width)
+
+
+def test_smoothing_never_pulls_a_commune_entirely_to_the_territory() -> None:
+    # Three communes whose shares differ less than their noise: moments would say « no spread ».
+    rows = []
+    for c, code in enumerate(("17300", "17200", "17028")):
+        rows += [
+            repondant(100 * c + i, code=code, connexion_domicile="non" if i < 2 + c % 2 else "oui")
+            for i in range(12)
+        ]
+    est = calculer(enquete(rows), TERRITOIRE).estimations
+    weights = est.poids_territoire["sans_connexion"][:-1]
+    assert ((weights > 0) & (weights < 1)).all(), weights
+    assert est.lisse["sans_connexion"][:-1].all()
+
+
+def test_each_indicator_publishes_its_own_n_and_is_masked_below_the_minimum() -> None:
+    # Seven in Aytré, one only doing procedures online: the difficulty share is 1 person's answer.
+    rows = _three_communes(0) + [
+        repondant(2000 + i, code="17028", difficulte_demarches="ne_fait_pas" if i else "toujours")
+        for i in range(7)
+    ]
+    table = calculer(enquete(rows), TERRITOIRE).table().set_index("code_insee")
+    aytre = table.loc["17028"]
+    assert aytre["statut"] == "peu_fiable"
+    assert aytre["sans_connexion_n"] == 7 and math.isfinite(aytre["sans_connexion"])
+    assert pd.isna(aytre["difficulte_demarches_n"])
+    for name in ("difficulte_demarches", "axe_autonomie_administrative", "indice"):
+        assert math.isnan(aytre[name]) and math.isnan(aytre[f"{name}_ic_bas"]), name
+    # Aytré's single answer cannot be recovered from the territory's count either.
+    assert table.loc["200000001", "difficulte_demarches_n"] % 10 == 0
+
+
+def test_the_bootstrap_intervals_are_the_same_whatever_the_order_of_the_rows(
+    tmp_path: Path,
+) -> None:
+    rows = _unanimous_small_commune() + _three_communes(12)
+    for i, row in enumerate(rows):
+        row["id"] = f"R{i}"
+    shuffled = [rows[i] for i in np.random.default_rng(1).permutation(len(rows))]
+    outputs = []
+    for k, order in enumerate((rows, shuffled)):
+        out = tmp_path / f"r{k}.csv"
+        ecrire_csv(calculer(enquete(order), TERRITOIRE), out)
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]

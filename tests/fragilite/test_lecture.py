@@ -157,3 +157,37 @@ def test_windows_1252_is_recognised_even_when_the_first_accent_comes_late(
     assert path.stat().st_size > 1 << 16
     assert lecture.lire_tableau(path)["commentaire"].iloc[-1] == "Très difficile"
     assert lecture.charger(path, TERRITOIRE.codes).problemes == []
+
+
+def test_ne_sait_pas_is_missing_for_that_question_only(tmp_path: Path) -> None:
+    rows = [repondant(i, connexion_domicile="non" if i < 3 else "oui") for i in range(10)]
+    rows[0]["connexion_domicile"] = "NSP"
+    rows[1]["aide_lieu_connu"] = "ne sait pas"
+    rows[1]["aide_entourage"] = "non"
+    survey = lecture.charger(ecrire(tmp_path / "e.csv", rows), TERRITOIRE.codes)
+    assert survey.problemes == []
+    values = indicateurs(survey)
+    assert np.isnan(values["sans_connexion"][0])  # unknown for that question…
+    assert values["sans_internet"][0] == 0.0  # …but the respondent counts everywhere else
+    assert np.isnan(values["sans_aide"][1])
+    assert (
+        np.nansum(values["sans_connexion"]) == 2
+        and np.isfinite(values["sans_connexion"]).sum() == 9
+    )
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 pas un classeur"])
+def test_an_empty_or_corrupt_workbook_gives_a_french_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "enquete.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(
+        ValidationError, match=r"Classeur illisible : enquete\.xlsx n.est pas un classeur"
+    ):
+        lecture.charger(path, TERRITOIRE.codes)
+
+
+def test_a_csv_with_only_its_header_is_refused_in_french(tmp_path: Path) -> None:
+    path = tmp_path / "vide.csv"
+    path.write_text("id,code_insee,age,usage_internet_3mois\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"vide\.csv ne contient aucune réponse"):
+        lecture.charger(path, TERRITOIRE.codes)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from core.errors import ValidationError
+from core.territory import cog
 from fragilite import codebook
 from fragilite.ponderation import lire_marges, ponderer
 from tests.fragilite.enquetes import ecrire, enquete, repondant
@@ -37,8 +38,9 @@ def test_calibration_reproduces_the_age_by_sex_margins_it_was_given(tmp_path: Pa
                 poids=f"{rng.uniform(0.5, 3):.3f}",
             )
         )
+    # Populations near the communes' legal ones (15+ ≈ 85 %), cells uneven but not extreme.
     cells = {
-        (c, t, s): float(rng.integers(100, 5000))
+        (c, t, s): round(cog()[c].population * 0.085 * rng.uniform(0.8, 1.2))
         for c in ("17300", "17200")
         for t in codebook.TRANCHES_AGE
         for s in ("F", "M")
@@ -71,8 +73,8 @@ def test_cells_that_cannot_be_matched_are_reported_not_dropped(tmp_path: Path) -
     cells = {("17300", "25-39", "*"): 1000.0, ("17300", "75+", "*"): 800.0}
     result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
     text = "\n".join(result.avertissements)
-    assert "commune 17300, 75+ ans : aucun répondant" in text
-    assert "communes sans marges (pondérées à leur population légale) : 17200" in text
+    assert "commune 17300 : tranches d'âge 25-39, 75+ regroupées" in text
+    assert "communes absentes des marges, non calées" in text and text.endswith(": 17200")
     assert (result.poids > 0).all()
 
 
@@ -97,3 +99,113 @@ def test_an_invalid_margins_file_lists_every_problem(tmp_path: Path) -> None:
     assert "ligne 2 : code INSEE inconnu « 99999 »" in message
     assert "ligne 3 : tranche d'âge inconnue « 20-30 »" in message
     assert "ligne 3 : sexe inconnu « x »" in message
+
+
+# --- Calibration never changes numbers silently ------------------------------------------------
+
+LAGORD_15_PLUS = 0.85 * 7387  # margins in line with Lagord's legal population
+
+
+def _lagord(tmp_path: Path, cells: dict[tuple[str, str], float]) -> Path:
+    """Margins of Lagord with the given (band, sex) cells, the others at a plausible size."""
+    full = {(t, s): LAGORD_15_PLUS / 10 for t in codebook.TRANCHES_AGE for s in ("F", "M")}
+    full.update(cells)
+    return _margins(tmp_path, {("17200", t, s): p for (t, s), p in full.items()})
+
+
+def _lagord_rows(n_per_band: int = 4) -> list[dict[str, str]]:
+    return [
+        repondant(100 * b + i, code="17200", age=age, sexe="FM"[i % 2])
+        for b, age in enumerate(AGES.values())
+        for i in range(n_per_band)
+    ]
+
+
+def test_a_sex_cell_at_zero_never_gives_its_respondents_a_weight_of_zero(tmp_path: Path) -> None:
+    result = ponderer(enquete(_lagord_rows()), lire_marges(_lagord(tmp_path, {("25-39", "F"): 0})))
+    assert (result.poids > 0).all()
+    text = "\n".join(result.avertissements)
+    assert "commune 17200, 25-39 ans : un sexe sans répondant ou sans population" in text
+    assert "4 répondants calés sur l'âge seul" in text
+    assert "4 répondants calés sur l'âge seul (sexe regroupé)." in text
+    assert result.poids.sum() == pytest.approx(LAGORD_15_PLUS - LAGORD_15_PLUS / 10)
+
+
+def test_an_age_cell_at_zero_is_collapsed_with_its_neighbour_and_counted(tmp_path: Path) -> None:
+    cells = {("60-74", "F"): 0, ("60-74", "M"): 0}
+    result = ponderer(enquete(_lagord_rows()), lire_marges(_lagord(tmp_path, cells)))
+    assert (result.poids > 0).all()
+    text = "\n".join(result.avertissements)
+    assert "commune 17200 : tranches d'âge 60-74, 75+ regroupées" in text
+    assert "8 répondants calés sur des tranches d'âge regroupées." in text
+    assert result.poids.sum() == pytest.approx(LAGORD_15_PLUS * 0.8)
+
+
+def test_an_empty_age_band_of_a_small_commune_is_represented_by_its_neighbour(
+    tmp_path: Path,
+) -> None:
+    # Seven respondents, nobody aged 15-24: the band's population is carried by the 25-39 ones.
+    rows = [r for r in _lagord_rows(2) if r["age"] != AGES["15-24"]][:7]
+    result = ponderer(enquete(rows), lire_marges(_lagord(tmp_path, {})))
+    assert result.poids.sum() == pytest.approx(LAGORD_15_PLUS)
+    assert "commune 17200 : tranches d'âge 15-24, 25-39 regroupées" in "\n".join(
+        result.avertissements
+    )
+
+
+def test_margins_far_from_the_legal_population_are_named(tmp_path: Path) -> None:
+    ten_times = {(t, s): 10 * LAGORD_15_PLUS / 10 for t in codebook.TRANCHES_AGE for s in "FM"}
+    result = ponderer(enquete(_lagord_rows()), lire_marges(_lagord(tmp_path, ten_times)))
+    assert any(
+        w.startswith("commune 17200 : marges de 62") and "population légale de 7" in w
+        for w in result.avertissements
+    ), result.avertissements
+    fine = ponderer(enquete(_lagord_rows()), lire_marges(_lagord(tmp_path, {})))
+    assert not any("population légale" in w for w in fine.avertissements)
+
+
+def test_a_commune_missing_from_the_margins_is_flagged_and_on_the_same_population_base(
+    tmp_path: Path,
+) -> None:
+    from fragilite.calcul import calculer
+    from tests.fragilite.enquetes import TERRITOIRE
+
+    rows = _lagord_rows(8) + [repondant(900 + i, code="17028") for i in range(40)]
+    result = calculer(enquete(rows), TERRITOIRE, lire_marges(_lagord(tmp_path, {})))
+    table = result.table().set_index("code_insee")
+    assert table.loc["17028", "ponderation"] == "sans_marges"
+    assert table.loc["17200", "ponderation"] == "calage"
+    weights = ponderer(enquete(rows), lire_marges(_lagord(tmp_path, {}))).poids
+    aytre = np.array([r["code_insee"] == "17028" for r in rows])
+    # Aytré's legal population × the share aged 15+ that Lagord's margins give (85 %).
+    assert weights[aytre].sum() == pytest.approx(9578 * 0.85)
+    assert result.communes_sans_marges == ("17028",)
+
+
+def test_an_extreme_weight_is_trimmed_with_the_rule_stated_and_the_total_kept(
+    tmp_path: Path,
+) -> None:
+    # One 75+ respondent for a fifth of the population, 15 in the other bands.
+    rows = [r for r in _lagord_rows(4) if r["age"] != AGES["75+"]] + [
+        repondant(999, code="17200", age="80", sexe="F")
+    ]
+    cells = {(t, s): LAGORD_15_PLUS / 10 for t in codebook.TRANCHES_AGE for s in "FM"}
+    cells = {k: v for k, v in cells.items() if k[0] != "75+"} | {("75+", "*"): 0.0}
+    margins = _margins(
+        tmp_path,
+        {("17200", t, s): p for (t, s), p in cells.items() if s != "*"}
+        | {("17200", "75+", "F"): LAGORD_15_PLUS / 5, ("17200", "75+", "M"): 1.0},
+    )
+    result = ponderer(enquete(rows), lire_marges(margins))
+    mean = result.poids.sum() / len(rows)
+    assert result.poids.max() <= 3 * mean + 1e-6
+    assert result.poids.sum() == pytest.approx(LAGORD_15_PLUS * 0.8 + LAGORD_15_PLUS / 5 + 1)
+    assert any("poids extrêmes écrêtés à 3 fois le poids moyen" in w for w in result.avertissements)
+
+
+def test_without_margins_the_uncorrected_age_bias_of_the_desk_is_stated() -> None:
+    result = ponderer(enquete([repondant(1), repondant(2)]))
+    assert any(
+        "biais d'âge du recrutement aux guichets n'est pas corrigé" in w
+        for w in result.avertissements
+    )

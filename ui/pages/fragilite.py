@@ -40,6 +40,7 @@ from fragilite.calcul import (
 )
 from fragilite.estimation import COLONNES_ESTIMEES, Territoire
 from fragilite.ponderation import Marges, lire_marges
+from fragilite.rapport import alertes
 from ui.context import AppContext
 from ui.widgets.fit import compact_combo, without_tab_trap
 from ui.widgets.fragilite_tables import (
@@ -316,7 +317,8 @@ class FragilitePage(QWidget):
         self.results_view.resizeColumnsToContents()
         notes = resultat.metadonnees()["avertissements"]
         self.provenance.setText(
-            resultat.provenance()
+            "".join(w + "\n" for w in alertes(resultat))
+            + resultat.provenance()
             + (
                 "\n"
                 + _("{n} remarques sur les données (voir le rapport PDF).").format(n=len(notes))

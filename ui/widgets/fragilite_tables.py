@@ -93,15 +93,18 @@ class ResultatsModel(_Model):
         est = resultat.estimations
         names = ordre(choisi)
         communes = [*est.territoire.communes, (est.territoire.siren, est.territoire.nom)]
+        pull = est.poids_territoire_moyen()
         rows = []
-        for i, (_code, nom) in enumerate(communes):
+        for i, (code, nom) in enumerate(communes):
             hidden = est.statut[i] == "masque"
+            flag = _(" — non calée") if code in resultat.communes_sans_marges else ""
+            territory_row = i == len(communes) - 1
             rows.append(
                 [
                     nom,
                     "—" if hidden else str(int(est.n[i])),
                     "—" if hidden else format_number(float(est.n_eff[i]), 1),
-                    _(STATUTS[est.statut[i]]),
+                    _(STATUTS[est.statut[i]]) + flag,
                     *[
                         _estimate(
                             float(est.valeurs[n][i]),
@@ -111,11 +114,15 @@ class ResultatsModel(_Model):
                         )
                         for n in names
                     ],
+                    "—"
+                    if hidden or territory_row or not math.isfinite(pull[i])
+                    else format_number(100 * float(pull[i]), 0) + " %",
                 ]
             )
         self._set(
             [_("Commune"), _("Répondants"), _("n efficace"), _("Statut")]
-            + [titre(n) + " " + _("[IC 95 %]") for n in names],
+            + [titre(n) + " " + _("[IC 95 %]") for n in names]
+            + [_("Poids du territoire (lissage)")],
             rows,
         )
 
