@@ -34,14 +34,27 @@ def rapport_lignes(rapport: Any, limite: int = 200) -> list[str]:
     order = [Genre.INVALIDE, Genre.NON_REPRIS, Genre.AVERTISSEMENT, Genre.NORMALISE]
     remarks.sort(key=lambda r: (order.index(r.genre), r.ligne))
     for r in remarks[:limite]:
+        text = (
+            _("ligne {line}, {col} [{kind}] « {value} » : {msg}")
+            if r.valeur
+            else _("ligne {line}, {col} [{kind}] : {msg}")
+        )
         lines.append(
-            _("ligne {line}, {col} [{kind}] : {msg}").format(
-                line=r.ligne, col=r.colonne, kind=r.genre.value, msg=r.message
+            text.format(
+                line=r.ligne,
+                col=r.colonne,
+                kind=r.genre.value,
+                value=_court(r.valeur),
+                msg=r.message,
             )
         )
     if len(remarks) > limite:
         lines.append(_("… et {n} autres remarques.").format(n=len(remarks) - limite))
     return lines
+
+
+def _court(value: str, limite: int = 80) -> str:
+    return value if len(value) <= limite else value[: limite - 1] + "…"
 
 
 def _rapport_json(rapport: Any) -> dict[str, Any]:
@@ -94,6 +107,12 @@ def _import(ctx: CliContext) -> int:
         _("  {id} : {fields}").format(id=ident, fields=", ".join(fields))
         for ident, fields in result.modifies.items()
     ]
+    if result.conserves:
+        lines.append(
+            _(
+                "Champs absents du fichier, laissés tels quels sur les lieux connus : {fields}."
+            ).format(fields=", ".join(result.conserves))
+        )
     ctx.emit(
         {
             **_rapport_json(rapport),
@@ -101,6 +120,7 @@ def _import(ctx: CliContext) -> int:
             "modifies": result.modifies,
             "inchanges": len(result.inchanges),
             "ignores": result.ignores,
+            "conserves": result.conserves,
         },
         "\n".join(lines),
     )

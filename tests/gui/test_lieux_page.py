@@ -72,7 +72,7 @@ def test_the_import_report_is_shown_before_writing_and_cancel_writes_nothing(
     _answer_report(monkeypatch, accept=False)
     page.import_file(str(DATA / "casse.csv"))
     dialog = page.last_import_dialog
-    assert dialog.import_button.text() == "Importer les 2 lignes valides"
+    assert dialog.import_button.text() == "Importer les 4 lignes valides"
     assert dialog.table.rowCount() == 7
     assert dialog.table.item(0, 2).text() == "invalide"
     with db.session() as s:

@@ -43,7 +43,7 @@ def test_validate_exits_1_on_a_broken_file_and_lists_the_problems(
 ) -> None:
     assert main.main(["lieux", "validate", str(data_dir / "casse.csv")]) == 1
     out = capsys.readouterr().out
-    assert "8 lignes, 2 valides, 6 invalides" in out
+    assert "8 lignes, 4 valides, 4 invalides" in out
     assert "ligne 3, nom [invalide]" in out
 
 
@@ -54,7 +54,7 @@ def test_validate_as_json_reports_each_remark(
     report = json.loads(capsys.readouterr().out)
     assert report["format"] == "CSV schéma v0.1"
     assert report["valides"] == 2
-    assert {"ligne": 2, "colonne": "labels_nationaux", "genre": "non repris"}.items() <= next(
+    assert {"ligne": 2, "colonne": "labels_nationaux", "genre": "normalisé"}.items() <= next(
         r for r in report["remarques"] if r["valeur"] == "APTIC"
     ).items()
 
