@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import enum
-import errno
 import io
 import json
 import re
@@ -51,6 +50,7 @@ from lieux.anciens import (
     key,
     sans_precision,
 )
+from lieux.erreurs import raison_systeme
 from lieux.models import Lieu
 from lieux.positions import anomalies
 from lieux.schema import (
@@ -143,19 +143,6 @@ class ResultatImport:
 
 
 # --- reading files ---------------------------------------------------------------------------
-
-
-def raison_systeme(exc: OSError) -> str:
-    """Why the system refused, in French (``strerror`` is the C library's English)."""
-    reasons = {
-        errno.ENOENT: _("fichier introuvable"),
-        errno.EACCES: _("accès refusé"),
-        errno.EPERM: _("accès refusé"),
-        errno.EISDIR: _("c'est un dossier, pas un fichier"),
-        errno.ENOSPC: _("disque plein"),
-        errno.EROFS: _("support en lecture seule"),
-    }
-    return reasons.get(exc.errno or 0, _("erreur système n° {code}").format(code=exc.errno))
 
 
 def _decode(data: bytes) -> tuple[str, str | None]:

@@ -107,3 +107,34 @@ def test_map_command_writes_a_standalone_page(
     assert main.main(["lieux", "map", "--json", "--out", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["marqueurs"] == 19
     assert "https://cdn" not in out.read_text(encoding="utf-8")
+
+
+def test_nearest_service_matches_without_accents_and_gives_hours(
+    home_with_places: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["lieux", "proches", "--commune", "17194", "--service"]
+    assert main.main([*args, "aide aux demarches administratives", "--limite", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "France Services La Jarrie" in out
+    assert "Horaires : lun." in out
+
+
+def test_an_unknown_service_is_refused_with_the_valid_list(
+    home_with_places: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main.main(["lieux", "proches", "--commune", "17194", "--service", "cuisine"]) == 1
+    err = capsys.readouterr().err
+    assert "Service inconnu" in err and "Aide aux démarches administratives" in err
+
+
+def test_nearest_places_are_found_from_a_commune_name_or_an_address(
+    home_with_places: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main.main(["lieux", "proches", "--json", "--commune", "la jarrie", "--limite", "1"]) == 0
+    by_name = json.loads(capsys.readouterr().out)
+    assert main.main(["lieux", "proches", "--json", "--commune", "17194", "--limite", "1"]) == 0
+    assert json.loads(capsys.readouterr().out) == by_name
+
+    address = ["--adresse", "3 rue Inconnue, La Jarrie", "--limite", "1"]
+    assert main.main(["lieux", "proches", "--json", *address]) == 0
+    assert json.loads(capsys.readouterr().out) == by_name
