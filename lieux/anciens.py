@@ -15,6 +15,7 @@ not as lost.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from core.validation import fold
@@ -190,6 +191,7 @@ _V1_ALIASES: dict[str, dict[str, str]] = {
 }
 
 
+@lru_cache(maxsize=8192)
 def key(value: str) -> str:
     """A comparison key for enumerated labels: no accents, no case, no spacing differences."""
     return re.sub(r"\s+", " ", fold(value).replace("(", " (")).strip()

@@ -45,6 +45,7 @@ def verifier(horaires: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def lisible(horaires: str | None) -> bool:
     """Whether the library can read the hours (else the state is « horaires inconnus »)."""
     return bool(horaires) and opening_hours.validate(horaires or "")

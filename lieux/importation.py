@@ -26,7 +26,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import opening_hours
 from sqlalchemy import String, insert, select
 from sqlalchemy.orm import Session
 
@@ -36,6 +35,7 @@ from core.errors import ValidationError
 from core.i18n import _
 from core.progress import NO_PROGRESS, Progress
 from core.validation import to_e164, validate_siret
+from lieux import horaires
 from lieux.anciens import (
     FREE_LABELS,
     GENERAL_PUBLIC,
@@ -154,6 +154,7 @@ def _decode(data: bytes) -> tuple[str, str | None]:
         )
 
 
+@cache
 def colonne(raw: str) -> str:
     """The schema name of a header as files spell it (« Itinerance », « modalite_acces »…)."""
     name = raw.strip().lstrip("\ufeff").strip('"').strip().lower()
@@ -284,7 +285,8 @@ def analyser_contenu(data: bytes, nom: str, progress: Progress = NO_PROGRESS) ->
     for index, (numero, record, cells) in enumerate(numbered):
         if index % 500 == 0:
             progress.step(index, total, _("Lecture des lieux…"))
-        presentes = file_fields if cells < 0 else frozenset(_fields_of(record))
+        whole = cells < 0 or cells >= len(header)
+        presentes = file_fields if whole else frozenset(_fields_of(header[:cells]))
         ligne = lecteur.lire(numero, record, presentes)
         if cells >= 0 and cells != len(header):
             ligne.remarques.append(_remarque_cellules(numero, cells, len(header)))
@@ -409,6 +411,8 @@ class _Lecteur:
         self.strict = strict
         self.schema: Schema = load_schema()
         self.required = frozenset(self.schema.required)
+        self.names = frozenset(self.schema.names)
+        self.fields = {f.name: f for f in self.schema.fields}
         self.enum_keys: dict[str, dict[str, str]] = {
             f.name: {key(v): v for v in f.enum} for f in self.schema.fields if f.enum
         }
@@ -438,8 +442,8 @@ class _Lecteur:
             if name in _ENUM_LIKE or name in self.enum_keys:
                 for value in self._split(name, text, note):
                     self._enum_value(name, value, multi, note)
-            elif name in self.schema.names:
-                value = self._scalar(self.schema.field(name), text, note)
+            elif name in self.names:
+                value = self._scalar(self.fields[name], text, note)
                 if value is not None:
                     ligne.valeurs[name] = value
         for name, values in multi.items():
@@ -562,7 +566,7 @@ class _Lecteur:
             text = MULTI_SEPARATOR.join(v for v in re.split(r"\s*[|;,]\s*", text) if v)
         elif f.multi:
             text = MULTI_SEPARATOR.join(self._split(name, text, note))
-        elif name == "horaires" and not opening_hours.validate(text):
+        elif name == "horaires" and not horaires.lisible(text):
             note(
                 name,
                 Genre.AVERTISSEMENT,
@@ -712,7 +716,7 @@ class _Lecteur:
             message = _("Trop long : {n} caractères, {limit} au plus.").format(
                 n=len(value), limit=limit
             )
-            f = self.schema.field(name)
+            f = self.fields[name]
             if name in self.required or self.strict or f.multi or f.pattern is not None:
                 note(name, Genre.INVALIDE, value[:60] + "…", message)
                 del valeurs[name]

@@ -133,3 +133,37 @@ def test_the_printed_list_gives_the_hours_and_says_when_they_are_unknown(tmp_pat
     assert "Vacances scolaires non connues" in words
     assert "Horaires inconnus : « le matin »" in words
     assert "Horaires non renseignés" in words
+
+
+@pytest.mark.skipif(not navigateur.chromium_disponible(), reason="Chromium is not installed")
+def test_filtering_by_service_and_zooming_into_a_cluster_show_the_right_places(
+    tmp_path: Path,
+) -> None:
+    lieux = [_lieu(f"p{i}", None) for i in range(3)]
+    for i, lieu in enumerate(lieux):
+        lieu.latitude = 46.16 + i * 0.0005
+    lieux[0].services = "Aide aux démarches administratives"
+    far = _lieu("loin", None)
+    far.latitude, far.longitude = 48.85, 2.35
+    html = offline_html(construire_carte([*lieux, far], maintenant=datetime.now(PARIS)))
+    probe = (
+        "<script>window.addEventListener('load', function(){var c = window.medianumCarte;"
+        "var bubbles = document.querySelectorAll('.marker-cluster').length;"
+        "var s = document.querySelector('.lieux-filtres select');"
+        "s.value = '1'; s.dispatchEvent(new Event('change'));"
+        "var count = document.querySelector('.lieux-compte').textContent;"
+        "s.value = '0'; s.dispatchEvent(new Event('change'));"
+        "setTimeout(function(){ c.map.setView([46.1605, -1.15], 17, {animate:false});"
+        "var single = document.querySelectorAll('.lieu-marker').length;"
+        "document.title = JSON.stringify([bubbles, count, single]);}, 100);});</script></html>"
+    )
+    page = tmp_path / "filtres.html"
+    page.write_text(html.replace("</html>", probe), encoding="utf-8")
+
+    seen = navigateur.ouvrir(page, tmp_path / "profil").donnees
+
+    assert seen["erreurs"] == []
+    bubbles, count, single = json.loads(seen["titre"])
+    assert bubbles == 1  # the three close places of La Rochelle, seen from afar
+    assert count == "1 lieux affichés sur 4"
+    assert single == 3
