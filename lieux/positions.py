@@ -56,13 +56,7 @@ def anomalies(latitude: float, longitude: float, code_insee: str | None) -> list
                 )
             )
         else:
-            found.append(
-                Anomalie(
-                    _("Position hors de France et de ses territoires d'outre-mer.").format(
-                        lat=latitude, lon=longitude
-                    )
-                )
-            )
+            found.append(Anomalie(_("Position hors de France et de ses territoires d'outre-mer.")))
         return found
     centre = centroides_communes().get(code_insee or "")
     if centre is not None:
