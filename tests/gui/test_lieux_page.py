@@ -138,6 +138,15 @@ def test_editing_a_place_saves_it_through_the_form(
         assert lieu.nom == "France Services de Sainte-Soulle"
 
 
+def test_nearest_places_are_found_from_a_typed_address_with_their_hours(page_for: Any) -> None:
+    page = page_for((Role.ACCUEIL, None))
+    page.commune.setEditText("3 rue Inconnue, La Jarrie")
+    page.service.setCurrentIndex(page.service.findData("Aide aux démarches administratives"))
+    page.search_nearest()
+    assert page.results.item(0, 0).text() == "France Services La Jarrie"
+    assert "Horaires : lun." in page.results.item(0, 3).text()
+
+
 def test_nearest_places_are_listed_and_printed(page_for: Any, tmp_path: Path) -> None:
     page = page_for((Role.ACCUEIL, None))
     page.commune.setCurrentIndex(page.commune.findData("17194"))
