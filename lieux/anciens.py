@@ -55,6 +55,7 @@ HEADER_ALIASES: dict[str, str] = {
     "itinérance": "itinerance",
     "autres_formations_et_labels": "autres_formations_labels",
     "conditions_access": "conditions_acces",
+    "presentation_resumee": "presentation_resume",
 }
 
 # Where the free text of a national label without v1 equivalent goes.
@@ -130,6 +131,7 @@ _V01: dict[str, dict[str, tuple[str, str] | None]] = {
         "jeunes": (_PUBLICS, "Jeunes"),
         "etudiants": (_PUBLICS, "Étudiants"),
         "public langues etrangeres": (_PRISE, "Langues étrangères (autres)"),
+        "langues etrangeres": (_PRISE, "Langues étrangères (autres)"),
         "deficience visuelle": (_PRISE, "Déficience visuelle"),
         "surdite": (_PRISE, "Surdité"),
         "handicaps psychiques": (_PRISE, "Handicaps mentaux"),

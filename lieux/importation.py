@@ -451,6 +451,7 @@ class _Lecteur:
             before = str(ligne.valeurs.get(name) or "").split(MULTI_SEPARATOR)
             merged = [v for v in (*before, *values) if v]
             ligne.valeurs[name] = MULTI_SEPARATOR.join(dict.fromkeys(merged))
+        self._pivot_from_id(ligne.valeurs, note)
         self._lengths(ligne.valeurs, note)
         self._position(ligne.valeurs, note)
         for name in self.schema.required:
@@ -458,7 +459,7 @@ class _Lecteur:
             if missing and not any(r.colonne == name for r in ligne.remarques):
                 note(name, Genre.INVALIDE, "", _("Valeur obligatoire manquante."))
         # A dropped value leaves the known place's field as it was rather than empty it.
-        kept = presentes | set(multi)
+        kept = presentes | set(multi) | ({"pivot"} if "pivot" in ligne.valeurs else set())
         ligne.presentes = frozenset(n for n in kept if n in ligne.valeurs or n not in dropped)
         return ligne
 
@@ -641,6 +642,14 @@ class _Lecteur:
                     _("Clé de contrôle du SIRET fausse : vérifiez-le sur annuaire-entreprises."),
                 )
         return compact
+
+    def _pivot_from_id(self, valeurs: dict[str, Any], note: _Note) -> None:
+        # The national map's first files had no « pivot »: their « id » was the SIRET.
+        ident = str(valeurs.get("id") or "")
+        if "pivot" in valeurs or not re.fullmatch(r"\d{14}", ident):
+            return
+        valeurs["pivot"] = self._pivot(ident, note)
+        note("pivot", Genre.NORMALISE, ident, _("SIRET repris de l'identifiant (ancien fichier)."))
 
     def _pivot_excel(self, text: str, match: re.Match[str], note: _Note) -> str:
         digits = match[1] + match[2]

@@ -261,3 +261,51 @@ def test_a_date_with_trailing_garbage_is_refused_and_a_placeholder_date_warned()
         _one_row_json("x", "").replace(b'"2022-06-02"', b'"2024-04-02T09:30:00+02:00"'), "b.json"
     )
     assert stamped.lignes[0].valeurs["date_maj"] == date(2024, 4, 2)
+
+
+def test_an_early_national_map_record_with_comma_lists_and_its_siret_as_id_is_read() -> None:
+    import json
+
+    # Record « HARMONIE MUTUELLE » of src/assets/data/lieux-de-mediation-numerique.json
+    # (anct-cartographie-nationale/client-application, 0dff833e), long texts left out.
+    record = {
+        "id": "53851847300011",
+        "nom": "HARMONIE MUTUELLE",
+        "commune": "Pamiers",
+        "code_postal": "09100",
+        "adresse": "26 av 9ème RCP",
+        "services": "Créer et développer mon entreprise, Favoriser mon insertion professionnelle, "
+        "Accéder à une connexion internet",
+        "date_maj": "2022-04-15",
+        "conditions_access": "Payant",
+        "presentation_resumee": "Alors que nous évoluons dans une société de plus en plus "
+        "individualiste, Harmonie Mutuelle fait le choix d’avancer collectif pour mieux vous "
+        "protéger au quotidien.",
+        "modalites_accompagnement": "Seul, Avec de l'aide, Dans un atelier, À ma place",
+        "publics_accueillis": "Seniors (+ 65 ans), Familles/enfants, Adultes,Jeunes (16-26 ans), "
+        "Langues étrangères, Déficience visuelle, Surdité, Handicaps psychiques, Handicaps "
+        "mentaux, Uniquement femmes, Personnes en situation d’illettrisme",
+        "labels_nationaux": "France Services, APTIC, Aidants Connect, Fabriques de Territoire, "
+        "Grandes écoles du numérique, Point relais CAF, Point numérique CAF, Relais pôle emploi, "
+        "French Tech, Campus connecté, CNFS",
+    }
+    rapport = analyser_contenu(json.dumps([record]).encode(), "carto.json")
+
+    (ligne,) = rapport.lignes
+    assert ligne.valide
+    assert rapport.remarques(Genre.NON_REPRIS) == []
+    v = ligne.valeurs
+    assert v["pivot"] == "53851847300011"
+    assert v["presentation_resume"].startswith("Alors que")
+    assert v["frais_a_charge"] == "Payant"
+    assert v["modalites_accompagnement"] == (
+        "En autonomie|Accompagnement individuel|Dans un atelier collectif"
+    )
+    assert v["prise_en_charge_specifique"] == (
+        "Langues étrangères (autres)|Déficience visuelle|Surdité|Handicaps mentaux|Illettrisme"
+    )
+    assert v["dispositif_programmes_nationaux"] == (
+        "France Services|Aidants Connect|Grande école du numérique|"
+        "Point d'accès numérique CAF|Conseillers numériques"
+    )
+    assert v["autres_formations_labels"] == "APTIC|Relais pôle emploi|French Tech|Campus connecté"
