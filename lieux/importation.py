@@ -293,7 +293,17 @@ def analyser_contenu(data: bytes, nom: str, progress: Progress = NO_PROGRESS) ->
         _note_doublon(ligne, seen)
         lignes.append(ligne)
     progress.step(total, total, _("Lecture terminée."))
-    return RapportImport(nom, fmt, lignes, notes, absentes)
+    return RapportImport(nom, _version(fmt, lecteur), lignes, notes, absentes)
+
+
+def _version(fmt: FormatFichier, lecteur: _Lecteur) -> FormatFichier:
+    """v0.1 when its columns say so, or when most enumerated values are v0.1 labels."""
+    if lecteur.valeurs_v0 <= lecteur.valeurs_v1:
+        return fmt
+    return {
+        FormatFichier.CSV_V1: FormatFichier.CSV_V0,
+        FormatFichier.JSON: FormatFichier.JSON_V0,
+    }.get(fmt, fmt)
 
 
 def _notes_colonnes(columns: set[str], schema: Schema) -> list[str]:
@@ -416,6 +426,9 @@ class _Lecteur:
         self.enum_keys: dict[str, dict[str, str]] = {
             f.name: {key(v): v for v in f.enum} for f in self.schema.fields if f.enum
         }
+        # Values read as v1 and as v0.1 labels: a file's version shows in its values too.
+        self.valeurs_v1 = 0
+        self.valeurs_v0 = 0
         self.short_keys: dict[str, dict[str, str]] = {
             f.name: {sans_precision(v): v for v in f.enum} for f in self.schema.fields if f.enum
         }
@@ -473,20 +486,27 @@ class _Lecteur:
 
     def _lookup(self, col: str, value: str) -> list[tuple[str, str]] | Literal[False] | None:
         """Where a value goes: [(field, v1 value)], None (free label), or False (unknown)."""
-        keys = cles(value)
-        if col in self.enum_keys:
-            for k in keys:
-                if k in self.enum_keys[col]:
-                    return [(col, self.enum_keys[col][k])]
-                if k in self.short_keys[col]:
-                    return [(col, self.short_keys[col][k])]
-            alias = alias_v1(col, value)
-            if alias is not None:
-                return [(col, alias)]
+        found = self._lookup_v1(col, value)
+        if found is not None:
+            self.valeurs_v1 += 1
+            return [(col, found)]
         target = ancienne_valeur(_LEGACY_OF.get(col, col), value)
-        if target is None or target is False:
+        if target is False:
             return target
+        self.valeurs_v0 += 1
+        if target is None:
+            return None
         return [] if target == GENERAL_PUBLIC else [target]
+
+    def _lookup_v1(self, col: str, value: str) -> str | None:
+        if col not in self.enum_keys:
+            return None
+        for k in cles(value):
+            if k in self.enum_keys[col]:
+                return self.enum_keys[col][k]
+            if k in self.short_keys[col]:
+                return self.short_keys[col][k]
+        return alias_v1(col, value)
 
     def _enum_value(self, col: str, value: str, multi: dict[str, list[str]], note: _Note) -> None:
         found = self._lookup(col, value)

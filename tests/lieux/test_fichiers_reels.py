@@ -309,3 +309,13 @@ def test_an_early_national_map_record_with_comma_lists_and_its_siret_as_id_is_re
         "Point d'accès numérique CAF|Conseillers numériques"
     )
     assert v["autres_formations_labels"] == "APTIC|Relais pôle emploi|French Tech|Campus connecté"
+
+
+def test_the_version_shows_in_the_values_when_the_columns_are_those_of_v1() -> None:
+    import json
+
+    old = {**_REQUIRED, "services": "Prendre en main un ordinateur;Accéder à du matériel"}
+    new = {**_REQUIRED, "services": "Aide aux démarches administratives"}
+
+    assert analyser_contenu(json.dumps([old]).encode(), "a.json").format is FormatFichier.JSON_V0
+    assert analyser_contenu(json.dumps([new]).encode(), "b.json").format is FormatFichier.JSON
