@@ -34,7 +34,7 @@ from core.auth import Actor, Permission, require
 from core.errors import ValidationError
 from core.i18n import _
 from core.progress import NO_PROGRESS, Progress
-from core.validation import to_e164, validate_siret
+from core.validation import LA_POSTE_SIREN, luhn_ok, to_e164
 from lieux import horaires
 from lieux.anciens import (
     FREE_LABELS,
@@ -651,16 +651,13 @@ class _Lecteur:
         compact = re.sub(r"[\s.]", "", text)
         if compact != text:
             note("pivot", Genre.NORMALISE, text, _("Espaces retirés."))
-        if re.fullmatch(r"\d{14}", compact):
-            try:
-                validate_siret(compact)
-            except ValidationError:
-                note(
-                    "pivot",
-                    Genre.AVERTISSEMENT,
-                    compact,
-                    _("Clé de contrôle du SIRET fausse : vérifiez-le sur annuaire-entreprises."),
-                )
+        if re.fullmatch(r"\d{14}", compact) and not _siret_ok(compact):
+            note(
+                "pivot",
+                Genre.AVERTISSEMENT,
+                compact,
+                _("Clé de contrôle du SIRET fausse : vérifiez-le sur annuaire-entreprises."),
+            )
         return compact
 
     def _pivot_from_id(self, valeurs: dict[str, Any], note: _Note) -> None:
@@ -774,14 +771,23 @@ class _Lecteur:
             valeurs.pop("longitude")
 
 
+def _siret_ok(siret: str) -> bool:
+    """The SIRET check digit: Luhn, except La Poste's establishments (sum of digits by 5)."""
+    if siret.startswith(LA_POSTE_SIREN):
+        return sum(int(c) for c in siret) % 5 == 0
+    return luhn_ok(siret)
+
+
 def _texte(raw_value: object) -> str:
-    if raw_value is None:
+    if raw_value is None or raw_value == "":
         return ""
     if isinstance(raw_value, list):
         text = MULTI_SEPARATOR.join(str(v) for v in raw_value if v is not None)
     else:
         text = str(raw_value)
-    return unicodedata.normalize("NFC", text).strip()
+    text = text.strip()
+    # Most cells are plain ASCII: only the others can need composing (é typed as e + ´).
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 # --- writing ---------------------------------------------------------------------------------
