@@ -1,14 +1,20 @@
-"""Reading places files (CSV v1, CSV v0.1, the national data store's JSON) tolerantly, reporting.
+"""Reading places files (CSV or JSON, schema v1 or v0.1) tolerantly, reporting.
 
 Two steps, so that a person sees the report before anything is written:
 
 1. :func:`analyser_fichier` reads the file and returns a :class:`RapportImport`: for each row,
    the normalised values and the remarks per column — what is invalid (the row will not be
-   imported), what was normalised (phone to +33 form, accents and case of enumerated values,
-   legacy v0.1 labels mapped to v1), what could not be mapped (dropped) and warnings. No
-   database access.
-2. :func:`importer_lieux` writes the valid rows: a place whose ``id`` is already known is updated
-   and the report says which fields changed; one journal entry records the import.
+   imported: only a missing or bad required value, a duplicate id, shifted cells), what was
+   normalised (phone to +33 form, accents and case of enumerated values, v0.1 labels mapped to
+   v1, « ; » and « , » lists split), what was dropped or shortened (a bad optional value: the
+   place is kept) and warnings (implausible position, SIRET key, placeholder date). The version
+   is read from the columns and the values, never from the separator. No database access.
+2. :func:`importer_lieux` writes the valid rows: a place whose ``id`` is already known gets the
+   fields whose column is in the file, and the report says which changed and which were left as
+   they were; one journal entry records the import.
+
+Sizes are those of the database columns (``limites_colonnes``), so SQLite and PostgreSQL accept
+and refuse the same rows.
 """
 
 from __future__ import annotations
