@@ -161,3 +161,18 @@ def test_nearest_places_are_listed_and_printed(page_for: Any, tmp_path: Path) ->
     ).stdout
     # The name may wrap inside its table cell: compare the words, not the line breaks.
     assert "France Services La Jarrie" in " ".join(text.split())
+
+
+def test_exporting_geojson_says_how_many_places_have_no_position(
+    page_for: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    page = page_for((Role.COORDINATEUR, None))
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    _answer_report(monkeypatch, accept=True)
+    page.import_file(str(DATA / "ancien_v01.csv"))  # one of its two places has no position
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
+    page.export_to("geojson", tmp_path / "lieux.geojson")
+    assert shown and "1 lieux sans position, non exportés." in shown[0]

@@ -327,23 +327,23 @@ class LieuxPage(QWidget):
 
     def export_to(self, kind: str, path: Path) -> None:
         from lieux.carte import exporter_carte
-        from lieux.exportation import exporter_csv, exporter_geojson
+        from lieux.exportation import exporter_csv, exporter_geojson, lieux_sans_position
 
         writers = {"csv": exporter_csv, "geojson": exporter_geojson, "html": exporter_carte}
 
-        def write(_progress: Progress) -> int:
+        def write(_progress: Progress) -> tuple[int, int]:
             with self.ctx.db.session() as s:
-                return writers[kind](s, self.ctx.actor, path)
+                n = writers[kind](s, self.ctx.actor, path)
+                # A map or a GeoJSON cannot hold a place without position: say how many.
+                return n, lieux_sans_position(s) if kind != "csv" else 0
 
-        self._run(
-            _("Export…"),
-            write,
-            lambda n: QMessageBox.information(
-                self,
-                _("Export terminé"),
-                _("{n} lieux exportés dans {file}.").format(n=n, file=path),
-            ),
-        )
+        def done(counts: tuple[int, int]) -> None:
+            text = _("{n} lieux exportés dans {file}.").format(n=counts[0], file=path)
+            if counts[1]:
+                text += " " + _("{n} lieux sans position, non exportés.").format(n=counts[1])
+            QMessageBox.information(self, _("Export terminé"), text)
+
+        self._run(_("Export…"), write, done)
 
     # --- map -------------------------------------------------------------------------------
 
