@@ -657,7 +657,14 @@ class _Lecteur:
         compact = re.sub(r"[\s.]", "", text)
         if compact != text:
             note("pivot", Genre.NORMALISE, text, _("Espaces retirés."))
-        if re.fullmatch(r"\d{14}", compact) and not _siret_ok(compact):
+        if compact == "0" * 14:
+            note(
+                "pivot",
+                Genre.AVERTISSEMENT,
+                compact,
+                _("« 00000000000000 » tient la place d'un SIRET inconnu : à compléter."),
+            )
+        elif re.fullmatch(r"\d{14}", compact) and not _siret_ok(compact):
             note(
                 "pivot",
                 Genre.AVERTISSEMENT,

@@ -319,3 +319,22 @@ def test_the_version_shows_in_the_values_when_the_columns_are_those_of_v1() -> N
 
     assert analyser_contenu(json.dumps([old]).encode(), "a.json").format is FormatFichier.JSON_V0
     assert analyser_contenu(json.dumps([new]).encode(), "b.json").format is FormatFichier.JSON
+
+
+def test_the_charente_file_mixes_v1_values_and_v01_columns_and_loses_nothing(
+    data_dir: Path,
+) -> None:
+    rapport = analyser_fichier(data_dir / "charente.json")
+
+    assert [ligne.valide for ligne in rapport.lignes] == [True, True]
+    assert rapport.remarques(Genre.NON_REPRIS) == []
+    first, second = (ligne.valeurs for ligne in rapport.lignes)
+    assert first["dispositif_programmes_nationaux"] == "Conseillers numériques|France Services"
+    assert first["services"] == (
+        "Maîtrise des outils numériques du quotidien|Compréhension du monde numérique"
+    )
+    assert second["typologie"] == "ASSO|CAP_EMPLOI"
+    assert second["courriels"] == "contact@capemploi16.com"
+    assert not [r for r in rapport.remarques() if r.colonne == "horaires"]
+    placeholder = [r for r in rapport.remarques() if r.colonne == "pivot"]
+    assert [(r.ligne, r.genre) for r in placeholder] == [(1, Genre.AVERTISSEMENT)]
