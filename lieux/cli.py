@@ -9,7 +9,7 @@ from typing import Any
 
 from core.cli import CliContext, FrenchParser
 from core.errors import ValidationError
-from core.i18n import _, format_datetime, format_number
+from core.i18n import _, format_number
 from core.territory import get_territory
 
 
@@ -34,14 +34,27 @@ def rapport_lignes(rapport: Any, limite: int = 200) -> list[str]:
     order = [Genre.INVALIDE, Genre.NON_REPRIS, Genre.AVERTISSEMENT, Genre.NORMALISE]
     remarks.sort(key=lambda r: (order.index(r.genre), r.ligne))
     for r in remarks[:limite]:
+        text = (
+            _("ligne {line}, {col} [{kind}] « {value} » : {msg}")
+            if r.valeur
+            else _("ligne {line}, {col} [{kind}] : {msg}")
+        )
         lines.append(
-            _("ligne {line}, {col} [{kind}] : {msg}").format(
-                line=r.ligne, col=r.colonne, kind=r.genre.value, msg=r.message
+            text.format(
+                line=r.ligne,
+                col=r.colonne,
+                kind=r.genre.value,
+                value=_court(r.valeur),
+                msg=r.message,
             )
         )
     if len(remarks) > limite:
         lines.append(_("… et {n} autres remarques.").format(n=len(remarks) - limite))
     return lines
+
+
+def _court(value: str, limite: int = 80) -> str:
+    return value if len(value) <= limite else value[: limite - 1] + "…"
 
 
 def _rapport_json(rapport: Any) -> dict[str, Any]:
@@ -94,6 +107,12 @@ def _import(ctx: CliContext) -> int:
         _("  {id} : {fields}").format(id=ident, fields=", ".join(fields))
         for ident, fields in result.modifies.items()
     ]
+    if result.conserves:
+        lines.append(
+            _(
+                "Champs absents du fichier, laissés tels quels sur les lieux connus : {fields}."
+            ).format(fields=", ".join(result.conserves))
+        )
     ctx.emit(
         {
             **_rapport_json(rapport),
@@ -101,6 +120,7 @@ def _import(ctx: CliContext) -> int:
             "modifies": result.modifies,
             "inchanges": len(result.inchanges),
             "ignores": result.ignores,
+            "conserves": result.conserves,
         },
         "\n".join(lines),
     )
@@ -108,7 +128,12 @@ def _import(ctx: CliContext) -> int:
 
 
 def _export(ctx: CliContext) -> int:
-    from lieux.exportation import exporter_csv, exporter_geojson, nom_fichier_recommande
+    from lieux.exportation import (
+        exporter_csv,
+        exporter_geojson,
+        lieux_sans_position,
+        nom_fichier_recommande,
+    )
 
     out = Path(ctx.args.out)
     with ctx.session() as session:
@@ -131,46 +156,58 @@ def _export(ctx: CliContext) -> int:
                 _("Extension attendue : .csv ou .geojson (reçu « {name} »).").format(name=out.name),
                 field="out",
             )
-    ctx.emit(
-        {"fichier": str(out), "lieux": n},
-        _("{n} lieux exportés dans {file}.").format(n=n, file=out),
-    )
+        sans_position = lieux_sans_position(session) if out.suffix.lower() != ".csv" else 0
+    text = _("{n} lieux exportés dans {file}.").format(n=n, file=out)
+    if sans_position:
+        text += " " + _("{n} lieux sans position, non exportés.").format(n=sans_position)
+    ctx.emit({"fichier": str(out), "lieux": n, "sans_position": sans_position}, text)
     return 0
 
 
 def _map(ctx: CliContext) -> int:
     from lieux.carte import exporter_carte
+    from lieux.exportation import lieux_sans_position
 
     out = Path(ctx.args.out)
     with ctx.session() as session:
         actor = ctx.actor(session)
         n = exporter_carte(session, actor, out, tuiles=ctx.args.tuiles)
-    ctx.emit(
-        {"fichier": str(out), "marqueurs": n},
-        _("Carte de {n} lieux écrite dans {file} (fonctionne hors ligne).").format(n=n, file=out),
-    )
+        sans_position = lieux_sans_position(session)
+    text = _("Carte de {n} lieux écrite dans {file} (fonctionne hors ligne).").format(n=n, file=out)
+    if sans_position:
+        text += " " + _("{n} lieux sans position, non affichés.").format(n=sans_position)
+    ctx.emit({"fichier": str(out), "marqueurs": n, "sans_position": sans_position}, text)
     return 0
 
 
 def _nearest(ctx: CliContext) -> int:
-    from core.territory import commune
-    from lieux.proximite import lieux_proches, liste_pdf
+    from lieux.proximite import (
+        etat_ouverture,
+        lieux_proches,
+        liste_pdf,
+        point_de_depart,
+        service_du_schema,
+        telephone_lisible,
+    )
 
-    nom = commune(ctx.args.commune).nom
+    service = service_du_schema(ctx.args.service) if ctx.args.service else None
     with ctx.session() as session:
         actor = ctx.actor(session)
-        found = lieux_proches(session, actor, ctx.args.commune, ctx.args.service, ctx.args.limite)
+        depart = point_de_depart(session, ctx.args.commune or ctx.args.adresse)
+        found = lieux_proches(
+            session,
+            actor,
+            None,
+            service,
+            ctx.args.limite,
+            depuis=(depart.latitude, depart.longitude),
+        )
     if ctx.args.pdf:
-        liste_pdf(found, nom, ctx.args.service, Path(ctx.args.pdf))
+        liste_pdf(found, depart.libelle, service, Path(ctx.args.pdf))
     lines = [
         f"{format_number(p.distance_km, 1):>6} km  {p.nom} — {p.adresse}, {p.commune}"
-        + (
-            f" — {_('ouvert')}"
-            if p.ouvert
-            else f" — {format_datetime(p.prochaine_ouverture)}"
-            if p.prochaine_ouverture
-            else ""
-        )
+        + (f" — {telephone_lisible(p.telephone)}" if p.telephone else "")
+        + f" — {etat_ouverture(p)}"
         for p in found
     ]
     ctx.emit(
@@ -180,6 +217,7 @@ def _nearest(ctx: CliContext) -> int:
                 "nom": p.nom,
                 "distance_km": p.distance_km,
                 "ouvert": p.ouvert,
+                "horaires": p.horaires,
                 "prochaine_ouverture": p.prochaine_ouverture.isoformat()
                 if p.prochaine_ouverture
                 else None,
@@ -217,8 +255,12 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     )
     p.set_defaults(handler=_map)
     p = ls.add_parser("proches", help=_("lieux les plus proches d'une commune"))
-    p.add_argument("--commune", required=True, help=_("code INSEE de la commune"))
-    p.add_argument("--service", help=_("service recherché (valeur du schéma national)"))
+    depart = p.add_mutually_exclusive_group(required=True)
+    depart.add_argument("--commune", help=_("code INSEE ou nom de la commune"))
+    depart.add_argument("--adresse", help=_("adresse suivie de sa commune"))
+    p.add_argument(
+        "--service", help=_("service recherché (valeur du schéma national, accents facultatifs)")
+    )
     p.add_argument("--limite", type=int, default=10, help=_("nombre de lieux"))
     p.add_argument("--pdf", help=_("écrire aussi la liste imprimable dans ce fichier PDF"))
     p.set_defaults(handler=_nearest)

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core import journal
@@ -23,6 +23,7 @@ from core.auth import Actor, Permission, require
 from core.errors import ValidationError
 from core.i18n import _
 from core.validation import fold
+from lieux.erreurs import raison_systeme
 from lieux.models import Lieu
 from lieux.schema import load_schema, to_schema_spelling
 
@@ -47,6 +48,18 @@ def _cell(lieu: Lieu, name: str) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return to_schema_spelling(name, str(value))
+
+
+def lieux_sans_position(session: Session) -> int:
+    """How many places a map or a GeoJSON cannot show: said, never silently left out."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Lieu)
+            .where(or_(Lieu.latitude.is_(None), Lieu.longitude.is_(None)))
+        )
+        or 0
+    )
 
 
 def lieux_a_exporter(session: Session) -> list[Lieu]:
@@ -83,7 +96,7 @@ def _write(path: Path, writer: Any) -> None:
         writer()
     except OSError as exc:
         raise ValidationError(
-            _("Impossible d'écrire {file} : {error}").format(file=path, error=exc.strerror),
+            _("Impossible d'écrire {file} : {error}").format(file=path, error=raison_systeme(exc)),
             field="fichier",
         ) from exc
 
@@ -106,5 +119,6 @@ def exporter_geojson(session: Session, actor: Actor, path: Path) -> int:
         lambda: path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"),
     )
     n = len(data["features"])
-    journal.record(session, actor, "lieux.export", "lieu", None, {"format": "geojson", "n": n})
+    details = {"format": "geojson", "n": n, "sans_position": lieux_sans_position(session)}
+    journal.record(session, actor, "lieux.export", "lieu", None, details)
     return n

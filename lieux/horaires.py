@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import opening_hours
@@ -44,28 +45,80 @@ def verifier(horaires: str) -> str:
     return text
 
 
-def _parse(horaires: str) -> opening_hours.OpeningHours | None:
-    if not horaires or not opening_hours.validate(horaires):
+@lru_cache(maxsize=4096)
+def lisible(horaires: str | None) -> bool:
+    """Whether the library can read the hours (else the state is « horaires inconnus »)."""
+    return bool(horaires) and opening_hours.validate(horaires or "")
+
+
+def vacances_scolaires(horaires: str | None) -> bool:
+    """Whether the hours name school holidays (« SH »), which the library cannot date.
+
+    opening-hours-py has no French school calendar (it differs by zone): an « SH » rule never
+    applies, so during the holidays the state shown may be wrong. Say so wherever it is shown.
+    """
+    return bool(horaires) and re.search(r"\bSH\b", horaires or "") is not None
+
+
+def depend_du_soleil(horaires: str) -> bool:
+    return bool(re.search(r"sunrise|sunset|dawn|dusk", horaires))
+
+
+Coordonnees = tuple[float, float]
+
+
+@lru_cache(maxsize=4096)
+def _parse(horaires: str, coords: Coordonnees | None = None) -> opening_hours.OpeningHours | None:
+    if not lisible(horaires):
         return None
+    if coords is None:
+        return opening_hours.OpeningHours(
+            horaires,
+            timezone=PARIS,
+            country="FR",
+            auto_country=False,
+            auto_timezone=False,
+            max_interval_days=366,
+        )
+    # The place's coordinates give sunrise and sunset there, and its own time zone: the hours
+    # of a place in Nouméa are Nouméa's hours. (Given with a fixed time zone, the library
+    # ignores the coordinates.)
     return opening_hours.OpeningHours(
-        horaires,
-        timezone=PARIS,
-        country="FR",
-        auto_country=False,
-        auto_timezone=False,
-        max_interval_days=366,
+        horaires, country="FR", coords=coords, auto_country=False, max_interval_days=366
     )
 
 
-def _aware(moment: datetime | None) -> datetime:
+_METROPOLE = (41.3, 51.2, -5.3, 9.7)
+
+
+def coordonnees_utiles(
+    horaires: str, latitude: float | None, longitude: float | None
+) -> Coordonnees | None:
+    """The coordinates that change how these hours read: sun times, or an overseas time zone."""
+    if latitude is None or longitude is None:
+        return None
+    south, north, west, east = _METROPOLE
+    overseas = not (south <= latitude <= north and west <= longitude <= east)
+    if depend_du_soleil(horaires) or overseas:
+        return (round(latitude, 2), round(longitude, 2))
+    return None
+
+
+def a_paris(moment: datetime | None) -> datetime:
+    """An aware Europe/Paris moment (now if None; a naive one is taken as Paris time)."""
     if moment is None:
         return datetime.now(PARIS)
     return moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment.astimezone(PARIS)
 
 
-def est_ouvert(horaires: str | None, moment: datetime | None = None) -> bool | None:
+_aware = a_paris
+
+
+def est_ouvert(
+    horaires: str | None, moment: datetime | None = None, coords: Coordonnees | None = None
+) -> bool | None:
     """True/False, or None when the hours are absent or unreadable (unknown)."""
-    parsed = _parse(horaires or "")
+    parsed = _parse(horaires or "", coords)
     if parsed is None:
         return None
     at = _aware(moment)
@@ -74,12 +127,14 @@ def est_ouvert(horaires: str | None, moment: datetime | None = None) -> bool | N
     return parsed.is_open(at)
 
 
-def prochaine_ouverture(horaires: str | None, moment: datetime | None = None) -> datetime | None:
+def prochaine_ouverture(
+    horaires: str | None, moment: datetime | None = None, coords: Coordonnees | None = None
+) -> datetime | None:
     """When the place next opens after ``moment`` (Europe/Paris), None if never or unknown.
 
     For a place open right now this is the next opening after it closes.
     """
-    parsed = _parse(horaires or "")
+    parsed = _parse(horaires or "", coords)
     if parsed is None:
         return None
     at = _aware(moment)
@@ -91,15 +146,32 @@ def prochaine_ouverture(horaires: str | None, moment: datetime | None = None) ->
 
 
 def creneaux_ouverts(
-    horaires: str | None, debut: datetime, fin: datetime
+    horaires: str | None,
+    debut: datetime,
+    fin: datetime,
+    coords: Coordonnees | None = None,
 ) -> Iterator[tuple[datetime, datetime]]:
     """The open intervals between two moments (used by the map to decide « ouvert » in JS)."""
-    parsed = _parse(horaires or "")
+    parsed = _parse(horaires or "", coords)
     if parsed is None:
         return
     for start, end, state, _comment in parsed.intervals(_aware(debut), _aware(fin)):
         if state is opening_hours.State.OPEN:
             yield _aware(start), _aware(end) if end is not None else _aware(fin)
+
+
+_JOURS_LISIBLES = dict(
+    zip(JOURS, ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."), strict=True)
+)
+
+
+def en_clair(horaires: str) -> str:
+    """« Mo-Fr 09:00-12:00; PH off » → « lun.-ven. 09:00-12:00 ; fermé les jours fériés »."""
+    text = re.sub(r"\bPH off\b|\bPH closed\b", _("fermé les jours fériés"), horaires)
+    text = re.sub(r"\bSH off\b", _("fermé pendant les vacances scolaires"), text)
+    text = re.sub(r"\b(Mo|Tu|We|Th|Fr|Sa|Su)\b", lambda m: _JOURS_LISIBLES[m[1]], text)
+    text = re.sub(r"\boff\b|\bclosed\b", _("fermé"), text)
+    return text.replace("; ", " ; ").replace("||", _("sinon"))
 
 
 # --- the weekly timetable --------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,8 +27,12 @@ from core import paths
 from core.auth import Actor, Permission, require
 from core.errors import NotFoundError, ValidationError
 from core.i18n import _, format_datetime, format_number
+from core.territory import Commune, cog
+from core.validation import fold
 from lieux import horaires
+from lieux.erreurs import raison_systeme
 from lieux.models import Lieu
+from lieux.schema import load_schema
 
 EARTH_RADIUS_KM = 6371.0088
 CARTES = ("communes-ca-la-rochelle.geojson", "communes-17-charente-maritime.geojson")
@@ -115,19 +120,111 @@ class LieuProche:
     horaires: str | None
 
 
+def service_du_schema(texte: str) -> str:
+    """The schema's service a person meant, accents and case aside; else the valid list."""
+    services = load_schema().field("services").enum
+    wanted = fold(texte)
+    exact = [s for s in services if fold(s) == wanted]
+    partial = [s for s in services if wanted and wanted in fold(s)]
+    if exact or len(partial) == 1:
+        return (exact or partial)[0]
+    raise ValidationError(
+        _("Service inconnu : « {value} ». Services du schéma national : {values}.").format(
+            value=texte, values=" ; ".join(services)
+        ),
+        field="service",
+    )
+
+
+@dataclass(frozen=True)
+class Depart:
+    latitude: float
+    longitude: float
+    libelle: str
+
+
+def _communes_nommees(nom: str) -> list[Commune]:
+    wanted = fold(nom)
+    return [c for c in cog().values() if fold(c.nom) == wanted]
+
+
+def _depuis_commune(session: Session, commune: Commune) -> Depart:
+    lat, lon = position_commune(session, commune.code_insee)
+    return Depart(lat, lon, commune.nom)
+
+
+def point_de_depart(session: Session, texte: str) -> Depart:
+    """Where a search starts: an INSEE code, a commune's name, or an address.
+
+    Offline, an address is found among the places' own addresses; otherwise the commune it
+    names (after a comma or a postal code) gives the starting point, its centre.
+    """
+    text = texte.strip()
+    if text in cog():
+        return _depuis_commune(session, cog()[text])
+    communes = _communes_nommees(text)
+    if communes:
+        return _depuis_commune(session, _une_seule(communes, text))
+    at_address = _lieu_a_l_adresse(session, text)
+    if at_address is not None:
+        return at_address
+    tail = re.split(r",|\b\d{5}\b", text)[-1].strip()
+    communes = _communes_nommees(tail) if tail and tail != text else []
+    if communes:
+        commune = _une_seule(communes, tail)
+        depart = _depuis_commune(session, commune)
+        return Depart(
+            depart.latitude, depart.longitude, _("{commune} (centre)").format(commune=commune.nom)
+        )
+    raise NotFoundError(
+        _(
+            "Ni commune ni adresse connue : « {value} ». Indiquez un code INSEE, le nom d'une "
+            "commune, ou une adresse suivie de sa commune (« 12 rue X, La Rochelle »)."
+        ).format(value=texte)
+    )
+
+
+def _lieu_a_l_adresse(session: Session, text: str) -> Depart | None:
+    wanted = fold(text)
+    for lieu in session.scalars(select(Lieu).where(Lieu.latitude.is_not(None))):
+        street, town = fold(lieu.adresse), fold(lieu.commune)
+        if street and street in wanted and town in wanted:
+            assert lieu.latitude is not None and lieu.longitude is not None
+            return Depart(lieu.latitude, lieu.longitude, f"{lieu.adresse}, {lieu.commune}")
+    return None
+
+
+def _une_seule(communes: list[Commune], nom: str) -> Commune:
+    placed = [c for c in communes if c.code_insee in centroides_communes()] or communes
+    if len(placed) > 1:
+        raise ValidationError(
+            _(
+                "Plusieurs communes s'appellent « {nom} » : indiquez le code INSEE ({codes})."
+            ).format(nom=nom, codes=", ".join(f"{c.code_insee} {c.departement}" for c in placed)),
+            field="commune",
+        )
+    return placed[0]
+
+
 def lieux_proches(
     session: Session,
     actor: Actor,
-    code_insee: str,
+    code_insee: str | None,
     service: str | None = None,
     limite: int = 10,
     moment: datetime | None = None,
+    depuis: tuple[float, float] | None = None,
 ) -> list[LieuProche]:
-    """The ``limite`` nearest places offering ``service`` (any service if None)."""
+    """The ``limite`` nearest places offering ``service`` (any service if None).
+
+    The starting point is ``depuis`` when given, else the centre of the commune ``code_insee``.
+    """
     require(actor, Permission.LIEUX_CONSULTER)
     if limite < 1:
         raise ValidationError(_("Indiquez au moins un lieu."), field="limite")
-    lat0, lon0 = position_commune(session, code_insee)
+    if depuis is None and code_insee is None:
+        raise ValidationError(_("Indiquez une commune ou une adresse."), field="commune")
+    lat0, lon0 = depuis if depuis is not None else position_commune(session, code_insee or "")
     query = select(Lieu).where(Lieu.latitude.is_not(None), Lieu.longitude.is_not(None))
     if service:
         query = query.where(Lieu.services.contains(service))
@@ -138,28 +235,62 @@ def lieux_proches(
         assert lieu.latitude is not None and lieu.longitude is not None
         scored.append((haversine_km(lat0, lon0, lieu.latitude, lieu.longitude), lieu))
     scored.sort(key=lambda pair: (pair[0], pair[1].nom))
-    return [
-        LieuProche(
-            lieu.id,
-            lieu.identifiant,
-            lieu.nom,
-            " ".join(p for p in (lieu.adresse, lieu.complement_adresse) if p),
-            lieu.commune,
-            lieu.telephone,
-            round(distance, 2),
-            horaires.est_ouvert(lieu.horaires, moment),
-            horaires.prochaine_ouverture(lieu.horaires, moment),
-            lieu.horaires,
-        )
-        for distance, lieu in scored[:limite]
-    ]
+    return [_proche(lieu, distance, moment) for distance, lieu in scored[:limite]]
+
+
+def _proche(lieu: Lieu, distance: float, moment: datetime | None) -> LieuProche:
+    coords = horaires.coordonnees_utiles(lieu.horaires or "", lieu.latitude, lieu.longitude)
+    return LieuProche(
+        lieu.id,
+        lieu.identifiant,
+        lieu.nom,
+        " ".join(p for p in (lieu.adresse, lieu.complement_adresse) if p),
+        lieu.commune,
+        lieu.telephone,
+        round(distance, 2),
+        horaires.est_ouvert(lieu.horaires, moment, coords),
+        horaires.prochaine_ouverture(lieu.horaires, moment, coords),
+        lieu.horaires,
+    )
+
+
+def etat_ouverture(lieu: LieuProche) -> str:
+    """Open, closed (and when it opens), or unknown — with the hours themselves."""
+    if not lieu.horaires:
+        return _("Horaires non renseignés")
+    if lieu.ouvert is None:
+        return _("Horaires inconnus : « {hours} »").format(hours=lieu.horaires)
+    if lieu.ouvert:
+        state = _("Ouvert maintenant")
+    elif lieu.prochaine_ouverture is not None:
+        state = _("Fermé ; ouvre {when}").format(when=format_datetime(lieu.prochaine_ouverture))
+    else:
+        state = _("Fermé")
+    text = f"{state}. {_('Horaires :')} {horaires.en_clair(lieu.horaires)}"
+    if horaires.vacances_scolaires(lieu.horaires):
+        text += " " + _("Vacances scolaires non connues ici : vérifiez pendant les vacances.")
+    return text
+
+
+# Overseas départements dial like mainland France from France: 0590…, 0262…
+_DOM = ("+590", "+594", "+596", "+262")
 
 
 def telephone_lisible(e164: str | None) -> str:
-    if e164 and e164.startswith("+33") and len(e164) == 12:
+    """A phone number as people write it: « 05 46 12 34 56 »; other countries keep « +687 … »."""
+    if not e164:
+        return ""
+    digits = e164[1:] if e164.startswith("+") else ""
+    if e164.startswith("+33") and len(e164) == 12:
         local = "0" + e164[3:]
-        return " ".join(local[i : i + 2] for i in range(0, 10, 2))
-    return e164 or ""
+    elif e164.startswith(_DOM) and len(e164) == 13:
+        local = "0" + e164[4:]
+    else:
+        if not digits.isdigit():
+            return e164
+        code, rest = e164[:4], e164[4:]
+        return " ".join([code, *(rest[i : i + 2] for i in range(0, len(rest), 2))])
+    return " ".join(local[i : i + 2] for i in range(0, 10, 2))
 
 
 def liste_pdf(
@@ -205,17 +336,12 @@ def liste_pdf(
                 _("Adresse"),
                 _("Téléphone"),
                 _("Distance"),
-                _("Prochaine ouverture"),
+                _("Ouverture et horaires"),
             )
         ]
     ]
     for lieu in lieux:
-        if lieu.ouvert:
-            ouverture = _("Ouvert maintenant")
-        elif lieu.prochaine_ouverture is not None:
-            ouverture = format_datetime(lieu.prochaine_ouverture)
-        else:
-            ouverture = _("Horaires non renseignés")
+        ouverture = escape(etat_ouverture(lieu))
         rows.append(
             [
                 Paragraph(escape(lieu.nom), cell),
@@ -225,7 +351,7 @@ def liste_pdf(
                 Paragraph(ouverture, cell),
             ]
         )
-    table = Table(rows, colWidths=[4.4 * cm, 4.6 * cm, 2.8 * cm, 1.8 * cm, 3.9 * cm], repeatRows=1)
+    table = Table(rows, colWidths=[3.9 * cm, 4.0 * cm, 2.6 * cm, 1.6 * cm, 5.4 * cm], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -252,6 +378,6 @@ def liste_pdf(
         doc.build(story)
     except OSError as exc:
         raise ValidationError(
-            _("Impossible d'écrire {file} : {error}").format(file=path, error=exc.strerror),
+            _("Impossible d'écrire {file} : {error}").format(file=path, error=raison_systeme(exc)),
             field="fichier",
         ) from exc

@@ -38,6 +38,8 @@ MULTI_VALUED = frozenset(
         "frais_a_charge",
         "dispositif_programmes_nationaux",
         "formations_labels",
+        # Free text, but a list of labels all the same: v0.1 files join them with « ; ».
+        "autres_formations_labels",
         "modalites_acces",
         "modalites_accompagnement",
     }

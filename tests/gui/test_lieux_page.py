@@ -72,7 +72,7 @@ def test_the_import_report_is_shown_before_writing_and_cancel_writes_nothing(
     _answer_report(monkeypatch, accept=False)
     page.import_file(str(DATA / "casse.csv"))
     dialog = page.last_import_dialog
-    assert dialog.import_button.text() == "Importer les 2 lignes valides"
+    assert dialog.import_button.text() == "Importer les 4 lignes valides"
     assert dialog.table.rowCount() == 7
     assert dialog.table.item(0, 2).text() == "invalide"
     with db.session() as s:
@@ -138,6 +138,15 @@ def test_editing_a_place_saves_it_through_the_form(
         assert lieu.nom == "France Services de Sainte-Soulle"
 
 
+def test_nearest_places_are_found_from_a_typed_address_with_their_hours(page_for: Any) -> None:
+    page = page_for((Role.ACCUEIL, None))
+    page.commune.setEditText("3 rue Inconnue, La Jarrie")
+    page.service.setCurrentIndex(page.service.findData("Aide aux démarches administratives"))
+    page.search_nearest()
+    assert page.results.item(0, 0).text() == "France Services La Jarrie"
+    assert "Horaires : lun." in page.results.item(0, 3).text()
+
+
 def test_nearest_places_are_listed_and_printed(page_for: Any, tmp_path: Path) -> None:
     page = page_for((Role.ACCUEIL, None))
     page.commune.setCurrentIndex(page.commune.findData("17194"))
@@ -152,3 +161,18 @@ def test_nearest_places_are_listed_and_printed(page_for: Any, tmp_path: Path) ->
     ).stdout
     # The name may wrap inside its table cell: compare the words, not the line breaks.
     assert "France Services La Jarrie" in " ".join(text.split())
+
+
+def test_exporting_geojson_says_how_many_places_have_no_position(
+    page_for: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    page = page_for((Role.COORDINATEUR, None))
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    _answer_report(monkeypatch, accept=True)
+    page.import_file(str(DATA / "ancien_v01.csv"))  # one of its two places has no position
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
+    page.export_to("geojson", tmp_path / "lieux.geojson")
+    assert shown and "1 lieux sans position, non exportés." in shown[0]

@@ -30,13 +30,18 @@ window.addEventListener('load', function(){ setTimeout(function(){
   var r = {erreurs: window.__erreurs, titre: document.title};
   var c = window.medianumCarte;
   r.carte = !!c;
+  var nav = performance.getEntriesByType('navigation')[0];
+  r.charge_ms = nav ? nav.loadEventEnd : null;
+  r.pret_ms = c ? c.pret : null;
   if (c) {
     var clusters = document.querySelectorAll('.marker-cluster');
     var enGroupe = 0;
     clusters.forEach(function(el){ enGroupe += parseInt(el.textContent, 10) || 0; });
     r.groupes = clusters.length;
     r.marqueurs_groupes = enGroupe + document.querySelectorAll('.lieu-marker').length;
-    if (!window.__deployer) { var o = document.createElement('pre'); o.id = 'sonde';
+    if (!window.__deployer) {
+      document.querySelectorAll('script').forEach(function(s){ s.remove(); });
+      var o = document.createElement('pre'); o.id = 'sonde';
       o.textContent = JSON.stringify(r); document.body.appendChild(o); return; }
     var layers = c.cluster.getLayers();
     c.map.removeLayer(c.cluster);
@@ -47,6 +52,8 @@ window.addEventListener('load', function(){ setTimeout(function(){
     r.legende = !!document.querySelector('.lieux-legende');
     r.contours = document.querySelectorAll('path.leaflet-interactive').length;
   }
+  // The page's own scripts are megabytes: not dumped, so the wall time is the page's.
+  document.querySelectorAll('script').forEach(function(s){ s.remove(); });
   var out = document.createElement('pre'); out.id = 'sonde';
   out.textContent = JSON.stringify(r); document.body.appendChild(out);
 }, 300); });

@@ -43,7 +43,7 @@ def test_validate_exits_1_on_a_broken_file_and_lists_the_problems(
 ) -> None:
     assert main.main(["lieux", "validate", str(data_dir / "casse.csv")]) == 1
     out = capsys.readouterr().out
-    assert "8 lignes, 2 valides, 6 invalides" in out
+    assert "8 lignes, 4 valides, 4 invalides" in out
     assert "ligne 3, nom [invalide]" in out
 
 
@@ -54,7 +54,7 @@ def test_validate_as_json_reports_each_remark(
     report = json.loads(capsys.readouterr().out)
     assert report["format"] == "CSV schéma v0.1"
     assert report["valides"] == 2
-    assert {"ligne": 2, "colonne": "labels_nationaux", "genre": "non repris"}.items() <= next(
+    assert {"ligne": 2, "colonne": "labels_nationaux", "genre": "normalisé"}.items() <= next(
         r for r in report["remarques"] if r["valeur"] == "APTIC"
     ).items()
 
@@ -107,3 +107,34 @@ def test_map_command_writes_a_standalone_page(
     assert main.main(["lieux", "map", "--json", "--out", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["marqueurs"] == 19
     assert "https://cdn" not in out.read_text(encoding="utf-8")
+
+
+def test_nearest_service_matches_without_accents_and_gives_hours(
+    home_with_places: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["lieux", "proches", "--commune", "17194", "--service"]
+    assert main.main([*args, "aide aux demarches administratives", "--limite", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "France Services La Jarrie" in out
+    assert "Horaires : lun." in out
+
+
+def test_an_unknown_service_is_refused_with_the_valid_list(
+    home_with_places: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main.main(["lieux", "proches", "--commune", "17194", "--service", "cuisine"]) == 1
+    err = capsys.readouterr().err
+    assert "Service inconnu" in err and "Aide aux démarches administratives" in err
+
+
+def test_nearest_places_are_found_from_a_commune_name_or_an_address(
+    home_with_places: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main.main(["lieux", "proches", "--json", "--commune", "la jarrie", "--limite", "1"]) == 0
+    by_name = json.loads(capsys.readouterr().out)
+    assert main.main(["lieux", "proches", "--json", "--commune", "17194", "--limite", "1"]) == 0
+    assert json.loads(capsys.readouterr().out) == by_name
+
+    address = ["--adresse", "3 rue Inconnue, La Jarrie", "--limite", "1"]
+    assert main.main(["lieux", "proches", "--json", *address]) == 0
+    assert json.loads(capsys.readouterr().out) == by_name

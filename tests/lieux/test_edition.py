@@ -11,7 +11,7 @@ from lieux.edition import enregistrer_lieu
 
 VALUES = {
     "id": "main-1",
-    "pivot": "99910000150006",
+    "pivot": "99910000150005",
     "nom": "Espace numérique du Port",
     "commune": "La Rochelle",
     "code_postal": "17000",

@@ -90,3 +90,38 @@ def test_a_closing_time_before_the_opening_is_refused() -> None:
 
 def test_hours_beyond_what_the_timetable_shows_are_kept_as_typed() -> None:
     assert depuis_osm("Mo-Fr 09:00-12:00; Jul-Aug off") is None
+
+
+def test_a_comment_inside_a_rule_keeps_the_rule() -> None:
+    monday_10 = datetime(2026, 11, 23, 10, 0, tzinfo=PARIS)
+    assert est_ouvert('Mo-Fr 09:00-12:00 "sur rendez-vous"', monday_10) is True
+    assert est_ouvert('Mo-Fr 09:00-12:00 "fermé; sauf urgence"', monday_10) is True
+
+
+def test_a_fallback_rule_applies_only_where_the_others_say_nothing() -> None:
+    hours = "Mo-Fr 09:00-12:00 || Sa 10:00-12:00"
+    assert est_ouvert(hours, datetime(2026, 11, 23, 10, 0, tzinfo=PARIS)) is True
+    assert est_ouvert(hours, datetime(2026, 11, 28, 11, 0, tzinfo=PARIS)) is True
+    assert est_ouvert(hours, datetime(2026, 11, 23, 13, 0, tzinfo=PARIS)) is False
+
+
+def test_school_holidays_are_flagged_as_unknown_to_the_calendar() -> None:
+    from lieux.horaires import vacances_scolaires
+
+    assert vacances_scolaires("Mo-Fr 09:00-18:00; SH off")
+    assert not vacances_scolaires("Mo-Fr 09:00-18:00; PH off")
+
+
+def test_sunrise_is_that_of_the_place() -> None:
+    # 21 December, 08:30 in Paris time: the sun is up in Strasbourg, not yet in La Rochelle.
+    moment = datetime(2026, 12, 21, 8, 30, tzinfo=PARIS)
+    hours = "Mo-Su sunrise-sunset"
+    assert est_ouvert(hours, moment, (48.58, 7.75)) is True
+    assert est_ouvert(hours, moment, (46.16, -1.15)) is False
+
+
+def test_the_hours_of_a_place_overseas_are_its_local_hours() -> None:
+    # Monday 23:00 in Paris is Tuesday 09:00 in Nouméa, where the place is open.
+    moment = datetime(2026, 11, 23, 23, 0, tzinfo=PARIS)
+    assert est_ouvert("Mo-Fr 07:30-11:30", moment, (-22.27, 166.44)) is True
+    assert est_ouvert("Mo-Fr 07:30-11:30", moment) is False

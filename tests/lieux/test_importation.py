@@ -63,21 +63,18 @@ def test_a_v01_file_is_mapped_to_v1_and_reports_what_has_no_equivalent(data_dir:
     )
     assert first["dispositif_programmes_nationaux"] == "Conseillers numériques"
     assert first["publics_specifiquement_adresses"] == "Seniors"
-    assert first["frais_a_charge"] == "Gratuit"
+    # « Accepte le Pass numérique » : free for whoever holds a pass.
+    assert first["frais_a_charge"] == "Gratuit|Gratuit sous condition"
     assert first["modalites_accompagnement"] == "En autonomie|Accompagnement individuel"
     assert first["courriels"] == "epn@exemple.fr"
     assert first["fiche_acces_libre"] == "https://acceslibre.beta.gouv.fr/app/lagord/"
-    assert first["autres_formations_labels"] == "Label local"
+    # A national label without v1 programme is kept as free text, beside the local label.
+    assert first["autres_formations_labels"] == "Label local|APTIC"
     assert first["telephone"] == "+33546003344"
     assert first["latitude"] == pytest.approx(46.1873)
     assert first["date_maj"] == date(2022, 3, 15)
     unmapped = {(r.ligne, r.valeur) for r in rapport.remarques(Genre.NON_REPRIS)}
-    assert unmapped == {
-        (2, "Adultes"),
-        (2, "Accepte le Pass numérique"),
-        (2, "APTIC"),
-        (3, "Faire du café"),
-    }
+    assert unmapped == {(3, "Faire du café")}
     second = rapport.lignes[1].valeurs
     assert second["dispositif_programmes_nationaux"] == (
         "France Services|Point d'accès numérique CAF"
@@ -89,15 +86,17 @@ def test_a_broken_file_reports_each_invalid_row_and_column(data_dir: Path) -> No
     rapport = analyser_fichier(data_dir / "casse.csv")
 
     invalid = {(r.ligne, r.colonne) for r in rapport.remarques(Genre.INVALIDE)}
-    assert invalid == {
-        (3, "nom"),
-        (4, "code_postal"),
-        (5, "services"),
-        (6, "date_maj"),
-        (7, "id"),
-        (8, "latitude"),
-    }
-    assert [ligne.identifiant for ligne in rapport.lignes_valides] == ["ok-1", "warn-horaires"]
+    assert invalid == {(3, "nom"), (4, "code_postal"), (6, "date_maj"), (7, "id")}
+    # A bad optional value is dropped with a remark; the place itself is kept.
+    dropped = {(r.ligne, r.colonne, r.valeur) for r in rapport.remarques(Genre.NON_REPRIS)}
+    assert dropped == {(5, "services", "Réparation de vélos"), (8, "latitude", "quarante-six")}
+    assert [ligne.identifiant for ligne in rapport.lignes_valides] == [
+        "ok-1",
+        "ko-service",
+        "ko-lat",
+        "warn-horaires",
+    ]
+    assert rapport.lignes[3].valeurs["services"] == "Aide aux démarches administratives"
     assert _remarks(rapport, 9, "horaires") == [(Genre.AVERTISSEMENT, "le matin sauf le mardi")]
     assert any("couleur_preferee" in note for note in rapport.remarques_fichier)
 
@@ -124,13 +123,13 @@ def test_import_writes_only_valid_rows_and_journals_it(
     rapport = analyser_fichier(data_dir / "casse.csv")
     with db.session() as s:
         result = importer_lieux(s, coordinateur, rapport)
-    assert sorted(result.crees) == ["ok-1", "warn-horaires"]
-    assert result.ignores == 6
+    assert sorted(result.crees) == ["ko-lat", "ko-service", "ok-1", "warn-horaires"]
+    assert result.ignores == 4
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(Lieu)) == 2
+        assert s.scalar(select(func.count()).select_from(Lieu)) == 4
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "lieux.import")).one()
-        assert entry.details["crees"] == 2
-        assert entry.details["ignores"] == 6
+        assert entry.details["crees"] == 4
+        assert entry.details["ignores"] == 4
 
 
 def test_reimporting_an_updated_file_updates_by_id_and_says_what_changed(
@@ -180,7 +179,7 @@ def test_geojson_features_are_read_with_their_point_coordinates(tmp_path: Path) 
         "geometry": {"type": "Point", "coordinates": [-1.15, 46.16]},
         "properties": {
             "id": "g-1",
-            "pivot": "99910000140009",
+            "pivot": "99910000140006",
             "nom": "Lieu GeoJSON",
             "commune": "La Rochelle",
             "code_postal": "17000",

@@ -31,7 +31,7 @@ from sqlalchemy import func, or_, select
 
 from core.auth import Permission
 from core.errors import MedianumError
-from core.i18n import _, format_datetime, format_number
+from core.i18n import _, format_number
 from core.progress import Progress
 from core.territory import territory_communes
 from lieux.models import Lieu
@@ -331,23 +331,23 @@ class LieuxPage(QWidget):
 
     def export_to(self, kind: str, path: Path) -> None:
         from lieux.carte import exporter_carte
-        from lieux.exportation import exporter_csv, exporter_geojson
+        from lieux.exportation import exporter_csv, exporter_geojson, lieux_sans_position
 
         writers = {"csv": exporter_csv, "geojson": exporter_geojson, "html": exporter_carte}
 
-        def write(_progress: Progress) -> int:
+        def write(_progress: Progress) -> tuple[int, int]:
             with self.ctx.db.session() as s:
-                return writers[kind](s, self.ctx.actor, path)
+                n = writers[kind](s, self.ctx.actor, path)
+                # A map or a GeoJSON cannot hold a place without position: say how many.
+                return n, lieux_sans_position(s) if kind != "csv" else 0
 
-        self._run(
-            _("Export…"),
-            write,
-            lambda n: QMessageBox.information(
-                self,
-                _("Export terminé"),
-                _("{n} lieux exportés dans {file}.").format(n=n, file=path),
-            ),
-        )
+        def done(counts: tuple[int, int]) -> None:
+            text = _("{n} lieux exportés dans {file}.").format(n=counts[0], file=path)
+            if counts[1]:
+                text += " " + _("{n} lieux sans position, non exportés.").format(n=counts[1])
+            QMessageBox.information(self, _("Export terminé"), text)
+
+        self._run(_("Export…"), write, done)
 
     # --- map -------------------------------------------------------------------------------
 
@@ -389,7 +389,9 @@ class LieuxPage(QWidget):
     def _nearest_tab(self) -> QWidget:
         tab = QWidget(self)
         self.commune = QComboBox(tab)
-        self.commune.setAccessibleName(_("Commune du bénéficiaire"))
+        # Editable: a commune of the list, or any commune's name or an address typed in.
+        self.commune.setEditable(True)
+        self.commune.setAccessibleName(_("Commune ou adresse du bénéficiaire"))
         with self.ctx.db.read_session() as s:
             for c in territory_communes(s):
                 self.commune.addItem(f"{c.nom} ({c.code_insee})", c.code_insee)
@@ -406,7 +408,7 @@ class LieuxPage(QWidget):
         self.results = QTableWidget(0, 4, tab)
         self.results.setAccessibleName(_("Lieux les plus proches"))
         self.results.setHorizontalHeaderLabels(
-            [_("Lieu"), _("Adresse"), _("Distance"), _("Prochaine ouverture")]
+            [_("Lieu"), _("Adresse"), _("Distance"), _("Ouverture et horaires")]
         )
         self.results.horizontalHeader().setStretchLastSection(True)
         without_tab_trap(self.results)
@@ -436,16 +438,22 @@ class LieuxPage(QWidget):
         return tab
 
     def search_nearest(self) -> None:
-        from lieux.proximite import lieux_proches
+        from lieux.proximite import lieux_proches, point_de_depart
 
-        code = self.commune.currentData()
-        if not code:
+        text = self.commune.currentText().strip()
+        index = self.commune.findText(text)
+        code = self.commune.itemData(index) if index >= 0 else None
+        if not text:
             return
         service = self.service.currentData()
 
         def find(_progress: Progress) -> list[Any]:
             with self.ctx.db.read_session() as s:
-                return lieux_proches(s, self.ctx.actor, code, service)
+                if code:
+                    return lieux_proches(s, self.ctx.actor, code, service)
+                depart = point_de_depart(s, text)
+                where = (depart.latitude, depart.longitude)
+                return lieux_proches(s, self.ctx.actor, None, service, depuis=where)
 
         self._run(_("Recherche…"), find, self._show_nearest)
 
@@ -455,13 +463,10 @@ class LieuxPage(QWidget):
             _("Aucun lieu trouvé pour cette commune et ce service : essayez « Tous les services ».")
         )
         self.results.setRowCount(len(found))
+        from lieux.proximite import etat_ouverture
+
         for row, p in enumerate(found):
-            if p.ouvert:
-                opening = _("Ouvert maintenant")
-            elif p.prochaine_ouverture:
-                opening = format_datetime(p.prochaine_ouverture)
-            else:
-                opening = _("Horaires non renseignés")
+            opening = etat_ouverture(p)
             for col, text in enumerate(
                 (
                     p.nom,
