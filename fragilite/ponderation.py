@@ -416,13 +416,15 @@ def _verifier_populations(marges: Marges) -> list[str]:
             out.append(
                 _(
                     "commune {c} : marges de {m} personnes pour une population légale de {p} "
-                    "(attendu pour les 15 ans et plus : entre {a} % et {b} %)"
+                    "(attendu pour les 15 ans et plus : entre {a} et {b})"
                 ).format(
                     c=code,
                     m=format_number(float(total), 0),
                     p=format_number(float(legal), 0),
-                    a=format_number(100 * MARGE_MIN, 0),
-                    b=format_number(100 * MARGE_MAX, 0),
+                    # Percentages passed whole: a « % » followed by a letter in the message
+                    # itself reads as a printf conversion to the catalog compiler.
+                    a=format_number(100 * MARGE_MIN, 0) + " %",
+                    b=format_number(100 * MARGE_MAX, 0) + " %",
                 )
             )
     return out

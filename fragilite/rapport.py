@@ -57,13 +57,16 @@ def _poids_territoire(res: Resultat, i: int) -> str:
 
 
 def texte_lissage() -> str:
+    # Percentages passed whole: a « % » followed by a letter in the message itself reads as a
+    # printf conversion to the catalog compiler.
     return _(
         "Les valeurs lissées sont tirées vers le niveau du territoire : la colonne « Poids du "
         "territoire » donne, pour chaque commune, la part moyenne (sur ses indicateurs) du niveau "
-        "territorial dans la valeur publiée. 0 % : la valeur est celle de la commune seule ; "
-        "60 % : la valeur publiée est faite à 60 % du niveau du territoire. Une commune "
-        "réellement éloignée de la moyenne est donc montrée plus proche d'elle qu'elle ne l'est."
-    )
+        "territorial dans la valeur publiée. {zero} : la valeur est celle de la commune seule ; "
+        "{exemple} : la valeur publiée est faite pour {exemple} du niveau du territoire. Une "
+        "commune réellement éloignée de la moyenne est donc montrée plus proche d'elle qu'elle "
+        "ne l'est."
+    ).format(zero="0 %", exemple="60 %")
 
 
 def alertes(resultat: Resultat) -> list[str]:
