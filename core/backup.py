@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import sqlite3
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import MedianumError
 from core.i18n import _
+
+if TYPE_CHECKING:
+    from core.db import Database
+
+# Domain modules with work to redo on a restored database, each exposing
+# ``after_restore(db: Database) -> str`` (a sentence for the person who restored).
+RESTORE_EXTENSIONS = ("mediation.droits",)
 
 
 def timestamped_name(label: str) -> str:
@@ -86,3 +96,12 @@ def restore_sqlite(backup_file: Path, database_file: Path) -> Path | None:
         Path(f"{database_file}{suffix}").unlink(missing_ok=True)
     tmp.replace(database_file)
     return safety
+
+
+def after_restore(db: Database) -> list[str]:
+    """Run every domain's restore hook (erasures done since the backup are redone…)."""
+    said = []
+    for name in RESTORE_EXTENSIONS:
+        if importlib.util.find_spec(name) is not None:
+            said.append(str(importlib.import_module(name).after_restore(db)))
+    return said

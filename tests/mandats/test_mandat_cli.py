@@ -142,5 +142,5 @@ def test_new_mandate_prints_when_asked(demo_home: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout)
     content = pdf_text(out.read_bytes())
-    assert created["reference"] in content and "182 jours" in content
+    assert created["reference"] in content and "6 mois" in content
     assert "Justice" in content and "Loisirs - Sport - Culture" in content

@@ -437,7 +437,8 @@ class MandatsPage(QWidget):
 
         def done(result: Verification) -> None:
             self._idle()
-            color = "#1b5e20" if result.conforme else "#8a1c1c"
+            # Red for anything that does not authorise a démarche today, revoked or expired too.
+            color = "#1b5e20" if result.en_vigueur else "#8a1c1c"
             self.verify_result.setStyleSheet(f"color: {color}; font-weight: bold;")
             self.verify_result.setText(result.message)
             self.verify_input.selectAll()
