@@ -289,3 +289,34 @@ def test_erasing_on_request_is_refused_while_a_mandate_runs_with_the_date_it_bec
         erase_beneficiaire(s, desks.accueil_nord, followed, now=datetime(2027, 6, 2, tzinfo=UTC))
     with db.session() as s:
         assert s.get(Beneficiaire, followed).efface is True  # type: ignore[union-attr]
+
+
+def test_erasing_another_structures_erased_file_is_refused_without_saying_it_was_erased(
+    db: Database, desks: Desks, followed: int
+) -> None:
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, followed)
+    # Another structure's desk learns nothing about the file, erased or not.
+    with pytest.raises(PermissionDenied) as refused, db.session() as s:
+        erase_beneficiaire(s, desks.accueil_sud, followed)
+    assert "effacé" not in str(refused.value)
+    # A role without the right is refused before anything is looked up.
+    with pytest.raises(PermissionDenied), db.session() as s:
+        erase_beneficiaire(s, desks.mediateur_nord, 999_999)
+
+
+def test_the_administrator_lists_the_files_due_for_retention_and_answers_requests(
+    db: Database, desks: Desks, admin: Actor, tmp_path: Path
+) -> None:
+    now = datetime(2026, 6, 15, 12, tzinfo=UTC)
+    idle = add_person(db, desks.accueil_nord, nom="Ancien")
+    elsewhere = add_person(db, desks.accueil_sud, nom="Ailleurs")
+    _set_last_activity(db, idle, datetime(2023, 6, 1, tzinfo=UTC))
+    _set_last_activity(db, elsewhere, datetime(2022, 6, 1, tzinfo=UTC))
+    with db.session() as s:
+        assert {c.id for c in retention_due(s, admin, now=now)} == {idle, elsewhere}
+        export_personal_data(s, admin, idle, tmp_path / "acces.json")
+    with db.session() as s:
+        erase_beneficiaire(s, admin, idle)
+    with db.session() as s:
+        assert s.get(Beneficiaire, idle).efface is True  # type: ignore[union-attr]
