@@ -169,7 +169,7 @@ class _Xlsx:
 
     def ligne(self, valeurs: Sequence[Cellule]) -> None:
         assert self.ws is not None, "feuille() comes first"
-        self.ws.append(list(valeurs))
+        self.ws.append([_cellule_xlsx(self.ws, v) for v in valeurs])
 
     def fermer(self) -> None:
         self.classeur.save(self.chemin)
@@ -197,13 +197,34 @@ class _Csv:
         self.writer.writerow(entetes)
 
     def ligne(self, valeurs: Sequence[Cellule]) -> None:
-        self.writer.writerow([_texte_csv(v) for v in valeurs])
+        self.writer.writerow([neutraliser_formule_csv(_texte_csv(v)) for v in valeurs])
 
     def fermer(self) -> None:
         self.fichier.close()
 
     def abandonner(self) -> None:
         self.fichier.close()
+
+
+# A cell a spreadsheet would read as a formula (OWASP « CSV injection »): a name imported as
+# ``=HYPERLINK(…)`` must come back as text, never as a live formula.
+_DEBUTS_DE_FORMULE = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutraliser_formule_csv(value: str | int) -> str | int:
+    """The OWASP rule for CSV: a text that starts like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_DEBUTS_DE_FORMULE):
+        return "'" + value
+    return value
+
+
+def _cellule_xlsx(ws: WriteOnlyWorksheet, value: Cellule) -> Any:
+    """In XLSX every text is written as a text cell, so that none becomes a formula."""
+    if isinstance(value, str) and value.startswith(_DEBUTS_DE_FORMULE):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _texte_csv(value: Cellule) -> str | int:
