@@ -54,3 +54,25 @@ def test_a_formula_in_a_name_is_prefixed_in_csv(db: Database, jeu: Jeu, tmp_path
             cells = [c for row in csv.reader(fh, delimiter=";") for c in row]
         assert "'" + FORMULE in cells and "'@SUM(1+1)" in cells
         assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+
+
+def test_temporary_files_of_exports_stay_in_the_data_folder_and_go_at_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tempfile
+
+    from openpyxl.worksheet._writer import create_temporary_file
+
+    from core import paths
+
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
+    leftover = paths.temp_dir() / "openpyxl.abandonne.xml"
+    leftover.write_text("<row>Lefèvre +33546123456</row>", encoding="utf-8")
+    from main import main
+
+    with pytest.raises(SystemExit):  # start-up runs before the arguments are read
+        main(["--help"])
+    assert not leftover.exists()
+    written = Path(create_temporary_file())
+    assert written.parent == paths.data_dir() / "temporaire"
+    written.unlink()
