@@ -27,9 +27,9 @@ from core import journal
 from core.auth import Actor, Permission, require
 from core.db import Database, utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
-from core.i18n import _, format_date, format_datetime
+from core.i18n import _, format_date, format_datetime, format_money
 from core.installation import get_setting
-from core.models import Agent, Structure
+from core.models import Agent, AuditEntry, Structure
 from core.territory import cog
 from mediation import referentiel as ref
 from mediation import registre_effacements as ledger
@@ -89,15 +89,81 @@ def foreign_references(session: Session) -> list[tuple[Table, Column[Any]]]:
     return found
 
 
+_NOT_ABOUT_THE_PERSON = frozenset({"audit_entry"})
+_LINK_DEPTH = 3  # beneficiary → chequebook → pass → redemption
+
+
 def _other_domains(session: Session, beneficiaire_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Rows of other domains' tables that point at this beneficiary."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    for table, column in foreign_references(session):
-        rows = session.execute(select(table).where(column == beneficiaire_id)).mappings()
-        found.setdefault(table.name, []).extend(
-            {k: _plain(v) for k, v in row.items()} for row in rows
+    """Rows of other domains' tables about this person: those pointing at the beneficiary,
+    then those pointing at these rows (a chequebook's passes, a pass's redemption, a
+    mandate's categories and revocations), found through the foreign keys so that this module
+    names no other domain."""
+    from core.migrate import load_all_models
+
+    present = set(inspect(session.connection()).get_table_names())
+    tables = [
+        t
+        for t in load_all_models().sorted_tables
+        if t.name in present and t.name not in _OWN_TABLES | _NOT_ABOUT_THE_PERSON
+    ]
+    found: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
+    frontier: dict[str, set[int]] = {"beneficiaire": {beneficiaire_id}}
+    for _depth in range(_LINK_DEPTH):
+        reached: dict[str, set[int]] = {}
+        for table, column, ids in _links_into(tables, frontier):
+            rows = found.setdefault(table.name, {})
+            for row in session.execute(select(table).where(column.in_(sorted(ids)))).mappings():
+                key = tuple(row[c.name] for c in table.primary_key.columns)
+                if key not in rows:
+                    rows[key] = {k: _plain(v) for k, v in row.items()}
+                    if "id" in row:
+                        reached.setdefault(table.name, set()).add(int(row["id"]))
+        frontier = reached
+    return {name: list(rows.values()) for name, rows in found.items() if rows}
+
+
+def _links_into(
+    tables: list[Table], frontier: dict[str, set[int]]
+) -> list[tuple[Table, Column[Any], set[int]]]:
+    links = []
+    for table in tables:
+        for column in table.c:
+            for fk in column.foreign_keys:
+                ids = frontier.get(fk.column.table.name)
+                if ids and fk.column.name == "id":
+                    links.append((table, column, ids))
+    return links
+
+
+def _journal_about(
+    session: Session, beneficiaire_id: int, others: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Journal entries about the person's file and about the rows of other domains held on
+    them (the journal names each row by its table and id)."""
+    targets = {"beneficiaire": {str(beneficiaire_id)}}
+    for name, rows in others.items():
+        targets[name] = {str(r["id"]) for r in rows if "id" in r}
+    entries = []
+    for entity_type, ids in targets.items():
+        if not ids:
+            continue
+        query = select(AuditEntry, Agent.display_name).outerjoin(
+            Agent, Agent.id == AuditEntry.agent_id
         )
-    return {k: v for k, v in found.items() if v}
+        for entry, agent in session.execute(
+            query.where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id.in_(ids))
+        ):
+            entries.append(
+                {
+                    "seq": entry.seq,
+                    "at": _plain(entry.at),
+                    "action": entry.action,
+                    "entity_type": entry.entity_type,
+                    "entity_id": entry.entity_id,
+                    "agent": agent,
+                }
+            )
+    return sorted(entries, key=lambda e: e["seq"])
 
 
 def collect_personal_data(session: Session, actor: Actor, beneficiaire_id: int) -> dict[str, Any]:
@@ -146,12 +212,14 @@ def collect_personal_data(session: Session, actor: Actor, beneficiaire_id: int) 
             )
         )
         accompagnements.append(row)
+    others = _other_domains(session, b.id)
     data = {
         "genere_le": _plain(utcnow()),
         "beneficiaire": identite,
         "diagnostics": diagnostics,
         "accompagnements": accompagnements,
-        "autres_donnees": _other_domains(session, b.id),
+        "autres_donnees": others,
+        "journal": _journal_about(session, b.id, others),
     }
     journal.record(
         session,
@@ -208,8 +276,116 @@ _FIELD_LABELS = {
 }
 # Internal references, meaningless on paper (they stay in the JSON).
 _PDF_HIDDEN = frozenset(
-    {"structure_id", "agent_id", "consentement_agent_id", "efface", "beneficiaire_id"}
+    {
+        "structure_id",
+        "agent_id",
+        "consentement_agent_id",
+        "efface",
+        "beneficiaire_id",
+        "cle_id",
+        "created_by_id",
+        "courante",
+        "pass_structure_id",
+        "lot_id",
+        "reglement_id",
+        "campagne_id",
+        "decide_par",
+        "entity_type",
+    }
 )
+# Labels of the other sections, where the same column name may mean something else.
+_SECTION_LABELS: dict[str, dict[str, str | None]] = {
+    "diagnostic": {"id": "Numéro du diagnostic"},
+    "accompagnement": {"id": "Numéro de l'accompagnement"},
+    "mandat": {
+        "id": "Numéro du mandat",
+        "reference": "Référence du mandat",
+        "mandant_nom": "Nom du mandant",
+        "mandant_prenom": "Prénom du mandant",
+        "mandant_date_naissance": "Date de naissance du mandant",
+        "mandant_lieu_naissance": "Lieu de naissance du mandant",
+        "mandant_cle": None,
+        "mandataire_nom": "Structure mandataire",
+        "mandataire_adresse": "Adresse de la structure mandataire",
+        "lieu_signature": "Lieu de signature",
+        "actions_specifiques": "Actions spécifiques",
+        "duree_jours": "Durée (jours)",
+        "debut": "Début",
+        "fin": "Fin",
+        "template_version": "Version du texte signé",
+        "integrity_code": "Code de vérification imprimé",
+        "created_at": "Enregistré le",
+        "renouvelle_id": "Renouvelle le mandat n°",
+        "revoque_at": "Révoqué le",
+        "mandant_efface_at": "Identité effacée le",
+    },
+    "mandat_categorie": {
+        "mandat_id": "Mandat n°",
+        "categorie": "Catégorie de démarches",
+        "rang": None,
+        "revoquee_at": "Révoquée le",
+        "revocation_id": "Révocation n°",
+    },
+    "mandat_revocation": {
+        "id": "Numéro de la révocation",
+        "mandat_id": "Mandat n°",
+        "categorie": "Catégorie révoquée (toutes si vide)",
+        "motif": "Motif",
+        "remplace_par_id": "Remplacée par le mandat n°",
+        "at": "Date",
+    },
+    "pass_chequier": {
+        "id": "Numéro du chéquier",
+        "emis_at": "Émis le",
+        "remis_at": "Remis le",
+        "opposition_at": "Opposition le",
+        "reimpressions": "Réimpressions",
+    },
+    "pass": {
+        "id": "Numéro interne du pass",
+        "serial": "Numéro de série",
+        "chequier_id": "Chéquier n°",
+        "rang": "Rang dans le chéquier",
+        "valeur_cents": "Valeur",
+        "expire_le": "Expire le",
+        "etat": "État",
+        "annule_at": "Annulé le",
+    },
+    "pass_encaissement": {
+        "id": "Numéro de l'encaissement",
+        "pass_id": "Pass n°",
+        "at": "Encaissé le",
+        "source": "Enregistré depuis",
+    },
+    "pass_conflit": {
+        "id": "Numéro du conflit",
+        "pass_id": "Pass n°",
+        "serial": "Numéro de série",
+        "motif": "Motif",
+        "encaisse_at": "Encaissé le",
+        "statut": "Décision",
+        "decide_at": "Décidé le",
+        "note": "Note",
+    },
+    "journal": {
+        "seq": "Entrée du journal n°",
+        "at": "Date",
+        "action": "Action",
+        "entity_id": "Numéro de l'objet",
+        "agent": "Agent",
+    },
+}
+_SECTION_TITLES = {
+    "mandat": "Mandats",
+    "mandat_categorie": "Catégories de démarches des mandats",
+    "mandat_revocation": "Révocations de mandats",
+    "pass_chequier": "Chéquiers Pass numérique",
+    "pass": "Pass numériques",
+    "pass_encaissement": "Pass numériques encaissés",
+    "pass_conflit": "Encaissements contestés",
+}
+# Text that looks like a date but is not one.
+_NOT_DATES = frozenset({"template_version", "serial", "reference"})
 
 
 def _display(value: Any) -> str:
@@ -234,10 +410,29 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def _pdf_rows(values: dict[str, Any]) -> list[tuple[str, str]]:
-    return [
-        (_FIELD_LABELS.get(k, k), _display(v)) for k, v in values.items() if k not in _PDF_HIDDEN
-    ]
+def _pdf_rows(values: dict[str, Any], section: str | None = None) -> list[tuple[str, str]]:
+    """Label and value of each field worth printing, in plain French."""
+    labels = _SECTION_LABELS.get(section or "", {})
+    rows = []
+    for key, value in values.items():
+        label = labels[key] if key in labels else _FIELD_LABELS.get(key)
+        if key in _PDF_HIDDEN or label is None or (section and key == "id" and key not in labels):
+            continue
+        rows.append((label, _section_value(key, value)))
+    return rows
+
+
+def _section_value(key: str, value: Any) -> str:
+    if key in _NOT_DATES:
+        return str(value) if value else "—"
+    if key == "categorie" and isinstance(value, str):
+        from mediation.mandat_models import CATEGORIES_BY_KEY
+
+        found = CATEGORIES_BY_KEY.get(value)
+        return found.titre if found else value
+    if key == "valeur_cents" and isinstance(value, int):
+        return format_money(value)
+    return _display(value)
 
 
 def write_access_pdf(data: dict[str, Any], path: Path) -> Path:
@@ -286,19 +481,29 @@ def write_access_pdf(data: dict[str, Any], path: Path) -> Path:
         para(_("Diagnostics des besoins ({n})").format(n=len(data["diagnostics"])), "Heading2")
     )
     for d in data["diagnostics"]:
-        story.append(table(_pdf_rows(d)))
+        story.append(table(_pdf_rows(d, "diagnostic")))
         story.append(Spacer(1, 0.2 * cm))
     story.append(
         para(_("Accompagnements ({n})").format(n=len(data["accompagnements"])), "Heading2")
     )
     for a in data["accompagnements"]:
-        story.append(table(_pdf_rows(a)))
+        story.append(table(_pdf_rows(a, "accompagnement")))
         story.append(Spacer(1, 0.2 * cm))
     for section, rows in data["autres_donnees"].items():
-        story.append(para(_("Autres données : {section}").format(section=section), "Heading2"))
+        title = _SECTION_TITLES.get(section, section)
+        story.append(para(f"{title} ({len(rows)})", "Heading2"))
         for r in rows:
-            story.append(table([(k, _display(v)) for k, v in r.items()]))
+            story.append(table(_pdf_rows(r, section)))
             story.append(Spacer(1, 0.2 * cm))
+    story.append(
+        para(
+            _("Journal des actions vous concernant ({n})").format(n=len(data["journal"])),
+            "Heading2",
+        )
+    )
+    for entry in data["journal"]:
+        story.append(table(_pdf_rows(entry, "journal")))
+        story.append(Spacer(1, 0.2 * cm))
     story.append(Spacer(1, 0.4 * cm))
     story.append(
         para(
