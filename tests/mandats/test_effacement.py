@@ -293,3 +293,67 @@ def test_two_current_authorisations_for_one_category_are_refused_by_the_database
         ).one()
         line.courante = True
         s.flush()
+
+
+def test_an_erased_person_is_in_neither_the_exports_nor_the_logs(
+    db: Database, desks: Desks, make_agent, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    from core import paths
+    from mediation.exports import exporter_accompagnements, exporter_beneficiaires
+    from mediation.statistiques import Perimetre
+
+    bid, _mandat = _person_with_everything(db, desks, make_agent)
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, bid, now=AFTER_REVOCATION)
+    year = Perimetre(date(2026, 1, 1), date(2026, 12, 31))
+    written = [
+        exporter(db, desks.accueil_nord, year, tmp_path / f"{exporter.__name__}.{ext}").chemin
+        for exporter in (exporter_beneficiaires, exporter_accompagnements)
+        for ext in ("csv", "xlsx")
+    ]
+    raw = b""
+    for path in written:
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as archive:
+                raw += b"".join(archive.read(n) for n in archive.namelist())
+        else:
+            raw += path.read_bytes()
+    for log in paths.log_dir().glob("*"):
+        raw += log.read_bytes()
+    assert raw  # the exports were written
+    for secret in SECRETS:
+        assert secret.encode().lower() not in raw.lower(), secret
+
+
+def test_merging_two_files_that_each_hold_a_current_authorisation_keeps_one(
+    db: Database, desks: Desks, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    from mediation.beneficiaires import merge_beneficiaires
+    from tests.mediation.dossier_data import add_person
+
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    first = add_person(db, desks.accueil_nord, nom="Double", prenom="Anne")
+    second = add_person(db, desks.accueil_nord, nom="Double", prenom="Anne")
+    for bid in (first, second):
+        with db.session() as s:
+            create_mandat(
+                s,
+                aidant,
+                bid,
+                categories=["social"],
+                duree_jours=365,
+                identite=MandantIdentity("Double", "Anne", date(1950, 1, 2), "Niort"),
+                mentions_lues=True,
+                hors_mesure_protection=True,
+            )
+    with db.session() as s:
+        merge_beneficiaires(s, desks.accueil_nord, first, second)
+    with db.session() as s:
+        current = s.scalars(
+            select(MandatCategorie).where(
+                MandatCategorie.beneficiaire_id == first, MandatCategorie.courante.is_(True)
+            )
+        ).all()
+        assert len(current) == 1
