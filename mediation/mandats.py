@@ -926,7 +926,7 @@ def _rows(session: Session, query: Executable, now: datetime) -> list[MandatRow]
                 id=r.id,
                 reference=r.reference,
                 beneficiaire_id=r.beneficiaire_id,
-                mandant=f"{r.mandant_prenom} {r.mandant_nom}",
+                mandant=" ".join(p for p in (r.mandant_prenom, r.mandant_nom) if p),
                 categories=tuple(in_force.get(r.id, ())),
                 debut=r.debut,
                 fin=r.fin,

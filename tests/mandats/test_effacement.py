@@ -151,7 +151,7 @@ def test_an_ended_mandate_keeps_only_the_proof_that_it_existed(
         assert kept.mandant_efface_at == AFTER_REVOCATION
         # The list shows the pseudonym; a search by the former name finds nothing.
         rows = list_mandats(s, aidant, Filtre.TOUS, now=AFTER_REVOCATION)
-        assert [r.mandant.strip() for r in rows] == [f"Personne effacée n° {bid}"]
+        assert [r.mandant for r in rows] == [f"Personne effacée n° {bid}"]
         assert list_mandats(s, aidant, Filtre.TOUS, NOM, now=AFTER_REVOCATION) == []
 
 
