@@ -226,8 +226,13 @@ def categorie_titre(key: str) -> str:
     return CATEGORIES_BY_KEY[key].titre
 
 
+# As the legal text prints them (the days are how the end date is computed).
+_DUREES_TITRES = {1: N_("1 jour"), 31: N_("1 mois"), 182: N_("6 mois"), 365: N_("12 mois")}
+
+
 def duree_titre(jours: int) -> str:
-    return _("1 jour") if jours == 1 else _("{n} jours").format(n=jours)
+    titre = _DUREES_TITRES.get(jours)
+    return _(titre) if titre else _("{n} jours").format(n=jours)
 
 
 # --- structure settings -----------------------------------------------------------------------
