@@ -42,6 +42,13 @@ def build_parser() -> FrenchParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    try:
+        from core.paths import use_private_temp_dir
+
+        use_private_temp_dir()
+    except MedianumError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     if not argv:
         # The GUI reads the settings itself, so that a problem is shown in a window, not lost
         # on a terminal nobody looks at.

@@ -154,7 +154,13 @@ def _run(report: Report, tmp: Path) -> None:
             s.execute(
                 insert(MandatCategorie),
                 [
-                    {"mandat_id": mid, "categorie": rng.choice(CATEGORY_KEYS), "rang": 0}
+                    {
+                        "mandat_id": mid,
+                        "categorie": rng.choice(CATEGORY_KEYS),
+                        "rang": 0,
+                        "structure_id": structure_id,
+                        "beneficiaire_id": person_id,
+                    }
                     for mid in ids
                 ],
             )

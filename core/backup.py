@@ -8,9 +8,12 @@ beside it, and that no other Médianum process has the database open.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import sqlite3
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
@@ -25,6 +28,13 @@ from core.journal import (
     save_desk_anchor,
     write_anchor_beside,
 )
+
+if TYPE_CHECKING:
+    from core.db import Database
+
+# Domain modules with work to redo on a restored database, each exposing
+# ``after_restore(db: Database) -> str`` (a sentence for the person who restored).
+RESTORE_EXTENSIONS = ("mediation.droits",)
 
 
 def timestamped_name(label: str) -> str:
@@ -211,6 +221,15 @@ def restore_sqlite(backup_file: Path, database_file: Path) -> Path | None:
     # Going back to an older head is the point of a restore: the desk's anchor follows it.
     save_desk_anchor(make_url(f"sqlite:///{database_file}"), *restored_head, force=True)
     return safety
+
+
+def after_restore(db: Database) -> list[str]:
+    """Run every domain's restore hook (erasures done since the backup are redone…)."""
+    said = []
+    for name in RESTORE_EXTENSIONS:
+        if importlib.util.find_spec(name) is not None:
+            said.append(str(importlib.import_module(name).after_restore(db)))
+    return said
 
 
 def _replace_database(backup_file: Path, database_file: Path) -> None:

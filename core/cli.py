@@ -268,7 +268,7 @@ def _db_backup(ctx: CliContext) -> int:
 
 def _db_restore(ctx: CliContext) -> int:
     from core import migrate
-    from core.backup import restore_sqlite
+    from core.backup import after_restore, restore_sqlite
 
     db = Database()
     if not db.is_sqlite or not db.url.database:
@@ -282,6 +282,7 @@ def _db_restore(ctx: CliContext) -> int:
     restored = Database()
     try:
         migrate.upgrade(restored)
+        replayed = after_restore(restored)
     except MedianumError as exc:
         raise MedianumError(
             _("{problem} La base d'avant la restauration est conservée : {path}").format(
@@ -291,9 +292,14 @@ def _db_restore(ctx: CliContext) -> int:
     finally:
         restored.dispose()
     ctx.emit(
-        {"restaure": str(ctx.args.fichier), "copie_de_securite": str(safety) if safety else None},
+        {
+            "restaure": str(ctx.args.fichier),
+            "copie_de_securite": str(safety) if safety else None,
+            "apres_restauration": replayed,
+        },
         _("Base restaurée depuis {file}.").format(file=ctx.args.fichier)
-        + (_(" L'ancienne base est conservée : {path}").format(path=safety) if safety else ""),
+        + (_(" L'ancienne base est conservée : {path}").format(path=safety) if safety else "")
+        + "".join("\n" + line for line in replayed),
     )
     return 0
 

@@ -81,5 +81,26 @@ def export_dir() -> Path:
     return _subdir("exports")
 
 
+def temp_dir() -> Path:
+    return _subdir("temporaire")
+
+
+def use_private_temp_dir() -> Path:
+    """Send every temporary file of this process (openpyxl's streamed sheets hold names and
+    phones) to the data folder instead of the system's shared one, after removing what a
+    process killed mid-way left there. Called once at start-up."""
+    import shutil
+    import tempfile
+
+    folder = temp_dir()
+    for leftover in folder.iterdir():
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+    tempfile.tempdir = str(folder)
+    return folder
+
+
 def resource(*parts: str) -> Path:
     return RESOURCES_DIR.joinpath(*parts)

@@ -5,10 +5,11 @@ Erasure pseudonymises rather than deletes: the row keeps its id, genre, age band
 commune, so the statistics of past years do not change and the journal, which refers to the id,
 stays verifiable. The name becomes « Personne effacée n° <id> ».
 
-Mandates come first: a person's file is kept while one of their mandates is in force or within
-its keeping period (default six years after its end, ``mediation.mandats.retention_end``). The
-retention policy neither lists nor erases such a file, and an erasure request is refused with
-the date from which it becomes possible (see ``erase_beneficiaire``).
+Mandates come first: while one of the person's mandates is in force, their file is neither
+erased on request (refused with the date from which it becomes possible) nor listed by the
+retention policy. Once every mandate has ended (a revocation ends it), the file is erased like
+any other, and the mandates keep only the proof that they existed (see ``erase_beneficiaire``).
+Each erasure is written to a ledger outside the database that a restore replays.
 """
 
 from __future__ import annotations
@@ -19,23 +20,23 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Table, func, inspect, select, update
+from sqlalchemy import Column, Table, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from core import journal
 from core.auth import Actor, Permission, require
-from core.db import utcnow
+from core.db import Database, utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
-from core.i18n import _, format_date, format_datetime
+from core.i18n import _, format_date, format_datetime, format_money
 from core.installation import get_setting
-from core.models import Agent, Structure
+from core.models import Agent, AuditEntry, Structure
 from core.territory import cog
 from mediation import referentiel as ref
+from mediation import registre_effacements as ledger
 from mediation.mandats import (
-    has_kept_mandate_clause,
-    kept_mandate_until,
-    mandate_retention_years,
-    person_has_kept_mandate,
+    active_mandate_until,
+    erase_mandant_identity,
+    has_active_mandate_clause,
 )
 from mediation.models import (
     Accompagnement,
@@ -45,7 +46,6 @@ from mediation.models import (
     Beneficiaire,
     Diagnostic,
 )
-from mediation.visibility import load_visible, named_structure_ids
 
 PSEUDONYM = "Personne effacée n° {id}"
 DEFAULT_RETENTION_YEARS = 3
@@ -89,22 +89,89 @@ def foreign_references(session: Session) -> list[tuple[Table, Column[Any]]]:
     return found
 
 
+_NOT_ABOUT_THE_PERSON = frozenset({"audit_entry"})
+_LINK_DEPTH = 3  # beneficiary → chequebook → pass → redemption
+
+
 def _other_domains(session: Session, beneficiaire_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Rows of other domains' tables that point at this beneficiary."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    for table, column in foreign_references(session):
-        rows = session.execute(select(table).where(column == beneficiaire_id)).mappings()
-        found.setdefault(table.name, []).extend(
-            {k: _plain(v) for k, v in row.items()} for row in rows
+    """Rows of other domains' tables about this person: those pointing at the beneficiary,
+    then those pointing at these rows (a chequebook's passes, a pass's redemption, a
+    mandate's categories and revocations), found through the foreign keys so that this module
+    names no other domain."""
+    from core.migrate import load_all_models
+
+    present = set(inspect(session.connection()).get_table_names())
+    tables = [
+        t
+        for t in load_all_models().sorted_tables
+        if t.name in present and t.name not in _OWN_TABLES | _NOT_ABOUT_THE_PERSON
+    ]
+    found: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
+    frontier: dict[str, set[int]] = {"beneficiaire": {beneficiaire_id}}
+    for _depth in range(_LINK_DEPTH):
+        reached: dict[str, set[int]] = {}
+        for table, column, ids in _links_into(tables, frontier):
+            rows = found.setdefault(table.name, {})
+            for row in session.execute(select(table).where(column.in_(sorted(ids)))).mappings():
+                key = tuple(row[c.name] for c in table.primary_key.columns)
+                if key not in rows:
+                    rows[key] = {k: _plain(v) for k, v in row.items()}
+                    if "id" in row:
+                        reached.setdefault(table.name, set()).add(int(row["id"]))
+        frontier = reached
+    return {name: list(rows.values()) for name, rows in found.items() if rows}
+
+
+def _links_into(
+    tables: list[Table], frontier: dict[str, set[int]]
+) -> list[tuple[Table, Column[Any], set[int]]]:
+    links = []
+    for table in tables:
+        for column in table.c:
+            for fk in column.foreign_keys:
+                ids = frontier.get(fk.column.table.name)
+                if ids and fk.column.name == "id":
+                    links.append((table, column, ids))
+    return links
+
+
+def _journal_about(
+    session: Session, beneficiaire_id: int, others: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Journal entries about the person's file and about the rows of other domains held on
+    them (the journal names each row by its table and id)."""
+    targets = {"beneficiaire": {str(beneficiaire_id)}}
+    for name, rows in others.items():
+        targets[name] = {str(r["id"]) for r in rows if "id" in r}
+    entries = []
+    for entity_type, ids in targets.items():
+        if not ids:
+            continue
+        query = select(AuditEntry, Agent.display_name).outerjoin(
+            Agent, Agent.id == AuditEntry.agent_id
         )
-    return {k: v for k, v in found.items() if v}
+        for entry, agent in session.execute(
+            query.where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id.in_(ids))
+        ):
+            entries.append(
+                {
+                    "seq": entry.seq,
+                    "at": _plain(entry.at),
+                    "action": entry.action,
+                    "entity_type": entry.entity_type,
+                    "entity_id": entry.entity_id,
+                    "agent": agent,
+                }
+            )
+    return sorted(entries, key=lambda e: e["seq"])
 
 
 def collect_personal_data(session: Session, actor: Actor, beneficiaire_id: int) -> dict[str, Any]:
     """Everything held on one beneficiary, as JSON-ready data (journalled: an export of personal
     data is an action that matters)."""
-    b = load_visible(session, actor, beneficiaire_id)
-    require(actor, Permission.DROITS_PERSONNES, b.structure_id)
+    b = _rights_file(session, actor, beneficiaire_id)
+    if b.efface:
+        raise NotFoundError(_("Bénéficiaire introuvable (n° {id}).").format(id=beneficiaire_id))
     structure = session.get(Structure, b.structure_id)
     identite = _row_dict(b)
     for internal in ("nom_cle", "prenom_cle"):
@@ -145,12 +212,14 @@ def collect_personal_data(session: Session, actor: Actor, beneficiaire_id: int) 
             )
         )
         accompagnements.append(row)
+    others = _other_domains(session, b.id)
     data = {
         "genere_le": _plain(utcnow()),
         "beneficiaire": identite,
         "diagnostics": diagnostics,
         "accompagnements": accompagnements,
-        "autres_donnees": _other_domains(session, b.id),
+        "autres_donnees": others,
+        "journal": _journal_about(session, b.id, others),
     }
     journal.record(
         session,
@@ -207,8 +276,116 @@ _FIELD_LABELS = {
 }
 # Internal references, meaningless on paper (they stay in the JSON).
 _PDF_HIDDEN = frozenset(
-    {"structure_id", "agent_id", "consentement_agent_id", "efface", "beneficiaire_id"}
+    {
+        "structure_id",
+        "agent_id",
+        "consentement_agent_id",
+        "efface",
+        "beneficiaire_id",
+        "cle_id",
+        "created_by_id",
+        "courante",
+        "pass_structure_id",
+        "lot_id",
+        "reglement_id",
+        "campagne_id",
+        "decide_par",
+        "entity_type",
+    }
 )
+# Labels of the other sections, where the same column name may mean something else.
+_SECTION_LABELS: dict[str, dict[str, str | None]] = {
+    "diagnostic": {"id": "Numéro du diagnostic"},
+    "accompagnement": {"id": "Numéro de l'accompagnement"},
+    "mandat": {
+        "id": "Numéro du mandat",
+        "reference": "Référence du mandat",
+        "mandant_nom": "Nom du mandant",
+        "mandant_prenom": "Prénom du mandant",
+        "mandant_date_naissance": "Date de naissance du mandant",
+        "mandant_lieu_naissance": "Lieu de naissance du mandant",
+        "mandant_cle": None,
+        "mandataire_nom": "Structure mandataire",
+        "mandataire_adresse": "Adresse de la structure mandataire",
+        "lieu_signature": "Lieu de signature",
+        "actions_specifiques": "Actions spécifiques",
+        "duree_jours": "Durée (jours)",
+        "debut": "Début",
+        "fin": "Fin",
+        "template_version": "Version du texte signé",
+        "integrity_code": "Code de vérification imprimé",
+        "created_at": "Enregistré le",
+        "renouvelle_id": "Renouvelle le mandat n°",
+        "revoque_at": "Révoqué le",
+        "mandant_efface_at": "Identité effacée le",
+    },
+    "mandat_categorie": {
+        "mandat_id": "Mandat n°",
+        "categorie": "Catégorie de démarches",
+        "rang": None,
+        "revoquee_at": "Révoquée le",
+        "revocation_id": "Révocation n°",
+    },
+    "mandat_revocation": {
+        "id": "Numéro de la révocation",
+        "mandat_id": "Mandat n°",
+        "categorie": "Catégorie révoquée (toutes si vide)",
+        "motif": "Motif",
+        "remplace_par_id": "Remplacée par le mandat n°",
+        "at": "Date",
+    },
+    "pass_chequier": {
+        "id": "Numéro du chéquier",
+        "emis_at": "Émis le",
+        "remis_at": "Remis le",
+        "opposition_at": "Opposition le",
+        "reimpressions": "Réimpressions",
+    },
+    "pass": {
+        "id": "Numéro interne du pass",
+        "serial": "Numéro de série",
+        "chequier_id": "Chéquier n°",
+        "rang": "Rang dans le chéquier",
+        "valeur_cents": "Valeur",
+        "expire_le": "Expire le",
+        "etat": "État",
+        "annule_at": "Annulé le",
+    },
+    "pass_encaissement": {
+        "id": "Numéro de l'encaissement",
+        "pass_id": "Pass n°",
+        "at": "Encaissé le",
+        "source": "Enregistré depuis",
+    },
+    "pass_conflit": {
+        "id": "Numéro du conflit",
+        "pass_id": "Pass n°",
+        "serial": "Numéro de série",
+        "motif": "Motif",
+        "encaisse_at": "Encaissé le",
+        "statut": "Décision",
+        "decide_at": "Décidé le",
+        "note": "Note",
+    },
+    "journal": {
+        "seq": "Entrée du journal n°",
+        "at": "Date",
+        "action": "Action",
+        "entity_id": "Numéro de l'objet",
+        "agent": "Agent",
+    },
+}
+_SECTION_TITLES = {
+    "mandat": "Mandats",
+    "mandat_categorie": "Catégories de démarches des mandats",
+    "mandat_revocation": "Révocations de mandats",
+    "pass_chequier": "Chéquiers Pass numérique",
+    "pass": "Pass numériques",
+    "pass_encaissement": "Pass numériques encaissés",
+    "pass_conflit": "Encaissements contestés",
+}
+# Text that looks like a date but is not one.
+_NOT_DATES = frozenset({"template_version", "serial", "reference"})
 
 
 def _display(value: Any) -> str:
@@ -233,10 +410,29 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def _pdf_rows(values: dict[str, Any]) -> list[tuple[str, str]]:
-    return [
-        (_FIELD_LABELS.get(k, k), _display(v)) for k, v in values.items() if k not in _PDF_HIDDEN
-    ]
+def _pdf_rows(values: dict[str, Any], section: str | None = None) -> list[tuple[str, str]]:
+    """Label and value of each field worth printing, in plain French."""
+    labels = _SECTION_LABELS.get(section or "", {})
+    rows = []
+    for key, value in values.items():
+        label = labels[key] if key in labels else _FIELD_LABELS.get(key)
+        if key in _PDF_HIDDEN or label is None or (section and key == "id" and key not in labels):
+            continue
+        rows.append((label, _section_value(key, value)))
+    return rows
+
+
+def _section_value(key: str, value: Any) -> str:
+    if key in _NOT_DATES:
+        return str(value) if value else "—"
+    if key == "categorie" and isinstance(value, str):
+        from mediation.mandat_models import CATEGORIES_BY_KEY
+
+        found = CATEGORIES_BY_KEY.get(value)
+        return found.titre if found else value
+    if key == "valeur_cents" and isinstance(value, int):
+        return format_money(value)
+    return _display(value)
 
 
 def write_access_pdf(data: dict[str, Any], path: Path) -> Path:
@@ -285,19 +481,29 @@ def write_access_pdf(data: dict[str, Any], path: Path) -> Path:
         para(_("Diagnostics des besoins ({n})").format(n=len(data["diagnostics"])), "Heading2")
     )
     for d in data["diagnostics"]:
-        story.append(table(_pdf_rows(d)))
+        story.append(table(_pdf_rows(d, "diagnostic")))
         story.append(Spacer(1, 0.2 * cm))
     story.append(
         para(_("Accompagnements ({n})").format(n=len(data["accompagnements"])), "Heading2")
     )
     for a in data["accompagnements"]:
-        story.append(table(_pdf_rows(a)))
+        story.append(table(_pdf_rows(a, "accompagnement")))
         story.append(Spacer(1, 0.2 * cm))
     for section, rows in data["autres_donnees"].items():
-        story.append(para(_("Autres données : {section}").format(section=section), "Heading2"))
+        title = _SECTION_TITLES.get(section, section)
+        story.append(para(f"{title} ({len(rows)})", "Heading2"))
         for r in rows:
-            story.append(table([(k, _display(v)) for k, v in r.items()]))
+            story.append(table(_pdf_rows(r, section)))
             story.append(Spacer(1, 0.2 * cm))
+    story.append(
+        para(
+            _("Journal des actions vous concernant ({n})").format(n=len(data["journal"])),
+            "Heading2",
+        )
+    )
+    for entry in data["journal"]:
+        story.append(table(_pdf_rows(entry, "journal")))
+        story.append(Spacer(1, 0.2 * cm))
     story.append(Spacer(1, 0.4 * cm))
     story.append(
         para(
@@ -362,10 +568,15 @@ def pseudonymise(b: Beneficiaire, on: date | None = None) -> None:
     b.updated_at = utcnow()
 
 
-def _erase(session: Session, b: Beneficiaire) -> None:
+def _erase(session: Session, b: Beneficiaire, at: datetime, *, to_ledger: bool = True) -> None:
+    """Remove the person's identity from their file and from everything written about them
+    alone, after recording the erasure in the ledger that a restore replays."""
+    if to_ledger:
+        ledger.append(ledger.LedgerEntry(b.id, b.created_at, at))
     pseudonymise(b)
     # Free text written about this person alone: needs-assessment notes, and the notes of
-    # individual accompaniments (an atelier's notes are about the group).
+    # individual accompaniments (an atelier's notes are about the group), with the procedure's
+    # name and, for a visit at home, the place (an address).
     session.execute(update(Diagnostic).where(Diagnostic.beneficiaire_id == b.id).values(notes=None))
     individual = (
         select(AccompagnementParticipant.accompagnement_id)
@@ -381,7 +592,53 @@ def _erase(session: Session, b: Beneficiaire) -> None:
         .values(notes=None, demarche_nom=None)
         .execution_options(synchronize_session=False)
     )
+    session.execute(
+        update(Accompagnement)
+        .where(Accompagnement.id.in_(individual), Accompagnement.lieu_type == _A_DOMICILE)
+        .values(lieu_nom=None)
+        .execution_options(synchronize_session=False)
+    )
+    erase_mandant_identity(session, b.id, pseudonym(b.id), at)
     session.flush()
+    _checkpoint_after_commit(session)
+
+
+_A_DOMICILE = "À domicile"
+
+
+def _checkpoint_after_commit(session: Session) -> None:
+    """Once the erasure is committed, copy the write-ahead log into the database file and
+    empty it: until then the log still holds the erased values (``secure_delete``, set on every
+    connection by ``core.db``, has already overwritten them in the database file's free space)."""
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite" or session.info.get("checkpoint_prevu"):
+        return
+    session.info["checkpoint_prevu"] = True
+
+    def checkpoint(committed: Session) -> None:
+        committed.info.pop("checkpoint_prevu", None)
+        raw = engine.raw_connection()  # type: ignore[union-attr]
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        finally:
+            raw.close()
+
+    event.listen(session, "after_commit", checkpoint, once=True)
+
+
+def _rights_file(session: Session, actor: Actor, beneficiaire_id: int) -> Beneficiaire:
+    """The file a data-protection request is about. The right is checked before anything is
+    said about the file (erased or not), so that nobody learns of another structure's
+    erasures; the holder of the right needs no other role to answer the request."""
+    if not actor.can_anywhere(Permission.DROITS_PERSONNES):
+        require(actor, Permission.DROITS_PERSONNES)
+    found = session.get(Beneficiaire, beneficiaire_id)
+    if found is None:
+        raise NotFoundError(_("Bénéficiaire introuvable (n° {id}).").format(id=beneficiaire_id))
+    require(actor, Permission.DROITS_PERSONNES, found.structure_id)
+    return found
 
 
 def erase_beneficiaire(
@@ -389,35 +646,58 @@ def erase_beneficiaire(
 ) -> None:
     """Right to erasure: the file becomes « Personne effacée n° <id> »; irreversible.
 
-    Refused (``ConflictError``, with the date from which it becomes possible) while the person
-    has a mandate in force or within its keeping period. Decision, after DOMAIN.md: the signed
-    mandate is what protects the person and the aidant against a charge of identity usurpation
-    (« Mandates »), and its paper and data are kept six years after its end; the right to
-    erasure does not apply to data needed to establish or defend legal claims (RGPD art. 17.3 e).
-    The file stays whole rather than being erased around the mandate: the mandate points to it
-    and the person's activities with the aidant are the context of what the aidant did on their
-    behalf. The person can still end the mandate at any time; the file can be erased once the
-    keeping period is over, and the retention policy then proposes it.
+    Refused (``ConflictError``, with the date from which it becomes possible) while a mandate of
+    the person is in force: the aidant acts on their behalf under it and must be able to show
+    who gave it. The person can end it at any time; a revoked or ended mandate holds nothing
+    back. Of an ended mandate, the database then keeps only the proof that it existed
+    (``mediation.mandats.erase_mandant_identity``); the signed paper, kept by the structure six
+    years after the mandate's end, is the evidence for legal claims (RGPD art. 17.3 e).
     """
-    found = session.get(Beneficiaire, beneficiaire_id)
-    if found is not None and found.efface:
+    b = _rights_file(session, actor, beneficiaire_id)
+    if b.efface:
         raise ConflictError(_("Ce dossier est déjà effacé."))
-    b = load_visible(session, actor, beneficiaire_id)
-    require(actor, Permission.DROITS_PERSONNES, b.structure_id)
-    kept_until = kept_mandate_until(session, b.id, now=now)
-    if kept_until is not None:
+    at = now or utcnow()
+    active_until = active_mandate_until(session, b.id, now=at)
+    if active_until is not None:
         raise ConflictError(
             _(
-                "Effacement impossible pour l'instant : cette personne a signé un mandat qui "
-                "doit être conservé jusqu'au {date} ({years} ans après sa fin), comme preuve pour "
-                "elle et pour l'aidant. Son dossier pourra être effacé à partir de cette date. "
-                "La personne peut toutefois mettre fin au mandat à tout moment."
-            ).format(date=format_date(kept_until), years=mandate_retention_years(session))
+                "Effacement impossible pour l'instant : cette personne a un mandat en cours "
+                "jusqu'au {date}. Son dossier pourra être effacé à partir de cette date, ou dès "
+                "que le mandat sera révoqué : la personne peut y mettre fin à tout moment."
+            ).format(date=format_date(active_until))
         )
-    _erase(session, b)
+    _erase(session, b, at)
     journal.record(
         session, actor, "beneficiaire.effacement", "beneficiaire", b.id, {"motif": "demande"}
     )
+
+
+def replay_erasure_ledger(session: Session) -> int:
+    """Erase again, in a restored database, the files the ledger says were erased; returns
+    how many were (those the backup already had erased, or never had, are left alone)."""
+    replayed = 0
+    for entry in ledger.entries():
+        b = session.get(Beneficiaire, entry.beneficiaire_id)
+        if b is None or b.efface or b.created_at != entry.cree_le:
+            continue
+        _erase(session, b, entry.efface_le, to_ledger=False)
+        journal.record(
+            session,
+            None,
+            "beneficiaire.effacement",
+            "beneficiaire",
+            b.id,
+            {"motif": "restauration", "efface_le": entry.efface_le.isoformat()},
+        )
+        replayed += 1
+    return replayed
+
+
+def after_restore(db: Database) -> str:
+    """Restore hook (``core.backup``): replay the erasure ledger, and say how many."""
+    with db.session() as session:
+        count = replay_erasure_ledger(session)
+    return _("{n} effacement(s) réappliqué(s) depuis le registre des effacements.").format(n=count)
 
 
 # --- retention ----------------------------------------------------------------------------------
@@ -444,57 +724,60 @@ def _retention_cutoff(session: Session, now: datetime | None) -> datetime:
         return current.replace(year=current.year - years) - timedelta(days=1)
 
 
-def _retention_statement(session: Session, actor: Actor, cutoff: datetime, now: datetime) -> Any:
-    ids = named_structure_ids(actor)
-    droits = actor.structures_with(Permission.DROITS_PERSONNES)
+def _in_rights_structures(stmt: Any, actor: Actor) -> Any:
+    # The holder of the right answers for the files of the structures where they hold it,
+    # whether or not they also see names at the desk (an administrator does not).
+    allowed = actor.structures_with(Permission.DROITS_PERSONNES)
+    return stmt if allowed is None else stmt.where(Beneficiaire.structure_id.in_(sorted(allowed)))
+
+
+def _retention_statement(actor: Actor, cutoff: datetime, now: datetime) -> Any:
     stmt = select(
         Beneficiaire.id, Beneficiaire.structure_id, Beneficiaire.derniere_activite_at
     ).where(
         Beneficiaire.efface.is_(False),
         Beneficiaire.derniere_activite_at < cutoff,
-        # A mandate's keeping period outlasts the file's idleness: not due yet.
-        ~has_kept_mandate_clause(session, Beneficiaire.id, now=now),
+        # The aidant acts under a running mandate: not due while it runs.
+        ~has_active_mandate_clause(Beneficiaire.id, now=now),
     )
-    for allowed in (ids, droits):
-        if allowed is not None:
-            stmt = stmt.where(Beneficiaire.structure_id.in_(sorted(allowed)))
-    return stmt.order_by(Beneficiaire.derniere_activite_at, Beneficiaire.id)
+    return _in_rights_structures(stmt, actor).order_by(
+        Beneficiaire.derniere_activite_at, Beneficiaire.id
+    )
+
+
+def _require_rights_holder(actor: Actor) -> None:
+    if not actor.can_anywhere(Permission.DROITS_PERSONNES):
+        require(actor, Permission.DROITS_PERSONNES)
 
 
 def retention_due(
     session: Session, actor: Actor, *, now: datetime | None = None
 ) -> list[RetentionCandidate]:
-    """Files of the actor's structures with no activity for ``retention_years`` years, except
-    those of people whose mandate is still kept (in force or within its keeping period): they
-    are not due, so they are not listed."""
-    if not actor.can_anywhere(Permission.DROITS_PERSONNES):
-        require(actor, Permission.DROITS_PERSONNES)
+    """Files of the structures where the actor holds the data-protection right with no
+    activity for ``retention_years`` years, except those of people with a mandate in force.
+    An ended mandate holds nothing back: only its proof is kept, without the identity."""
+    _require_rights_holder(actor)
     at = now or utcnow()
     cutoff = _retention_cutoff(session, at)
     return [
-        RetentionCandidate(*r)
-        for r in session.execute(_retention_statement(session, actor, cutoff, at))
+        RetentionCandidate(*r) for r in session.execute(_retention_statement(actor, cutoff, at))
     ]
 
 
 def retention_held_by_mandates(
     session: Session, actor: Actor, *, now: datetime | None = None
 ) -> int:
-    """How many idle files of the actor's structures ``retention_due`` leaves out because a
-    mandate of the person is still kept, so that the listing can say why they are missing."""
-    if not actor.can_anywhere(Permission.DROITS_PERSONNES):
-        require(actor, Permission.DROITS_PERSONNES)
+    """How many idle files ``retention_due`` leaves out because the person has a mandate in
+    force, so that the listing can say why they are missing."""
+    _require_rights_holder(actor)
     at = now or utcnow()
     cutoff = _retention_cutoff(session, at)
     stmt = select(func.count(Beneficiaire.id)).where(
         Beneficiaire.efface.is_(False),
         Beneficiaire.derniere_activite_at < cutoff,
-        has_kept_mandate_clause(session, Beneficiaire.id, now=at),
+        has_active_mandate_clause(Beneficiaire.id, now=at),
     )
-    for allowed in (named_structure_ids(actor), actor.structures_with(Permission.DROITS_PERSONNES)):
-        if allowed is not None:
-            stmt = stmt.where(Beneficiaire.structure_id.in_(sorted(allowed)))
-    return int(session.scalar(stmt) or 0)
+    return int(session.scalar(_in_rights_structures(stmt, actor)) or 0)
 
 
 def apply_retention(
@@ -504,15 +787,16 @@ def apply_retention(
     or a new mandate since the list was shown: it is kept). Returns how many were erased."""
     if not ids:
         raise ValidationError(_("Aucun dossier à effacer."))
-    due = {c.id for c in retention_due(session, actor, now=now)}
+    at = now or utcnow()
+    due = {c.id for c in retention_due(session, actor, now=at)}
     erased = []
     for bid in ids:
-        if bid not in due or person_has_kept_mandate(session, bid, now=now):
+        if bid not in due or active_mandate_until(session, bid, now=at) is not None:
             continue
         b = session.get(Beneficiaire, bid)
         if b is None:
             raise NotFoundError(_("Bénéficiaire introuvable (n° {id}).").format(id=bid))
-        _erase(session, b)
+        _erase(session, b, at)
         erased.append(bid)
         journal.record(
             session,

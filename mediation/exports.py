@@ -7,7 +7,8 @@ to XLSX or CSV, with the column names of the national tool (La Coop de la média
 - CSV is UTF-8 with a byte-order mark and ``;`` as separator, dates as « 23/11/2026 »: that is
   what French Excel opens correctly with a double click (a comma-separated file lands in a single
   column there, and without the BOM accents are garbled). LibreOffice reads it as well.
-- XLSX is written by openpyxl in ``write_only`` mode: rows stream to the file, memory stays flat.
+- XLSX is written by XlsxWriter in constant-memory mode: rows stream to the file, memory stays flat,
+  and no text ever becomes a formula (formula injection); CSV cells get the OWASP apostrophe.
 - Rows are read in keyset-paginated chunks (never a whole table of ORM objects in memory), and
   each chunk reports progress; cancelling removes the partial file.
 
@@ -234,13 +235,25 @@ class _Csv:
         self.writer.writerow(entetes)
 
     def ligne(self, valeurs: Sequence[Cellule]) -> None:
-        self.writer.writerow([_texte_csv(v) for v in valeurs])
+        self.writer.writerow([neutraliser_formule_csv(_texte_csv(v)) for v in valeurs])
 
     def fermer(self) -> None:
         self.fichier.close()
 
     def abandonner(self) -> None:
         self.fichier.close()
+
+
+# A cell a spreadsheet would read as a formula (OWASP « CSV injection »): a name imported as
+# ``=HYPERLINK(…)`` must come back as text, never as a live formula.
+_DEBUTS_DE_FORMULE = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutraliser_formule_csv(value: str | int) -> str | int:
+    """The OWASP rule for CSV: a text that starts like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_DEBUTS_DE_FORMULE):
+        return "'" + value
+    return value
 
 
 def _texte_csv(value: Cellule) -> str | int:

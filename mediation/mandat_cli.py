@@ -205,13 +205,15 @@ def _verify(ctx: CliContext) -> int:
     ctx.emit(
         {
             "conforme": result.conforme,
+            "en_vigueur": result.en_vigueur,
+            "statut": result.statut.value if result.statut else None,
             "reference": result.reference,
             "mandat_id": result.mandat_id,
             "message": result.message,
         },
         result.message,
     )
-    return 0 if result.conforme else 1
+    return 0 if result.en_vigueur else 1
 
 
 def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:

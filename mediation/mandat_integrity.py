@@ -41,7 +41,7 @@ def canonical_fields(mandat: Mandat) -> dict[str, object]:
         "mandant": [
             mandat.mandant_nom,
             mandat.mandant_prenom,
-            mandat.mandant_date_naissance.isoformat(),
+            mandat.mandant_date_naissance.isoformat() if mandat.mandant_date_naissance else "",
             mandat.mandant_lieu_naissance,
         ],
         "mandataire": [mandat.mandataire_nom, mandat.mandataire_adresse],

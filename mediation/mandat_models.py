@@ -5,6 +5,11 @@ The mandate keeps a snapshot of what was printed (the mandant's identity, the st
 address, the place): the paper is what counts in law, and a mandate must reprint exactly as it was
 signed even after the beneficiary's file or the structure changes. Each category is its own
 authorisation with its own revocation. Nothing is ever deleted before the retention period ends.
+
+Once the mandate has ended and the person asks for erasure, the identity (name, birth date and
+place, specific actions written in free text) is removed: what remains proves that a mandate
+existed (reference, structure, categories, dates, template version, integrity code, pseudonym);
+``mandant_efface_at`` says when.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
@@ -95,7 +100,8 @@ class Mandat(Base):
     # What was printed about the mandant.
     mandant_nom: Mapped[str] = mapped_column(String(120))
     mandant_prenom: Mapped[str] = mapped_column(String(120))
-    mandant_date_naissance: Mapped[date]
+    # None once the mandant's identity is erased (``mandant_efface_at``).
+    mandant_date_naissance: Mapped[date | None]
     mandant_lieu_naissance: Mapped[str] = mapped_column(String(200))
     # Folded « prénom nom » for search (lower case, no accents).
     mandant_cle: Mapped[str] = mapped_column(String(250))
@@ -113,6 +119,7 @@ class Mandat(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     renouvelle_id: Mapped[int | None] = mapped_column(ForeignKey("mandat.id"))
     revoque_at: Mapped[datetime | None]
+    mandant_efface_at: Mapped[datetime | None]
 
     categories: Mapped[list[MandatCategorie]] = relationship(
         back_populates="mandat",
@@ -123,10 +130,28 @@ class Mandat(Base):
 
 
 class MandatCategorie(Base):
-    """One category authorised by a mandate: an authorisation that can be revoked alone."""
+    """One category authorised by a mandate: an authorisation that can be revoked alone.
+
+    ``courante`` marks the latest authorisation of a person for a category at a structure; it
+    is cleared when the line is revoked or superseded by a newer mandate. The partial unique
+    index makes the database refuse a second current line, so two desks recording a mandate for
+    the same person and category at the same moment cannot both succeed. ``structure_id`` and
+    ``beneficiaire_id`` repeat the mandate's so that the index can name them.
+    """
 
     __tablename__ = "mandat_categorie"
-    __table_args__ = (CheckConstraint(f"categorie IN ({_KEYS_SQL})", name="categorie_connue"),)
+    __table_args__ = (
+        CheckConstraint(f"categorie IN ({_KEYS_SQL})", name="categorie_connue"),
+        Index(
+            "uq_mandat_categorie_courante",
+            "structure_id",
+            "beneficiaire_id",
+            "categorie",
+            unique=True,
+            sqlite_where=text("courante"),
+            postgresql_where=text("courante"),
+        ),
+    )
 
     mandat_id: Mapped[int] = mapped_column(
         ForeignKey("mandat.id", ondelete="CASCADE"), primary_key=True
@@ -135,6 +160,9 @@ class MandatCategorie(Base):
     rang: Mapped[int] = mapped_column(Integer)  # printing order
     revoquee_at: Mapped[datetime | None]
     revocation_id: Mapped[int | None] = mapped_column(ForeignKey("mandat_revocation.id"))
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"))
+    beneficiaire_id: Mapped[int] = mapped_column(ForeignKey("beneficiaire.id"))
+    courante: Mapped[bool] = mapped_column(Boolean, default=False)
 
     mandat: Mapped[Mandat] = relationship(back_populates="categories")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -119,20 +120,54 @@ class _CopyMarker(Flowable):
 
     def draw(self) -> None:
         self.state["label"] = self.label
-        self.state["first_page"] = self.canv.getPageNumber()
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What a reprint states on every page besides the template's text: the mandate's state
+    today (French: the signed copies are French) and the retention periods to print."""
+
+    etat: str = ""  # « RÉVOQUÉ LE … », « EXPIRÉ LE … », or nothing for a mandate in force
+    conservation_mandat_ans: int = 6
+    conservation_dossier_ans: int = 3
+
+
+FOOTER_QR = 20 * mm
 
 
 def _document(
-    buffer: io.BytesIO, title: str, footer: Callable[[dict[str, Any], int], str]
-) -> tuple[BaseDocTemplate, dict[str, Any]]:
-    state: dict[str, Any] = {"label": "", "first_page": 1}
+    buffer: io.BytesIO,
+    title: str,
+    footer: Callable[[dict[str, Any], int, int], str],
+    *,
+    qr: str | None = None,
+    etat: str = "",
+) -> tuple[BaseDocTemplate, dict[str, Any], Callable[..., Canvas]]:
+    """The document, its shared state, and the canvas that draws each page's footer once the
+    number of pages of each copy is known (« page n/N »), with the reference, the state of a
+    revoked or expired mandate and the integrity QR code on every page."""
+    state: dict[str, Any] = {"label": "", "pages": []}
+    code = _QrCode(qr, FOOTER_QR) if qr is not None else None
 
     def on_page_end(canvas: Canvas, doc: BaseDocTemplate) -> None:
-        page_in_copy = canvas.getPageNumber() - int(state["first_page"]) + 1
+        state["pages"].append((state["label"], bool(state.get("translated"))))
+
+    def paint(canvas: Canvas, index: int) -> None:
+        copy = state["pages"][index]
+        in_copy = [i for i, p in enumerate(state["pages"]) if p == copy]
         canvas.saveState()
         canvas.setFont("Helvetica", 7.5)
         canvas.setFillColor(colors.HexColor("#444444"))
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, footer(state, page_in_copy))
+        page_state = state | {"label": copy[0], "translated": copy[1]}
+        canvas.drawString(
+            18 * mm, 10 * mm, footer(page_state, in_copy.index(index) + 1, len(in_copy))
+        )
+        if code is not None:
+            code.drawOn(canvas, A4[0] - 18 * mm - FOOTER_QR, 4 * mm)
+        if etat:
+            canvas.setFont("Helvetica-Bold", 13)
+            canvas.setFillColor(colors.HexColor("#b00020"))
+            canvas.drawCentredString(A4[0] / 2, A4[1] - 9 * mm, etat)
         canvas.restoreState()
 
     doc = BaseDocTemplate(
@@ -141,13 +176,35 @@ def _document(
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         topMargin=14 * mm,
-        bottomMargin=16 * mm,
+        bottomMargin=26 * mm,
         title=title,
         author="Médianum",
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="texte")
     doc.addPageTemplates([PageTemplate("page", [frame], onPageEnd=on_page_end)])
-    return doc, state
+    return doc, state, _deferred_canvas(paint)
+
+
+def _deferred_canvas(paint: Callable[[Canvas, int], None]) -> Callable[..., Canvas]:
+    class DeferredFooterCanvas(Canvas):
+        """Keeps each page until the end, then paints the footers knowing every count."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._kept: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._kept.append(dict(self.__dict__))
+            self._startPage()  # type: ignore[attr-defined]
+
+        def save(self) -> None:
+            for index, page in enumerate(self._kept):
+                self.__dict__.update(page)
+                paint(self, index)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return DeferredFooterCanvas
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
@@ -155,12 +212,22 @@ def _fill(text: str, values: dict[str, str]) -> str:
     return escape(text).format(**{k: f"<b>{escape(v)}</b>" for k, v in values.items()})
 
 
-def _values(mandat: Mandat, tpl: Template) -> dict[str, str]:
+def _years(tpl: Template, n: int) -> str:
+    forms: dict[str, str] = tpl.data.get("conservation", {"annee": "{n} an", "annees": "{n} ans"})
+    return (forms["annee"] if n == 1 else forms["annees"]).format(n=n)
+
+
+def _values(mandat: Mandat, tpl: Template, marks: Marks | None = None) -> dict[str, str]:
     durees: dict[str, str] = tpl.data["durees"]
+    marks = marks or Marks()
     return {
+        "conservation_mandat": _years(tpl, marks.conservation_mandat_ans),
+        "conservation_dossier": _years(tpl, marks.conservation_dossier_ans),
         "reference": mandat.reference,
         "mandant": f"{mandat.mandant_prenom} {mandat.mandant_nom}",
-        "date_naissance": _date(mandat.mandant_date_naissance, tpl.langue),
+        "date_naissance": _date(mandat.mandant_date_naissance, tpl.langue)
+        if mandat.mandant_date_naissance
+        else "",
         "lieu_naissance": mandat.mandant_lieu_naissance,
         "mandataire": mandat.mandataire_nom,
         "adresse_mandataire": mandat.mandataire_adresse,
@@ -232,8 +299,9 @@ def _mandate_copy(
     state: dict[str, Any],
     *,
     qr: _QrCode | None,
+    marks: Marks,
 ) -> list[Flowable]:
-    values = _values(mandat, tpl)
+    values = _values(mandat, tpl, marks)
     story: list[Flowable] = [_CopyMarker(state, label), Paragraph(escape(label), styles.copy)]
     if tpl.text("mention_traduction"):
         story.append(Paragraph(escape(tpl.text("mention_traduction")), styles.warning))
@@ -250,7 +318,11 @@ def _mandate_copy(
             story.append(Paragraph(_fill(line, values), styles.body))
         bloc = section.get("bloc")
         if bloc == "categories":
-            for line in sorted(mandat.categories, key=lambda c: c.rang):
+            # A reprint lists only what still authorises: revoked categories are left out.
+            in_force = [c for c in mandat.categories if c.revoquee_at is None]
+            if not in_force:
+                story.append(Paragraph(escape(AUCUNE_CATEGORIE), styles.bullet, bulletText="•"))
+            for line in sorted(in_force, key=lambda c: c.rang):
                 titre, couvre = categories[line.categorie]
                 story.append(
                     Paragraph(
@@ -265,7 +337,7 @@ def _mandate_copy(
                 if paragraph.strip():
                     story.append(Paragraph(escape(paragraph), styles.body))
         for item in section.get("liste", []):
-            story.append(Paragraph(escape(item), styles.bullet, bulletText="•"))
+            story.append(Paragraph(_fill(item, values), styles.bullet, bulletText="•"))
     closing: list[Flowable] = [
         Spacer(1, 3 * mm),
         Paragraph(_fill(tpl.text("fait_a"), values), styles.body),
@@ -293,8 +365,18 @@ def _mandate_copy(
     return story
 
 
-def mandat_pdf(mandat: Mandat, *, traduction: str | None = None) -> bytes:
-    """Both French copies, then (if asked) the translated aid, with the mandate's template."""
+# French, like the signed copies they are printed on (the paper's language is not the
+# interface's).
+AUCUNE_CATEGORIE = "Aucune : toutes les catégories de ce mandat ont été révoquées."
+
+
+def mandat_pdf(
+    mandat: Mandat, *, traduction: str | None = None, marks: Marks | None = None
+) -> bytes:
+    """Both French copies, then (if asked) the translated aid, with the mandate's template;
+    every page carries its number in the copy, the reference, the QR code and, on a reprint
+    of a mandate no longer in force, its state (``marks``)."""
+    marks = marks or Marks()
     french = mandat_templates.load(mandat.template_version, mandat_templates.LANGUE_FAIT_FOI)
     translated = (
         mandat_templates.load(mandat.template_version, traduction)
@@ -303,20 +385,26 @@ def mandat_pdf(mandat: Mandat, *, traduction: str | None = None) -> bytes:
     )
     buffer = io.BytesIO()
 
-    def footer(state: dict[str, Any], page: int) -> str:
+    def footer(state: dict[str, Any], page: int, pages: int) -> str:
         tpl = translated if state.get("translated") and translated else french
         return tpl.text("page").format(
-            reference=mandat.reference, exemplaire=state["label"], page=page
+            reference=mandat.reference, exemplaire=state["label"], page=page, pages=pages
         )
 
-    doc, state = _document(buffer, french.text("titre"), footer)
+    content = qr_content(mandat.reference, mandat.integrity_code)
+    doc, state, canvas = _document(
+        buffer, french.text("titre"), footer, qr=content, etat=marks.etat
+    )
     styles = _Styles()
     story: list[Flowable] = []
     copies = french.data["exemplaires"]
-    qr = _QrCode(qr_content(mandat.reference, mandat.integrity_code), QR_SIZE)
-    story += _mandate_copy(mandat, french, copies["mandant"], styles, doc.width, state, qr=qr)
-    story.append(PageBreak())
-    story += _mandate_copy(mandat, french, copies["structure"], styles, doc.width, state, qr=qr)
+    qr = _QrCode(content, QR_SIZE)
+    for key in ("mandant", "structure"):
+        if story:
+            story.append(PageBreak())
+        story += _mandate_copy(
+            mandat, french, copies[key], styles, doc.width, state, qr=qr, marks=marks
+        )
     if translated is not None:
         story.append(PageBreak())
         story.append(_TranslatedMarker(state))
@@ -328,8 +416,9 @@ def mandat_pdf(mandat: Mandat, *, traduction: str | None = None) -> bytes:
             doc.width,
             state,
             qr=None,
+            marks=marks,
         )
-    doc.build(story)
+    doc.build(story, canvasmaker=canvas)
     return buffer.getvalue()
 
 
@@ -357,12 +446,14 @@ def revocation_pdf(mandat: Mandat, revocation: MandatRevocation) -> bytes:
         values["categorie"] = tpl.data["categories"][revocation.categorie][0]
     buffer = io.BytesIO()
 
-    def footer(state: dict[str, Any], page: int) -> str:
+    def footer(state: dict[str, Any], page: int, pages: int) -> str:
         return tpl.text("page").format(
-            reference=mandat.reference, exemplaire=state["label"], page=page
+            reference=mandat.reference, exemplaire=state["label"], page=page, pages=pages
         )
 
-    doc, state = _document(buffer, str(texts["titre"]), footer)
+    doc, state, canvas = _document(
+        buffer, str(texts["titre"]), footer, qr=qr_content(mandat.reference, mandat.integrity_code)
+    )
     styles = _Styles()
     story: list[Flowable] = []
     for index, key in enumerate(("mandant", "structure")):
@@ -390,5 +481,5 @@ def revocation_pdf(mandat: Mandat, revocation: MandatRevocation) -> bytes:
             Spacer(1, 3 * mm),
             _signature_boxes([str(s) for s in texts["signatures"]], styles, doc.width),
         ]
-    doc.build(story)
+    doc.build(story, canvasmaker=canvas)
     return buffer.getvalue()

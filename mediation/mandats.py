@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     ColumnElement,
@@ -21,8 +22,10 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import journal
@@ -46,6 +49,9 @@ from mediation.mandat_models import (
     StructureCategorieMandat,
 )
 from mediation.models import Beneficiaire
+
+if TYPE_CHECKING:
+    from mediation.mandat_pdf import Marks
 
 EXPIRING_WITHIN = timedelta(days=30)
 ACCOMPAGNEMENT_ADMINISTRATIF = "Aide aux démarches administratives"
@@ -137,10 +143,17 @@ class MandatRow:
 
 @dataclass(frozen=True)
 class Verification:
+    """``conforme``: the paper matches the record; ``en_vigueur``: and it still authorises."""
+
     conforme: bool
     message: str
     reference: str
     mandat_id: int | None = None
+    statut: Statut | None = None
+
+    @property
+    def en_vigueur(self) -> bool:
+        return self.conforme and self.statut is Statut.ACTIF
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -213,8 +226,13 @@ def categorie_titre(key: str) -> str:
     return CATEGORIES_BY_KEY[key].titre
 
 
+# As the legal text prints them (the days are how the end date is computed).
+_DUREES_TITRES = {1: N_("1 jour"), 31: N_("1 mois"), 182: N_("6 mois"), 365: N_("12 mois")}
+
+
 def duree_titre(jours: int) -> str:
-    return _("1 jour") if jours == 1 else _("{n} jours").format(n=jours)
+    titre = _DUREES_TITRES.get(jours)
+    return _(titre) if titre else _("{n} jours").format(n=jours)
 
 
 # --- structure settings -----------------------------------------------------------------------
@@ -378,6 +396,29 @@ def _checked_identity(identite: MandantIdentity, today: date) -> MandantIdentity
     return MandantIdentity(nom, prenom, identite.date_naissance, lieu)
 
 
+def _require_same_birth(person: Beneficiaire, identity: MandantIdentity) -> None:
+    """The paper's birth date must not contradict the file: a wrong file (or a wrong person at
+    the desk) is caught before a minor or a stranger signs a mandate under someone's name."""
+    born = identity.date_naissance
+    if person.date_naissance is not None and person.date_naissance != born:
+        raise ValidationError(
+            _(
+                "La date de naissance saisie ({saisie}) ne correspond pas à celle du dossier "
+                "({dossier}). Vérifiez la pièce d'identité, puis corrigez le dossier ou la saisie."
+            ).format(saisie=format_date(born), dossier=format_date(person.date_naissance)),
+            field="date_naissance",
+        )
+    if person.annee_naissance is not None and person.annee_naissance != born.year:
+        raise ValidationError(
+            _(
+                "La date de naissance saisie ({saisie}) contredit l'année de naissance du "
+                "dossier ({annee}). Vérifiez la pièce d'identité, puis corrigez le dossier ou la "
+                "saisie."
+            ).format(saisie=format_date(born), annee=person.annee_naissance),
+            field="date_naissance",
+        )
+
+
 def create_mandat(
     session: Session,
     actor: Actor,
@@ -436,6 +477,10 @@ def renew_mandat(
     """
     old = _visible_mandat(session, actor, mandat_id)
     require(actor, Permission.MANDAT_GERER, old.structure_id)
+    if old.mandant_date_naissance is None:
+        raise ConflictError(
+            _("L'identité de ce mandant a été effacée : ce mandat ne peut pas être renouvelé.")
+        )
     if old.structure_id != actor.structure_id:
         actor = actor.with_structure(old.structure_id)
     kept = categories
@@ -520,6 +565,7 @@ def _create(
     start = (now or utcnow()).replace(microsecond=0)
     person = _beneficiaire(session, actor, beneficiaire_id)
     identity = _checked_identity(identite, to_local(start).date())
+    _require_same_birth(person, identity)
     structure = session.get(Structure, structure_id)
     if structure is None:
         raise NotFoundError(_("Structure inconnue."))
@@ -550,14 +596,19 @@ def _create(
         created_by_id=actor.agent_id,
         created_at=start,
         renouvelle_id=renouvelle.id if renouvelle else None,
-        categories=[MandatCategorie(categorie=k, rang=i) for i, k in enumerate(keys)],
+        categories=[
+            MandatCategorie(
+                categorie=k, rang=i, structure_id=structure_id, beneficiaire_id=person.id
+            )
+            for i, k in enumerate(keys)
+        ],
     )
     session.add(mandat)
     session.flush()
     mandat.integrity_code = integrity_code(mandat)
     for old in replaced:
         _revoke(session, actor, old.mandat_id, old.categorie, "remplacement", mandat.id, start)
-    session.flush()
+    _become_current(session, mandat)
     journal.record(
         session,
         actor,
@@ -574,6 +625,77 @@ def _create(
         },
     )
     return mandat
+
+
+def _become_current(session: Session, mandat: Mandat) -> None:
+    """Make the new mandate's lines the current authorisations of their categories.
+
+    Older lines (replaced ones are already revoked; expired ones are not) stop being current
+    first. If another desk made its own mandate current meanwhile, the partial unique index
+    refuses this one: the database, not this check, keeps one authorisation per category.
+    """
+    keys = [line.categorie for line in mandat.categories]
+    # Only lines of mandates that have ended: a line still in force that the replacement step
+    # did not revoke belongs to a mandate another desk has just recorded, and must win.
+    ended = select(Mandat.id).where(Mandat.fin <= mandat.debut)
+    session.execute(
+        update(MandatCategorie)
+        .where(
+            MandatCategorie.structure_id == mandat.structure_id,
+            MandatCategorie.beneficiaire_id == mandat.beneficiaire_id,
+            MandatCategorie.categorie.in_(keys),
+            MandatCategorie.courante.is_(True),
+            MandatCategorie.mandat_id.in_(ended),
+        )
+        .values(courante=False)
+        .execution_options(synchronize_session=False)
+    )
+    for line in mandat.categories:
+        line.courante = True
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if not _is_unique_violation(exc):
+            raise
+        raise ConflictError(
+            _(
+                "Un autre guichet vient d'enregistrer un mandat pour cette personne et l'une "
+                "de ces catégories. Actualisez la liste des mandats et vérifiez avant de "
+                "recommencer."
+            )
+        ) from None
+
+
+def yield_current_lines_before_merge(session: Session, from_id: int, to_id: int) -> None:
+    """Before a merge moves ``from_id``'s mandates to ``to_id``: where both people hold a
+    current authorisation for the same structure and category, the kept person's stays the
+    current one (the unique index would otherwise refuse the merge)."""
+    kept = select(MandatCategorie.structure_id, MandatCategorie.categorie).where(
+        MandatCategorie.beneficiaire_id == to_id, MandatCategorie.courante.is_(True)
+    )
+    session.execute(
+        update(MandatCategorie)
+        .where(
+            MandatCategorie.beneficiaire_id == from_id,
+            MandatCategorie.courante.is_(True),
+            tuple_(MandatCategorie.structure_id, MandatCategorie.categorie).in_(kept),
+        )
+        .values(courante=False)
+        .execution_options(synchronize_session=False)
+    )
+
+
+_SQLITE_CONSTRAINT_UNIQUE = 2067
+_PG_UNIQUE_VIOLATION = "23505"
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    """Told by the driver's code (SQLite extended result code, PostgreSQL SQLSTATE)."""
+    orig = exc.orig
+    return (
+        getattr(orig, "sqlite_errorcode", None) == _SQLITE_CONSTRAINT_UNIQUE
+        or getattr(orig, "sqlstate", None) == _PG_UNIQUE_VIOLATION
+    )
 
 
 # --- revocation ---------------------------------------------------------------------------------
@@ -655,6 +777,7 @@ def _revoke(
         if line.revoquee_at is None and (categorie is None or line.categorie == categorie):
             line.revoquee_at = at
             line.revocation_id = revocation.id
+            line.courante = False
     if all(line.revoquee_at is not None for line in mandat.categories):
         mandat.revoque_at = at
     session.flush()
@@ -808,7 +931,7 @@ def _rows(session: Session, query: Executable, now: datetime) -> list[MandatRow]
                 id=r.id,
                 reference=r.reference,
                 beneficiaire_id=r.beneficiaire_id,
-                mandant=f"{r.mandant_prenom} {r.mandant_nom}",
+                mandant=" ".join(p for p in (r.mandant_prenom, r.mandant_nom) if p),
                 categories=tuple(in_force.get(r.id, ())),
                 debut=r.debut,
                 fin=r.fin,
@@ -852,7 +975,14 @@ def print_mandat(
 
     mandat = _visible_mandat(session, actor, mandat_id)
     require(actor, Permission.MANDAT_GERER, mandat.structure_id)
-    pdf = mandat_pdf(mandat, traduction=traduction)
+    if mandat.mandant_date_naissance is None:
+        raise ConflictError(
+            _(
+                "L'identité du mandant a été effacée : ce mandat ne peut plus être réimprimé. "
+                "L'exemplaire signé conservé par la structure fait foi."
+            )
+        )
+    pdf = mandat_pdf(mandat, traduction=traduction, marks=_print_marks(session, mandat))
     journal.record(
         session,
         actor,
@@ -866,6 +996,30 @@ def print_mandat(
         },
     )
     return pdf
+
+
+def _print_marks(session: Session, mandat: Mandat) -> Marks:
+    """The state a reprint states on every page (French: the paper's language)."""
+    from mediation.mandat_pdf import Marks
+
+    at = utcnow()
+    state = _statut(mandat, at)
+    etat = ""
+    if state is Statut.REVOQUE and mandat.revoque_at is not None:
+        etat = "RÉVOQUÉ LE " + _paper_date(mandat.revoque_at) + " — N'AUTORISE PLUS AUCUNE DÉMARCHE"
+    elif state is Statut.EXPIRE:
+        etat = "EXPIRÉ LE " + _paper_date(mandat.fin) + " — N'AUTORISE PLUS AUCUNE DÉMARCHE"
+    else:
+        revoked = [c for c in mandat.categories if c.revoquee_at is not None]
+        if revoked:
+            last = max(c.revoquee_at for c in revoked if c.revoquee_at is not None)
+            etat = f"CATÉGORIE(S) RÉVOQUÉE(S) : {len(revoked)}, LA DERNIÈRE LE {_paper_date(last)}"
+    dossier_years = int(get_setting(session, "retention_years") or 3)
+    return Marks(etat, mandate_retention_years(session), dossier_years)
+
+
+def _paper_date(moment: datetime) -> str:
+    return to_local(moment).strftime("%d/%m/%Y")
 
 
 def print_revocation(session: Session, actor: Actor, revocation_id: int) -> bytes:
@@ -894,7 +1048,13 @@ def mandat_qr_content(mandat: Mandat) -> str:
 def verify_mandat(
     session: Session, actor: Actor, text: str, *, now: datetime | None = None
 ) -> Verification:
-    """Check that a printed mandate (its QR content) matches the recorded one, in words."""
+    """Check that a printed mandate (its QR content) matches the recorded one, in words that
+    lead with what matters at the desk: a revoked or expired mandate says so first.
+
+    An unknown reference and another structure's reference get the same answer, so that a
+    QR code tells nobody outside the structure that a mandate exists."""
+    structure_id = _structure_of(actor)
+    require(actor, Permission.MANDAT_GERER, structure_id)
     read = parse_qr(text)
     if read is None:
         raise ValidationError(
@@ -902,17 +1062,15 @@ def verify_mandat(
             field="texte",
         )
     mandat = session.scalar(select(Mandat).where(Mandat.reference == read.reference))
-    if mandat is None:
+    if mandat is None or not actor.can(Permission.MANDAT_GERER, mandat.structure_id):
         return Verification(
             False,
-            _("NON CONFORME : aucun mandat enregistré ne porte la référence {reference}.").format(
-                reference=read.reference
-            ),
+            _(
+                "NON CONFORME : aucun mandat de votre structure ne porte la référence {reference}."
+            ).format(reference=read.reference),
             read.reference,
         )
-    _require_mandat_structure(actor, mandat)
-    recorded = integrity_code(mandat)
-    if not (secrets.compare_digest(recorded, read.code) and recorded == mandat.integrity_code):
+    if not _matches_record(mandat, read.code):
         return Verification(
             False,
             _(
@@ -923,26 +1081,50 @@ def verify_mandat(
             mandat.reference,
             mandat.id,
         )
-    at = now or utcnow()
-    state = _statut(mandat, at)
-    if state is Statut.ACTIF:
-        en_vigueur = ", ".join(f"« {categorie_titre(k)} »" for k in categories_en_vigueur(mandat))
-        situation = _("en vigueur jusqu'au {fin} pour : {categories}.").format(
-            fin=format_date(mandat.fin), categories=en_vigueur
+    state = _statut(mandat, now or utcnow())
+    return Verification(True, _verified_message(mandat, state), mandat.reference, mandat.id, state)
+
+
+def _matches_record(mandat: Mandat, code: str) -> bool:
+    if not secrets.compare_digest(mandat.integrity_code, code):
+        return False
+    # Once the identity is erased the code can no longer be recomputed: the recorded one,
+    # kept as the proof, is what the paper is compared with.
+    return mandat.mandant_efface_at is not None or integrity_code(mandat) == mandat.integrity_code
+
+
+def mandant_description(mandat: Mandat) -> str:
+    """Who the mandate names, for the agent to compare with the paper."""
+    if mandat.mandant_date_naissance is None:
+        return _("identité effacée le {date} ({pseudonyme})").format(
+            date=format_date(mandat.mandant_efface_at or mandat.fin), pseudonyme=mandat.mandant_nom
         )
-    elif state is Statut.EXPIRE:
-        situation = _("expiré depuis le {fin}.").format(fin=format_date(mandat.fin))
-    else:
-        assert mandat.revoque_at is not None
-        situation = _("révoqué le {date}.").format(date=format_date(mandat.revoque_at))
-    return Verification(
-        True,
-        _("Conforme : le document correspond au mandat {reference} enregistré, {situation}").format(
-            reference=mandat.reference, situation=situation
-        ),
-        mandat.reference,
-        mandat.id,
+    return _("{prenom} {nom}, né(e) le {date} à {lieu}").format(
+        prenom=mandat.mandant_prenom,
+        nom=mandat.mandant_nom,
+        date=format_date(mandat.mandant_date_naissance),
+        lieu=mandat.mandant_lieu_naissance,
     )
+
+
+def _verified_message(mandat: Mandat, state: Statut) -> str:
+    values = {"reference": mandat.reference, "mandant": mandant_description(mandat)}
+    if state is Statut.REVOQUE:
+        assert mandat.revoque_at is not None
+        return _(
+            "RÉVOQUÉ LE {date} : le mandat {reference} ({mandant}) n'autorise plus aucune "
+            "démarche. Le document correspond bien au mandat enregistré."
+        ).format(date=format_date(mandat.revoque_at), **values)
+    if state is Statut.EXPIRE:
+        return _(
+            "EXPIRÉ LE {date} : le mandat {reference} ({mandant}) n'autorise plus aucune "
+            "démarche. Le document correspond bien au mandat enregistré."
+        ).format(date=format_date(mandat.fin), **values)
+    en_vigueur = ", ".join(f"« {categorie_titre(k)} »" for k in categories_en_vigueur(mandat))
+    return _(
+        "Conforme et en vigueur : le document correspond au mandat {reference} enregistré, "
+        "donné par {mandant}, valable jusqu'au {fin} pour : {categories}."
+    ).format(fin=format_date(mandat.fin), categories=en_vigueur, **values)
 
 
 # --- reminders and retention -----------------------------------------------------------------
@@ -998,14 +1180,56 @@ def retention_end(session: Session, mandat: Mandat) -> datetime:
     return _add_years(ended, years)
 
 
-def person_has_kept_mandate(
+def active_mandate_until(
     session: Session, beneficiaire_id: int, *, now: datetime | None = None
-) -> bool:
-    """True while a mandate of this person is in force or within its keeping period: the
-    mediation retention must then keep the person's file."""
-    at = now or utcnow()
-    mandats = session.scalars(select(Mandat).where(Mandat.beneficiaire_id == beneficiaire_id))
-    return any(retention_end(session, m) > at for m in mandats)
+) -> datetime | None:
+    """The latest end among the person's mandates in force (in any structure), or None.
+
+    While a mandate runs, the aidant acts on the person's behalf under it and must be able to
+    show who gave it: the person's file cannot be erased. Once it has ended (or was revoked),
+    nothing holds the file back any more; only the proof that the mandate existed is kept."""
+    found = session.scalar(
+        select(func.max(Mandat.fin)).where(
+            Mandat.beneficiaire_id == beneficiaire_id, _in_force(now or utcnow())
+        )
+    )
+    return found
+
+
+def has_active_mandate_clause(
+    beneficiaire_id: SQLColumnExpression[int], *, now: datetime | None = None
+) -> ColumnElement[bool]:
+    """SQL twin of ``active_mandate_until`` for a beneficiary id column."""
+    return (
+        select(Mandat.id)
+        .where(Mandat.beneficiaire_id == beneficiaire_id, _in_force(now or utcnow()))
+        .exists()
+    )
+
+
+def erase_mandant_identity(
+    session: Session, beneficiaire_id: int, pseudonyme: str, at: datetime
+) -> int:
+    """Keep of the person's ended mandates only what proves they existed (reference,
+    structure, categories, dates, template version, integrity code) and the pseudonym.
+
+    The specific actions go too: they are free text, and may name the person's accounts. The
+    integrity code stays as recorded, so a paper copy presented later still verifies."""
+    mandats = session.scalars(
+        select(Mandat).where(
+            Mandat.beneficiaire_id == beneficiaire_id, Mandat.mandant_efface_at.is_(None)
+        )
+    ).all()
+    for mandat in mandats:
+        mandat.mandant_nom = pseudonyme
+        mandat.mandant_prenom = ""
+        mandat.mandant_date_naissance = None
+        mandat.mandant_lieu_naissance = ""
+        mandat.mandant_cle = fold(pseudonyme)
+        mandat.actions_specifiques = ""
+        mandat.mandant_efface_at = at
+    session.flush()
+    return len(mandats)
 
 
 def purge_mandats_past_retention(
@@ -1045,32 +1269,3 @@ def purge_mandats_past_retention(
 
 def mandate_retention_years(session: Session) -> int:
     return int(get_setting(session, "mandat_retention_years") or 6)
-
-
-def kept_mandate_until(
-    session: Session, beneficiaire_id: int, *, now: datetime | None = None
-) -> datetime | None:
-    """Until when the person's mandates must still be kept (the latest keeping end among
-    those in force or within their keeping period); None when none is kept any more."""
-    at = now or utcnow()
-    mandats = session.scalars(select(Mandat).where(Mandat.beneficiaire_id == beneficiaire_id))
-    ends = [end for end in (retention_end(session, m) for m in mandats) if end > at]
-    return max(ends) if ends else None
-
-
-def has_kept_mandate_clause(
-    session: Session, beneficiaire_id: SQLColumnExpression[int], *, now: datetime | None = None
-) -> ColumnElement[bool]:
-    """SQL twin of ``person_has_kept_mandate`` for a beneficiary id column, so that listings of
-    many files filter in one query (it may differ from the exact rule by a day around a
-    29 February: callers that act on a file check it again with ``person_has_kept_mandate``)."""
-    bound = _add_years(now or utcnow(), -mandate_retention_years(session))
-    return (
-        select(Mandat.id)
-        .where(
-            Mandat.beneficiaire_id == beneficiaire_id,
-            Mandat.fin > bound,
-            or_(Mandat.revoque_at.is_(None), Mandat.revoque_at > bound),
-        )
-        .exists()
-    )

@@ -138,7 +138,7 @@ def test_guided_new_mandate_requires_the_ticks_then_records_and_prints(
     wizard.accept()
     assert len(opened) == 1
     content = pdf_text(opened[0].read_bytes())
-    assert "182 jours" in content and "Création d'une adresse e-mail" in content
+    assert "6 mois" in content and "Création d'une adresse e-mail" in content
     with db.session() as s:
         rows = list_mandats(s, desk.aidant, Filtre.ACTIFS)
         older_row = next(r for r in rows if r.id == older)
@@ -241,3 +241,59 @@ def test_new_mandate_without_a_chosen_person_asks_for_one_first(
     assert next_button.isEnabled()
     wizard.next()
     assert wizard.currentPage() is wizard.mentions_page
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_a_recorded_mandate_is_selected_once_the_list_has_loaded_in_the_background(
+    qtbot, db: Database, desk: Desk, opened: list[Path]
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    page = MandatsPage(AppContext(db, desk.aidant, Settings({}), runner))
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.handle is None or page.progress.isHidden(), timeout=20_000)
+    _select_filter(page, Filtre.REVOQUES)  # a filter the new mandate would not show
+    wizard = page.new_mandate(desk.beneficiaire_id)
+    wizard.mentions_page.lu.setChecked(True)
+    wizard.next()
+    wizard.categories_page.boxes["social"].setChecked(True)
+    wizard.next()
+    qtbot.keyClicks(wizard.identity_page.lieu, "Rochefort")
+    wizard.identity_page.protection.setChecked(True)
+    wizard.next()
+    wizard.accept()
+    qtbot.waitUntil(lambda: page.selected_row() is not None, timeout=30_000)
+    assert page.selected_row().categories == ("social",)  # type: ignore[union-attr]
+    assert page.print_button.isEnabled() and page.revoke_button.isEnabled()
+    assert page.renew_button.isEnabled()
+    runner.wait()
+
+
+def test_printing_with_the_translation_keeps_the_french_pdf(
+    qtbot, db: Database, desk: Desk, opened: list[Path]
+) -> None:  # type: ignore[no-untyped-def]
+    _mandat(db, desk, ["social"])
+    page = _page(qtbot, db, desk)
+    page.table.selectRow(0)
+    page.print_selected()
+    page.translation.setChecked(True)
+    page.print_selected()
+    french, both = opened
+    assert french != both
+    assert "Translation" not in pdf_text(french.read_bytes())
+    assert "Translation" in pdf_text(both.read_bytes())
+
+
+def test_a_revoked_mandate_verifies_in_red_leading_with_revoked(
+    qtbot, db: Database, desk: Desk
+) -> None:  # type: ignore[no-untyped-def]
+    mandat_id = _mandat(db, desk, ["logement"])
+    with db.session() as s:
+        qr = mandat_qr_content(get_mandat(s, desk.aidant, mandat_id))
+        revoke_mandat(s, desk.aidant, mandat_id)
+    page = _page(qtbot, db, desk)
+    page.verify_input.setText(qr)
+    page.verify()
+    assert page.verify_result.text().startswith("RÉVOQUÉ LE ")
+    assert "#8a1c1c" in page.verify_result.styleSheet()

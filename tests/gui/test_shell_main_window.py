@@ -42,6 +42,7 @@ def test_rail_of_an_accueil_agent_shows_desk_pages_and_no_administration(
         "pass",
         "lieux",
         "statistiques",
+        "donnees_personnelles",
     ]
     assert window.windowTitle() == "Médianum — Agent Test — Médiathèque centrale"
 
@@ -50,7 +51,7 @@ def test_rail_of_an_administrator_shows_administration_but_no_beneficiaries(
     qtbot, db: Database, admin: Actor
 ) -> None:
     window = _window(qtbot, db, admin)
-    assert window.rail_keys() == ["accueil", "lieux", "administration"]
+    assert window.rail_keys() == ["accueil", "lieux", "administration", "donnees_personnelles"]
     window.open_page("administration")
     assert type(window.current_page()).__name__ == "AdministrationPage"
 
@@ -84,7 +85,7 @@ def test_accueil_greets_the_agent_with_the_french_date_and_links_to_its_pages(
     expected = f"{today.day} {months[today.month - 1]} {today.year}"
     assert format_date(today) == expected
     assert page.today.text() == f"Nous sommes le {expected}."  # type: ignore[union-attr]
-    assert sorted(page.links) == ["administration", "lieux"]  # type: ignore[union-attr]
+    assert sorted(page.links) == ["administration", "donnees_personnelles", "lieux"]  # type: ignore[union-attr]
     page.links["administration"].click()  # type: ignore[union-attr]
     assert type(window.current_page()).__name__ == "AdministrationPage"
 
@@ -114,7 +115,12 @@ def test_keyboard_ctrl_and_number_opens_the_nth_page_of_the_rail(
 ) -> None:
     window = _window(qtbot, db, admin)
     shortcuts = {a.text(): a.shortcut().toString() for a in window.go_menu.actions()}
-    assert shortcuts == {"Accueil": "Ctrl+1", "Lieux": "Ctrl+2", "Administration": "Ctrl+3"}
+    assert shortcuts == {
+        "Accueil": "Ctrl+1",
+        "Lieux": "Ctrl+2",
+        "Administration": "Ctrl+3",
+        "Données personnelles": "Ctrl+4",
+    }
     window.go_menu.actions()[2].trigger()
     assert window.rail.currentItem().text() == "Administration"
 

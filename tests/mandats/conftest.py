@@ -110,3 +110,25 @@ def decode_qr_codes(data: bytes, tmp_path: Path) -> list[str]:
                 if r.format == zxingcpp.BarcodeFormat.QRCode
             ]
     return found
+
+
+def decode_qr_codes_per_page(data: bytes, tmp_path: Path, dpi: int = 200) -> list[list[str]]:
+    """The QR codes of each page, rendered with pdftoppm and decoded with zxing-cpp."""
+    pdf = tmp_path / "pages.pdf"
+    pdf.write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(tmp_path / "p")],
+        check=True,
+        capture_output=True,
+    )
+    pages = []
+    for image in sorted(tmp_path.glob("p-*.png")):
+        with Image.open(image) as img:
+            pages.append(
+                [
+                    r.text
+                    for r in zxingcpp.read_barcodes(img)
+                    if r.format == zxingcpp.BarcodeFormat.QRCode
+                ]
+            )
+    return pages

@@ -77,6 +77,20 @@ def test_print_then_verify_the_qr_read_from_the_paper(demo_home: Path, tmp_path:
     assert "NON CONFORME" in refused.stdout
 
 
+def test_verifying_a_revoked_mandate_leads_with_revoked_and_exits_non_zero(
+    demo_home: Path, tmp_path: Path
+) -> None:
+    mandat = next(r for r in _list(demo_home, "--filtre", "revoques"))
+    out = tmp_path / "revoque.pdf"
+    printed = _run(["mandat", "print", str(mandat["id"]), "--out", str(out)], demo_home)
+    assert printed.returncode == 0, printed.stderr
+    assert "RÉVOQUÉ LE" in pdf_text(out.read_bytes())
+    qr = decode_qr_codes(out.read_bytes(), tmp_path)[0]
+    verified = _run(["mandat", "verify", qr], demo_home)
+    assert verified.returncode == 1
+    assert verified.stdout.startswith("RÉVOQUÉ LE ")
+
+
 def test_revoke_one_category_writes_the_attestation(demo_home: Path, tmp_path: Path) -> None:
     mandat = next(r for r in _list(demo_home, "--filtre", "actifs") if len(r["categories"]) >= 2)  # type: ignore[arg-type]
     key = mandat["categories"][0]  # type: ignore[index]
@@ -142,5 +156,5 @@ def test_new_mandate_prints_when_asked(demo_home: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout)
     content = pdf_text(out.read_bytes())
-    assert created["reference"] in content and "182 jours" in content
+    assert created["reference"] in content and "6 mois" in content
     assert "Justice" in content and "Loisirs - Sport - Culture" in content

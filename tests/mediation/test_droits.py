@@ -198,7 +198,7 @@ def test_retention_lists_files_idle_for_the_configured_years_and_erases_after_co
 
 # --- mandates are kept longer than the file's idleness -------------------------------------------
 
-ODILE = MandantIdentity("Lambert", "Odile", date(1948, 3, 14), "Rochefort")
+ODILE = MandantIdentity("Lambert", "Odile", date(1950, 3, 14), "Rochefort")
 
 
 def _mandate(db: Database, aidant: Actor, bid: int, signed: datetime, days: int = 365) -> int:
@@ -216,30 +216,29 @@ def _mandate(db: Database, aidant: Actor, bid: int, signed: datetime, days: int 
         ).id
 
 
-def test_retention_neither_lists_nor_erases_a_person_whose_ended_mandate_is_still_kept(
+def test_retention_holds_back_a_file_only_while_the_persons_mandate_runs(
     db: Database, desks: Desks, make_agent
 ) -> None:  # type: ignore[no-untyped-def]
     aidant = make_agent((Role.AIDANT, desks.nord))
     now = datetime(2030, 6, 15, 12, tzinfo=UTC)
     odile = add_person(db, desks.accueil_nord, nom="Lambert", prenom="Odile")
     idle = add_person(db, desks.accueil_nord, nom="Ancien")
-    # A 31-day mandate signed in January 2026 ended in February 2026: kept until February 2032.
-    _mandate(db, aidant, odile, datetime(2026, 1, 5, 9, tzinfo=UTC), days=31)
+    # A one-year mandate signed in January 2030 runs until January 2031.
+    _mandate(db, aidant, odile, datetime(2030, 1, 5, 9, tzinfo=UTC))
     _set_last_activity(db, odile, datetime(2026, 1, 5, tzinfo=UTC))
     _set_last_activity(db, idle, datetime(2026, 1, 5, tzinfo=UTC))
     with db.session() as s:
         assert [c.id for c in retention_due(s, desks.accueil_nord, now=now)] == [idle]
-        # The listing can say that one idle file is held back by a mandate.
         assert retention_held_by_mandates(s, desks.accueil_nord, now=now) == 1
         assert retention_held_by_mandates(s, desks.accueil_sud, now=now) == 0
-    # Confirming a list that named her anyway (shown before the mandate was recorded) keeps her.
+    # Confirming a list that named her anyway keeps her while the mandate runs.
     with db.session() as s:
         assert apply_retention(s, desks.accueil_nord, [odile, idle], now=now) == 1
     with db.session() as s:
         assert s.get(Beneficiaire, odile).nom == "Lambert"  # type: ignore[union-attr]
-        assert s.get(Beneficiaire, idle).efface is True  # type: ignore[union-attr]
-    # Once the six years after its end are over, her file falls under the retention policy.
-    later = datetime(2032, 3, 1, 12, tzinfo=UTC)
+    # The day after it ended, her file is due like any other: the six years of keeping the
+    # signed paper no longer hold the whole file (phone, accompaniments) back.
+    later = datetime(2031, 1, 6, 12, tzinfo=UTC)
     with db.session() as s:
         assert [c.id for c in retention_due(s, desks.accueil_nord, now=later)] == [odile]
         assert apply_retention(s, desks.accueil_nord, [odile], now=later) == 1
@@ -247,38 +246,35 @@ def test_retention_neither_lists_nor_erases_a_person_whose_ended_mandate_is_stil
         assert s.get(Beneficiaire, odile).efface is True  # type: ignore[union-attr]
 
 
-def test_the_mandate_keeping_period_follows_the_setting_and_a_revocation_ends_it_early(
+def test_a_revoked_mandate_no_longer_holds_the_file_back(
     db: Database, desks: Desks, make_agent
 ) -> None:  # type: ignore[no-untyped-def]
     aidant = make_agent((Role.AIDANT, desks.nord))
     odile = add_person(db, desks.accueil_nord, nom="Lambert", prenom="Odile")
-    # A one-year mandate signed in January 2026 (ending January 2027), revoked in March 2026.
     mandat = _mandate(db, aidant, odile, datetime(2026, 1, 10, 9, tzinfo=UTC))
+    during = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    with pytest.raises(ConflictError), db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, odile, now=during)
     with db.session() as s:
         revoke_mandat(s, aidant, mandat, now=datetime(2026, 3, 1, 9, tzinfo=UTC))
-    _set_last_activity(db, odile, datetime(2026, 3, 1, tzinfo=UTC))
-    now = datetime(2030, 6, 15, 12, tzinfo=UTC)
     with db.session() as s:
-        assert retention_due(s, desks.accueil_nord, now=now) == []
-        put_setting(s, "mandat_retention_years", 4)
+        erase_beneficiaire(s, desks.accueil_nord, odile, now=during)
     with db.session() as s:
-        # Revoked in March 2026 + 4 years = March 2030: no longer kept in June 2030 (had it run
-        # to its end in January 2027, it would be kept until January 2031).
-        assert [c.id for c in retention_due(s, desks.accueil_nord, now=now)] == [odile]
+        assert s.get(Beneficiaire, odile).efface is True  # type: ignore[union-attr]
 
 
-def test_erasing_on_request_is_refused_while_the_signed_mandate_must_be_kept(
+def test_erasing_on_request_is_refused_while_a_mandate_runs_with_the_date_it_becomes_possible(
     db: Database, desks: Desks, followed: int, make_agent
 ) -> None:  # type: ignore[no-untyped-def]
     aidant = make_agent((Role.AIDANT, desks.nord))
-    # Signed on 1 June 2026 for 365 days: ends 1 June 2027, kept until 1 June 2033.
+    # Signed on 1 June 2026 for 365 days: runs until 1 June 2027.
     _mandate(db, aidant, followed, datetime(2026, 6, 1, 9, tzinfo=UTC))
     with pytest.raises(ConflictError) as refused, db.session() as s:
         erase_beneficiaire(s, desks.accueil_nord, followed, now=datetime(2026, 6, 15, tzinfo=UTC))
     message = str(refused.value)
-    assert "mandat" in message
-    assert "1 juin 2033" in message
-    assert "6 ans" in message
+    assert "mandat en cours" in message
+    assert "1 juin 2027" in message
+    assert "révoqué" in message
     with db.session() as s:
         b = s.get(Beneficiaire, followed)
         assert b is not None and (b.nom, b.efface) == ("Lefèvre", False)
@@ -288,8 +284,39 @@ def test_erasing_on_request_is_refused_while_the_signed_mandate_must_be_kept(
             ).all()
             == []
         )
-    # After the keeping period, the request is honoured.
+    # Once it has ended, the request is honoured.
     with db.session() as s:
-        erase_beneficiaire(s, desks.accueil_nord, followed, now=datetime(2033, 6, 2, tzinfo=UTC))
+        erase_beneficiaire(s, desks.accueil_nord, followed, now=datetime(2027, 6, 2, tzinfo=UTC))
     with db.session() as s:
         assert s.get(Beneficiaire, followed).efface is True  # type: ignore[union-attr]
+
+
+def test_erasing_another_structures_erased_file_is_refused_without_saying_it_was_erased(
+    db: Database, desks: Desks, followed: int
+) -> None:
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, followed)
+    # Another structure's desk learns nothing about the file, erased or not.
+    with pytest.raises(PermissionDenied) as refused, db.session() as s:
+        erase_beneficiaire(s, desks.accueil_sud, followed)
+    assert "effacé" not in str(refused.value)
+    # A role without the right is refused before anything is looked up.
+    with pytest.raises(PermissionDenied), db.session() as s:
+        erase_beneficiaire(s, desks.mediateur_nord, 999_999)
+
+
+def test_the_administrator_lists_the_files_due_for_retention_and_answers_requests(
+    db: Database, desks: Desks, admin: Actor, tmp_path: Path
+) -> None:
+    now = datetime(2026, 6, 15, 12, tzinfo=UTC)
+    idle = add_person(db, desks.accueil_nord, nom="Ancien")
+    elsewhere = add_person(db, desks.accueil_sud, nom="Ailleurs")
+    _set_last_activity(db, idle, datetime(2023, 6, 1, tzinfo=UTC))
+    _set_last_activity(db, elsewhere, datetime(2022, 6, 1, tzinfo=UTC))
+    with db.session() as s:
+        assert {c.id for c in retention_due(s, admin, now=now)} == {idle, elsewhere}
+        export_personal_data(s, admin, idle, tmp_path / "acces.json")
+    with db.session() as s:
+        erase_beneficiaire(s, admin, idle)
+    with db.session() as s:
+        assert s.get(Beneficiaire, idle).efface is True  # type: ignore[union-attr]

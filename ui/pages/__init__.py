@@ -72,4 +72,11 @@ PAGES: tuple[PageSpec, ...] = (
         "ui.pages.administration",
         "AdministrationPage",
     ),
+    PageSpec(
+        "donnees_personnelles",
+        N_("Données personnelles"),
+        (Permission.DROITS_PERSONNES,),
+        "ui.pages.donnees_personnelles",
+        "DonneesPersonnellesPage",
+    ),
 )

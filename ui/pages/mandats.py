@@ -101,6 +101,8 @@ class MandatsPage(QWidget):
         self.setAccessibleName(_("Mandats"))
         self.handle: TaskHandle | None = None
         self.last_pdf: Path | None = None
+        # The list loads off the GUI thread: a row to select waits for the load to finish.
+        self._select_after_load: str | None = None
         self.wizard: NouveauMandatWizard | None = None
 
         title = QLabel(_("Mandats"), self)
@@ -274,6 +276,9 @@ class MandatsPage(QWidget):
     def _loaded(self, loaded: tuple[int, list[MandatRow]]) -> None:
         self.model.set_loaded(loaded)
         self.count.setText(_("{n} mandat(s)").format(n=self.model.total))
+        if self._select_after_load is not None:
+            self.select_reference(self._select_after_load)
+            self._select_after_load = None
         self._update_buttons()
 
     def selected_row(self) -> MandatRow | None:
@@ -330,8 +335,15 @@ class MandatsPage(QWidget):
                 "dans {path}."
             ).format(reference=reference, path=path),
         )
+        # Show every mandate, newest first, so that the new one is on the first page.
+        for widget in (self.search, self.filtre):
+            widget.blockSignals(True)
+        self.search.clear()
+        self.filtre.setCurrentIndex([f for f, _label in FILTRES].index(Filtre.TOUS))
+        for widget in (self.search, self.filtre):
+            widget.blockSignals(False)
+        self._select_after_load = reference
         self.refresh()
-        self.select_reference(reference)
 
     # --- print, renew, revoke ------------------------------------------------------------------
 
@@ -344,7 +356,9 @@ class MandatsPage(QWidget):
         def work(_p: Progress) -> Path:
             with self.ctx.db.session() as session:
                 pdf = print_mandat(session, self.ctx.actor, row.id, traduction=traduction)
-            path = mandats_folder() / f"{row.reference}.pdf"
+            # The French copies alone and with their translation are two different files.
+            suffix = f"-avec-traduction-{traduction}" if traduction else ""
+            path = mandats_folder() / f"{row.reference}{suffix}.pdf"
             path.write_bytes(pdf)
             return path
 
@@ -442,7 +456,8 @@ class MandatsPage(QWidget):
 
         def done(result: Verification) -> None:
             self._idle()
-            color = "#1b5e20" if result.conforme else "#8a1c1c"
+            # Red for anything that does not authorise a démarche today, revoked or expired too.
+            color = "#1b5e20" if result.en_vigueur else "#8a1c1c"
             self.verify_result.setStyleSheet(f"color: {color}; font-weight: bold;")
             self.verify_result.setText(result.message)
             self.verify_input.selectAll()
