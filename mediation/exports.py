@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import enum
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -247,11 +248,18 @@ class _Csv:
 # A cell a spreadsheet would read as a formula (OWASP « CSV injection »): a name imported as
 # ``=HYPERLINK(…)`` must come back as text, never as a live formula.
 _DEBUTS_DE_FORMULE = ("=", "+", "-", "@", "\t", "\r")
+# What starts with a sign yet is no formula: the national tool's « - » for an empty value, a
+# signed number, a phone number in international form.
+_SIGNE_SANS_FORMULE = re.compile(r"[+-]|[+-]\d+(?:[.,]\d+)?")
 
 
 def neutraliser_formule_csv(value: str | int) -> str | int:
     """The OWASP rule for CSV: a text that starts like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_DEBUTS_DE_FORMULE):
+    if (
+        isinstance(value, str)
+        and value.startswith(_DEBUTS_DE_FORMULE)
+        and not _SIGNE_SANS_FORMULE.fullmatch(value)
+    ):
         return "'" + value
     return value
 

@@ -113,7 +113,7 @@ def test_exports_have_the_coops_columns_in_the_coops_order_then_medianums_own(
     tmp_path: Path,
 ) -> None:
     exporter_accompagnements(db, jeu[3], ANNEE_2026, tmp_path / "a.xlsx")
-    exporter_beneficiaires(db, jeu[1], ANNEE_2026, tmp_path / "b.xlsx")
+    exporter_beneficiaires(db, _avec_export_nominatif(jeu[1]), ANNEE_2026, tmp_path / "b.xlsx")
     for name, coop in (("a.xlsx", coop_headers.ACCOMPAGNEMENTS),
                        ("b.xlsx", coop_headers.BENEFICIAIRES)):  # fmt: skip
         wb = openpyxl.load_workbook(tmp_path / name, read_only=True)
@@ -173,7 +173,11 @@ def test_ages_are_reckoned_on_the_periods_last_day_in_statistics_and_both_export
     assert stats.tranches_age.nombre("18 - 24 ans") == 1
     rows = _xlsx(exporter_accompagnements(db, mediateur, periode, tmp_path / "a.xlsx").chemin)
     assert rows[0]["Tranche d’âge du bénéficiaire"] == "18 - 24 ans"
-    rows = _xlsx(exporter_beneficiaires(db, mediateur, periode, tmp_path / "b.xlsx").chemin)
+    rows = _xlsx(
+        exporter_beneficiaires(
+            db, _avec_export_nominatif(mediateur), periode, tmp_path / "b.xlsx"
+        ).chemin
+    )
     assert rows[0]["Tranche d’âge"] == "18 - 24 ans"
 
 
@@ -410,7 +414,8 @@ def test_a_cell_that_looks_like_a_formula_is_written_as_text(
 ) -> None:
     with db.session() as s:
         s.execute(update(Beneficiaire).where(Beneficiaire.prenom == "Léa").values(nom="=1+1"))
-    out = exporter_beneficiaires(db, jeu[1], ANNEE_2026, tmp_path / "b.xlsx").chemin
+    nord = _avec_export_nominatif(jeu[1])
+    out = exporter_beneficiaires(db, nord, ANNEE_2026, tmp_path / "b.xlsx").chemin
     wb = openpyxl.load_workbook(out)
     cells = [row[0] for row in wb.worksheets[0].iter_rows(min_row=2)]
     wb.close()
