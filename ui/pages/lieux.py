@@ -37,6 +37,7 @@ from core.territory import territory_communes
 from lieux.models import Lieu
 from lieux.schema import load_schema
 from ui.context import AppContext
+from ui.widgets.web_map import WebMap
 
 PAGE_SIZE = 500
 _COLUMNS = (
@@ -114,12 +115,10 @@ class LieuxPage(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName(_("Onglets des lieux"))
         self.tabs.addTab(self._list_tab(), _("&Liste"))
-        self.map_tab = QWidget(self)
-        QVBoxLayout(self.map_tab)
+        self.map_tab = WebMap(_("Carte des lieux"), self)
         self.tabs.addTab(self.map_tab, _("&Carte"))
         self.tabs.addTab(self._nearest_tab(), _("Lieux les plus &proches"))
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.web: Any = None
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self.refresh()
@@ -348,20 +347,12 @@ class LieuxPage(QWidget):
     # --- map -------------------------------------------------------------------------------
 
     def _tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.map_tab and (self.web is None or self.web_stale):
+        if self.tabs.widget(index) is self.map_tab and self.web_stale:
             self.show_map()
 
-    web_stale = False
+    web_stale = True  # no map file written yet
 
     def show_map(self) -> None:
-        from PySide6.QtWebEngineWidgets import QWebEngineView
-
-        if self.web is None:
-            self.web = QWebEngineView(self.map_tab)
-            self.web.setAccessibleName(_("Carte des lieux"))
-            layout = self.map_tab.layout()
-            assert layout is not None
-            layout.addWidget(self.web)
         self.web_stale = False
         from lieux.carte import carte_html
 
@@ -374,9 +365,7 @@ class LieuxPage(QWidget):
             return str(target)
 
         def load(path: str) -> None:
-            from PySide6.QtCore import QUrl
-
-            self.web.load(QUrl.fromLocalFile(path))
+            self.map_tab.load(Path(path))
 
         self._run(_("Préparation de la carte…"), build, load)
 
