@@ -137,34 +137,42 @@ def zoom_after_plus(view: Any, map_js: str) -> tuple[int, int]:
     return int(before), int(evaluate(view, f"{map_js}.getZoom()"))
 
 
+# Each marker icon is one place, each cluster icon as many places as its number says.
+PLACES_DRAWN_JS = """(function () {
+  var n = 0;
+  document.querySelectorAll('.leaflet-marker-icon').forEach(function (icon) {
+    n += icon.classList.contains('marker-cluster')
+      ? parseInt(icon.querySelector('span').textContent) : 1;
+  });
+  return n;
+})()"""
+
+
 def lieux(window: Any) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from lieux.models import Lieu
 
+    with window.ctx.db.read_session() as s:
+        placed = s.scalar(select(func.count()).select_from(Lieu).where(Lieu.latitude.is_not(None)))
     window.open_page("lieux")
     page = window.current_page()
     page.tabs.setCurrentWidget(page.map_tab)
     view = wait_loaded(page.map_tab)
     wait_until(lambda: evaluate(view, "!!window.medianumCarte"), "carte des lieux prête")
-    drawn = evaluate(
-        view,
-        """(function () {
-          var n = 0;
-          document.querySelectorAll('.leaflet-marker-icon').forEach(function (icon) {
-            var count = icon.querySelector('span');
-            n += icon.classList.contains('marker-cluster') ? parseInt(count.textContent) : 1;
-          });
-          return n;
-        })()""",
-    )
+
+    def drawn() -> Any:
+        return evaluate(view, PLACES_DRAWN_JS)
+
+    # Clusters are laid out after the fit and its animation: wait for them, then take the count.
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: drawn() == placed, "lieux dessinés", 20)
+    places_drawn = drawn()
     outlines = evaluate(view, "document.querySelectorAll('path.leaflet-interactive').length")
     exercise(view)
     before, after = zoom_after_plus(view, "window.medianumCarte.map")
-    with window.ctx.db.read_session() as s:
-        placed = s.scalar(select(func.count()).select_from(Lieu).where(Lieu.latitude.is_not(None)))
     return {
-        "places_drawn": drawn,
+        "places_drawn": places_drawn,
         "places_with_coordinates": placed,
         "commune_outlines": outlines,
         "zoom": [before, after],
