@@ -71,6 +71,8 @@ class InactivityWatcher(QObject):
             # A dialog gets the focus when it opens: that is when its window exists to watch.
             _application().focusWindowChanged.connect(self._focus_window_changed)
         self.watch_windows()
+        # The main window starts its watch before it is shown, when it has no window yet.
+        QTimer.singleShot(0, self, self.watch_windows)
 
     def watch_windows(self) -> None:
         """Put the filter on every top-level widget's window (installing twice keeps one)."""
