@@ -168,11 +168,18 @@ def lieux(window: Any) -> dict[str, Any]:
     with contextlib.suppress(TimeoutError):
         wait_until(lambda: drawn() == placed, "lieux dessinés", 20)
     places_drawn = drawn()
+    shown = evaluate(
+        view,
+        "(function () { var c = window.medianumCarte, b = c.map.getBounds();"
+        " return JSON.stringify([c.map.getZoom(), c.map.getSize(),"
+        " c.markers.filter(function (m) { return b.contains(m.getLatLng()); }).length]); })()",
+    )
     outlines = evaluate(view, "document.querySelectorAll('path.leaflet-interactive').length")
     exercise(view)
     before, after = zoom_after_plus(view, "window.medianumCarte.map")
     return {
         "places_drawn": places_drawn,
+        "zoom_size_and_places_in_view": json.loads(shown),
         "places_with_coordinates": placed,
         "commune_outlines": outlines,
         "zoom": [before, after],

@@ -85,7 +85,7 @@ def test_the_places_map_survives_real_input_and_draws_every_place(
     scenario: Callable[[str], dict[str, Any]],
 ) -> None:
     result = scenario("lieux")
-    assert result["places_drawn"] == result["places_with_coordinates"] == 19
+    assert result["places_drawn"] == result["places_with_coordinates"] == 19, result
     assert result["commune_outlines"] >= 1
     before, after = result["zoom"]
     assert after == before + 1

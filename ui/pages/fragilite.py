@@ -48,7 +48,7 @@ from ui.widgets.fragilite_tables import (
 )
 from ui.widgets.messages import show_error, show_info
 from ui.widgets.progress import run_with_progress
-from ui.widgets.web_map import WebMap
+from ui.widgets.web_map import WebMap, fit_until_touched_js
 
 FILTRE_ENQUETE = N_("Enquête (*.csv *.xlsx);;CSV (*.csv);;Classeur (*.xlsx)")
 
@@ -64,21 +64,15 @@ def _table(parent: QWidget, model: Any, name: str) -> QTableView:
     return view
 
 
-# Folium names its map and layers with generated globals: the fit finds them by their type.
-FIT_TERRITORY_JS = """(function () {
-  var map = null, bounds = null;
-  Object.keys(window).forEach(function (key) {
-    var value = window[key];
-    if (value instanceof L.Map) { map = value; }
-    else if (value instanceof L.GeoJSON && value.getBounds().isValid()) {
-      bounds = bounds ? bounds.extend(value.getBounds()) : L.latLngBounds(value.getBounds());
-    }
-  });
-  if (!map || !bounds) { return null; }
-  map.invalidateSize(false);
-  map.fitBounds(bounds, {padding: [10, 10]});
-  return map.getZoom();
-})()"""
+# Folium names its map and layers with generated globals: they are found by their type.
+FIT_TERRITORY_JS = fit_until_touched_js(
+    "Object.keys(window).map(function (k) { return window[k]; })"
+    ".filter(function (v) { return v instanceof L.Map; })[0]",
+    "Object.keys(window).map(function (k) { return window[k]; })"
+    ".filter(function (v) { return v instanceof L.GeoJSON; })"
+    ".reduce(function (b, layer) { return b.extend(layer.getBounds()); }, L.latLngBounds([]))",
+    10,
+)
 
 
 class FragilitePage(QWidget):

@@ -37,7 +37,7 @@ from core.territory import territory_communes
 from lieux.models import Lieu
 from lieux.schema import load_schema
 from ui.context import AppContext
-from ui.widgets.web_map import WebMap
+from ui.widgets.web_map import WebMap, fit_until_touched_js
 
 PAGE_SIZE = 500
 _COLUMNS = (
@@ -48,6 +48,14 @@ _COLUMNS = (
 )
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+FIT_PLACES_JS = fit_until_touched_js(
+    "window.medianumCarte && window.medianumCarte.map",
+    "window.medianumCarte && window.medianumCarte.markers.length && L.latLngBounds("
+    "window.medianumCarte.markers.map(function (m) { return m.getLatLng(); }))",
+    20,
+)
 
 
 class LieuxTableModel(QAbstractTableModel):
@@ -116,6 +124,7 @@ class LieuxPage(QWidget):
         self.tabs.setAccessibleName(_("Onglets des lieux"))
         self.tabs.addTab(self._list_tab(), _("&Liste"))
         self.map_tab = WebMap(_("Carte des lieux"), self)
+        self.map_tab.loaded.connect(self._fit_places)
         self.tabs.addTab(self.map_tab, _("&Carte"))
         self.tabs.addTab(self._nearest_tab(), _("Lieux les plus &proches"))
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -368,6 +377,12 @@ class LieuxPage(QWidget):
             self.map_tab.load(Path(path))
 
         self._run(_("Préparation de la carte…"), build, load)
+
+    def _fit_places(self, ok: bool) -> None:
+        # The page fits the places while it loads, when the view may have no size yet: it then
+        # opened zoomed on one place with the others outside.
+        if ok:
+            self.map_tab.run_script(FIT_PLACES_JS)
 
     # --- nearest ---------------------------------------------------------------------------
 

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QTimer, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from core.i18n import _
 
 
 class WebMap(QWidget):
@@ -35,6 +37,11 @@ class WebMap(QWidget):
         self._release_timer.timeout.connect(self.release)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # The web engine takes seconds to start on an old PC: say so before it freezes the window.
+        self.waiting = QLabel(_("Chargement de la carte…"), self)
+        self.waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.waiting.setAccessibleName(_("Chargement de la carte…"))
+        layout.addWidget(self.waiting)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self._drop_view_now)
@@ -46,7 +53,7 @@ class WebMap(QWidget):
             url.setFragment(fragment)
         self._url = url
         if self.isVisible():
-            self._ensure_view().load(url)
+            self._show_soon()
 
     def set_fragment(self, fragment: str) -> None:
         """What a recreated view opens on (the page already shown is told by a script)."""
@@ -71,6 +78,7 @@ class WebMap(QWidget):
         view.hide()
         view.setParent(None)
         view.deleteLater()
+        self.waiting.show()
 
     def _drop_view_now(self) -> None:
         # Past aboutToQuit no deferred deletion runs, and the web engine's profile, deleted
@@ -79,6 +87,16 @@ class WebMap(QWidget):
         if self.view is not None:
             view, self.view = self.view, None
             shiboken6.delete(view)
+
+    def _show_soon(self) -> None:
+        """Load once the « loading » label has been painted (the engine then holds the thread)."""
+        QTimer.singleShot(0, self, self._show_now)
+
+    def _show_now(self) -> None:
+        if self._url is not None and self.isVisible():
+            view = self._ensure_view()
+            self.waiting.hide()
+            view.load(self._url)
 
     def _ensure_view(self) -> Any:
         if self.view is None:
@@ -96,9 +114,36 @@ class WebMap(QWidget):
         super().showEvent(event)
         self._release_timer.stop()
         if self.view is None and self._url is not None:
-            self._ensure_view().load(self._url)
+            self._show_soon()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         if self.view is not None:
             self._release_timer.start(self.release_delay_ms)
+
+
+def fit_until_touched_js(map_js: str, bounds_js: str, padding: int) -> str:
+    """A script that fits a Leaflet map to bounds now, and after every resize or zoom until the
+    person touches the map (fitting again at the same size changes nothing: it settles).
+
+    A page fits itself while it loads, when the view may not have its size yet: the map then
+    opened as a speck, or zoomed on one place. This fits it once the view is laid out, and never
+    against the person's own zoom or pan."""
+    return f"""(function () {{
+  var map = {map_js}, bounds = {bounds_js};
+  if (!map || !bounds || !bounds.isValid()) {{ return null; }}
+  var touched = false;
+  function fit() {{
+    var size = map.getSize();
+    // A zoom the page started (its own fit) ends later and would undo this one: wait for it.
+    if (touched || map._animatingZoom || size.x < 50 || size.y < 50) {{ return; }}
+    map.fitBounds(bounds, {{padding: [{padding}, {padding}], maxZoom: 15, animate: false}});
+  }}
+  ['pointerdown', 'wheel', 'keydown'].forEach(function (type) {{
+    map.getContainer().addEventListener(type, function () {{ touched = true; }}, true);
+  }});
+  map.on('resize zoomend', fit);
+  map.invalidateSize(false);
+  fit();
+  return map.getZoom();
+}})()"""
