@@ -63,3 +63,29 @@ def test_no_two_commands_share_a_shortcut_on_any_page(qtbot, db: Database, make_
 
 def _inside_a_page(window: MainWindow, binding: tuple[str, str]) -> bool:
     return any(binding in _bindings(page) for page in window.pages.values())
+
+
+def test_suppr_removes_the_chosen_line_of_a_workshops_anonymous_participants(
+    qtbot, db: Database, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtTest import QTest
+
+    from ui.widgets.mediation_accompagnement_form import AccompagnementForm
+
+    with db.session() as s:
+        espace = create_structure(s, None, "Espace numérique").id
+    agent = make_agent((Role.MEDIATEUR, espace))
+    form = AccompagnementForm(context(db, agent.with_structure(espace)))
+    qtbot.addWidget(form)
+    form.show()
+    form.activateWindow()
+    qtbot.waitUntil(form.isActiveWindow)
+    form.atelier.setChecked(True)
+    form.anon_ajouter.click()
+    form.anon_genre.setCurrentIndex(1)
+    form.anon_ajouter.click()
+    assert form.liste_anonymes.count() == 2
+    form.liste_anonymes.setCurrentRow(0)
+    form.liste_anonymes.setFocus()
+    QTest.keyClick(form.windowHandle(), Qt.Key.Key_Delete)
+    assert form.liste_anonymes.count() == 1
