@@ -39,6 +39,8 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy core mediation pass_numerique lieux fragilite ui main.py selftest.py
 
+# Offscreen for the GUI suite; the maps' tests start their own Xvfb (tests/gui/conftest.py) and
+# run the real web engine there, so no display server is needed.
 pytest: $(VENV)/.installed translations
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n 2 --dist loadfile
 

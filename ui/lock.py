@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import html
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -35,7 +37,17 @@ _INPUT_EVENTS = frozenset(
 
 
 class InactivityWatcher(QObject):
-    """Emits ``idle`` after ``interval_ms`` without keyboard, mouse or touch input."""
+    """Emits ``idle`` after ``interval_ms`` without keyboard, mouse or touch input.
+
+    The filter sits on each top-level window of the application's own widgets, never on the
+    QApplication: a Python filter on the application is handed every object that receives an
+    event, including the web engine's internal Qt Quick items, and PySide crashes wrapping them
+    (the maps killed the process on the first hover). Input from the window system reaches the
+    top-level QWindow before Qt routes it to the widget under the pointer or with the focus, so
+    a filter there sees all the person's input and only ever a plain QWindow. The OS idle time
+    was the other way: it would count input in other programs and needs one API per platform
+    (and Xvfb tests could not drive it), so it is not used.
+    """
 
     idle = Signal()
 
@@ -45,8 +57,7 @@ class InactivityWatcher(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.idle)
-        self._app = QApplication.instance()
-        self._installed = False
+        self._connected = False
 
     def set_interval(self, interval_ms: int) -> None:
         self.timer.setInterval(interval_ms)
@@ -55,15 +66,22 @@ class InactivityWatcher(QObject):
 
     def start(self) -> None:
         self.timer.start()
-        if not self._installed:
-            # Armed once the event loop runs: a Python filter sees every object that receives
-            # an event, and wrapping all those objects the first time would delay the window.
-            self._installed = True
-            QTimer.singleShot(0, self._install)
+        if not self._connected:
+            self._connected = True
+            # A dialog gets the focus when it opens: that is when its window exists to watch.
+            _application().focusWindowChanged.connect(self._focus_window_changed)
+        self.watch_windows()
+        # The main window starts its watch before it is shown, when it has no window yet.
+        QTimer.singleShot(0, self, self.watch_windows)
 
-    def _install(self) -> None:
-        if self._app is not None:
-            self._app.installEventFilter(self)
+    def watch_windows(self) -> None:
+        """Put the filter on every top-level widget's window (installing twice keeps one)."""
+        for window in _widget_windows():
+            window.installEventFilter(self)
+
+    def _focus_window_changed(self, _window: QWindow | None) -> None:
+        # Emitted from inside a closing window's destructor too: look once that is over.
+        QTimer.singleShot(0, self, self.watch_windows)
 
     def stop(self) -> None:
         self.timer.stop()
@@ -74,9 +92,25 @@ class InactivityWatcher(QObject):
         return False
 
     def uninstall(self) -> None:
-        if self._app is not None:
-            self._app.removeEventFilter(self)
         self.timer.stop()
+        if self._connected:
+            _application().focusWindowChanged.disconnect(self._focus_window_changed)
+            self._connected = False
+        for window in _widget_windows():
+            window.removeEventFilter(self)
+
+
+def _application() -> QGuiApplication:
+    app = QGuiApplication.instance()
+    assert isinstance(app, QGuiApplication)
+    return app
+
+
+def _widget_windows() -> list[QWindow]:
+    """The windows of the top-level widgets (not the web engine's offscreen Qt Quick windows,
+    which belong to no top-level widget)."""
+    windows = (widget.windowHandle() for widget in QApplication.topLevelWidgets())
+    return [window for window in windows if window is not None and shiboken6.isValid(window)]
 
 
 class LockScreen(QWidget):
@@ -105,15 +139,9 @@ class LockScreen(QWidget):
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
-        explanation = QLabel(
-            _(
-                "Le poste a été verrouillé après une période sans activité : les données "
-                "restent cachées. Saisissez votre mot de passe, ou identifiez-vous sous un "
-                "autre nom pour prendre la main."
-            )
-        )
-        explanation.setWordWrap(True)
-        layout.addWidget(explanation)
+        self.explanation = QLabel()
+        self.explanation.setWordWrap(True)
+        layout.addWidget(self.explanation)
         credentials = CredentialsForm()
         layout.addWidget(credentials)
         self.login_edit = credentials.login_edit
@@ -131,8 +159,20 @@ class LockScreen(QWidget):
         outer.addLayout(row)
         outer.addStretch(1)
 
-    def prepare(self, current: Actor) -> None:
+    def prepare(self, current: Actor, *, after_inactivity: bool) -> None:
         self.current = current
+        self.explanation.setText(
+            _(
+                "Le poste a été verrouillé après une période sans activité : les données "
+                "restent cachées. Saisissez votre mot de passe, ou identifiez-vous sous un "
+                "autre nom pour prendre la main."
+            )
+            if after_inactivity
+            else _(
+                "Le poste a été verrouillé : les données restent cachées. Saisissez votre mot "
+                "de passe, ou identifiez-vous sous un autre nom pour prendre la main."
+            )
+        )
         self._pending = None
         self.heading.setText(
             "<h2>{}</h2><p>{}</p>".format(

@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
             else int(ctx.settings.get("lock_minutes")) * 60_000
         )
         self.watcher = InactivityWatcher(interval, self)
-        self.watcher.idle.connect(self.lock)
+        self.watcher.idle.connect(self.lock_after_inactivity)
         self._apply_actor()
         self.watcher.start()
 
@@ -261,7 +261,10 @@ class MainWindow(QMainWindow):
 
     # --- lock and agents -----------------------------------------------------------------------
 
-    def lock(self) -> None:
+    def lock_after_inactivity(self) -> None:
+        self.lock(after_inactivity=True)
+
+    def lock(self, *, after_inactivity: bool = False) -> None:
         if self.locked:
             return
         self.locked = True
@@ -271,7 +274,7 @@ class MainWindow(QMainWindow):
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog) and widget.isVisible():
                 widget.reject()
-        self.lock_screen.prepare(self.ctx.actor)
+        self.lock_screen.prepare(self.ctx.actor, after_inactivity=after_inactivity)
         self.central.setCurrentWidget(self.lock_screen)
         self._enable_commands(False)
         self.agent_label.setText(_("Poste verrouillé"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
 from core.auth import Actor, create_structure
@@ -41,9 +42,11 @@ def test_keyboard_activity_postpones_the_lock(qtbot, db: Database, admin: Actor)
     window = MainWindow(context(db, admin), lock_interval_ms=1_000)
     qtbot.addWidget(window)
     window.show()
+    window.rail.setFocus()
     for _ in range(8):
         qtbot.wait(200)  # longer in total than the lock delay, but never idle that long
-        QTest.keyClick(window.rail, Qt.Key.Key_Down)
+        # through the window, as the window system delivers a key to the focused widget
+        QTest.keyClick(window.windowHandle(), Qt.Key.Key_Down)
     assert not window.locked
     qtbot.waitUntil(lambda: window.locked, timeout=5_000)
 
@@ -95,9 +98,12 @@ def test_mouse_click_counts_as_activity(qtbot, db: Database, admin: Actor) -> No
     window = MainWindow(context(db, admin), lock_interval_ms=1_000)
     qtbot.addWidget(window)
     window.show()
+    at = window.rail.viewport().mapTo(window, QPoint(5, 5))
     for _ in range(8):
         qtbot.wait(200)
-        QTest.mouseClick(window.rail.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+        QTest.mouseClick(
+            window.windowHandle(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at
+        )
     assert not window.locked
 
 
@@ -204,3 +210,91 @@ def test_agent_without_a_reset_password_is_not_asked_to_change_it_at_the_lock(
     window.lock_screen.password_edit.setText("mot-de-passe-solide")
     window.lock_screen.submit()
     assert not window.locked
+
+
+def test_the_inactivity_watch_sees_only_top_level_windows_never_what_is_inside(
+    qtbot, db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An application-wide Python filter was handed the web engine's Qt Quick items and
+    crashed PySide: the watch must only ever be handed the windows themselves."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtGui import QWindow
+
+    from ui.lock import InactivityWatcher
+
+    seen: set[str] = set()
+    original = InactivityWatcher.eventFilter
+
+    def recording(self: InactivityWatcher, watched: QObject, event: QEvent) -> bool:
+        seen.add(watched.metaObject().className())
+        assert isinstance(watched, QWindow)
+        return original(self, watched, event)
+
+    monkeypatch.setattr(InactivityWatcher, "eventFilter", recording)
+    window = MainWindow(context(db, admin), lock_interval_ms=60_000)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.wait(50)
+    handle = window.windowHandle()
+    at = window.rail.viewport().mapTo(window, QPoint(5, 5))
+    QTest.mouseMove(handle, at)
+    QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    QTest.keyClick(handle, Qt.Key.Key_Down)
+    assert seen == {"QWidgetWindow"}
+
+
+def test_typing_in_a_dialog_postpones_the_lock(qtbot, db: Database, admin: Actor) -> None:
+    from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
+
+    window = MainWindow(context(db, admin), lock_interval_ms=1_000)
+    qtbot.addWidget(window)
+    window.show()
+    dialog = QDialog(window)
+    edit = QLineEdit(dialog)
+    QVBoxLayout(dialog).addWidget(edit)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.windowHandle() is not None and dialog.isActiveWindow())
+    edit.setFocus()
+    for _ in range(8):
+        qtbot.wait(200)
+        QTest.keyClick(dialog.windowHandle(), Qt.Key.Key_A)
+    assert not window.locked
+    assert edit.text() == "a" * 8
+
+
+def test_a_manual_lock_does_not_claim_the_desk_was_left_idle(
+    qtbot, db: Database, admin: Actor
+) -> None:
+    window = MainWindow(context(db, admin), lock_interval_ms=60_000)
+    qtbot.addWidget(window)
+    window.show()
+    window.lock_action.trigger()
+    assert window.locked
+    assert "sans activité" not in window.lock_screen.explanation.text()
+    assert window.lock_screen.explanation.text().startswith("Le poste a été verrouillé")
+
+
+def test_the_lock_after_inactivity_says_why(qtbot, db: Database, admin: Actor) -> None:
+    window = _window(qtbot, db, admin)
+    qtbot.waitUntil(lambda: window.locked, timeout=5_000)
+    assert "après une période sans activité" in window.lock_screen.explanation.text()
+
+
+def test_ctrl_l_locks_the_desk_on_every_page(qtbot, db: Database, make_agent) -> None:  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        espace = create_structure(s, None, "Espace numérique").id
+    agent = make_agent((Role.COORDINATEUR, None), (Role.MEDIATEUR, espace), (Role.AIDANT, espace))
+    window = MainWindow(context(db, agent.with_structure(espace)), lock_interval_ms=60_000)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    for key in window.rail_keys():
+        window.open_page(key)
+        QTest.keySequence(window.windowHandle(), QKeySequence("Ctrl+L"))
+        assert window.locked, key
+        window.lock_screen.password_edit.setText("mot-de-passe-solide")
+        window.lock_screen.submit()
+        assert not window.locked
+    assert "accompagnements" in window.rail_keys()

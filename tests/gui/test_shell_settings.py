@@ -244,6 +244,8 @@ def test_connection_test_runs_off_the_gui_thread_when_opened_alone(
     assert memory_keyring.store == {}  # a password typed for a test is not stored
 
 
+# A parametrization of its own drops the skip mark engines() gives the PostgreSQL run.
+@pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
 @pytest.mark.parametrize("engine_name", ["postgresql"], indirect=True)
 def test_the_gui_opens_the_shared_database_named_in_the_settings(
     qapp, db: Database, admin: Actor, boxes: Boxes, restored_globals: None, monkeypatch

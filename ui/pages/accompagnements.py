@@ -102,7 +102,8 @@ class AccompagnementsPage(QWidget):
         writable = ctx.actor.can_anywhere(Permission.DOSSIER_ECRIRE)
         self.form.setEnabled(writable)
         self.dupliquer.setEnabled(writable)
-        QShortcut(QKeySequence("Ctrl+L"), self, self.table.setFocus)
+        # Ctrl+L locks the desk (main window): the list takes Ctrl+Maj+L.
+        QShortcut(QKeySequence("Ctrl+Shift+L"), self, self.table.setFocus)
         QShortcut(QKeySequence("Ctrl+N"), self, self.focus_form)
         self.model.modelReset.connect(self._update_count)
         self.refresh()

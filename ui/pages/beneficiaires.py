@@ -10,6 +10,8 @@ The list is a paging model (``ui.models.beneficiaires_model``): typing filters i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -45,8 +47,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from core.auth import Permission
+from core.auth import Actor, Permission
 from core.errors import MedianumError
 from core.i18n import N_, _, format_date, format_datetime
 from core.models import TerritoryCommune
@@ -54,7 +57,7 @@ from core.progress import Progress
 from core.territory import cog
 from core.validation import format_phone
 from mediation import referentiel as ref
-from mediation.accompagnements import timeline
+from mediation.accompagnements import TimelineEntry, timeline
 from mediation.beneficiaires import (
     BeneficiaireData,
     DuplicateCandidate,
@@ -79,6 +82,7 @@ from mediation.mandats import (
 from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
 from ui.models.beneficiaires_model import BeneficiairesModel
+from ui.tasks import ReadOp
 from ui.widgets.fit import (
     emphasize,
     fit_to_screen,
@@ -531,6 +535,54 @@ def open_file(path: Path) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
+@dataclass(frozen=True)
+class FileContents:
+    """What the beneficiary's file shows, read in one read session."""
+
+    beneficiaire_id: int
+    anonyme: bool
+    libelle: str
+    identite: str
+    entries: list[TimelineEntry]
+    books: list[ChequebookSummary]
+    mandats: list[MandatRow]
+
+
+def read_file(
+    session: Session, actor: Actor, beneficiaire_id: int, can_pass: bool, can_mandats: bool
+) -> FileContents:
+    b = get_beneficiaire(session, actor, beneficiaire_id)
+    entries = timeline(session, actor, beneficiaire_id)
+    hors = commune_hors_territoire(session, b.commune_insee)
+    books = chequebooks_of(session, actor, b.id) if can_pass else []
+    mandats = mandats_of_person(session, actor, b.id) if can_mandats else []
+    nom = " ".join(p for p in (b.prenom, b.nom) if p) or _("Personne anonyme")
+    commune = cog().get(b.commune_insee) if b.commune_insee else None
+    lines = [
+        _("Année de naissance : {v}").format(v=b.annee_naissance or _("non communiquée")),
+        _("Tranche d'âge : {v}").format(
+            v=ref.tranche_age(b.annee_naissance, b.tranche_age_declaree)
+        ),
+        _("Genre : {v} — Statut : {s}").format(v=b.genre, s=b.statut),
+        _("Commune : {v}").format(
+            v=(f"{commune.nom} ({b.commune_insee})" if commune else _("non communiquée"))
+            + (_(" — hors territoire") if hors else "")
+        ),
+        _("Téléphone : {v}").format(v=format_phone(b.telephone) or "—"),
+        _("E-mail : {v}").format(v=b.email or "—"),
+        _("Consentement : {v}").format(
+            v=_("donné le {date}").format(date=format_datetime(b.consentement_at))
+            if b.consentement_at
+            else _("non recueilli")
+        ),
+    ]
+    if b.notes:
+        lines.append(_("Notes : {v}").format(v=b.notes))
+    return FileContents(
+        b.id, b.anonyme, f"{nom} — n° {b.id}", "\n".join(lines), entries, books, mandats
+    )
+
+
 class BeneficiaireFile(QWidget):
     """The beneficiary's file: identity, contact, commune, consent, needs, timeline, actions."""
 
@@ -541,6 +593,7 @@ class BeneficiaireFile(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.beneficiaire_id: int | None = None
+        self._wanted: int | None = None
         self.libelle = ""
         self.anonyme = False
         self.setAccessibleName(_("Dossier du bénéficiaire"))
@@ -632,40 +685,32 @@ class BeneficiaireFile(QWidget):
         self.effacer.setEnabled(rights)
         self.fusionner.setEnabled(can_write)
 
-    def show_beneficiaire(self, beneficiaire_id: int) -> None:
-        with self.ctx.db.read_session() as session:
-            b = get_beneficiaire(session, self.ctx.actor, beneficiaire_id)
-            entries = timeline(session, self.ctx.actor, beneficiaire_id)
-            hors = commune_hors_territoire(session, b.commune_insee)
-            books = chequebooks_of(session, self.ctx.actor, b.id) if self.can_pass else []
-            mandats = mandats_of_person(session, self.ctx.actor, b.id) if self.can_mandats else []
-            self.anonyme = b.anonyme
-            self.beneficiaire_id = b.id
-            nom = " ".join(p for p in (b.prenom, b.nom) if p) or _("Personne anonyme")
-            self.libelle = f"{nom} — n° {b.id}"
-            self.titre.setText(self.libelle)
-            commune = cog().get(b.commune_insee) if b.commune_insee else None
-            lines = [
-                _("Année de naissance : {v}").format(v=b.annee_naissance or _("non communiquée")),
-                _("Tranche d'âge : {v}").format(
-                    v=ref.tranche_age(b.annee_naissance, b.tranche_age_declaree)
-                ),
-                _("Genre : {v} — Statut : {s}").format(v=b.genre, s=b.statut),
-                _("Commune : {v}").format(
-                    v=(f"{commune.nom} ({b.commune_insee})" if commune else _("non communiquée"))
-                    + (_(" — hors territoire") if hors else "")
-                ),
-                _("Téléphone : {v}").format(v=format_phone(b.telephone) or "—"),
-                _("E-mail : {v}").format(v=b.email or "—"),
-                _("Consentement : {v}").format(
-                    v=_("donné le {date}").format(date=format_datetime(b.consentement_at))
-                    if b.consentement_at
-                    else _("non recueilli")
-                ),
-            ]
-            if b.notes:
-                lines.append(_("Notes : {v}").format(v=b.notes))
-            self.identite.setText("\n".join(lines))
+    def show_beneficiaire(
+        self, beneficiaire_id: int, then: Callable[[], None] | None = None
+    ) -> None:
+        """Read the file off the GUI thread (five queries), then show it and call ``then``."""
+        actor, can_pass, can_mandats = self.ctx.actor, self.can_pass, self.can_mandats
+        self._wanted = beneficiaire_id
+
+        def read(session: Session, _progress: Progress) -> FileContents:
+            return read_file(session, actor, beneficiaire_id, can_pass, can_mandats)
+
+        def show(contents: FileContents) -> None:
+            if contents.beneficiaire_id != self._wanted:
+                return  # another file was asked for meanwhile: this one is stale
+            self._show_contents(contents)
+            if then is not None:
+                then()
+
+        ReadOp(self, self.ctx, read, show).run_in_background()
+
+    def _show_contents(self, contents: FileContents) -> None:
+        self.anonyme = contents.anonyme
+        self.beneficiaire_id = contents.beneficiaire_id
+        self.libelle = contents.libelle
+        self.titre.setText(self.libelle)
+        self.identite.setText(contents.identite)
+        entries, books, mandats = contents.entries, contents.books, contents.mandats
         self.historique.clear()
         for e in entries:
             QTreeWidgetItem(
@@ -976,12 +1021,7 @@ class BeneficiairesPage(QWidget):
             self.open_beneficiaire(found.id)
 
     def open_beneficiaire(self, beneficiaire_id: int) -> None:
-        try:
-            self.fiche.show_beneficiaire(beneficiaire_id)
-        except MedianumError as exc:
-            show_error(self, exc)
-            return
-        self.fiche.show()
+        self.fiche.show_beneficiaire(beneficiaire_id, then=self.fiche.show)
 
     def new_beneficiaire_form(self) -> BeneficiaireForm:
         form = BeneficiaireForm(self.ctx, self)

@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -51,6 +50,7 @@ from ui.widgets.fragilite_tables import (
 )
 from ui.widgets.messages import show_error, show_info
 from ui.widgets.progress import run_with_progress
+from ui.widgets.web_map import WebMap, fit_until_touched_js
 
 FILTRE_ENQUETE = N_("Enquête (*.csv *.xlsx);;CSV (*.csv);;Classeur (*.xlsx)")
 
@@ -67,6 +67,17 @@ def _table(parent: QWidget, model: Any, name: str) -> QTableView:
     return view
 
 
+# Folium names its map and layers with generated globals: they are found by their type.
+FIT_TERRITORY_JS = fit_until_touched_js(
+    "Object.keys(window).map(function (k) { return window[k]; })"
+    ".filter(function (v) { return v instanceof L.Map; })[0]",
+    "Object.keys(window).map(function (k) { return window[k]; })"
+    ".filter(function (v) { return v instanceof L.GeoJSON; })"
+    ".reduce(function (b, layer) { return b.extend(layer.getBounds()); }, L.latLngBounds([]))",
+    10,
+)
+
+
 class FragilitePage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,7 +87,6 @@ class FragilitePage(QWidget):
         self.marges: Marges | None = None
         self.resultat: Resultat | None = None
         self.comparaison: Any = None
-        self.web: Any = None
         self._map_file: Path | None = None
         with ctx.db.read_session() as s:
             self.territoire: Territoire = territoire_configure(s)
@@ -116,8 +126,8 @@ class FragilitePage(QWidget):
         self.compare_model = ComparaisonModel(self)
         self.problems_view = _table(self, self.problems_model, _("Rapport de validation"))
         self.results_view = _table(self, self.results_model, _("Résultats par commune"))
-        self.map_tab = QWidget(self)
-        QVBoxLayout(self.map_tab)
+        self.map_tab = WebMap(_("Carte de la fragilité numérique"), self)
+        self.map_tab.loaded.connect(self._fit_territory)
         self.tabs.addTab(self.problems_view, _("&Validation"))
         self.tabs.addTab(self.results_view, _("&Résultats"))
         self.tabs.addTab(self.map_tab, _("Car&te"))
@@ -347,12 +357,6 @@ class FragilitePage(QWidget):
     def show_map(self) -> None:
         if self.resultat is None:
             return
-        if self.web is None:
-            self.web = self._new_web_view()
-            self.web.setAccessibleName(_("Carte de la fragilité numérique"))
-            layout = self.map_tab.layout()
-            assert layout is not None
-            layout.addWidget(self.web)
         # A file rather than setHtml: a department's map exceeds setHtml's 2 MB limit.
         if self._map_file is None:
             handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept for the page's life
@@ -362,21 +366,23 @@ class FragilitePage(QWidget):
             self._map_file = Path(handle.name)
             self.destroyed.connect(lambda *_a, f=self._map_file: f.unlink(missing_ok=True))
         self._map_file.write_text(self.map_html(), encoding="utf-8")
-        self.web.load(QUrl.fromLocalFile(str(self._map_file)))
+        self.map_tab.load(self._map_file, fragment=self.chosen())
         self._map_stale = False
 
-    def _new_web_view(self) -> Any:
-        from PySide6.QtWebEngineWidgets import QWebEngineView
-
-        return QWebEngineView(self.map_tab)
+    def _fit_territory(self, ok: bool) -> None:
+        # The page fits the territory as it loads, when the view may not have its size yet: the
+        # map then opened zoomed out to a speck. Once loaded, the view is laid out.
+        if ok:
+            self.map_tab.run_script(FIT_TERRITORY_JS)
 
     def _indicator_changed(self) -> None:
         if self.resultat is not None:
             self.results_model.charger(self.resultat, self.chosen())
         if self.comparaison is not None:
             self.compare_model.charger(self.comparaison, self.chosen())
-        if self.web is not None and not self._map_stale:
-            self.web.page().runJavaScript(f"window.fragiliteAfficher('{self.chosen()}')")
+        if not self._map_stale:
+            self.map_tab.set_fragment(self.chosen())
+            self.map_tab.run_script(f"window.fragiliteAfficher('{self.chosen()}')")
 
     # --- exports ---------------------------------------------------------------------------
 

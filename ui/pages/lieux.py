@@ -39,6 +39,7 @@ from lieux.schema import load_schema
 from ui.context import AppContext
 from ui.widgets.empty_state import empty_state
 from ui.widgets.fit import compact_combo, without_tab_trap
+from ui.widgets.web_map import WebMap, fit_until_touched_js
 
 PAGE_SIZE = 500
 _COLUMNS = (
@@ -49,6 +50,14 @@ _COLUMNS = (
 )
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+FIT_PLACES_JS = fit_until_touched_js(
+    "window.medianumCarte && window.medianumCarte.map",
+    "window.medianumCarte && window.medianumCarte.markers.length && L.latLngBounds("
+    "window.medianumCarte.markers.map(function (m) { return m.getLatLng(); }))",
+    20,
+)
 
 
 class LieuxTableModel(QAbstractTableModel):
@@ -116,12 +125,11 @@ class LieuxPage(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName(_("Onglets des lieux"))
         self.tabs.addTab(self._list_tab(), _("&Liste"))
-        self.map_tab = QWidget(self)
-        QVBoxLayout(self.map_tab)
+        self.map_tab = WebMap(_("Carte des lieux"), self)
+        self.map_tab.loaded.connect(self._fit_places)
         self.tabs.addTab(self.map_tab, _("&Carte"))
         self.tabs.addTab(self._nearest_tab(), _("Lieux les plus &proches"))
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.web: Any = None
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self.refresh()
@@ -352,20 +360,12 @@ class LieuxPage(QWidget):
     # --- map -------------------------------------------------------------------------------
 
     def _tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.map_tab and (self.web is None or self.web_stale):
+        if self.tabs.widget(index) is self.map_tab and self.web_stale:
             self.show_map()
 
-    web_stale = False
+    web_stale = True  # no map file written yet
 
     def show_map(self) -> None:
-        from PySide6.QtWebEngineWidgets import QWebEngineView
-
-        if self.web is None:
-            self.web = QWebEngineView(self.map_tab)
-            self.web.setAccessibleName(_("Carte des lieux"))
-            layout = self.map_tab.layout()
-            assert layout is not None
-            layout.addWidget(self.web)
         self.web_stale = False
         from lieux.carte import carte_html
 
@@ -378,11 +378,15 @@ class LieuxPage(QWidget):
             return str(target)
 
         def load(path: str) -> None:
-            from PySide6.QtCore import QUrl
-
-            self.web.load(QUrl.fromLocalFile(path))
+            self.map_tab.load(Path(path))
 
         self._run(_("Préparation de la carte…"), build, load)
+
+    def _fit_places(self, ok: bool) -> None:
+        # The page fits the places while it loads, when the view may have no size yet: it then
+        # opened zoomed on one place with the others outside.
+        if ok:
+            self.map_tab.run_script(FIT_PLACES_JS)
 
     # --- nearest ---------------------------------------------------------------------------
 

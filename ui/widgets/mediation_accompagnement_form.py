@@ -184,12 +184,13 @@ class AccompagnementForm(QWidget):
         self.liste_participants = QListWidget(self.atelier_box)
         self.liste_participants.setAccessibleName(_("Participants nommés (Suppr pour retirer)"))
         self.liste_participants.setMaximumHeight(80)
+        # The context is set apart: PySide ignores ``context=`` beside a callable, and the two
+        # lists' Suppr then collided window-wide (neither worked).
         QShortcut(
             QKeySequence(Qt.Key.Key_Delete),
             self.liste_participants,
-            self._remove_participant,
             context=Qt.ShortcutContext.WidgetShortcut,
-        )
+        ).activated.connect(self._remove_participant)
         atelier_form.addRow(_("Participants nommés"), self.liste_participants)
         anon = QHBoxLayout()
         self.anon_genre = QComboBox(self.atelier_box)
@@ -221,9 +222,8 @@ class AccompagnementForm(QWidget):
         QShortcut(
             QKeySequence(Qt.Key.Key_Delete),
             self.liste_anonymes,
-            lambda: self._remove_current(self.liste_anonymes),
             context=Qt.ShortcutContext.WidgetShortcut,
-        )
+        ).activated.connect(lambda: self._remove_current(self.liste_anonymes))
         atelier_form.addRow("", self.liste_anonymes)
         outer.addWidget(self.atelier_box)
 

@@ -1,0 +1,150 @@
+"""First opening of each page: how long the GUI thread is held (the synchronous part) and how
+long until the page's background work is done, with the demonstration database.
+
+Each page is opened in a fresh process (``python -m benchmarks.bench_pages PAGE``, offscreen),
+so its module imports count as they do at a desk; the demo agent (every role) is signed in
+beforehand. The baseline is a bare page of the same kind of widgets — a tab widget holding a
+table, a form and a list — built in the same process. Target: no page holds the GUI thread more
+than 200 ms.
+
+Sizes: ``BENCH_PAGES_BENEFICIAIRES`` (default 200000) beneficiaries in the demonstration
+database (creating it takes a while); ``BENCH_PAGES_RUNS`` (default 3) processes per page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.harness import Report, Result
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bare_page_ms() -> float:
+    from PySide6.QtWidgets import (
+        QFormLayout,
+        QLineEdit,
+        QListWidget,
+        QTableWidget,
+        QTabWidget,
+        QWidget,
+    )
+
+    start = time.perf_counter()
+    tabs = QTabWidget()
+    tabs.addTab(QTableWidget(50, 6), "Liste")
+    form = QWidget()
+    layout = QFormLayout(form)
+    for i in range(8):
+        layout.addRow(f"Champ {i}", QLineEdit())
+    tabs.addTab(form, "Fiche")
+    tabs.addTab(QListWidget(), "Historique")
+    tabs.resize(1000, 600)
+    tabs.show()
+    return (time.perf_counter() - start) * 1000
+
+
+def open_one(key: str) -> dict[str, float]:
+    """In the child: sign in, show the window, then time the first opening of ``key``."""
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    from core.auth import actor_for
+    from core.db import Database
+    from core.models import Agent
+    from core.settings import Settings
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.tasks import TaskRunner
+
+    app = QApplication([sys.argv[0]])
+    db = Database()
+    with db.session() as s:
+        agent = s.scalar(select(Agent).where(Agent.login == "demo"))
+        assert agent is not None, "not a demonstration database"
+        actor = actor_for(s, agent)
+    tasks = TaskRunner()
+    window = MainWindow(AppContext(db, actor, Settings({}), tasks, demo=True))
+    window.show()
+    app.processEvents()
+    tasks.wait()
+    bare = _bare_page_ms()
+    app.processEvents()
+    start = time.perf_counter()
+    window.open_page(key)
+    synchronous = (time.perf_counter() - start) * 1000
+    while True:
+        app.processEvents()
+        if tasks.wait(20):
+            app.processEvents()
+            if tasks.pool.activeThreadCount() == 0:
+                break
+    done = (time.perf_counter() - start) * 1000
+    return {"synchronous": synchronous, "done": done, "bare": bare}
+
+
+def _demo(home: Path, beneficiaires: int) -> None:
+    env = dict(os.environ, MEDIANUM_HOME=str(home))
+    env.pop("MEDIANUM_DATABASE_URL", None)
+    subprocess.run(
+        [sys.executable, "main.py", "demo", "--beneficiaires", str(beneficiaires)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _child(home: Path, key: str) -> dict[str, float]:
+    env = dict(os.environ, MEDIANUM_HOME=str(home), QT_QPA_PLATFORM="offscreen")
+    env.pop("MEDIANUM_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_pages", key],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("PAGE "))
+    result: dict[str, float] = json.loads(line.removeprefix("PAGE "))
+    return result
+
+
+def run(report: Report) -> None:
+    from ui.pages import PAGES
+
+    beneficiaires = int(os.environ.get("BENCH_PAGES_BENEFICIAIRES", "200000"))
+    runs = int(os.environ.get("BENCH_PAGES_RUNS", "3"))
+    with tempfile.TemporaryDirectory(prefix="medianum-bench-pages-") as tmp:
+        home = Path(tmp)
+        _demo(home, beneficiaires)
+        for spec in PAGES:
+            if spec.key == "accueil":
+                continue  # shown with the window: measured by bench_startup
+            samples = [_child(home, spec.key) for _ in range(runs)]
+            bare = statistics.median(s["bare"] for s in samples)
+            for part, target in (("synchronous", "< 200 ms"), ("done", "")):
+                report.add(
+                    Result(
+                        f"first opening of {spec.key} ({part}), {beneficiaires} beneficiaries",
+                        statistics.median(s[part] for s in samples),
+                        "ms",
+                        "bare page of the same widgets",
+                        bare,
+                        target,
+                        f"median of {runs} fresh processes",
+                    )
+                )
+
+
+if __name__ == "__main__":
+    print("PAGE " + json.dumps(open_one(sys.argv[1])), flush=True)

@@ -1,0 +1,127 @@
+"""The three maps, with the real web engine under Xvfb, survive real pointer and key input and
+draw what they should. Each runs in a child process (``tests.gui.map_scenario``): a segfault of
+the web engine or of PySide fails its test instead of ending the test run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core import paths
+
+SCENARIO = "tests.gui.map_scenario"
+
+
+def _run(home: Path, display: str, name: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIANUM_")}
+    env.update(
+        MEDIANUM_HOME=str(home),
+        DISPLAY=display,
+        QT_QPA_PLATFORM="xcb",
+        PYTHONPATH=str(paths.PROJECT_ROOT),
+    )
+    if os.geteuid() == 0:
+        env["QTWEBENGINE_DISABLE_SANDBOX"] = "1"  # Chromium refuses its sandbox to root
+    return subprocess.run(
+        [sys.executable, "-m", SCENARIO, name],
+        cwd=paths.PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory, xvfb_display: str) -> Path:
+    home = tmp_path_factory.mktemp("demo-cartes")
+    made = _run(home, xvfb_display, "demo")
+    assert made.returncode == 0, made.stderr[-3000:]
+    return home
+
+
+@pytest.fixture(scope="module")
+def scenario(
+    demo_home: Path, xvfb_display: str, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], dict[str, Any]]:
+    """The result of one map's scenario, run once per module (a web engine start is seconds)."""
+    results: dict[str, dict[str, Any]] = {}
+
+    def result_of(name: str) -> dict[str, Any]:
+        if name not in results:
+            home = tmp_path_factory.mktemp(name) / "home"
+            shutil.copytree(demo_home, home)
+            results[name] = _checked(_run(home, xvfb_display, name))
+        return results[name]
+
+    return result_of
+
+
+def _checked(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    if done.returncode < 0:
+        pytest.fail(
+            f"le processus de la carte est mort ({signal.Signals(-done.returncode).name}) :\n"
+            + done.stderr[-3000:]
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Expect troubles" not in done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+    assert result["alive"] is True
+    return result
+
+
+def test_the_places_map_survives_real_input_and_draws_every_place(
+    scenario: Callable[[str], dict[str, Any]],
+) -> None:
+    result = scenario("lieux")
+    assert result["places_drawn"] == result["places_with_coordinates"] == 19, result
+    assert result["commune_outlines"] >= 1
+    before, after = result["zoom"]
+    assert after == before + 1
+
+
+def test_the_fragility_map_survives_real_input_draws_every_commune_and_fits_the_territory(
+    scenario: Callable[[str], dict[str, Any]],
+) -> None:
+    result = scenario("fragilite")
+    assert result["communes_drawn"] == result["communes_of_the_territory"] == 28
+    # Fitted, the territory spans at least half the view one way (not a speck in the middle).
+    across, down = result["territory_share_of_view"][:2]
+    assert max(across, down) >= 0.5
+    assert result["indicator_followed"] is True
+    before, after = result["zoom"]
+    assert after == before + 1
+
+
+def test_leaving_a_map_destroys_its_web_view_and_coming_back_shows_it_again(
+    scenario: Callable[[str], dict[str, Any]],
+) -> None:
+    for name in ("lieux", "fragilite"):
+        result = scenario(name)
+        assert result["renderers_while_shown"] >= 1
+        assert result["after_leaving"] == {"view": False, "renderers": 0}
+        assert result["shown_again"] is True
+
+
+def test_placing_a_new_place_on_the_map_survives_real_input_and_fills_its_position(
+    scenario: Callable[[str], dict[str, Any]],
+) -> None:
+    result = scenario("epingle")
+    pin = json.loads(result["pin_in_page"])
+    assert result["form_position"] == [pin["lat"], pin["lng"]]
+    assert 45.9 < pin["lat"] < 46.4 and -1.4 < pin["lng"] < -0.8
+    assert result["pin_drawn"] == 1
+    before, after = result["zoom"]
+    assert after == before + 1
+    assert result["view_after_closing"] is False
