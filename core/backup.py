@@ -9,8 +9,10 @@ beside it, and that no other Médianum process has the database open.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
@@ -25,6 +27,10 @@ from core.journal import (
     save_desk_anchor,
     write_anchor_beside,
 )
+
+if TYPE_CHECKING:
+    from core.db import Database
+    from core.domaine import Domaine
 
 
 def timestamped_name(label: str) -> str:
@@ -211,6 +217,12 @@ def restore_sqlite(backup_file: Path, database_file: Path) -> Path | None:
     # Going back to an older head is the point of a restore: the desk's anchor follows it.
     save_desk_anchor(make_url(f"sqlite:///{database_file}"), *restored_head, force=True)
     return safety
+
+
+def after_restore(db: Database, domaines: Sequence[Domaine]) -> list[str]:
+    """Each domain's work to redo on a restored database (erasures done since the backup…),
+    one sentence each for the person who restored."""
+    return [domaine.apres_restauration(db) for domaine in domaines if domaine.apres_restauration]
 
 
 def _replace_database(backup_file: Path, database_file: Path) -> None:

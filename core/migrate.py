@@ -7,8 +7,6 @@ existing SQLite file it is backed up; a database migrated by a newer Médianum i
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from pathlib import Path
 
@@ -20,28 +18,18 @@ from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
 
 from core import paths
-from core.db import Base, Database, translate_database_error
+from core.db import Database, translate_database_error
 from core.errors import DatabaseTooNewError
 from core.i18n import _
 
 log = logging.getLogger(__name__)
 
-MODEL_MODULES = (
-    "core.models",
-    "mediation.models",
-    "mediation.mandat_models",
-    "lieux.models",
-    "pass_numerique.models",
-    "fragilite.models",
-)
-
 
 def load_all_models() -> MetaData:
-    """Import every domain's models so that ``Base.metadata`` knows all tables."""
-    for name in MODEL_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
-    return Base.metadata
+    """Every domain's tables, as listed by ``domaines.py`` (core names no domain)."""
+    from core.domaine import all_models
+
+    return all_models()
 
 
 def alembic_config(db: Database | None = None) -> Config:
@@ -102,7 +90,6 @@ def upgrade(db: Database, backup: bool = True) -> Path | None:
         backup_path = paths.backup_dir() / timestamped_name("avant-mise-a-jour")
         backup_sqlite(source, backup_path)
         log.info("database backed up before upgrade to %s", backup_path.name)
-    load_all_models()
     cfg = alembic_config(db)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
