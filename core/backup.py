@@ -162,7 +162,7 @@ def refuse_newer_schema(backup_file: Path) -> None:
     """A backup written by a newer Médianum cannot be opened by this one: refuse it now."""
     from alembic.script import ScriptDirectory
 
-    from core.migrate import alembic_config, revision_known
+    from core.scripts_alembic import alembic_config, revision_known
 
     conn = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
     try:

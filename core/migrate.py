@@ -11,7 +11,6 @@ import logging
 from pathlib import Path
 
 from alembic import command
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
@@ -21,6 +20,9 @@ from core import paths
 from core.db import Database, translate_database_error
 from core.errors import DatabaseTooNewError
 from core.i18n import _
+from core.scripts_alembic import alembic_config as alembic_config
+from core.scripts_alembic import revision_known as revision_known
+from core.scripts_alembic import script_heads as script_heads
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +32,6 @@ def load_all_models() -> MetaData:
     from core.domaine import all_models
 
     return all_models()
-
-
-def alembic_config(db: Database | None = None) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(paths.MIGRATIONS_DIR))
-    cfg.set_main_option("path_separator", "os")
-    if db is not None:
-        # configparser reads « % » as interpolation: a socket path (?host=%2Ftmp) would crash.
-        url = db.url.render_as_string(hide_password=False)
-        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
-
-
-def script_heads() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def current_revisions(db: Database) -> set[str]:
@@ -57,13 +44,6 @@ def current_revisions(db: Database) -> set[str]:
         if translated is exc:
             raise
         raise translated from exc
-
-
-def revision_known(script: ScriptDirectory, rev: str) -> bool:
-    try:
-        return script.get_revision(rev) is not None
-    except Exception:  # noqa: BLE001 - alembic raises several types for an unknown id
-        return False
 
 
 def upgrade(db: Database, backup: bool = True) -> Path | None:
