@@ -35,9 +35,10 @@ test: $(VENV)/.installed translations lint typecheck pytest
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy core mediation pass_numerique lieux fragilite ui main.py selftest.py
+	$(VENV)/bin/mypy core mediation pass_numerique lieux fragilite ui main.py selftest.py domaines.py
 
 # Offscreen for the GUI suite; the maps' tests start their own Xvfb (tests/gui/conftest.py) and
 # run the real web engine there, so no display server is needed.

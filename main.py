@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
 
 from core.cli import CliContext, FrenchParser, run_handler
 from core.errors import MedianumError
 from core.i18n import _, set_language
-
-CLI_MODULES = (
-    "core.cli",
-    "mediation.cli",
-    "mediation.stats_cli",
-    "mediation.mandat_cli",
-    "pass_numerique.cli",
-    "lieux.cli",
-    "fragilite.cli",
-    "selftest",
-)
+from domaines import DOMAINES
 
 
 def build_parser() -> FrenchParser:
@@ -34,9 +22,9 @@ def build_parser() -> FrenchParser:
         "--json", action="store_true", help=_("sortie lisible par un programme (JSON)")
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
-    for name in CLI_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register(sub)
+    for domaine in DOMAINES:
+        for register in domaine.cli:
+            register(sub)
     return parser
 
 
@@ -77,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     except MedianumError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    return run_handler(CliContext(args, json_output=json_output), args.handler)
+    return run_handler(CliContext(args, json_output=json_output, domaines=DOMAINES), args.handler)
 
 
 if __name__ == "__main__":

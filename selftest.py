@@ -8,31 +8,31 @@ rendered as PDF and read back, the offline map built, and every page of the wind
 (which loads Qt and its web engine).
 
 It lives above every domain (next to ``main.py``), not in ``core``: it exercises the domains and
-the window, which ``core`` must never name.
+the window, which ``core`` must never name. The domains' checks are listed with their domain in
+``domaines.py``, which hands them over with the rest of the list.
 
-A step is « ok », « échec » (the exit status is then 1), « absent » (the PC has no keyring:
-said clearly, not a failure, since Médianum works without one as long as no secret is needed), or
-« non disponible » (the feature is not part of this version of Médianum).
+A step is « ok », « échec » (the exit status is then 1), or « absent » (the PC has no keyring:
+said clearly, not a failure, since Médianum works without one as long as no secret is needed).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import secrets as pysecrets
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.domaine import Domaine
 from core.errors import KeyringUnavailableError
-from core.i18n import _
+from core.i18n import N_, _
 
 if TYPE_CHECKING:
     from core.cli import CliContext, FrenchParser
@@ -41,18 +41,12 @@ if TYPE_CHECKING:
 OK = "ok"
 ECHEC = "echec"
 ABSENT = "absent"
-NON_DISPONIBLE = "non_disponible"
 
 _STATUS_TEXT = {
     OK: "OK",
     ECHEC: "ÉCHEC",
     ABSENT: "ABSENT",
-    NON_DISPONIBLE: "NON DISPONIBLE",
 }
-
-
-class StepUnavailable(Exception):
-    """The feature a step checks is not part of this version (its module does not exist)."""
 
 
 class NoKeyring(Exception):
@@ -71,20 +65,6 @@ class StepResult:
 class _Workspace:
     folder: Path
     db: Database | None = None
-
-
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def _require_module(name: str) -> None:
-    # A module absent from the code is « non disponible »; one present that fails to import (a
-    # library left out of the bundle) is a failure, raised by the import itself.
-    if not _module_exists(name):
-        raise StepUnavailable(_("fonction absente de cette version ({module})").format(module=name))
 
 
 def _pdf_text(data: bytes) -> tuple[int, str]:
@@ -161,8 +141,11 @@ def _step_keyring(ws: _Workspace) -> str:
     return _("secret écrit, relu puis effacé")
 
 
-def _step_chequebook(ws: _Workspace) -> str:
-    _require_module("pass_numerique.pdf")
+# The domains' checks: domaines.py lists each with its domain. A library left out of the bundle
+# fails their import, which the self-test reports as a failure.
+
+
+def check_chequebook(folder: Path) -> str:
     from pass_numerique import serials
     from pass_numerique.issuance import ChequebookPrint, PrintedPass
     from pass_numerique.pdf import chequebook_pdf
@@ -181,11 +164,10 @@ def _step_chequebook(ws: _Workspace) -> str:
         structures=[],
         passes=[PrintedPass(serial, 1, 1000, today + timedelta(days=30), f"AUTOTEST;{serial}")],
     )
-    return _check_pdf(ws.folder / "chequier.pdf", chequebook_pdf(book), serials.display(serial))
+    return _check_pdf(folder / "chequier.pdf", chequebook_pdf(book), serials.display(serial))
 
 
-def _step_mandate(ws: _Workspace) -> str:
-    _require_module("mediation.mandat_pdf")
+def check_mandate(folder: Path) -> str:
     from mediation import mandat_templates
     from mediation.mandat_models import Mandat, MandatCategorie
     from mediation.mandat_pdf import mandat_pdf
@@ -210,11 +192,10 @@ def _step_mandate(ws: _Workspace) -> str:
         integrity_code="0" * 64,
         categories=[MandatCategorie(categorie="social", rang=1)],
     )
-    return _check_pdf(ws.folder / "mandat.pdf", mandat_pdf(mandat), reference)
+    return _check_pdf(folder / "mandat.pdf", mandat_pdf(mandat), reference)
 
 
-def _step_map(ws: _Workspace) -> str:
-    _require_module("lieux.carte")
+def check_map(folder: Path) -> str:
     from core.webmap import offline_html
     from lieux.carte import construire_carte
     from lieux.models import Lieu
@@ -233,7 +214,7 @@ def _step_map(ws: _Workspace) -> str:
         date_maj=date.today(),
     )
     html = offline_html(construire_carte([lieu]))
-    path = ws.folder / "carte.html"
+    path = folder / "carte.html"
     path.write_text(html, encoding="utf-8")
     lowered = html.lower()
     external = [
@@ -255,56 +236,44 @@ def _step_pages(ws: _Workspace) -> str:
     # the maps) and the modules a bundle might have left out: a missing one fails here, with its
     # name, rather than when a desk opens the page. Core never imports Qt itself: the pages do.
     from core import paths
+    from ui.pages import PAGES, page_class
 
-    _require_module("ui.pages")
-    pages = importlib.import_module("ui.pages")
-    declared = list(pages.PAGES)
-    absent = [spec.key for spec in declared if not _module_exists(spec.module)]
-    for spec in declared:
-        if spec.key not in absent:
-            getattr(importlib.import_module(spec.module), spec.class_name)
+    absent = [spec.key for spec in PAGES if page_class(spec) is None]
     if not list(paths.LOCALE_DIR.glob("*/LC_MESSAGES/medianum.mo")):
         raise RuntimeError(_("les traductions compilées de Médianum manquent"))
-    detail = _("{n} pages chargées avec Qt et le moteur web").format(n=len(declared) - len(absent))
+    detail = _("{n} pages chargées avec Qt et le moteur web").format(n=len(PAGES) - len(absent))
     if absent:
         detail += _(" ; pages pas encore écrites : {pages}").format(pages=", ".join(absent))
     return detail
 
 
-STEPS: tuple[tuple[str, Callable[[_Workspace], str]], ...] = (
-    ("base", _step_database),
-    ("trousseau", _step_keyring),
-    ("chequier", _step_chequebook),
-    ("mandat", _step_mandate),
-    ("carte", _step_map),
-    ("pages", _step_pages),
-)
+Step = tuple[str, Callable[[_Workspace], str]]  # N_()-marked title, step
 
 
-def step_titles() -> dict[str, str]:
-    return {
-        "base": _("Base de données temporaire et migrations"),
-        "trousseau": _("Trousseau de clés"),
-        "chequier": _("PDF du chéquier Pass numérique"),
-        "mandat": _("PDF du mandat"),
-        "carte": _("Carte hors ligne des lieux"),
-        "pages": _("Pages de l'interface (Qt)"),
-    }
+def _steps(domaines: Sequence[Domaine]) -> list[Step]:
+    """The installation's own steps around each domain's checks, in the order of domaines.py."""
+
+    def in_folder(check: Callable[[Path], str]) -> Callable[[_Workspace], str]:
+        return lambda ws: check(ws.folder)
+
+    return [
+        (N_("Base de données temporaire et migrations"), _step_database),
+        (N_("Trousseau de clés"), _step_keyring),
+        *((a.titre, in_folder(a.verifier)) for d in domaines for a in d.autotest),
+        (N_("Pages de l'interface (Qt)"), _step_pages),
+    ]
 
 
-def run_selftest() -> list[StepResult]:
+def run_selftest(domaines: Sequence[Domaine]) -> list[StepResult]:
     """Run every step in a temporary folder removed afterwards; one result per step."""
     results: list[StepResult] = []
-    titles = step_titles()
     folder = Path(tempfile.mkdtemp(prefix="medianum-autotest-"))
     ws = _Workspace(folder)
     try:
-        for key, step in STEPS:
+        for title, step in _steps(domaines):
             started = time.perf_counter()
             try:
                 detail, status = step(ws), OK
-            except StepUnavailable as exc:
-                detail, status = str(exc), NON_DISPONIBLE
             except NoKeyring as exc:
                 detail, status = str(exc), ABSENT
             except KeyringUnavailableError as exc:
@@ -312,7 +281,7 @@ def run_selftest() -> list[StepResult]:
             except Exception as exc:  # noqa: BLE001 - a self-test reports any failure, and goes on
                 detail, status = f"{type(exc).__name__}: {exc}", ECHEC
             results.append(
-                StepResult(titles[key], status, detail, round(time.perf_counter() - started, 3))
+                StepResult(_(title), status, detail, round(time.perf_counter() - started, 3))
             )
     finally:
         if ws.db is not None:
@@ -326,7 +295,7 @@ def succeeded(results: list[StepResult]) -> bool:
 
 
 def _handler(ctx: CliContext) -> int:
-    results = run_selftest()
+    results = run_selftest(ctx.domaines)
     ok = succeeded(results)
     if ctx.json_output:
         payload: dict[str, Any] = {"reussi": ok, "etapes": [asdict(r) for r in results]}

@@ -74,11 +74,12 @@ def big_database(n_benef: int = N_BENEF, n_passes: int = N_PASSES) -> tuple[Path
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     from core.demo import DemoSizes, create_demo
+    from domaines import DOMAINES
 
     previous = os.environ.get("MEDIANUM_HOME")
     os.environ["MEDIANUM_HOME"] = str(home)
     try:
-        create_demo(DemoSizes(beneficiaires=min(n_benef, 500), passes=min(n_passes, 500)))
+        create_demo(DemoSizes(beneficiaires=min(n_benef, 500), passes=min(n_passes, 500)), DOMAINES)
     finally:
         if previous is None:
             os.environ.pop("MEDIANUM_HOME", None)

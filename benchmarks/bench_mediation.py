@@ -54,12 +54,13 @@ def big_database(n_benef: int = N_BENEF, n_acc: int = N_ACC) -> tuple[Path, floa
             leftover.unlink()
     home.mkdir(parents=True, exist_ok=True)
     from core.demo import create_demo
+    from domaines import DOMAINES
 
     previous = os.environ.get("MEDIANUM_HOME")
     os.environ["MEDIANUM_HOME"] = str(home)
     try:
         start = time.perf_counter()
-        create_demo(DemoSizes(beneficiaires=n_benef, accompagnements=n_acc))
+        create_demo(DemoSizes(beneficiaires=n_benef, accompagnements=n_acc), DOMAINES)
         seconds = time.perf_counter() - start
     finally:
         if previous is None:

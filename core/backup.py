@@ -8,9 +8,8 @@ beside it, and that no other Médianum process has the database open.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,10 +30,7 @@ from core.journal import (
 
 if TYPE_CHECKING:
     from core.db import Database
-
-# Domain modules with work to redo on a restored database, each exposing
-# ``after_restore(db: Database) -> str`` (a sentence for the person who restored).
-RESTORE_EXTENSIONS = ("mediation.droits",)
+    from core.domaine import Domaine
 
 
 def timestamped_name(label: str) -> str:
@@ -166,7 +162,7 @@ def refuse_newer_schema(backup_file: Path) -> None:
     """A backup written by a newer Médianum cannot be opened by this one: refuse it now."""
     from alembic.script import ScriptDirectory
 
-    from core.migrate import alembic_config, revision_known
+    from core.scripts_alembic import alembic_config, revision_known
 
     conn = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
     try:
@@ -223,13 +219,10 @@ def restore_sqlite(backup_file: Path, database_file: Path) -> Path | None:
     return safety
 
 
-def after_restore(db: Database) -> list[str]:
-    """Run every domain's restore hook (erasures done since the backup are redone…)."""
-    said = []
-    for name in RESTORE_EXTENSIONS:
-        if importlib.util.find_spec(name) is not None:
-            said.append(str(importlib.import_module(name).after_restore(db)))
-    return said
+def after_restore(db: Database, domaines: Sequence[Domaine]) -> list[str]:
+    """Each domain's work to redo on a restored database (erasures done since the backup…),
+    one sentence each for the person who restored."""
+    return [domaine.apres_restauration(db) for domaine in domaines if domaine.apres_restauration]
 
 
 def _replace_database(backup_file: Path, database_file: Path) -> None:

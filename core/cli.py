@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from core import paths
 from core.auth import Actor
 from core.db import Database, environment_error
+from core.domaine import Domaine
 from core.errors import AuthenticationError, MedianumError, ValidationError
 from core.i18n import _
 from core.models import Role
@@ -69,6 +70,8 @@ class FrenchParser(argparse.ArgumentParser):
 class CliContext:
     args: argparse.Namespace
     json_output: bool = False
+    # The list of domains, handed by main.py from domaines.py (core names none of them).
+    domaines: tuple[Domaine, ...] = ()
     _db: Database | None = field(default=None, repr=False)
 
     def database(self) -> Database:
@@ -282,7 +285,7 @@ def _db_restore(ctx: CliContext) -> int:
     restored = Database()
     try:
         migrate.upgrade(restored)
-        replayed = after_restore(restored)
+        replayed = after_restore(restored, ctx.domaines)
     except MedianumError as exc:
         raise MedianumError(
             _("{problem} La base d'avant la restauration est conservée : {path}").format(
@@ -297,9 +300,17 @@ def _db_restore(ctx: CliContext) -> int:
             "copie_de_securite": str(safety) if safety else None,
             "apres_restauration": replayed,
         },
-        _("Base restaurée depuis {file}.").format(file=ctx.args.fichier)
-        + (_(" L'ancienne base est conservée : {path}").format(path=safety) if safety else "")
-        + "".join("\n" + line for line in replayed),
+        "\n".join(
+            [
+                _("Base restaurée depuis {file}.").format(file=ctx.args.fichier)
+                + (
+                    _(" L'ancienne base est conservée : {path}").format(path=safety)
+                    if safety
+                    else ""
+                ),
+                *replayed,
+            ]
+        ),
     )
     return 0
 
@@ -382,7 +393,7 @@ def _demo(ctx: CliContext) -> int:
         accompagnements=ctx.args.accompagnements,
         passes=ctx.args.passes,
     )
-    summary = create_demo(sizes, only_if_absent=ctx.args.si_absente)
+    summary = create_demo(sizes, ctx.domaines, only_if_absent=ctx.args.si_absente)
     ctx.emit(summary, summary.get("message", ""))
     return 0
 

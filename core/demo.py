@@ -7,11 +7,9 @@ the ``demo`` agent (password ``demo``, every role), which a real database refuse
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import random
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,25 +17,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import migrate
-from core.auth import Actor, actor_for, create_agent, create_structure
+from core.auth import actor_for, create_agent, create_structure
 from core.db import Database
+from core.domaine import DemoContext as DemoContext
+from core.domaine import DemoSizes as DemoSizes
+from core.domaine import Domaine
 from core.errors import ConflictError
 from core.i18n import _
 from core.installation import DEMO_KEY, DEMO_UNFINISHED_KEY, get_setting, is_demo, put_setting
-from core.models import Agent, Role, Structure
+from core.models import Agent, Role
 from core.territory import configure_territory, default_preset
 
 log = logging.getLogger(__name__)
-
-# Domain modules that extend the demonstration, in dependency order. Each has
-# ``populate(session: Session, demo: DemoContext) -> dict[str, int]`` (counts created).
-DEMO_EXTENSIONS = (
-    "mediation.demo",
-    "mediation.mandat_demo",
-    "lieux.demo",
-    "pass_numerique.demo",
-    "fragilite.demo",
-)
 
 DEMO_AGENTS = (
     # login, display name, roles (structure key or None), password
@@ -56,22 +47,6 @@ DEMO_STRUCTURES = {
 }
 
 
-@dataclass
-class DemoSizes:
-    beneficiaires: int = 300
-    accompagnements: int | None = None  # default: about 4 per beneficiary
-    passes: int | None = None
-
-
-@dataclass
-class DemoContext:
-    sizes: DemoSizes
-    rng: random.Random
-    structures: dict[str, Structure]
-    actors: dict[str, Actor]  # by login; "demo" holds every role
-    created: dict[str, int] = field(default_factory=dict)
-
-
 def _demo_structure_siret(index: int) -> str:
     """Synthetic SIRETs with a valid Luhn key (not real establishments)."""
     from core.validation import luhn_ok
@@ -84,7 +59,11 @@ def _demo_structure_siret(index: int) -> str:
     raise AssertionError("unreachable: one of ten digits always completes a Luhn number")
 
 
-def create_demo(sizes: DemoSizes, only_if_absent: bool = False) -> dict[str, Any]:
+def create_demo(
+    sizes: DemoSizes, domaines: Sequence[Domaine], only_if_absent: bool = False
+) -> dict[str, Any]:
+    """Core's agents and structures, then each domain's ``demo`` in the order given (the order
+    of ``domaines.py``, where a domain comes after those it depends on)."""
     db = Database()
     try:
         migrate.upgrade(db)
@@ -139,14 +118,11 @@ def create_demo(sizes: DemoSizes, only_if_absent: bool = False) -> dict[str, Any
                 agent = create_agent(session, admin_actor, login, name, password, grants)
                 actors[login] = actor_for(session, agent)
             ctx = DemoContext(sizes, random.Random(20261123), structures, actors)
-        for module_name in DEMO_EXTENSIONS:
-            if importlib.util.find_spec(module_name) is None:
-                continue
-            module = importlib.import_module(module_name)
-            with db.session() as session:
-                counts = module.populate(session, ctx)
-                ctx.created.update(counts or {})
-            log.info("demo extension %s done", module_name)
+        for domaine in domaines:
+            for populate in domaine.demo:
+                with db.session() as session:
+                    ctx.created.update(populate(session, ctx) or {})
+            log.info("demo of %s done", domaine.nom)
         with db.session() as session:
             put_setting(session, DEMO_UNFINISHED_KEY, False)
         lines = [

@@ -7,56 +7,31 @@ existing SQLite file it is backed up; a database migrated by a newer Médianum i
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from pathlib import Path
 
 from alembic import command
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
 
 from core import paths
-from core.db import Base, Database, translate_database_error
+from core.db import Database, translate_database_error
 from core.errors import DatabaseTooNewError
 from core.i18n import _
+from core.scripts_alembic import alembic_config as alembic_config
+from core.scripts_alembic import revision_known as revision_known
+from core.scripts_alembic import script_heads as script_heads
 
 log = logging.getLogger(__name__)
 
-MODEL_MODULES = (
-    "core.models",
-    "mediation.models",
-    "mediation.mandat_models",
-    "lieux.models",
-    "pass_numerique.models",
-    "fragilite.models",
-)
-
 
 def load_all_models() -> MetaData:
-    """Import every domain's models so that ``Base.metadata`` knows all tables."""
-    for name in MODEL_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
-    return Base.metadata
+    """Every domain's tables, as listed by ``domaines.py`` (core names no domain)."""
+    from core.domaine import all_models
 
-
-def alembic_config(db: Database | None = None) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(paths.MIGRATIONS_DIR))
-    cfg.set_main_option("path_separator", "os")
-    if db is not None:
-        # configparser reads « % » as interpolation: a socket path (?host=%2Ftmp) would crash.
-        url = db.url.render_as_string(hide_password=False)
-        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
-
-
-def script_heads() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return all_models()
 
 
 def current_revisions(db: Database) -> set[str]:
@@ -69,13 +44,6 @@ def current_revisions(db: Database) -> set[str]:
         if translated is exc:
             raise
         raise translated from exc
-
-
-def revision_known(script: ScriptDirectory, rev: str) -> bool:
-    try:
-        return script.get_revision(rev) is not None
-    except Exception:  # noqa: BLE001 - alembic raises several types for an unknown id
-        return False
 
 
 def upgrade(db: Database, backup: bool = True) -> Path | None:
@@ -102,7 +70,6 @@ def upgrade(db: Database, backup: bool = True) -> Path | None:
         backup_path = paths.backup_dir() / timestamped_name("avant-mise-a-jour")
         backup_sqlite(source, backup_path)
         log.info("database backed up before upgrade to %s", backup_path.name)
-    load_all_models()
     cfg = alembic_config(db)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn

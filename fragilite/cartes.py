@@ -620,7 +620,7 @@ def carte_pdf(resultat: Resultat, name: str, path: Path) -> None:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.pdfgen import canvas as pdfcanvas
 
-    from fragilite.rapport import police_texte, texte_pdf
+    from fragilite.pdf_texte import police_texte, texte_pdf
 
     width, height = landscape(A4)
     c = pdfcanvas.Canvas(str(path), pagesize=(width, height))

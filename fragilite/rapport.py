@@ -12,19 +12,7 @@ from fragilite import cartes
 from fragilite.calcul import Resultat
 from fragilite.estimation import MASQUE, PEU_FIABLE
 from fragilite.indicateurs import INDICATEURS
-
-# Helvetica's encoding (WinAnsi) has every French letter but no Greek or maths signs.
-_REMPLACEMENTS = {"τ": "tau", "Σ": "somme ", "≥": ">=", "≤": "<=", "√": "racine de ", "−": "-"}
-
-
-def police_texte() -> str:
-    return "Helvetica"
-
-
-def texte_pdf(text: str) -> str:
-    for old, new in _REMPLACEMENTS.items():
-        text = text.replace(old, new)
-    return text.encode("cp1252", errors="replace").decode("cp1252")
+from fragilite.pdf_texte import texte_pdf
 
 
 def _statut(statut: str) -> str:

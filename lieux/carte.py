@@ -12,16 +12,15 @@ open intervals over the next :data:`FENETRE_JOURS` days, computed here with the 
 calendar (``lieux.horaires``); the page compares them with the browser's clock and says
 « horaires inconnus » past that window.
 
-Referenced Pass numérique structures linked to a place (``lieu_id`` = the schema ``id``, kept by
-``pass_numerique``) are marked with a gold ring when that package is installed.
+Places where a referenced Pass numérique structure accepts passes are marked with a gold ring: the
+caller hands their schema ids over as data (``pass_numerique.structures.lieux_references``), since
+``lieux`` never reaches into ``pass_numerique``.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,12 +29,10 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core import journal, paths
 from core.auth import Actor, Permission, require
-from core.db import Base
 from core.errors import ValidationError
 from core.i18n import _
 from core.territory import cog
@@ -57,28 +54,6 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
 )
 AUTRE_COULEUR = "#c0581a"
 PASS_COULEUR = "#e0a800"
-
-
-def lieux_pass_numerique(session: Session) -> set[str]:
-    """Schema ids of places linked to a referenced Pass numérique structure, if that exists."""
-    if importlib.util.find_spec("pass_numerique.models") is None:
-        return set()
-    module = importlib.import_module("pass_numerique.models")
-    linked: set[str] = set()
-    for obj in vars(module).values():
-        if not (isinstance(obj, type) and issubclass(obj, Base) and obj is not Base):
-            continue
-        column = getattr(obj, "lieu_id", None)
-        if column is None or getattr(obj, "__module__", "") != module.__name__:
-            continue
-        try:
-            with session.begin_nested():
-                linked.update(
-                    str(v) for v in session.scalars(select(column).where(column.is_not(None)))
-                )
-        except SQLAlchemyError:
-            continue  # their table may not exist yet in this database: no marks, no failure
-    return linked
 
 
 def _commune_outlines(codes: set[str]) -> dict[str, Any]:
@@ -417,7 +392,7 @@ def _texts() -> dict[str, str]:
 
 def construire_carte(
     lieux: Sequence[Lieu],
-    pass_ids: set[str] | None = None,
+    pass_ids: Collection[str] = (),
     maintenant: datetime | None = None,
     tuiles: bool = False,
 ) -> folium.Map:
@@ -451,7 +426,7 @@ def construire_carte(
         ).add_to(m)
     schema = load_schema()
     tables = _Tables(now)
-    places = [_place_data(lieu, pass_ids or set(), tables, schema) for lieu in placed]
+    places = [_place_data(lieu, set(pass_ids), tables, schema) for lieu in placed]
     legend = [[p, c] for p, c in CATEGORIES] + [[_("Autre lieu"), AUTRE_COULEUR]]
     _PlacesLayer(
         m.get_name(),
@@ -479,18 +454,26 @@ def carte_html(
     actor: Actor,
     maintenant: datetime | None = None,
     tuiles: bool = False,
+    pass_ids: Collection[str] = (),
 ) -> tuple[str, int]:
-    """Standalone offline HTML of every place, and how many markers it holds."""
+    """Standalone offline HTML of every place, and how many markers it holds; ``pass_ids`` are
+    the schema ids of the places to ring as Pass numérique structures."""
     require(actor, Permission.LIEUX_CONSULTER)
     lieux = list(session.scalars(select(Lieu).order_by(Lieu.nom)))
-    m = construire_carte(lieux, lieux_pass_numerique(session), maintenant, tuiles)
+    m = construire_carte(lieux, pass_ids, maintenant, tuiles)
     return offline_html(m), sum(1 for lieu in lieux if lieu.has_coordinates)
 
 
-def exporter_carte(session: Session, actor: Actor, path: Path, tuiles: bool = False) -> int:
+def exporter_carte(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    tuiles: bool = False,
+    pass_ids: Collection[str] = (),
+) -> int:
     """Write the standalone map to a file a coordinator can publish; returns the marker count."""
     require(actor, Permission.LIEUX_GERER)
-    html, n = carte_html(session, actor, tuiles=tuiles)
+    html, n = carte_html(session, actor, tuiles=tuiles, pass_ids=pass_ids)
     try:
         path.write_text(html, encoding="utf-8")
     except OSError as exc:

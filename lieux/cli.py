@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Collection
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from core.cli import CliContext, FrenchParser
 from core.errors import ValidationError
@@ -164,14 +168,24 @@ def _export(ctx: CliContext) -> int:
     return 0
 
 
-def _map(ctx: CliContext) -> int:
+# The schema ids of the places to ring on the map as Pass numérique structures: domaines.py hands
+# over the Pass numérique's own function, since lieux does not read that package.
+LieuxPass = Callable[[Session], Collection[str]]
+
+
+def _no_pass(_session: Session) -> Collection[str]:
+    return ()
+
+
+def _map(ctx: CliContext, lieux_pass: LieuxPass) -> int:
     from lieux.carte import exporter_carte
     from lieux.exportation import lieux_sans_position
 
     out = Path(ctx.args.out)
     with ctx.session() as session:
         actor = ctx.actor(session)
-        n = exporter_carte(session, actor, out, tuiles=ctx.args.tuiles)
+        pass_ids = lieux_pass(session)
+        n = exporter_carte(session, actor, out, tuiles=ctx.args.tuiles, pass_ids=pass_ids)
         sans_position = lieux_sans_position(session)
     text = _("Carte de {n} lieux écrite dans {file} (fonctionne hors ligne).").format(n=n, file=out)
     if sans_position:
@@ -229,7 +243,9 @@ def _nearest(ctx: CliContext) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
+def register(
+    sub: argparse._SubParsersAction[FrenchParser], lieux_pass: LieuxPass = _no_pass
+) -> None:
     lieux = sub.add_parser("lieux", help=_("lieux de médiation numérique : import, export, carte"))
     ls = lieux.add_subparsers(dest="lieux_command", required=True, metavar="COMMANDE")
     p = ls.add_parser("validate", help=_("vérifier un fichier de lieux sans rien enregistrer"))
@@ -253,7 +269,7 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     p.add_argument(
         "--tuiles", action="store_true", help=_("fond de carte OpenStreetMap (en ligne)")
     )
-    p.set_defaults(handler=_map)
+    p.set_defaults(handler=partial(_map, lieux_pass=lieux_pass))
     p = ls.add_parser("proches", help=_("lieux les plus proches d'une commune"))
     depart = p.add_mutually_exclusive_group(required=True)
     depart.add_argument("--commune", help=_("code INSEE ou nom de la commune"))

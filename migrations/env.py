@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import domaines  # noqa: F401 - the composition root: every domain's models, for autogenerate
 from core.migrate import load_all_models
 
 config = context.config

@@ -211,3 +211,10 @@ def list_referenced(
             )
         )
     return rows
+
+
+def lieux_references(session: Session) -> set[str]:
+    """Schema ids of the places where a referenced structure accepts passes: the map of places
+    receives them as data (``lieux`` does not read this package)."""
+    column = PassStructure.lieu_id
+    return {str(v) for v in session.scalars(select(column).where(column.is_not(None)))}

@@ -19,6 +19,7 @@ from keyring.backend import KeyringBackend
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import domaines  # noqa: F401 - every domain's models known, as main.py makes them
 from core import migrate
 from core.auth import Actor, actor_for, create_agent
 from core.db import Database

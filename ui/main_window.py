@@ -6,7 +6,6 @@ engine of the maps, pandas of the statistics) cost nothing to a desk that does n
 
 from __future__ import annotations
 
-import importlib
 import logging
 import tomllib
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from core.i18n import _
 from core.models import Structure
 from ui.context import AppContext
 from ui.lock import InactivityWatcher, LockScreen
-from ui.pages import PAGES, PageSpec
+from ui.pages import PAGES, PageSpec, page_class
 from ui.widgets import PlaceholderPage
 from ui.widgets.fit import PageStack, scrolling
 
@@ -64,16 +63,10 @@ def application_version() -> str:
 
 def build_page(spec: PageSpec, ctx: AppContext) -> QWidget:
     """Import the page's module now; a page not written yet is a plain placeholder."""
-    try:
-        module = importlib.import_module(spec.module)
-    except ModuleNotFoundError as exc:
-        if exc.name != spec.module:
-            raise
+    page: Callable[[AppContext], QWidget] | None = page_class(spec)
+    if page is None:
         return PlaceholderPage(_(spec.title))
-    page_class: Callable[[AppContext], QWidget] | None = getattr(module, spec.class_name, None)
-    if page_class is None:
-        return PlaceholderPage(_(spec.title))
-    return page_class(ctx)
+    return page(ctx)
 
 
 class MainWindow(QMainWindow):

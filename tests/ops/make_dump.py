@@ -3,7 +3,7 @@
 Run once per release, from the repository root, with the code of that release::
 
     .venv/bin/python -m tests.ops.make_dump v0.2 --revisions core_0002 mediation_0003 ... \
-        --demo mediation.demo mandat.demo ...
+        --demo _mediation_demo _mandat_demo ...
 
 It migrates a fresh SQLite file to exactly the given alembic revisions, fills it with the
 synthetic demonstration data of the given demo modules (small sizes), and writes
@@ -19,6 +19,7 @@ import os
 import sqlite3
 import tempfile
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,13 @@ def make_dump(name: str, revisions: list[str], demo_modules: list[str], sizes: i
         db.dispose()
         # The demo fills what the released schema holds: the schema stays where alembic put it.
         migrate.upgrade = lambda _db, backup=True: None  # type: ignore[assignment]
-        demo.DEMO_EXTENSIONS = tuple(demo_modules)  # type: ignore[assignment]
-        demo.create_demo(demo.DemoSizes(beneficiaires=sizes, accompagnements=sizes * 2))
+        from domaines import DOMAINES
+
+        released = tuple(
+            replace(d, demo=tuple(p for p in d.demo if p.__name__ in demo_modules))
+            for d in DOMAINES
+        )
+        demo.create_demo(demo.DemoSizes(beneficiaires=sizes, accompagnements=sizes * 2), released)
         source = Path(home) / "medianum.sqlite3"
         with closing(sqlite3.connect(source)) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -83,7 +89,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", help="release name, e.g. v0.2")
     parser.add_argument("--revisions", nargs="+", required=True)
-    parser.add_argument("--demo", nargs="*", default=[], help="demo modules to run")
+    parser.add_argument(
+        "--demo", nargs="*", default=[], help="demo functions of domaines.py to run (_lieux_demo…)"
+    )
     parser.add_argument("--beneficiaires", type=int, default=25)
     args = parser.parse_args()
     print(make_dump(args.name, args.revisions, args.demo, args.beneficiaires))

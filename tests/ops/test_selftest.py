@@ -38,9 +38,12 @@ def test_self_test_passes_with_a_keyring_and_prints_one_french_line_per_step(
     lines = run.stdout.strip().splitlines()
     assert lines[0].startswith("[OK] Base de données temporaire et migrations")
     assert lines[1].startswith("[OK] Trousseau de clés : secret écrit, relu puis effacé")
-    assert lines[3].startswith("[OK] PDF du mandat : ")
-    assert "relu" in lines[3]
-    assert lines[4].startswith("[OK] Carte hors ligne des lieux")
+    # Each domain's checks follow, in the order of domaines.py, then the window's pages.
+    assert lines[2].startswith("[OK] PDF du mandat : ")
+    assert "relu" in lines[2]
+    assert lines[3].startswith("[OK] Carte hors ligne des lieux")
+    assert lines[4].startswith("[OK] PDF du chéquier Pass numérique : ")
+    assert lines[5].startswith("[OK] Pages de l'interface (Qt)")
     assert lines[-1] == "Autotest réussi."
     # The desk's own data folder gets no database: everything happened in a temporary folder.
     assert not (home / "medianum.sqlite3").exists()
@@ -57,7 +60,7 @@ def test_a_pc_without_keyring_is_reported_clearly_but_is_not_a_failure(tmp_path:
     assert steps["Base de données temporaire et migrations"]["statut"] == "ok"
     assert steps["PDF du mandat"]["statut"] == "ok"
     assert steps["Carte hors ligne des lieux"]["statut"] == "ok"
-    assert {s["statut"] for s in report["etapes"]} <= {"ok", "absent", "non_disponible"}
+    assert {s["statut"] for s in report["etapes"]} <= {"ok", "absent"}
 
 
 def test_a_keyring_that_refuses_to_store_makes_the_self_test_fail(tmp_path: Path) -> None:

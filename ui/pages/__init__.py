@@ -7,7 +7,9 @@ and may define ``refresh()``, called when the page is shown again.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
 from core.auth import Permission
 from core.i18n import N_
@@ -80,3 +82,14 @@ PAGES: tuple[PageSpec, ...] = (
         "DonneesPersonnellesPage",
     ),
 )
+
+
+def page_class(spec: PageSpec) -> Any | None:
+    """Import the page's module now (the lazy loading above); None for a page not written yet."""
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        if exc.name != spec.module:
+            raise
+        return None
+    return getattr(module, spec.class_name, None)

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
-from core.auth import Permission
+from core.auth import Actor, Permission
 from core.errors import MedianumError
 from core.i18n import _, format_number
 from core.progress import Progress
@@ -340,8 +341,12 @@ class LieuxPage(QWidget):
     def export_to(self, kind: str, path: Path) -> None:
         from lieux.carte import exporter_carte
         from lieux.exportation import exporter_csv, exporter_geojson, lieux_sans_position
+        from pass_numerique.structures import lieux_references
 
-        writers = {"csv": exporter_csv, "geojson": exporter_geojson, "html": exporter_carte}
+        def map_with_pass(s: Session, actor: Actor, path: Path) -> int:
+            return exporter_carte(s, actor, path, pass_ids=lieux_references(s))
+
+        writers = {"csv": exporter_csv, "geojson": exporter_geojson, "html": map_with_pass}
 
         def write(_progress: Progress) -> tuple[int, int]:
             with self.ctx.db.session() as s:
@@ -368,10 +373,11 @@ class LieuxPage(QWidget):
     def show_map(self) -> None:
         self.web_stale = False
         from lieux.carte import carte_html
+        from pass_numerique.structures import lieux_references
 
         def build(_progress: Progress) -> str:
             with self.ctx.db.read_session() as s:
-                html, _n = carte_html(s, self.ctx.actor)
+                html, _n = carte_html(s, self.ctx.actor, pass_ids=lieux_references(s))
             # setHtml is limited to 2 MB: a file holds any number of places.
             target = Path(tempfile.gettempdir()) / f"medianum-carte-{id(self)}.html"
             target.write_text(html, encoding="utf-8")

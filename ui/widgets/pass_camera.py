@@ -23,7 +23,7 @@ from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from core.i18n import _
-from ui.widgets.pass_encaisser import first_qr_text
+from ui.widgets.qr_lecture import first_qr_text
 
 # A webcam delivers 25 to 30 frames a second; reading one every 200 ms answers as fast as a
 # person can hold a pass still, and leaves the GUI thread free to show the preview.

@@ -3,7 +3,6 @@ today's redemptions with an undo for a mistaken scan."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.errors import MedianumError, ValidationError
+from core.errors import MedianumError
 from core.i18n import _, format_money, to_local
 from core.progress import Progress
 from pass_numerique.redemption import (
@@ -36,40 +35,13 @@ from pass_numerique.serials import display
 from ui.context import AppContext
 from ui.widgets.fit import emphasize, without_tab_trap
 from ui.widgets.messages import confirm, show_error
+from ui.widgets.qr_lecture import decode_qr_image
 
 if TYPE_CHECKING:
-    import zxingcpp
-
     from ui.widgets.pass_camera import CameraDialog
 
 GREEN = "#1e7b34"
 RED = "#b3261e"
-
-
-def first_qr_text(found: Iterable[zxingcpp.Barcode]) -> str | None:
-    """The text of the first QR code among the barcodes a decoder found in a picture."""
-    import zxingcpp
-
-    for barcode in found:
-        if barcode.format == zxingcpp.BarcodeFormat.QRCode and barcode.text:
-            return str(barcode.text)
-    return None
-
-
-def decode_qr_image(path: Path) -> str:
-    """The text of the first QR code found in an image file (a photo, a webcam capture)."""
-    import zxingcpp
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            found = zxingcpp.read_barcodes(image.convert("RGB"))
-    except (OSError, UnidentifiedImageError) as exc:
-        raise ValidationError(_("Image illisible : {path}").format(path=path.name)) from exc
-    text = first_qr_text(found)
-    if text is not None:
-        return text
-    raise ValidationError(_("Aucun QR code lisible dans cette image."))
 
 
 class EncaisserWidget(QWidget):
