@@ -608,7 +608,7 @@ def dessiner_pdf(
     canvas.drawString(lx + 18, ly + 1, _("peu fiable (hachuré)"))
     note = note_legende(resultat, name)
     if note:
-        from fragilite.rapport import texte_pdf
+        from fragilite.pdf_texte import texte_pdf
 
         for chunk in _wrap(texte_pdf(note), 34):
             ly -= 11

@@ -22,7 +22,8 @@ from core.settings import Settings
 from mediation.beneficiaires import BeneficiaireData, create_beneficiaire
 from tests.gui.shell_support import Boxes, boxes  # noqa: F401
 from ui.context import AppContext
-from ui.tasks import ReadOp, TaskRunner, WriteOp, data_changes
+from ui.operations import ReadOp, WriteOp, data_changes
+from ui.tasks import TaskRunner
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ from mediation.mandats import (
 from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
 from ui.models.beneficiaires_model import BeneficiairesModel
-from ui.tasks import ReadOp
+from ui.operations import ReadOp
 from ui.widgets.fit import (
     emphasize,
     fit_to_screen,
