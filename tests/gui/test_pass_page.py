@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -165,12 +165,14 @@ def test_the_coordinator_validates_the_months_settlement_after_confirming(
     from pass_numerique.redemption import redeem
 
     scans = _issued(world, current)
+    last_month = date.today().replace(day=1) - timedelta(days=1)
     with world.db.session() as s:
-        assert redeem(s, world.mediateur, scans[0]).accepted
+        at = datetime.combine(last_month.replace(day=15), time(10), UTC)
+        assert redeem(s, world.mediateur, scans[0], at=at).accepted
     page = _page(qtbot, world, world.coordinateur)
     widget = page.remboursements
     assert widget is not None
-    widget.mois.setText(date.today().strftime("%Y-%m"))
+    widget.mois.setText(last_month.strftime("%Y-%m"))
     widget.preview()
     assert widget.table.item(0, 3).text() == "à valider"
     widget.validate()
