@@ -16,6 +16,7 @@ from core.i18n import _, format_date, format_money
 from core.models import TerritoryCommune
 from core.territory import commune as cog_commune
 from mediation.models import Beneficiaire, Diagnostic
+from pass_numerique.campagnes import Budget, budget_of
 from pass_numerique.models import Chequier, EtatPass, Pass, PassCampagne
 from pass_numerique.pdf import table_pdf
 
@@ -50,6 +51,24 @@ class FinancerReport:
     valeur_annulee_cents: int = 0
     par_commune: dict[str, Breakdown] = field(default_factory=dict)
     par_thematique: dict[str, Breakdown] = field(default_factory=dict)
+    budget: Budget | None = None  # one campaign's report only
+
+    def budget_rows(self) -> list[tuple[str, str]]:
+        if self.budget is None:
+            return []
+        b, unbounded = self.budget, _("sans plafond")
+        return [
+            (_("Budget (chéquiers)"), unbounded if b.chequiers is None else str(b.chequiers)),
+            (
+                _("Chéquiers restant au budget"),
+                unbounded if b.chequiers_restants is None else str(b.chequiers_restants),
+            ),
+            (_("Budget (montant)"), unbounded if b.cents is None else format_money(b.cents)),
+            (
+                _("Budget restant"),
+                unbounded if b.cents_restants is None else format_money(b.cents_restants),
+            ),
+        ]
 
     def summary_rows(self) -> list[tuple[str, str]]:
         return [
@@ -67,6 +86,7 @@ class FinancerReport:
             (_("Valeur remboursée"), format_money(self.valeur_remboursee_cents)),
             (_("Valeur inutilisée à l'expiration"), format_money(self.valeur_expiree_cents)),
             (_("Valeur annulée"), format_money(self.valeur_annulee_cents)),
+            *self.budget_rows(),
         ]
 
 
@@ -88,6 +108,7 @@ def financer_report(
     day = today or date.today()
     campagne = session.get(PassCampagne, campagne_id) if campagne_id is not None else None
     report = FinancerReport(campagne.nom if campagne else _("Toutes les campagnes"), day)
+    report.budget = budget_of(session, campagne) if campagne is not None else None
     pass_filter = [Pass.campagne_id == campagne_id] if campagne_id is not None else []
     expired = (Pass.etat.in_(_USABLE)) & (Pass.expire_le < day)
     usable = (Pass.etat.in_(_USABLE)) & (Pass.expire_le >= day)
@@ -240,6 +261,8 @@ def report_xlsx(report: FinancerReport) -> bytes:
     ):
         sheet.append([label, cents / 100])
         sheet.cell(sheet.max_row, 2).number_format = "#,##0.00"
+    for label, shown in report.budget_rows():
+        sheet.append([label, shown])
     sheet.column_dimensions["A"].width = 45
     for title, data in (
         (_("Par commune"), report.par_commune),
