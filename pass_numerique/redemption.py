@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
 from core import journal
@@ -260,19 +261,28 @@ def redeem(
     refusal = _refusal(session, p, ref, today or date.today())
     if refusal is not None:
         return refusal
-    won = session.execute(_CLAIM, {"pass_id": p.id})
-    if affected_rows(won) != 1:  # another desk redeemed it between our read and our write
-        return _already(session, p)
-    encaissement_id = session.execute(
-        _RECORD,
-        {
-            "pass_id": p.id,
-            "pass_structure_id": ref.id,
-            "agent_id": actor.agent_id,
-            "at": at or utcnow(),
-            "source": "guichet",
-        },
-    ).scalar_one()
+    try:
+        won = session.execute(_CLAIM, {"pass_id": p.id})
+        if affected_rows(won) != 1:  # another desk redeemed it between our read and our write
+            return _already(session, p)
+        encaissement_id = session.execute(
+            _RECORD,
+            {
+                "pass_id": p.id,
+                "pass_structure_id": ref.id,
+                "agent_id": actor.agent_id,
+                "at": at or utcnow(),
+                "source": "guichet",
+            },
+        ).scalar_one()
+    except (IntegrityError, InternalError) as exc:
+        # A constraint or a trigger said no: the data of this pass was changed by hand.
+        raise ConflictError(
+            _(
+                "La base de données refuse d'encaisser ce pass {serial} : son état a été "
+                "modifié hors de Médianum. Rien n'a été encaissé ; signalez-le au coordinateur."
+            ).format(serial=serials.display(p.serial))
+        ) from exc
     journal.record(
         session,
         actor,

@@ -293,12 +293,21 @@ class ExpiringChequebook:
 def expiring(
     session: Session, actor: Actor, today: date | None = None, days: int = 30
 ) -> list[ExpiringChequebook]:
-    """Chequebooks with passes still usable whose last day falls within ``days`` days."""
+    """Chequebooks with passes still usable whose last day falls within ``days`` days: every
+    structure's for the coordinator, otherwise those the agent's own structures issued (who the
+    beneficiaries of other desks are is none of this desk's business)."""
     if not (
         actor.can_anywhere(Permission.PASS_GERER) or actor.can_anywhere(Permission.PASS_EMETTRE)
     ):
         raise PermissionDenied(_("Vous n'avez pas le droit de consulter les pass."))
     day = today or date.today()
+    scope = []
+    if not actor.can_anywhere(Permission.PASS_GERER):
+        desks = actor.structures_with(Permission.PASS_EMETTRE)
+        if actor.structure_id is not None:
+            desks = frozenset({actor.structure_id}) & (desks or frozenset({actor.structure_id}))
+        if desks is not None:
+            scope.append(Chequier.structure_id.in_(desks))
     rows = session.execute(
         select(
             Pass.chequier_id,
@@ -314,6 +323,7 @@ def expiring(
             Pass.etat == EtatPass.REMIS.value,
             Pass.expire_le >= day,
             Pass.expire_le <= day + timedelta(days=days),
+            *scope,
         )
         .group_by(Pass.chequier_id, Chequier.beneficiaire_id, PassCampagne.nom, Pass.expire_le)
         .order_by(Pass.expire_le, Pass.chequier_id)
