@@ -112,16 +112,23 @@ def _public_key(hex_key: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(hex_key))
 
 
+def check_signature(
+    publique: str | None, statut: str | None, signature: bytes, message: str
+) -> None:
+    """QrRefused unless ``signature`` of ``message`` is by this key (None: unknown), not revoked."""
+    if publique is None:
+        raise QrRefused("cle_inconnue")
+    if statut == StatutCle.REVOQUEE.value:
+        raise QrRefused("cle_revoquee")
+    try:
+        _public_key(publique).verify(signature, message.encode("ascii"))
+    except (InvalidSignature, ValueError):
+        raise QrRefused("signature") from None
+
+
 def verify(session: Session, text: str) -> QrContent:
     """The content of a genuine QR code, checked against the public keys in the database."""
     content, signature, message = parse(text)
     key = session.execute(_KEY, {"kid": content.kid}).first()
-    if key is None:
-        raise QrRefused("cle_inconnue")
-    if key.statut == StatutCle.REVOQUEE.value:
-        raise QrRefused("cle_revoquee")
-    try:
-        _public_key(key.publique).verify(signature, message.encode("ascii"))
-    except (InvalidSignature, ValueError):
-        raise QrRefused("signature") from None
+    check_signature(key.publique if key else None, key.statut if key else None, signature, message)
     return content
