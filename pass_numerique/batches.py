@@ -645,7 +645,9 @@ def _import_chunk(
             update(Pass)
             .where(
                 Pass.id.in_(_listed(session, [r["pass_id"] for r in accepted_rows], Integer())),
-                Pass.etat == EtatPass.REMIS.value,
+                # Not indexable on purpose: SQLite would otherwise walk the (etat, expire_le)
+                # index over every pass « remis » instead of fetching these ids.
+                func.coalesce(Pass.etat, "") == EtatPass.REMIS.value,
             )
             .values(etat=EtatPass.ENCAISSE.value)
             .execution_options(synchronize_session=False)
