@@ -211,13 +211,29 @@ def _is_demo_installation(session: Session) -> bool:
     return is_demo(session)
 
 
+def password_matches(stored_hash: str, password: str) -> bool:
+    """The slow argon2 check alone, touching no database: callers run it before opening a
+    writing transaction and hand the hash they checked to ``authenticate``."""
+    try:
+        return bool(_hasher.verify(stored_hash, password))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(
-    session: Session, login: str, password: str, structure_id: int | None = None
+    session: Session,
+    login: str,
+    password: str,
+    structure_id: int | None = None,
+    *,
+    verified_hash: str | None = None,
 ) -> Actor:
     """Check a password; count failures and lock the account after too many.
 
     Unlike other use cases this one commits a failed attempt before raising: a wrong password must
-    count even though the caller's unit of work is rolled back by the error.
+    count even though the caller's unit of work is rolled back by the error. ``verified_hash``:
+    the stored hash the password was already checked against (``password_matches``); if it is
+    still the agent's, the check is not run again inside the caller's transaction.
     """
     # The row lock queues attempts on one account (PostgreSQL; SQLite's BEGIN IMMEDIATE already
     # does): without it, parallel guesses all read « 0 failures » and none locks the account.
@@ -239,7 +255,8 @@ def authenticate(
             ).format(until=format_datetime(agent.locked_until))
         )
     try:
-        _hasher.verify(agent.password_hash, password)
+        if verified_hash is None or verified_hash != agent.password_hash:
+            _hasher.verify(agent.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         agent.failed_attempts += 1
         locked = agent.failed_attempts >= MAX_FAILED_ATTEMPTS

@@ -73,6 +73,7 @@ class CliContext:
     # The list of domains, handed by main.py from domaines.py (core names none of them).
     domaines: tuple[Domaine, ...] = ()
     _db: Database | None = field(default=None, repr=False)
+    _verified_hash: str | None = field(default=None, repr=False)
 
     def database(self) -> Database:
         if self._db is None:
@@ -85,8 +86,29 @@ class CliContext:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        self._check_password_early()
         with self.database().session() as session:
             yield session
+
+    def _check_password_early(self) -> None:
+        """argon2 takes most of a second: checked before the writing transaction opens, so that
+        scripted commands running at once do not queue behind each other's check (SQLite has
+        one writer) and time out as « base occupée »."""
+        login = os.environ.get("MEDIANUM_AGENT")
+        password = os.environ.get("MEDIANUM_PASSWORD")
+        if not login or password is None or self._verified_hash is not None:
+            return
+        from sqlalchemy import func, select
+
+        from core.auth import password_matches
+        from core.models import Agent
+
+        with self.database().read_session() as session:
+            stored = session.scalar(
+                select(Agent.password_hash).where(func.lower(Agent.login) == login.strip().lower())
+            )
+        if stored is not None and password_matches(stored, password):
+            self._verified_hash = stored
 
     def actor(self, session: Session, structure_id: int | None = None) -> Actor:
         """Who a headless command acts as: MEDIANUM_AGENT/MEDIANUM_PASSWORD, or asked."""
@@ -103,7 +125,13 @@ class CliContext:
         if password is None:
             password = getpass.getpass(_("Mot de passe : "))
         sid = structure_id if structure_id is not None else getattr(self.args, "structure", None)
-        return authenticate(session, login, password, sid if isinstance(sid, int) else None)
+        return authenticate(
+            session,
+            login,
+            password,
+            sid if isinstance(sid, int) else None,
+            verified_hash=self._verified_hash,
+        )
 
     def emit(self, data: Any, text: str | None = None) -> None:
         if self.json_output:

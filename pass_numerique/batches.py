@@ -2,42 +2,64 @@
 imported by the coordinator.
 
 The batch is JSON signed with the desk's Ed25519 batch key (private half in that desk's keyring).
-The first batch of a structure registers its public key; later batches must carry the same one.
+A batch is paid on no file's word: its key must be one a coordinator registered for the
+structure, out of band (the desk shows a short fingerprint, read over the phone or printed, and
+the coordinator types it in), and not revoked since; otherwise the whole batch is refused.
 Importing the same batch again changes nothing (its fingerprint is unique). A redemption that
-cannot be accepted as is — pass unknown, redeemed elsewhere, in two batches, in opposition before
-the offline redemption, expired, structure not referenced — becomes a conflict for a person to
+cannot be accepted as is — pass unknown, redeemed elsewhere, in two batches, in opposition when
+imported, dated outside the time the pass was in the beneficiary's hands (from hand-over to the
+export), outside the campaign, structure not referenced — becomes a conflict for a person to
 decide; it is never paid twice, since a pass has at most one redemption row.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from core import journal, secrets
 from core.auth import Actor, Permission, require_anywhere
 from core.db import utcnow
 from core.errors import ConflictError, KeyringUnavailableError, NotFoundError, ValidationError
-from core.i18n import N_, _, to_local
+from core.i18n import DISPLAY_TZ, N_, _
 from core.installation import get_setting, is_demo, put_setting
 from core.models import Structure
 from core.progress import NO_PROGRESS, Progress
 from pass_numerique import serials
 from pass_numerique.models import (
+    Chequier,
+    CleLot,
     ConflitLot,
     Encaissement,
     EtatPass,
     LotEncaissements,
     Pass,
+    PassCampagne,
     PassStructure,
     PassStructureCampagne,
     StatutConflit,
@@ -46,16 +68,27 @@ from pass_numerique.redemption import structure_reference
 
 FORMAT = "medianum-pass-lot"
 VERSION = 1
-_CHUNK = 900  # below SQLite's bound-parameter limit with room to spare
+# Below SQLite's (32,766 since 3.32) and PostgreSQL's (65,535) bound-parameter limits; fewer,
+# larger statements cost less to build than many small ones.
+_CHUNK = 5000
+FINGERPRINT_LENGTH = 20  # base-32 characters: 100 bits, beyond any second-preimage search
+# Redemptions happen in this century; anything else is a forged or broken file, not a date.
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_SIRET = re.compile(r"[0-9]{14}", re.ASCII)
+_HEX = re.compile(r"[0-9a-f]*", re.ASCII)
 
 MOTIFS = {
     "inconnu": N_("Pass inconnu"),
     "double_lot": N_("Pass présent deux fois dans le lot"),
     "deja_encaisse": N_("Pass déjà encaissé ailleurs"),
-    "opposition": N_("Opposition antérieure à l'encaissement"),
+    "opposition": N_("Pass en opposition au moment de l'import"),
     "expire": N_("Pass expiré au moment de l'encaissement"),
     "non_reference": N_("Structure non référencée pour la campagne"),
     "non_remis": N_("Pass non remis"),
+    "avant_remise": N_("Encaissement daté d'avant la remise du chéquier"),
+    "apres_export": N_("Encaissement daté d'après l'export du lot"),
+    "hors_campagne": N_("Encaissement daté d'avant le début de la campagne"),
 }
 
 
@@ -63,8 +96,41 @@ def _canonical(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# --- the desk's key and its fingerprint ---------------------------------------------------------
+
+
+def fingerprint(public_hex: str) -> str:
+    """What a person reads over the phone: the first 100 bits of the key's SHA-256, in
+    Crockford's base 32 (the alphabet of the serials, nothing to confuse)."""
+    digest = hashlib.sha256(bytes.fromhex(public_hex)).digest()
+    number = int.from_bytes(digest[:13], "big") >> 4
+    chars = []
+    for _i in range(FINGERPRINT_LENGTH):
+        chars.append(serials.ALPHABET[number & 31])
+        number >>= 5
+    return "".join(reversed(chars))
+
+
+def display_fingerprint(empreinte: str) -> str:
+    return "-".join(empreinte[i : i + 4] for i in range(0, len(empreinte), 4))
+
+
+def _typed_fingerprint(text: str) -> str:
+    """A fingerprint as a person types it: case, spaces, dashes and confusable letters ignored."""
+    cleaned = re.sub(r"[\s\-_.]", "", text).upper()
+    cleaned = "".join({"O": "0", "I": "1", "L": "1"}.get(ch, ch) for ch in cleaned)
+    if len(cleaned) != FINGERPRINT_LENGTH or any(ch not in serials.ALPHABET for ch in cleaned):
+        raise ValidationError(
+            _("Une empreinte compte {n} caractères (ex. 7KQ4-M2XD-9F3A-0B1C-D2E3).").format(
+                n=FINGERPRINT_LENGTH
+            ),
+            field="empreinte",
+        )
+    return cleaned
+
+
 def _batch_key(session: Session, siret: str) -> Ed25519PrivateKey:
-    """This desk's batch key for the structure, created on first export."""
+    """This desk's batch key for the structure, created on first use."""
     name = f"pass-lot-{siret}"
     demo_setting = f"pass_lot_cle_demo_{siret}"
     try:
@@ -83,13 +149,102 @@ def _batch_key(session: Session, siret: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(raw))
 
 
-def export_batch(session: Session, actor: Actor, *, since: datetime | None = None) -> bytes:
-    """The actor's structure's desk redemptions (since a date, or all) as a signed batch."""
+def _public_hex(private: Ed25519PrivateKey) -> str:
+    return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+def _desk_siret(session: Session, actor: Actor) -> tuple[PassStructure, str]:
     ref = structure_reference(session, actor)
     structure = session.get(Structure, ref.structure_id)
     assert structure is not None
     if not structure.siret:
         raise ValidationError(_("La structure n'a pas de SIRET : le lot ne peut pas être signé."))
+    return ref, structure.siret
+
+
+def desk_fingerprint(session: Session, actor: Actor) -> str:
+    """The fingerprint of this desk's batch key, to give the coordinator (created if need be)."""
+    _ref, siret = _desk_siret(session, actor)
+    return fingerprint(_public_hex(_batch_key(session, siret)))
+
+
+# --- registration by the coordinator --------------------------------------------------------------
+
+
+def register_batch_key(
+    session: Session, actor: Actor, pass_structure_id: int, empreinte: str
+) -> CleLot:
+    """Trust batches signed by the key with this fingerprint; the structure's previous key,
+    if any, is revoked (one desk key per structure at a time)."""
+    require_anywhere(actor, Permission.PASS_GERER)
+    typed = _typed_fingerprint(empreinte)
+    if session.get(PassStructure, pass_structure_id) is None:
+        raise NotFoundError(_("Structure référencée introuvable."))
+    now = utcnow()
+    replaced = []
+    for old in session.scalars(
+        select(CleLot)
+        .where(CleLot.pass_structure_id == pass_structure_id, CleLot.statut == "active")
+        .with_for_update()
+    ):
+        old.statut, old.revoque_at, old.revoque_par = "revoquee", now, actor.agent_id
+        replaced.append(old.id)
+    cle = CleLot(
+        pass_structure_id=pass_structure_id,
+        empreinte=typed,
+        statut="active",
+        enregistre_at=now,
+        enregistre_par=actor.agent_id,
+    )
+    session.add(cle)
+    session.flush()
+    journal.record(
+        session,
+        actor,
+        "pass.lot.cle_enregistree",
+        "pass_cle_lot",
+        cle.id,
+        {"pass_structure_id": pass_structure_id, "empreinte": typed, "remplace": replaced},
+    )
+    return cle
+
+
+def revoke_batch_key(session: Session, actor: Actor, cle_lot_id: int) -> CleLot:
+    """From now on, batches signed by this key are refused whole (a lost or stolen desk)."""
+    require_anywhere(actor, Permission.PASS_GERER)
+    cle = session.get(CleLot, cle_lot_id)
+    if cle is None:
+        raise NotFoundError(_("Clé de lot introuvable."))
+    if cle.statut != "active":
+        raise ConflictError(_("Cette clé de lot est déjà révoquée."))
+    cle.statut, cle.revoque_at, cle.revoque_par = "revoquee", utcnow(), actor.agent_id
+    journal.record(
+        session,
+        actor,
+        "pass.lot.cle_revoquee",
+        "pass_cle_lot",
+        cle.id,
+        {"pass_structure_id": cle.pass_structure_id, "empreinte": cle.empreinte},
+    )
+    return cle
+
+
+def batch_keys(
+    session: Session, actor: Actor, pass_structure_id: int | None = None
+) -> list[CleLot]:
+    require_anywhere(actor, Permission.PASS_GERER)
+    stmt = select(CleLot).order_by(CleLot.pass_structure_id, CleLot.id)
+    if pass_structure_id is not None:
+        stmt = stmt.where(CleLot.pass_structure_id == pass_structure_id)
+    return list(session.scalars(stmt))
+
+
+# --- export on the offline desk -------------------------------------------------------------------
+
+
+def export_batch(session: Session, actor: Actor, *, since: datetime | None = None) -> bytes:
+    """The actor's structure's desk redemptions (since a date, or all) as a signed batch."""
+    ref, siret = _desk_siret(session, actor)
     stmt = (
         select(Pass.serial, Encaissement.at)
         .join(Pass, Pass.id == Encaissement.pass_id)
@@ -99,13 +254,13 @@ def export_batch(session: Session, actor: Actor, *, since: datetime | None = Non
     if since is not None:
         stmt = stmt.where(Encaissement.at >= since)
     items = [{"serial": s, "at": at.isoformat()} for s, at in session.execute(stmt)]
-    private = _batch_key(session, structure.siret)
+    private = _batch_key(session, siret)
     payload: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
-        "siret": structure.siret,
+        "siret": siret,
         "exporte_at": utcnow().isoformat(),
-        "cle_publique": private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex(),
+        "cle_publique": _public_hex(private),
         "encaissements": items,
     }
     signed = dict(payload, signature=private.sign(_canonical(payload)).hex())
@@ -113,6 +268,9 @@ def export_batch(session: Session, actor: Actor, *, since: datetime | None = Non
         session, actor, "pass.lot.exporte", "pass_structure", ref.id, {"nombre": len(items)}
     )
     return json.dumps(signed, ensure_ascii=False, indent=1).encode()
+
+
+# --- import by the coordinator --------------------------------------------------------------------
 
 
 @dataclass
@@ -135,81 +293,161 @@ class ImportReport:
         }
 
 
-def _read(data: bytes) -> tuple[dict[str, Any], bytes]:
-    invalid = ValidationError(_("Ce fichier n'est pas un lot d'encaissements Médianum lisible."))
+@dataclass(frozen=True)
+class _Batch:
+    siret: str
+    exporte_at: datetime
+    cle_publique: str
+    lines: list[tuple[str, datetime]]
+    signed: bytes
+
+
+def _unreadable() -> ValidationError:
+    return ValidationError(_("Ce fichier n'est pas un lot d'encaissements Médianum lisible."))
+
+
+def _instant(value: object, where: Callable[[], str]) -> datetime:
+    """An aware instant of this century, or a French refusal naming the faulty line."""
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError
+        at = datetime.fromisoformat(value)
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError
+        at = at.astimezone(UTC)
+        if not _EARLIEST <= at < _LATEST:
+            raise ValueError
+    except (ValueError, OverflowError):
+        raise ValidationError(
+            _(
+                "Lot refusé : date illisible ({where}). Une date porte son décalage horaire "
+                "(ex. 2026-03-12T10:00:00+01:00) et tombe entre 2000 et 2099."
+            ).format(where=where())
+        ) from None
+    return at
+
+
+def _line_label(n: int) -> str:
+    return _("ligne {n}").format(n=n)
+
+
+def _lines(items: object) -> list[tuple[str, datetime]]:
+    if not isinstance(items, list):
+        raise _unreadable()
+    lines = []
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, dict) or set(item) != {"serial", "at"}:
+            raise ValidationError(_("Lot refusé : la ligne {n} est mal formée.").format(n=n))
+        serial = item["serial"]
+        if not isinstance(serial, str) or len(serial) > 40:
+            raise ValidationError(
+                _("Lot refusé : le numéro de pass de la ligne {n} est illisible.").format(n=n)
+            )
+        lines.append((serial, _instant(item["at"], functools.partial(_line_label, n))))
+    return lines
+
+
+def _read(data: bytes) -> _Batch:
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise invalid from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise _unreadable() from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise invalid
+        raise _unreadable()
     if doc.get("version") != VERSION:
         raise ValidationError(_("Version de lot non prise en charge : mettez Médianum à jour."))
     signature = doc.pop("signature", None)
+    public = doc.get("cle_publique")
+    if not (
+        isinstance(signature, str)
+        and len(signature) == 128
+        and _HEX.fullmatch(signature)
+        and isinstance(public, str)
+        and len(public) == 64
+        and _HEX.fullmatch(public)
+    ):
+        raise _unreadable()
+    siret = doc.get("siret")
+    if not isinstance(siret, str) or not _SIRET.fullmatch(siret):
+        raise ValidationError(_("Lot refusé : le SIRET de la structure est illisible."))
+    signed = _canonical(doc)
     try:
-        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(str(doc["cle_publique"])))
-        public.verify(bytes.fromhex(str(signature)), _canonical(doc))
-        items = doc["encaissements"]
-        if not isinstance(items, list):
-            raise TypeError
-        for item in items:
-            datetime.fromisoformat(item["at"])
-            str(item["serial"])
-        datetime.fromisoformat(doc["exporte_at"])
-    except InvalidSignature:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public)).verify(
+            bytes.fromhex(signature), signed
+        )
+    except (InvalidSignature, ValueError):
         raise ValidationError(
             _("La signature du lot ne correspond pas : le fichier a été modifié.")
         ) from None
-    except (KeyError, TypeError, ValueError):
-        raise invalid from None
-    return doc, _canonical(doc)
+    exporte_at = _instant(doc.get("exporte_at"), lambda: _("date d'export"))
+    return _Batch(siret, exporte_at, public, _lines(doc.get("encaissements")), signed)
 
 
-def import_batch(
-    session: Session, actor: Actor, data: bytes, progress: Progress = NO_PROGRESS
-) -> ImportReport:
-    require_anywhere(actor, Permission.PASS_GERER)
-    doc, signed = _read(data)
-    empreinte = hashlib.sha256(signed).hexdigest()
-    existing = session.scalar(
-        select(LotEncaissements.id).where(LotEncaissements.empreinte == empreinte)
-    )
-    if existing is not None:
-        return ImportReport(existing, deja_importe=True, nombre=len(doc["encaissements"]))
+def _trusted_structure(session: Session, batch: _Batch) -> PassStructure:
+    """The structure the batch names, if its key is one a coordinator registered for it."""
     ref = session.scalar(
         select(PassStructure)
         .join(Structure, Structure.id == PassStructure.structure_id)
-        .where(Structure.siret == doc["siret"])
+        .where(Structure.siret == batch.siret)
     )
     if ref is None:
         raise NotFoundError(
             _("Le lot vient d'une structure non référencée (SIRET {siret}).").format(
-                siret=doc["siret"]
+                siret=batch.siret
             )
         )
-    if ref.cle_lot is None:
-        ref.cle_lot = doc["cle_publique"]
-        journal.record(session, actor, "pass.lot.cle_enregistree", "pass_structure", ref.id)
-    elif ref.cle_lot != doc["cle_publique"]:
+    empreinte = fingerprint(batch.cle_publique)
+    statut = session.scalar(
+        select(CleLot.statut).where(
+            CleLot.pass_structure_id == ref.id, CleLot.empreinte == empreinte
+        )
+    )
+    if statut is None:
         raise ValidationError(
             _(
-                "Ce lot est signé par un autre poste que celui enregistré pour cette structure : "
-                "vérifiez son origine avant de l'importer."
-            )
+                "Lot refusé : sa clé (empreinte {empreinte}) n'a pas été enregistrée pour cette "
+                "structure. Demandez au poste hors ligne l'empreinte de sa clé et enregistrez-la "
+                "après avoir vérifié son origine."
+            ).format(empreinte=display_fingerprint(empreinte))
         )
-    items = doc["encaissements"]
+    if statut != "active":
+        raise ValidationError(
+            _(
+                "Lot refusé : sa clé (empreinte {empreinte}) a été révoquée pour cette structure."
+            ).format(empreinte=display_fingerprint(empreinte))
+        )
+    return ref
+
+
+def import_batch(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    progress: Progress = NO_PROGRESS,
+    *,
+    now: datetime | None = None,
+) -> ImportReport:
+    require_anywhere(actor, Permission.PASS_GERER)
+    batch = _read(data)
+    ref = _trusted_structure(session, batch)
+    empreinte = hashlib.sha256(batch.signed).hexdigest()
+    existing = session.scalar(
+        select(LotEncaissements.id).where(LotEncaissements.empreinte == empreinte)
+    )
+    if existing is not None:
+        return ImportReport(existing, deja_importe=True, nombre=len(batch.lines))
     lot = LotEncaissements(
         empreinte=empreinte,
         pass_structure_id=ref.id,
-        exporte_at=datetime.fromisoformat(doc["exporte_at"]),
+        exporte_at=batch.exporte_at,
         agent_id=actor.agent_id,
-        nombre=len(items),
+        nombre=len(batch.lines),
         acceptes=0,
         conflits=0,
     )
     session.add(lot)
     session.flush()
-    report = ImportReport(lot.id, nombre=len(items))
+    report = ImportReport(lot.id, nombre=len(batch.lines))
     campagnes = set(
         session.scalars(
             select(PassStructureCampagne.campagne_id).where(
@@ -217,15 +455,13 @@ def import_batch(
             )
         )
     )
-    seen: set[str] = set()
-    conflicts: list[dict[str, Any]] = []
+    context = _Context(ref.id, lot.id, campagnes, min(batch.exporte_at, now or utcnow()))
+    items = batch.lines
     for start in range(0, len(items), _CHUNK):
         progress.step(start, len(items), _("Import du lot"))
-        _import_chunk(
-            session, ref, lot.id, items[start : start + _CHUNK], campagnes, seen, report, conflicts
-        )
-    if conflicts:
-        session.execute(insert(ConflitLot), conflicts)
+        _import_chunk(session, context, items[start : start + _CHUNK], report)
+    if context.conflicts:
+        session.connection().execute(insert(cast(Table, ConflitLot.__table__)), context.conflicts)
     lot.acceptes = report.acceptes
     lot.conflits = len(report.conflits)
     journal.record(
@@ -245,115 +481,200 @@ def import_batch(
     return report
 
 
+@dataclass
+class _Context:
+    """What every chunk of one import shares."""
+
+    pass_structure_id: int
+    lot_id: int
+    campagnes: set[int]
+    latest: datetime  # min(export time, now): nothing redeemed offline can be later
+    seen: set[str] = field(default_factory=set)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    # Campaign id -> first instant of its first day, on the desks' wall clock.
+    starts: dict[int, datetime] = field(default_factory=dict)
+    ends: dict[date, datetime] = field(default_factory=dict)
+
+
+class _Held(NamedTuple):
+    id: int
+    serial: str
+    etat: str
+    expire_le: date
+    campagne_id: int
+    remis_at: datetime | None
+    debut: date
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), DISPLAY_TZ).astimezone(UTC)
+
+
+# Plain strings: an enum member's ``.value`` costs a descriptor call, 100,000 times a batch.
+_ANNULE, _EMIS = EtatPass.ANNULE.value, EtatPass.EMIS.value
+
+
+def _verdict(ctx: _Context, p: _Held, at: datetime) -> str | None:
+    """Why an offline redemption of a pass nobody else redeemed cannot be paid as is."""
+    if p.etat == _ANNULE:
+        return "opposition"
+    if p.etat == _EMIS or p.remis_at is None:
+        return "non_remis"
+    if at < p.remis_at:
+        return "avant_remise"
+    if at > ctx.latest:
+        return "apres_export"
+    start = ctx.starts.get(p.campagne_id)
+    if start is None:
+        start = ctx.starts[p.campagne_id] = _day_start(p.debut)
+    if at < start:
+        return "hors_campagne"
+    end = ctx.ends.get(p.expire_le)
+    if end is None:
+        end = ctx.ends[p.expire_le] = _day_start(p.expire_le + timedelta(days=1))
+    if at >= end:
+        return "expire"
+    if p.campagne_id not in ctx.campagnes:
+        return "non_reference"
+    return None
+
+
+def _listed(session: Session, values: list[Any], item: TypeEngine[Any]) -> Select[Any]:
+    """``values`` as a one-column subquery bound as ONE parameter (a JSON text on SQLite, an
+    array on PostgreSQL): an IN list of thousands of parameters costs more to build than to
+    run."""
+    if session.get_bind().dialect.name == "postgresql":
+        table = (
+            func.unnest(bindparam(None, values, type_=ARRAY(item)))
+            .table_valued("value")
+            .render_derived()
+        )
+    else:
+        table = func.json_each(bindparam(None, json.dumps(values))).table_valued("value")
+    return select(table.c.value)
+
+
+# Core rather than ORM bulk insert: 100,000 rows of plain values need no unit of work.
+_INSERT_ENCAISSEMENT = insert(cast(Table, Encaissement.__table__))
+
+
 def _import_chunk(
-    session: Session,
-    ref: PassStructure,
-    lot_id: int,
-    chunk: list[dict[str, Any]],
-    campagnes: set[int],
-    seen: set[str],
-    report: ImportReport,
-    conflicts: list[dict[str, Any]],
+    session: Session, ctx: _Context, chunk: list[tuple[str, datetime]], report: ImportReport
 ) -> None:
-    wanted = [serials.normalize(str(item["serial"])) or str(item["serial"])[:20] for item in chunk]
+    wanted = [
+        serial if serials.is_canonical(serial) else (serials.normalize(serial) or serial[:20])
+        for serial, _at in chunk
+    ]
     # Locking the rows (PostgreSQL; SQLite's writer lock already excludes others) makes the
     # read-then-write below atomic against desks redeeming the same passes right now.
+    conn = session.connection()  # Core rows: 100,000 of them need no ORM loading
     passes = {
-        p.serial: p
-        for p in session.execute(
+        row.serial: _Held(*row)
+        for row in conn.execute(
             select(
-                Pass.id, Pass.serial, Pass.etat, Pass.annule_at, Pass.expire_le, Pass.campagne_id
+                Pass.id,
+                Pass.serial,
+                Pass.etat,
+                Pass.expire_le,
+                Pass.campagne_id,
+                Chequier.remis_at,
+                PassCampagne.debut,
             )
-            .where(Pass.serial.in_(wanted))
-            .with_for_update()
+            .join(Chequier, Chequier.id == Pass.chequier_id)
+            .join(PassCampagne, PassCampagne.id == Pass.campagne_id)
+            .where(Pass.serial.in_(_listed(session, wanted, String())))
+            .with_for_update(of=Pass)
         )
     }
     ids = [p.id for p in passes.values()]
     redeemed = {
         pass_id: (psid, at)
-        for pass_id, psid, at in session.execute(
+        for pass_id, psid, at in conn.execute(
             select(Encaissement.pass_id, Encaissement.pass_structure_id, Encaissement.at).where(
-                Encaissement.pass_id.in_(ids)
+                Encaissement.pass_id.in_(_listed(session, ids, Integer()))
             )
         )
     }
     pending = {
         (pass_id, at)
-        for pass_id, at in session.execute(
+        for pass_id, at in conn.execute(
             select(ConflitLot.pass_id, ConflitLot.encaisse_at)
             .join(LotEncaissements, LotEncaissements.id == ConflitLot.lot_id)
-            .where(ConflitLot.pass_id.in_(ids), LotEncaissements.pass_structure_id == ref.id)
+            .where(
+                ConflitLot.pass_id.in_(_listed(session, ids, Integer())),
+                LotEncaissements.pass_structure_id == ctx.pass_structure_id,
+            )
         )
     }
     accepted_rows: list[dict[str, Any]] = []
-    for serial, item in zip(wanted, chunk, strict=True):
-        at = datetime.fromisoformat(item["at"])
+    for serial, (_typed, at) in zip(wanted, chunk, strict=True):
         p = passes.get(serial)
-
-        def conflict(
-            motif: str, pass_id: int | None = None, serial: str = serial, at: datetime = at
-        ) -> None:
-            report.conflits.append((serial, motif))
-            conflicts.append(
-                {
-                    "lot_id": lot_id,
-                    "pass_id": pass_id,
-                    "serial": serial,
-                    "motif": motif,
-                    "encaisse_at": at,
-                    "statut": StatutConflit.A_DECIDER.value,
-                }
-            )
-
-        if p is None or not serials.is_valid(serial):
-            conflict("inconnu")
+        if p is None:  # a stored serial is valid: unknown is the only answer needed
+            _conflict(ctx, report, serial, "inconnu", None, at)
             continue
-        if serial in seen:
-            conflict("double_lot", p.id)
+        if serial in ctx.seen:
+            _conflict(ctx, report, serial, "double_lot", p.id, at)
             continue
-        seen.add(serial)
+        ctx.seen.add(serial)
         if p.id in redeemed:
             psid, when = redeemed[p.id]
-            if psid == ref.id and when == at:  # this redemption came in an earlier batch
+            if psid == ctx.pass_structure_id and when == at:  # came in an earlier batch
                 report.deja_connus += 1
             else:
-                conflict("deja_encaisse", p.id)
+                _conflict(ctx, report, serial, "deja_encaisse", p.id, at)
             continue
         if (p.id, at) in pending:  # already reported by an earlier batch: one conflict is enough
             report.deja_connus += 1
             continue
-        if p.etat == EtatPass.ANNULE.value and p.annule_at is not None and p.annule_at <= at:
-            conflict("opposition", p.id)
-            continue
-        if p.etat == EtatPass.EMIS.value:
-            conflict("non_remis", p.id)
-            continue
-        if to_local(at).date() > p.expire_le:
-            conflict("expire", p.id)
-            continue
-        if p.campagne_id not in campagnes:
-            conflict("non_reference", p.id)
+        motif = _verdict(ctx, p, at)
+        if motif is not None:
+            _conflict(ctx, report, serial, motif, p.id, at)
             continue
         accepted_rows.append(
             {
                 "pass_id": p.id,
-                "pass_structure_id": ref.id,
+                "pass_structure_id": ctx.pass_structure_id,
                 "agent_id": None,
                 "at": at,
                 "source": "lot",
-                "lot_id": lot_id,
+                "lot_id": ctx.lot_id,
             }
         )
     if accepted_rows:
-        # A pass cancelled after its offline redemption was legitimately spent before.
-        session.execute(
+        conn.execute(
             update(Pass)
-            .where(Pass.id.in_([r["pass_id"] for r in accepted_rows]))
+            .where(
+                Pass.id.in_(_listed(session, [r["pass_id"] for r in accepted_rows], Integer())),
+                # Not indexable on purpose: SQLite would otherwise walk the (etat, expire_le)
+                # index over every pass « remis » instead of fetching these ids.
+                func.coalesce(Pass.etat, "") == EtatPass.REMIS.value,
+            )
             .values(etat=EtatPass.ENCAISSE.value)
             .execution_options(synchronize_session=False)
         )
-        session.execute(insert(Encaissement), accepted_rows)
+        session.connection().execute(_INSERT_ENCAISSEMENT, accepted_rows)
         report.acceptes += len(accepted_rows)
+
+
+def _conflict(
+    ctx: _Context,
+    report: ImportReport,
+    serial: str,
+    motif: str,
+    pass_id: int | None,
+    at: datetime,
+) -> None:
+    report.conflits.append((serial, motif))
+    ctx.conflicts.append(
+        {
+            "lot_id": ctx.lot_id,
+            "pass_id": pass_id,
+            "serial": serial,
+            "motif": motif,
+            "encaisse_at": at,
+            "statut": StatutConflit.A_DECIDER.value,
+        }
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import journal
@@ -13,7 +13,7 @@ from core.auth import Actor, Permission, require_anywhere
 from core.errors import NotFoundError, ValidationError
 from core.i18n import _
 from core.territory import commune
-from pass_numerique.models import PassCampagne
+from pass_numerique.models import Chequier, PassCampagne
 
 DEFAULT_VALEUR_CENTS = 1000
 DEFAULT_PASSES = 10
@@ -34,6 +34,8 @@ class CampagneData:
     age_max: int | None = None
     communes: list[str] = field(default_factory=list)  # empty: the territory's
     plafond_chequiers: int = 1
+    budget_chequiers: int | None = None  # None: no bound
+    budget_cents: int | None = None
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -64,6 +66,7 @@ def _validated(data: CampagneData) -> CampagneData:
         raise ValidationError(
             _("Le plafond est d'au moins un chéquier par personne."), field="plafond"
         )
+    _check_budget(data.budget_chequiers, data.budget_cents)
     for code in data.communes:
         commune(code)  # raises a ValidationError for an unknown code
     data.nom = data.nom.strip()
@@ -87,6 +90,8 @@ def create_campagne(session: Session, actor: Actor, data: CampagneData) -> PassC
         age_max=data.age_max,
         communes=data.communes,
         plafond_chequiers=data.plafond_chequiers,
+        budget_chequiers=data.budget_chequiers,
+        budget_cents=data.budget_cents,
     )
     session.add(campagne)
     session.flush()
@@ -96,7 +101,101 @@ def create_campagne(session: Session, actor: Actor, data: CampagneData) -> PassC
         "pass.campagne.creee",
         "pass_campagne",
         campagne.id,
-        {"valeur_cents": data.valeur_cents, "passes": data.passes_par_chequier},
+        {
+            "valeur_cents": data.valeur_cents,
+            "passes": data.passes_par_chequier,
+            "budget_chequiers": data.budget_chequiers,
+            "budget_cents": data.budget_cents,
+        },
+    )
+    return campagne
+
+
+def _check_budget(chequiers: int | None, cents: int | None) -> None:
+    if chequiers is not None and chequiers < 1:
+        raise ValidationError(
+            _("Le budget compte au moins un chéquier (ou aucun plafond)."), field="budget"
+        )
+    if cents is not None and cents < 1:
+        raise ValidationError(
+            _("Le budget en euros est positif (ou aucun plafond)."), field="budget"
+        )
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the financer paid for, what is issued, what is left (None: no bound)."""
+
+    chequiers: int | None
+    cents: int | None
+    chequiers_emis: int
+    cents_emis: int
+
+    @property
+    def chequiers_restants(self) -> int | None:
+        return None if self.chequiers is None else max(self.chequiers - self.chequiers_emis, 0)
+
+    @property
+    def cents_restants(self) -> int | None:
+        return None if self.cents is None else max(self.cents - self.cents_emis, 0)
+
+    def allows(self, chequebook_cents: int) -> bool:
+        """Whether one more chequebook of this value fits."""
+        left_books, left_cents = self.chequiers_restants, self.cents_restants
+        return (left_books is None or left_books >= 1) and (
+            left_cents is None or left_cents >= chequebook_cents
+        )
+
+
+def chequebook_value(campagne: PassCampagne) -> int:
+    return campagne.valeur_cents * campagne.passes_par_chequier
+
+
+def budget_of(session: Session, campagne: PassCampagne) -> Budget:
+    issued = int(
+        session.scalar(
+            select(func.count()).select_from(Chequier).where(Chequier.campagne_id == campagne.id)
+        )
+        or 0
+    )
+    return Budget(
+        campagne.budget_chequiers,
+        campagne.budget_cents,
+        issued,
+        issued * chequebook_value(campagne),
+    )
+
+
+def set_budget(
+    session: Session,
+    actor: Actor,
+    campagne_id: int,
+    chequiers: int | None,
+    cents: int | None,
+) -> PassCampagne:
+    """Change what the financer paid for; never below what is already issued."""
+    require_anywhere(actor, Permission.PASS_GERER)
+    _check_budget(chequiers, cents)
+    campagne = get_campagne(session, campagne_id)
+    session.execute(select(PassCampagne.id).where(PassCampagne.id == campagne.id).with_for_update())
+    issued = budget_of(session, campagne)
+    if (chequiers is not None and chequiers < issued.chequiers_emis) or (
+        cents is not None and cents < issued.cents_emis
+    ):
+        raise ValidationError(
+            _(
+                "Le budget ne peut pas être inférieur à ce qui est déjà émis ({n} chéquier(s))."
+            ).format(n=issued.chequiers_emis),
+            field="budget",
+        )
+    campagne.budget_chequiers, campagne.budget_cents = chequiers, cents
+    journal.record(
+        session,
+        actor,
+        "pass.campagne.budget",
+        "pass_campagne",
+        campagne.id,
+        {"budget_chequiers": chequiers, "budget_cents": cents},
     )
     return campagne
 

@@ -72,6 +72,8 @@ def _campagne_create(ctx: CliContext) -> int:
         age_max=a.age_max,
         communes=a.commune,
         plafond_chequiers=a.plafond,
+        budget_chequiers=a.budget_chequiers,
+        budget_cents=a.budget,
     )
     with ctx.session() as session:
         campagne = create_campagne(session, ctx.actor(session), data)
@@ -108,6 +110,30 @@ def _campagne_list(ctx: CliContext) -> int:
             for r in rows
         )
         or _("Aucune campagne."),
+    )
+    return 0
+
+
+def _campagne_budget(ctx: CliContext) -> int:
+    from pass_numerique.campagnes import budget_of, set_budget
+
+    with ctx.session() as session:
+        campagne = set_budget(
+            session, ctx.actor(session), ctx.args.id, ctx.args.chequiers, ctx.args.montant
+        )
+        b = budget_of(session, campagne)
+    ctx.emit(
+        {
+            "id": ctx.args.id,
+            "budget_chequiers": b.chequiers,
+            "budget_cents": b.cents,
+            "chequiers_restants": b.chequiers_restants,
+            "cents_restants": b.cents_restants,
+        },
+        _("Budget enregistré : reste {n} chéquier(s), {montant}.").format(
+            n="∞" if b.chequiers_restants is None else b.chequiers_restants,
+            montant="∞" if b.cents_restants is None else format_money(b.cents_restants),
+        ),
     )
     return 0
 
@@ -248,6 +274,18 @@ def _undo(ctx: CliContext) -> int:
     return 0
 
 
+def _lever_opposition(ctx: CliContext) -> int:
+    from pass_numerique.opposition import lift_opposition
+
+    with ctx.session() as session:
+        n = lift_opposition(session, ctx.actor(session), ctx.args.chequier, ctx.args.motif)
+    ctx.emit(
+        {"chequier_id": ctx.args.chequier, "passes_retablis": n},
+        _("Opposition levée : {n} pass de nouveau utilisables.").format(n=n),
+    )
+    return 0
+
+
 def _opposition(ctx: CliContext) -> int:
     from pass_numerique.opposition import oppose_chequebook, oppose_pass
 
@@ -279,6 +317,66 @@ def _batch_export(ctx: CliContext) -> int:
         target = _write(ctx.args.out, data)
     ctx.emit({"fichier": str(target)}, _("Lot exporté : {path}").format(path=target))
     return 0
+
+
+def _cle_lot(ctx: CliContext) -> int:
+    from pass_numerique import batches
+    from pass_numerique.structures import structure_by_siret
+
+    a = ctx.args
+    with ctx.session() as session:
+        if a.action == "empreinte":
+            if not a.structure:
+                raise ValidationError(_("Indiquez le SIRET de la structure (--structure)."))
+            shown = batches.desk_fingerprint(session, _actor_at_siret(ctx, session, a.structure))
+            ctx.emit(
+                {"empreinte": shown},
+                _("Empreinte de la clé de lot de ce poste : {e}").format(
+                    e=batches.display_fingerprint(shown)
+                ),
+            )
+            return 0
+        actor = ctx.actor(session)
+        if a.action == "enregistrer":
+            if not (a.structure and a.empreinte):
+                raise ValidationError(_("Indiquez --structure SIRET et --empreinte."))
+            ref_id = _pass_structure_id(session, structure_by_siret(session, a.structure).id)
+            batches.register_batch_key(session, actor, ref_id, a.empreinte)
+        elif a.action == "revoquer":
+            if a.id is None:
+                raise ValidationError(_("Indiquez la clé de lot à révoquer (--id)."))
+            batches.revoke_batch_key(session, actor, a.id)
+        rows = [
+            {
+                "id": k.id,
+                "pass_structure_id": k.pass_structure_id,
+                "empreinte": batches.display_fingerprint(k.empreinte),
+                "statut": k.statut,
+            }
+            for k in batches.batch_keys(session, actor)
+        ]
+    ctx.emit(
+        rows,
+        "\n".join(
+            f"{r['id']:>4}  {r['pass_structure_id']:>4}  {r['empreinte']}  {r['statut']}"
+            for r in rows
+        )
+        or _("Aucune clé de lot enregistrée."),
+    )
+    return 0
+
+
+def _pass_structure_id(session: Session, structure_id: int) -> int:
+    from sqlalchemy import select
+
+    from pass_numerique.models import PassStructure
+
+    ref_id = session.scalar(
+        select(PassStructure.id).where(PassStructure.structure_id == structure_id)
+    )
+    if ref_id is None:
+        raise ValidationError(_("Cette structure n'est pas référencée pour le Pass numérique."))
+    return ref_id
 
 
 def _batch_import(ctx: CliContext) -> int:
@@ -335,14 +433,18 @@ def _conflicts(ctx: CliContext) -> int:
 def _settle(ctx: CliContext) -> int:
     from pass_numerique import settlements
     from pass_numerique.pdf import settlement_pdf
+    from pass_numerique.structures import structure_by_siret
 
     mois = ctx.args.mois or settlements.previous_month(date.today())
     with ctx.session() as session:
         actor = ctx.actor(session)
+        ref_id = None
+        if ctx.args.structure:
+            ref_id = _pass_structure_id(session, structure_by_siret(session, ctx.args.structure).id)
         if ctx.args.valider:
-            result = settlements.validate(session, actor, mois)
+            result = settlements.validate(session, actor, mois, ref_id)
         else:
-            result = settlements.preview(session, actor, mois)
+            result = settlements.preview(session, actor, mois, ref_id)
         written = []
         if ctx.args.dossier:
             for s in result:
@@ -463,8 +565,15 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
         "--commune", action="append", default=[], help=_("code INSEE (défaut : territoire)")
     )
     p.add_argument("--plafond", type=int, default=1, help=_("chéquiers par personne"))
+    p.add_argument("--budget-chequiers", type=int, help=_("chéquiers payés par le financeur"))
+    p.add_argument("--budget", type=_euros, help=_("montant payé par le financeur, en euros"))
     p.set_defaults(handler=_campagne_create)
     camps.add_parser("list", help=_("lister les campagnes")).set_defaults(handler=_campagne_list)
+    p = camps.add_parser("budget", help=_("fixer le budget d'une campagne"))
+    p.add_argument("id", type=int)
+    p.add_argument("--chequiers", type=int, help=_("nombre de chéquiers (absent : sans plafond)"))
+    p.add_argument("--montant", type=_euros, help=_("montant en euros (absent : sans plafond)"))
+    p.set_defaults(handler=_campagne_budget)
 
     st = cmd.add_parser("structure", help=_("structures référencées"))
     sts = st.add_subparsers(dest="structure_command", required=True, metavar="ACTION")
@@ -526,6 +635,19 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     group.add_argument("--serial")
     p.set_defaults(handler=_opposition)
 
+    p = cmd.add_parser("lever-opposition", help=_("lever l'opposition d'un chéquier retrouvé"))
+    p.add_argument("chequier", type=int)
+    p.add_argument("--motif", required=True, help=_("pourquoi l'opposition est levée"))
+    p.add_argument("--structure", type=int, help=_("structure d'accueil (n°)"))
+    p.set_defaults(handler=_lever_opposition)
+
+    p = cmd.add_parser("cle-lot", help=_("clés des lots hors ligne : empreinte, enregistrement"))
+    p.add_argument("action", choices=["list", "empreinte", "enregistrer", "revoquer"])
+    p.add_argument("--structure", help=_("SIRET de la structure"))
+    p.add_argument("--empreinte", help=_("empreinte lue sur le poste hors ligne"))
+    p.add_argument("--id", type=int, help=_("clé de lot à révoquer"))
+    p.set_defaults(handler=_cle_lot)
+
     p = cmd.add_parser("batch-export", help=_("exporter les encaissements hors ligne (lot signé)"))
     p.add_argument("--out", required=True)
     p.add_argument("--structure", required=True, help=_("SIRET de la structure"))
@@ -546,6 +668,7 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     p = cmd.add_parser("settle", help=_("remboursements du mois : aperçu ou validation"))
     p.add_argument("--mois", help=_("AAAA-MM (défaut : le mois précédent)"))
     p.add_argument("--valider", action="store_true", help=_("valider (définitif)"))
+    p.add_argument("--structure", help=_("SIRET d'une seule structure"))
     p.add_argument("--dossier", help=_("écrire les relevés PDF et CSV dans ce dossier"))
     p.set_defaults(handler=_settle)
 

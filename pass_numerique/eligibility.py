@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 from core.i18n import _, format_date
 from core.models import TerritoryCommune
 from mediation.models import Beneficiaire, Diagnostic
+from pass_numerique.campagnes import budget_of, chequebook_value
 from pass_numerique.models import Chequier, PassCampagne
 
 
 @dataclass(frozen=True)
 class Reason:
-    code: str  # age, age_inconnu, territoire, diagnostic, plafond, campagne_close
+    code: str  # age, age_inconnu, territoire, diagnostic, plafond, campagne_close, budget
     message: str
 
 
@@ -97,4 +98,7 @@ def check_eligibility(
                 _("plafond atteint ({n} chéquier(s) déjà reçu(s))").format(n=already),
             )
         )
+    bounded = campagne.budget_chequiers is not None or campagne.budget_cents is not None
+    if bounded and not budget_of(session, campagne).allows(chequebook_value(campagne)):
+        add(Reason("budget", _("le budget de la campagne est épuisé")))
     return result

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import journal
 from core.auth import Actor, Permission, require
 from core.db import utcnow
-from core.errors import NotFoundError, ValidationError
+from core.errors import ConflictError, NotFoundError, ValidationError
 from core.i18n import _
 from mediation.beneficiaires import get_beneficiaire
+from mediation.models import Beneficiaire
 from pass_numerique import keys, qr, serials
 from pass_numerique.campagnes import get_campagne, last_valid_day
 from pass_numerique.eligibility import Eligibility, check_eligibility
-from pass_numerique.models import Chequier, EtatPass, Pass, PassCle, StatutCle
+from pass_numerique.models import (
+    Chequier,
+    EtatPass,
+    Pass,
+    PassCampagne,
+    PassCle,
+    StatutCle,
+    affected_rows,
+)
 from pass_numerique.structures import ReferencedRow, list_referenced
 
 
@@ -40,6 +49,17 @@ def _unique_serials(session: Session, count: int) -> list[str]:
     return sorted(chosen)
 
 
+def _lock_for_issuance(session: Session, campagne_id: int, beneficiaire_id: int) -> None:
+    """Eligibility counts, then issuance inserts: two desks racing would both see room under the
+    cap or the budget. Locking the campaign's and the person's rows (always in this order, so
+    no two desks deadlock) makes the count and the insert one step on PostgreSQL; SQLite's
+    writing transactions (BEGIN IMMEDIATE) are already one at a time."""
+    session.execute(select(PassCampagne.id).where(PassCampagne.id == campagne_id).with_for_update())
+    session.execute(
+        select(Beneficiaire.id).where(Beneficiaire.id == beneficiaire_id).with_for_update()
+    )
+
+
 def issue_chequebook(
     session: Session,
     actor: Actor,
@@ -47,6 +67,7 @@ def issue_chequebook(
     campagne_id: int,
     *,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> Chequier:
     """A chequebook handed to the beneficiary now: its passes are « remis »."""
     require(actor, Permission.PASS_EMETTRE)
@@ -55,12 +76,13 @@ def issue_chequebook(
     day = today or date.today()
     b = get_beneficiaire(session, actor, beneficiaire_id)
     campagne = get_campagne(session, campagne_id)
+    _lock_for_issuance(session, campagne.id, b.id)
     verdict = check_eligibility(session, b, campagne, day)
     if not verdict.eligible:
         raise ValidationError(verdict.summary())
     key = keys.signing_key(session, actor)
     keys.private_key(session, key)  # refuse now rather than at printing time
-    now = utcnow()
+    now = now or utcnow()
     chequier = Chequier(
         campagne_id=campagne.id,
         beneficiaire_id=b.id,
@@ -125,6 +147,7 @@ class ChequebookPrint:
     structures: list[ReferencedRow]
     passes: list[PrintedPass]
     reimpression: bool = False
+    reimpression_no: int = 0  # which reprint this is (1 for the first one)
 
 
 def _porteur(prenom: str | None, nom: str | None) -> str:
@@ -134,12 +157,45 @@ def _porteur(prenom: str | None, nom: str | None) -> str:
 
 
 def _key_for_print(session: Session, chequier: Chequier) -> PassCle:
-    """The chequebook's own key, so a reprint shows exactly the same QR code (Ed25519 is
-    deterministic); the active key if that one has been revoked since."""
+    """The chequebook's own key while it is active, so a reprint shows the same QR code
+    (Ed25519 is deterministic); the active key once that one is retired (its private half is
+    destroyed) or revoked."""
     key = session.get(PassCle, chequier.cle_id)
-    if key is None or key.statut == StatutCle.REVOQUEE.value:
+    if key is None or key.statut != StatutCle.ACTIVE.value:
         key = keys.signing_key(session, None)
     return key
+
+
+def _mark_printed(session: Session, actor: Actor, chequier: Chequier, partial: bool) -> int:
+    """0 for the first print; otherwise the number of this reprint, counted and journalled.
+
+    The database says which print is the first (a conditional update), so no caller, race or
+    second click gets an unmarked duplicate of a chequebook."""
+    first = affected_rows(
+        session.execute(
+            update(Chequier)
+            .where(Chequier.id == chequier.id, Chequier.imprime_at.is_(None))
+            .values(imprime_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if first == 1 and not partial:
+        return 0
+    if chequier.opposition_at is not None:
+        raise ConflictError(
+            _(
+                "Ce chéquier est en opposition : il ne peut pas être réimprimé. Levez d'abord "
+                "l'opposition si le chéquier a été retrouvé."
+            )
+        )
+    session.execute(
+        update(Chequier)
+        .where(Chequier.id == chequier.id)
+        .values(reimpressions=Chequier.reimpressions + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(chequier)
+    return chequier.reimpressions
 
 
 def chequebook_print(
@@ -150,8 +206,8 @@ def chequebook_print(
     serials_only: list[str] | None = None,
     today: date | None = None,
 ) -> ChequebookPrint:
-    """What to print for a chequebook; with ``serials_only``, a reprint of those passes only
-    (the same passes, not new ones), journalled."""
+    """What to print for a chequebook: the first print, or a reprint (whole, or of
+    ``serials_only``: the same passes, not new ones), marked, counted and journalled."""
     require(actor, Permission.PASS_EMETTRE)
     chequier = session.get(Chequier, chequier_id)
     if chequier is None:
@@ -165,6 +221,7 @@ def chequebook_print(
         passes = [p for p in passes if p.serial in wanted]
         if not passes:
             raise ValidationError(_("Aucun de ces pass n'appartient à ce chéquier."))
+    reprint = _mark_printed(session, actor, chequier, serials_only is not None)
     key = _key_for_print(session, chequier)
     private = keys.private_key(session, key)
     printed = [
@@ -180,15 +237,14 @@ def chequebook_print(
         )
         for p in passes
     ]
-    if serials_only is not None:
-        chequier.reimpressions += 1
+    if reprint:
         journal.record(
             session,
             actor,
             "pass.chequier.reimprime",
             "pass_chequier",
             chequier.id,
-            {"serials": [p.serial for p in passes]},
+            {"serials": [p.serial for p in passes], "reimpression": reprint},
         )
     return ChequebookPrint(
         chequier_id=chequier.id,
@@ -201,7 +257,8 @@ def chequebook_print(
         valeur_cents=campagne.valeur_cents,
         structures=list_referenced(session, campagne_id=campagne.id, on=today or date.today()),
         passes=printed,
-        reimpression=serials_only is not None,
+        reimpression=reprint > 0,
+        reimpression_no=reprint,
     )
 
 

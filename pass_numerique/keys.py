@@ -8,6 +8,7 @@ as such; a real database refuses that.
 
 from __future__ import annotations
 
+import contextlib
 import secrets as random_secrets
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -69,7 +70,7 @@ def create_key(session: Session, actor: Actor | None, *, first_use: bool = False
             raise
         demo_prive = raw  # demonstration database only: see the module docstring
     for old in session.scalars(select(PassCle).where(PassCle.statut == StatutCle.ACTIVE.value)):
-        old.statut = StatutCle.RETIREE.value
+        _retire(old)
     key = PassCle(
         kid=kid, publique=_public_hex(private), statut=StatutCle.ACTIVE.value, demo_prive=demo_prive
     )
@@ -79,6 +80,15 @@ def create_key(session: Session, actor: Actor | None, *, first_use: bool = False
         session, actor, "pass.cle.creee", "pass_cle", key.id, {"kid": kid, "demo": bool(demo_prive)}
     )
     return key
+
+
+def _retire(key: PassCle) -> None:
+    """A retired key still verifies what it signed, and signs nothing more: its private half is
+    destroyed (``private_key`` refuses it anyway, should the keyring be unreachable now)."""
+    key.statut = StatutCle.RETIREE.value
+    key.demo_prive = None
+    with contextlib.suppress(KeyringUnavailableError):
+        secrets.delete_secret(_secret_name(key.kid))
 
 
 def active_key(session: Session) -> PassCle | None:
@@ -92,7 +102,12 @@ def signing_key(session: Session, actor: Actor | None) -> PassCle:
 
 
 def private_key(session: Session, key: PassCle) -> Ed25519PrivateKey:
-    """The private half of ``key``: from the keyring, or from the database on a demo only."""
+    """The private half of ``key``: from the keyring, or from the database on a demo only.
+    Only the active key signs."""
+    if key.statut != StatutCle.ACTIVE.value:
+        raise ConflictError(
+            _("La clé {kid} n'est plus active : elle ne signe plus de pass.").format(kid=key.kid)
+        )
     if key.demo_prive is not None:
         if not is_demo(session):
             raise KeyringUnavailableError(
@@ -130,6 +145,7 @@ def revoke_key(session: Session, actor: Actor, kid: str) -> PassCle:
         raise NotFoundError(_("Clé inconnue : {kid}.").format(kid=kid))
     if key.statut == StatutCle.REVOQUEE.value:
         raise ConflictError(_("Cette clé est déjà révoquée."))
+    _retire(key)
     key.statut = StatutCle.REVOQUEE.value
     key.revoked_at = utcnow()
     journal.record(session, actor, "pass.cle.revoquee", "pass_cle", key.id, {"kid": kid})

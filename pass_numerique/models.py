@@ -62,6 +62,10 @@ class PassCampagne(Base):
         CheckConstraint("fin >= debut", name="periode"),
         CheckConstraint("grace_jours >= 0", name="grace_positive"),
         CheckConstraint("plafond_chequiers > 0", name="plafond_positif"),
+        CheckConstraint(
+            "budget_chequiers IS NULL OR budget_chequiers > 0", name="budget_chequiers_positif"
+        ),
+        CheckConstraint("budget_cents IS NULL OR budget_cents > 0", name="budget_cents_positif"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +81,9 @@ class PassCampagne(Base):
     # Empty list: the territory's communes at the time of the check.
     communes: Mapped[list[str]] = mapped_column(JSON, default=list)
     plafond_chequiers: Mapped[int] = mapped_column(Integer, default=1)
+    # What the financer paid for: no chequebook is issued beyond either bound (None: no bound).
+    budget_chequiers: Mapped[int | None] = mapped_column(Integer)
+    budget_cents: Mapped[int | None] = mapped_column(Integer)
     cloturee: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -96,9 +103,27 @@ class PassStructure(Base):
     actif_au: Mapped[date | None]
     # The id of a place in the national schema (lieux domain); no foreign key on purpose.
     lieu_id: Mapped[str | None] = mapped_column(String(120))
-    # Public key of the offline desk signing this structure's redemption batches (hex).
-    cle_lot: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CleLot(Base):
+    """The fingerprint of an offline desk's batch key, entered by a coordinator who received it
+    out of band (read over the phone, printed): only batches signed by an active one are read."""
+
+    __tablename__ = "pass_cle_lot"
+    __table_args__ = (
+        CheckConstraint("statut IN ('active', 'revoquee')", name="statut_connu"),
+        Index("ix_pass_cle_lot_empreinte", "empreinte"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pass_structure_id: Mapped[int] = mapped_column(ForeignKey("pass_structure.id"), index=True)
+    empreinte: Mapped[str] = mapped_column(String(20))
+    statut: Mapped[str] = mapped_column(String(10), default="active")
+    enregistre_at: Mapped[datetime] = mapped_column(default=utcnow)
+    enregistre_par: Mapped[int] = mapped_column(ForeignKey("agent.id"))
+    revoque_at: Mapped[datetime | None]
+    revoque_par: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
 
 
 class PassStructureCampagne(Base):
@@ -142,6 +167,10 @@ class Chequier(Base):
     remis_at: Mapped[datetime | None]
     opposition_at: Mapped[datetime | None]
     reimpressions: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by the first print: every later print is a reprint, whatever the caller says.
+    imprime_at: Mapped[datetime | None]
+    opposition_levee_at: Mapped[datetime | None]
+    opposition_levee_motif: Mapped[str | None] = mapped_column(Text)
 
 
 class Pass(Base):
@@ -196,6 +225,14 @@ class Reglement(Base):
     montant_cents: Mapped[int] = mapped_column(Integer)
     valide_at: Mapped[datetime] = mapped_column(default=utcnow)
     valide_par: Mapped[int] = mapped_column(ForeignKey("agent.id"))
+    # What was validated, frozen: a reprint shows these, never today's data. None only on
+    # settlements validated before they were stored.
+    structure_nom: Mapped[str | None] = mapped_column(String(200))
+    siret: Mapped[str | None] = mapped_column(String(14))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    titulaire: Mapped[str | None] = mapped_column(String(200))
+    lignes: Mapped[list[list[Any]] | None] = mapped_column(JSON)
 
 
 class Encaissement(Base):

@@ -97,9 +97,7 @@ def _cover(canvas: Canvas, book: ChequebookPrint) -> None:
     y = PAGE_H - MARGIN - 10 * mm
     canvas.setFont("Helvetica-Bold", 24)
     canvas.drawString(MARGIN, y, _t(_("Chéquier Pass numérique")))
-    if book.reimpression:
-        canvas.setFont("Helvetica-Bold", 12)
-        canvas.drawRightString(PAGE_W - MARGIN, y, _t(_("RÉIMPRESSION")))
+    _reprint_mark(canvas, book)
     y -= 14 * mm
     canvas.setFont("Helvetica-Bold", 16)
     canvas.drawString(MARGIN, y, _t(_("Au nom de : {porteur}").format(porteur=book.porteur)))
@@ -179,6 +177,21 @@ def _dashed(canvas: Canvas, x1: float, y1: float, x2: float, y2: float) -> None:
     canvas.restoreState()
 
 
+def _reprint_mark(canvas: Canvas, book: ChequebookPrint) -> None:
+    """On every page, in the top margin: a reprint never passes for an original."""
+    if not book.reimpression:
+        return
+    canvas.saveState()
+    canvas.setFillColorRGB(0.75, 0, 0)
+    canvas.setFont("Helvetica-Bold", 12)
+    canvas.drawCentredString(
+        PAGE_W / 2,
+        PAGE_H - MARGIN + 4 * mm,
+        _t(_("RÉIMPRESSION n° {n}").format(n=book.reimpression_no)),
+    )
+    canvas.restoreState()
+
+
 def _pass_section(canvas: Canvas, book: ChequebookPrint, p: PrintedPass, bottom: float) -> None:
     top = bottom + SECTION_H
     left = MARGIN
@@ -206,6 +219,9 @@ def _pass_section(canvas: Canvas, book: ChequebookPrint, p: PrintedPass, bottom:
     right = PAGE_W - MARGIN
     canvas.setFont("Helvetica-Bold", 16)
     canvas.drawString(body, top - 14 * mm, _t(_("Pass numérique")))
+    if book.reimpression:  # on the pass itself too, once cut from the page
+        canvas.setFont("Helvetica-Bold", 9)
+        canvas.drawString(body + 48 * mm, top - 14 * mm, _t(_("RÉIMPRESSION")))
     canvas.setFont("Helvetica", 9)
     canvas.drawString(body, top - 20 * mm, _t(book.campagne)[:60])
     canvas.setFont("Helvetica-Bold", 30)
@@ -233,6 +249,7 @@ def chequebook_pdf(book: ChequebookPrint) -> bytes:
     canvas.showPage()
     for start in range(0, len(book.passes), PASSES_PER_PAGE):
         page = book.passes[start : start + PASSES_PER_PAGE]
+        _reprint_mark(canvas, book)
         for i, p in enumerate(page):
             bottom = PAGE_H - MARGIN - (i + 1) * SECTION_H
             _pass_section(canvas, book, p, bottom)
@@ -303,7 +320,8 @@ def settlement_pdf(settlement: Settlement) -> bytes:
         _("Mois : {mois}").format(mois=settlement.mois),
         _("Virement à : {titulaire} — IBAN {iban}").format(
             titulaire=settlement.titulaire, iban=format_iban(settlement.iban)
-        ),
+        )
+        + (_(" — BIC {bic}").format(bic=settlement.bic) if settlement.bic else ""),
     ]
     if settlement.valide_at is not None:
         header.append(

@@ -27,9 +27,14 @@ from pass_numerique import serials
 from pass_numerique.models import PassCle, StatutCle
 
 VERSION = "MNP1"
+# One spelling only, ASCII, upper case: no Unicode digit (``\d`` would take them), no case or
+# ``upper()`` folding (``ſ`` → S, ``ı`` → I), so no two texts are the same signed pass.
 _QR_RE = re.compile(
-    r"MNP1:([0-9A-Z]{1,8}):([0-9A-Z]{12}):(\d{1,9}):(\d{1,9}):(\d{8}):([A-Z2-7]{103})"
+    r"MNP1:([0-9A-Z]{1,8}):([0-9A-Z]{12}):([0-9]{1,9}):([0-9]{1,9}):([0-9]{8}):([A-Z2-7]{103})",
+    re.ASCII,
 )
+# What a scanner may add around the text it types: an end of line, a tab.
+_SCANNER_NOISE = " \t\r\n"
 
 
 @dataclass(frozen=True)
@@ -69,12 +74,14 @@ def sign(private: Ed25519PrivateKey, content: QrContent) -> str:
 
 
 def looks_like_qr(text: str) -> bool:
-    return text.strip().upper().startswith(VERSION + ":")
+    """Routes a scan to the QR check; any other spelling of the prefix is no pass at all."""
+    return text.strip(_SCANNER_NOISE).upper().startswith(VERSION + ":")
 
 
 def parse(text: str) -> tuple[QrContent, bytes, str]:
     """Content, signature bytes and signed message of a scanned text; QrRefused if malformed."""
-    match = _QR_RE.fullmatch(text.strip().upper())
+    scanned = text.strip(_SCANNER_NOISE)
+    match = _QR_RE.fullmatch(scanned)
     if match is None:
         raise QrRefused("format")
     kid, serial, campagne, valeur, jour, signature = match.groups()
@@ -90,7 +97,10 @@ def parse(text: str) -> tuple[QrContent, bytes, str]:
     if base64.b32encode(raw_signature).decode("ascii").rstrip("=") != signature:
         raise QrRefused("format")
     content = QrContent(kid, serial, int(campagne), int(valeur), expire_le)
-    return content, raw_signature, _message(content)
+    message = _message(content)
+    if f"{message}:{signature}" != scanned:  # leading zeros: the same numbers, another text
+        raise QrRefused("format")
+    return content, raw_signature, message
 
 
 _KEY = select(PassCle.publique, PassCle.statut).where(PassCle.kid == bindparam("kid"))
@@ -102,16 +112,23 @@ def _public_key(hex_key: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(hex_key))
 
 
+def check_signature(
+    publique: str | None, statut: str | None, signature: bytes, message: str
+) -> None:
+    """QrRefused unless ``signature`` of ``message`` is by this key (None: unknown), not revoked."""
+    if publique is None:
+        raise QrRefused("cle_inconnue")
+    if statut == StatutCle.REVOQUEE.value:
+        raise QrRefused("cle_revoquee")
+    try:
+        _public_key(publique).verify(signature, message.encode("ascii"))
+    except (InvalidSignature, ValueError):
+        raise QrRefused("signature") from None
+
+
 def verify(session: Session, text: str) -> QrContent:
     """The content of a genuine QR code, checked against the public keys in the database."""
     content, signature, message = parse(text)
     key = session.execute(_KEY, {"kid": content.kid}).first()
-    if key is None:
-        raise QrRefused("cle_inconnue")
-    if key.statut == StatutCle.REVOQUEE.value:
-        raise QrRefused("cle_revoquee")
-    try:
-        _public_key(key.publique).verify(signature, message.encode("ascii"))
-    except (InvalidSignature, ValueError):
-        raise QrRefused("signature") from None
+    check_signature(key.publique if key else None, key.statut if key else None, signature, message)
     return content

@@ -8,24 +8,27 @@ instant get one acceptance and one « Déjà encaissé ».
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy.exc import IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
 from core import journal
 from core.auth import Actor, Permission, require
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
-from core.i18n import _, format_date, format_money, to_local
+from core.i18n import _, current_language, format_date, format_money, to_local
 from core.models import Structure
 from pass_numerique import qr, serials
 from pass_numerique.models import (
     Encaissement,
     EtatPass,
     Pass,
+    PassCle,
     PassStructure,
     PassStructureCampagne,
     affected_rows,
@@ -92,20 +95,12 @@ class _Redeemer(NamedTuple):
 _LOAD_PASS = select(
     Pass.id, Pass.serial, Pass.etat, Pass.expire_le, Pass.campagne_id, Pass.valeur_cents
 ).where(Pass.serial == bindparam("serial"))
-_REFERENCED = select(PassStructureCampagne.campagne_id).where(
-    PassStructureCampagne.pass_structure_id == bindparam("ref"),
-    PassStructureCampagne.campagne_id == bindparam("campagne"),
-)
-_REDEEMER = select(PassStructure.id, PassStructure.actif_du, PassStructure.actif_au).where(
-    PassStructure.structure_id == bindparam("structure")
-)
 _CLAIM = (
     update(Pass)
     .where(Pass.id == bindparam("pass_id"), Pass.etat == EtatPass.REMIS.value)
     .values(etat=EtatPass.ENCAISSE.value)
     .execution_options(synchronize_session=False)
 )
-_RECORD = insert(Encaissement).returning(Encaissement.id)
 
 
 def _load(session: Session, serial: str) -> _Scanned | None:
@@ -153,24 +148,13 @@ def _state_refusal(session: Session, p: _Scanned, today: date) -> ScanResult | N
     return None
 
 
-def _refusal(session: Session, p: _Scanned, ref: _Redeemer, today: date) -> ScanResult | None:
-    refusal = _state_refusal(session, p, today)
-    if refusal is not None:
-        return refusal
-    referenced = (
-        ref.actif_du <= today
-        and (ref.actif_au is None or today <= ref.actif_au)
-        and session.execute(_REFERENCED, {"ref": ref.id, "campagne": p.campagne_id}).first()
-        is not None
+def _not_referenced_for_campaign(p: _Scanned) -> ScanResult:
+    return ScanResult(
+        False,
+        "non_reference",
+        _("Votre structure n'est pas référencée pour cette campagne"),
+        p.serial,
     )
-    if not referenced:
-        return ScanResult(
-            False,
-            "non_reference",
-            _("Votre structure n'est pas référencée pour cette campagne"),
-            p.serial,
-        )
-    return None
 
 
 def _not_referenced() -> PermissionDenied:
@@ -188,14 +172,6 @@ def structure_reference(session: Session, actor: Actor) -> PassStructure:
     if ref is None:
         raise _not_referenced()
     return ref
-
-
-def _redeemer(session: Session, actor: Actor) -> _Redeemer:
-    require(actor, Permission.PASS_ENCAISSER)
-    row = session.execute(_REDEEMER, {"structure": actor.structure_id}).first()
-    if row is None:
-        raise _not_referenced()
-    return _Redeemer(*row)
 
 
 def require_pass_role(actor: Actor) -> None:
@@ -243,6 +219,54 @@ def verify_scan(
     )
 
 
+# One statement answers everything a redemption must know before its write: the actor's
+# referenced structure, the pass, the signing key the QR code names and whether the structure
+# is referenced for the pass's campaign. A desk scans all day: round trips are its cost.
+_SCAN = (
+    select(
+        PassStructure.id,
+        PassStructure.actif_du,
+        PassStructure.actif_au,
+        Pass.id,
+        Pass.serial,
+        Pass.etat,
+        Pass.expire_le,
+        Pass.campagne_id,
+        Pass.valeur_cents,
+        PassCle.publique,
+        PassCle.statut,
+        exists().where(
+            PassStructureCampagne.pass_structure_id == PassStructure.id,
+            PassStructureCampagne.campagne_id == Pass.campagne_id,
+        ),
+    )
+    .select_from(PassStructure)
+    .outerjoin(Pass, Pass.serial == bindparam("serial"))
+    .outerjoin(PassCle, PassCle.kid == bindparam("kid"))
+    .where(PassStructure.structure_id == bindparam("structure"))
+)
+_RECORD_ROW = (
+    Encaissement.__table__.insert().returning(Encaissement.__table__.c.id)  # type: ignore[attr-defined]
+)
+
+
+def _parsed(text: str) -> tuple[str, tuple[qr.QrContent, bytes, str] | None] | None:
+    """The serial a scan or a typed entry names, with the QR content still to verify."""
+    if qr.looks_like_qr(text):
+        try:
+            parsed = qr.parse(text)
+        except qr.QrRefused:
+            return None
+        return parsed[0].serial, parsed
+    serial = serials.parse(text)
+    return (serial, None) if serial is not None else None
+
+
+@functools.lru_cache(maxsize=256)
+def _accepted_message(valeur_cents: int, language: str) -> str:
+    return _("Pass accepté — {montant}").format(montant=format_money(valeur_cents))
+
+
 def redeem(
     session: Session,
     actor: Actor,
@@ -253,26 +277,64 @@ def redeem(
 ) -> ScanResult:
     """Redeem the scanned or typed pass for the actor's structure; a refusal is an answer in
     words (``accepted`` False), not an exception."""
-    ref = _redeemer(session, actor)
-    p = _genuine(session, text)
-    if p is None:
+    require(actor, Permission.PASS_ENCAISSER)
+    found = _parsed(text)
+    serial, parsed = found if found is not None else ("", None)
+    conn = session.connection()
+    row = conn.execute(
+        _SCAN,
+        {
+            "structure": actor.structure_id,
+            "serial": serial,
+            "kid": parsed[0].kid if parsed else "",
+        },
+    ).first()
+    if row is None:
+        raise _not_referenced()
+    ref = _Redeemer(row[0], row[1], row[2])
+    if found is None or row[3] is None:
         return _unknown()
-    refusal = _refusal(session, p, ref, today or date.today())
+    p = _Scanned(*row[3:9])
+    if parsed is not None:
+        content, signature, message = parsed
+        try:
+            qr.check_signature(row[9], row[10], signature, message)
+        except qr.QrRefused:
+            return _unknown()
+        if content.valeur_cents != p.valeur_cents or content.campagne_id != p.campagne_id:
+            return _unknown()
+    day = today or date.today()
+    refusal = _state_refusal(session, p, day)
+    if refusal is None and not (
+        ref.actif_du <= day and (ref.actif_au is None or day <= ref.actif_au) and row[11]
+    ):
+        refusal = _not_referenced_for_campaign(p)
     if refusal is not None:
         return refusal
-    won = session.execute(_CLAIM, {"pass_id": p.id})
-    if affected_rows(won) != 1:  # another desk redeemed it between our read and our write
-        return _already(session, p)
-    encaissement_id = session.execute(
-        _RECORD,
-        {
-            "pass_id": p.id,
-            "pass_structure_id": ref.id,
-            "agent_id": actor.agent_id,
-            "at": at or utcnow(),
-            "source": "guichet",
-        },
-    ).scalar_one()
+    try:
+        won = conn.execute(_CLAIM, {"pass_id": p.id})
+        if affected_rows(won) != 1:  # another desk redeemed it between our read and our write
+            return _already(session, p)
+        encaissement_id = conn.execute(
+            _RECORD_ROW,
+            {
+                "pass_id": p.id,
+                "pass_structure_id": ref.id,
+                "agent_id": actor.agent_id,
+                "at": at or utcnow(),
+                "source": "guichet",
+                "lot_id": None,
+                "reglement_id": None,
+            },
+        ).scalar_one()
+    except (IntegrityError, InternalError) as exc:
+        # A constraint or a trigger said no: the data of this pass was changed by hand.
+        raise ConflictError(
+            _(
+                "La base de données refuse d'encaisser ce pass {serial} : son état a été "
+                "modifié hors de Médianum. Rien n'a été encaissé ; signalez-le au coordinateur."
+            ).format(serial=serials.display(p.serial))
+        ) from exc
     journal.record(
         session,
         actor,
@@ -284,7 +346,7 @@ def redeem(
     return ScanResult(
         True,
         "accepte",
-        _("Pass accepté — {montant}").format(montant=format_money(p.valeur_cents)),
+        _accepted_message(p.valeur_cents, current_language()),
         p.serial,
         p.valeur_cents,
         encaissement_id,

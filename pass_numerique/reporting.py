@@ -16,6 +16,7 @@ from core.i18n import _, format_date, format_money
 from core.models import TerritoryCommune
 from core.territory import commune as cog_commune
 from mediation.models import Beneficiaire, Diagnostic
+from pass_numerique.campagnes import Budget, budget_of
 from pass_numerique.models import Chequier, EtatPass, Pass, PassCampagne
 from pass_numerique.pdf import table_pdf
 
@@ -50,6 +51,24 @@ class FinancerReport:
     valeur_annulee_cents: int = 0
     par_commune: dict[str, Breakdown] = field(default_factory=dict)
     par_thematique: dict[str, Breakdown] = field(default_factory=dict)
+    budget: Budget | None = None  # one campaign's report only
+
+    def budget_rows(self) -> list[tuple[str, str]]:
+        if self.budget is None:
+            return []
+        b, unbounded = self.budget, _("sans plafond")
+        return [
+            (_("Budget (chéquiers)"), unbounded if b.chequiers is None else str(b.chequiers)),
+            (
+                _("Chéquiers restant au budget"),
+                unbounded if b.chequiers_restants is None else str(b.chequiers_restants),
+            ),
+            (_("Budget (montant)"), unbounded if b.cents is None else format_money(b.cents)),
+            (
+                _("Budget restant"),
+                unbounded if b.cents_restants is None else format_money(b.cents_restants),
+            ),
+        ]
 
     def summary_rows(self) -> list[tuple[str, str]]:
         return [
@@ -67,6 +86,7 @@ class FinancerReport:
             (_("Valeur remboursée"), format_money(self.valeur_remboursee_cents)),
             (_("Valeur inutilisée à l'expiration"), format_money(self.valeur_expiree_cents)),
             (_("Valeur annulée"), format_money(self.valeur_annulee_cents)),
+            *self.budget_rows(),
         ]
 
 
@@ -88,6 +108,7 @@ def financer_report(
     day = today or date.today()
     campagne = session.get(PassCampagne, campagne_id) if campagne_id is not None else None
     report = FinancerReport(campagne.nom if campagne else _("Toutes les campagnes"), day)
+    report.budget = budget_of(session, campagne) if campagne is not None else None
     pass_filter = [Pass.campagne_id == campagne_id] if campagne_id is not None else []
     expired = (Pass.etat.in_(_USABLE)) & (Pass.expire_le < day)
     usable = (Pass.etat.in_(_USABLE)) & (Pass.expire_le >= day)
@@ -240,6 +261,8 @@ def report_xlsx(report: FinancerReport) -> bytes:
     ):
         sheet.append([label, cents / 100])
         sheet.cell(sheet.max_row, 2).number_format = "#,##0.00"
+    for label, shown in report.budget_rows():
+        sheet.append([label, shown])
     sheet.column_dimensions["A"].width = 45
     for title, data in (
         (_("Par commune"), report.par_commune),
@@ -270,12 +293,21 @@ class ExpiringChequebook:
 def expiring(
     session: Session, actor: Actor, today: date | None = None, days: int = 30
 ) -> list[ExpiringChequebook]:
-    """Chequebooks with passes still usable whose last day falls within ``days`` days."""
+    """Chequebooks with passes still usable whose last day falls within ``days`` days: every
+    structure's for the coordinator, otherwise those the agent's own structures issued (who the
+    beneficiaries of other desks are is none of this desk's business)."""
     if not (
         actor.can_anywhere(Permission.PASS_GERER) or actor.can_anywhere(Permission.PASS_EMETTRE)
     ):
         raise PermissionDenied(_("Vous n'avez pas le droit de consulter les pass."))
     day = today or date.today()
+    scope = []
+    if not actor.can_anywhere(Permission.PASS_GERER):
+        desks = actor.structures_with(Permission.PASS_EMETTRE)
+        if actor.structure_id is not None:
+            desks = frozenset({actor.structure_id}) & (desks or frozenset({actor.structure_id}))
+        if desks is not None:
+            scope.append(Chequier.structure_id.in_(desks))
     rows = session.execute(
         select(
             Pass.chequier_id,
@@ -291,6 +323,7 @@ def expiring(
             Pass.etat == EtatPass.REMIS.value,
             Pass.expire_le >= day,
             Pass.expire_le <= day + timedelta(days=days),
+            *scope,
         )
         .group_by(Pass.chequier_id, Chequier.beneficiaire_id, PassCampagne.nom, Pass.expire_le)
         .order_by(Pass.expire_le, Pass.chequier_id)

@@ -26,6 +26,9 @@ MODULUS = 1021
 PAYLOAD_LENGTH = 10
 LENGTH = PAYLOAD_LENGTH + 2
 _SEPARATORS = re.compile(r"[\s\-_.]")
+_CANONICAL = re.compile(r"[0-9A-HJKMNP-TV-Z]{12}", re.ASCII)
+# Crockford's digits onto Python's base-32 digits: int() then reads a serial in C.
+_TO_INT_DIGITS = str.maketrans(ALPHABET, "0123456789abcdefghijklmnopqrstuv")
 
 
 def _number(chars: str) -> int:
@@ -60,11 +63,16 @@ def normalize(text: str) -> str | None:
     return cleaned
 
 
+def is_canonical(text: str) -> bool:
+    """Already in canonical form (what a file written by Médianum holds): no normalising."""
+    return _CANONICAL.fullmatch(text) is not None
+
+
 def is_valid(serial: str) -> bool:
     """True if ``serial`` (canonical form) passes its check characters."""
-    if len(serial) != LENGTH or any(ch not in _VALUE for ch in serial):
+    if _CANONICAL.fullmatch(serial) is None:
         return False
-    return _number(serial) % MODULUS == 0
+    return int(serial.translate(_TO_INT_DIGITS), 32) % MODULUS == 0
 
 
 def parse(text: str) -> str | None:

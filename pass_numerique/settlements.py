@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from core import journal
 from core.auth import Actor, Permission, require_anywhere
+from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
-from core.i18n import DISPLAY_TZ, _
-from core.models import Structure
+from core.i18n import DISPLAY_TZ, _, format_datetime
+from core.models import Agent, Structure
 from pass_numerique.models import (
     Encaissement,
     EtatPass,
@@ -30,6 +31,7 @@ from pass_numerique.models import (
     Reglement,
     affected_rows,
 )
+from pass_numerique.redemption import UNDO_DELAY
 
 
 def parse_month(mois: str) -> tuple[int, int]:
@@ -70,6 +72,7 @@ class Settlement:
     lines: list[SettlementLine]
     reglement_id: int | None = None
     valide_at: datetime | None = None
+    bic: str | None = None
 
     @property
     def nombre(self) -> int:
@@ -116,87 +119,188 @@ def preview(
     for enc_id, psid, serial, at, valeur in session.execute(stmt):
         if psid not in found:
             ref, s = refs[psid]
-            found[psid] = Settlement(psid, s.nom, s.siret, ref.iban, ref.titulaire, mois, [])
+            found[psid] = Settlement(
+                psid, s.nom, s.siret, ref.iban, ref.titulaire, mois, [], bic=ref.bic
+            )
         found[psid].lines.append(SettlementLine(enc_id, serial, at, valeur))
     return sorted(found.values(), key=lambda x: x.structure)
 
 
+def _refuse_open_month(mois: str, now: datetime) -> None:
+    if month_end_utc(mois) > now:
+        raise ValidationError(
+            _(
+                "Le mois {mois} n'est pas terminé : seul un mois écoulé peut être validé "
+                "(des encaissements peuvent encore s'y ajouter ou être annulés)."
+            ).format(mois=mois),
+            field="mois",
+        )
+
+
+def _already_validated(session: Session, reglement: Reglement, structure: str) -> ConflictError:
+    who = session.scalar(select(Agent.display_name).where(Agent.id == reglement.valide_par)) or "?"
+    return ConflictError(
+        _(
+            "Le remboursement de {mois} pour {structure} est déjà validé par {agent} le {date}."
+        ).format(
+            mois=reglement.mois,
+            structure=structure,
+            agent=who,
+            date=format_datetime(reglement.valide_at),
+        )
+    )
+
+
 def validate(
-    session: Session, actor: Actor, mois: str, pass_structure_id: int | None = None
+    session: Session,
+    actor: Actor,
+    mois: str,
+    pass_structure_id: int | None = None,
+    *,
+    now: datetime | None = None,
 ) -> list[Settlement]:
-    """Validate the month's settlements: immutable, their passes become « remboursé »."""
+    """Validate a past month's settlement of one structure (or of every structure not yet
+    validated for that month): immutable, stored with its lines and bank details, its passes
+    become « remboursé ». A redemption its desk may still undo is left for the next month."""
     require_anywhere(actor, Permission.PASS_GERER)
-    done = []
-    for settlement in preview(session, actor, mois, pass_structure_id):
-        exists = session.scalar(
-            select(Reglement.id).where(
-                Reglement.pass_structure_id == settlement.pass_structure_id, Reglement.mois == mois
+    now = now or utcnow()
+    _refuse_open_month(mois, now)
+    candidates = [s.pass_structure_id for s in preview(session, actor, mois, pass_structure_id)]
+    if pass_structure_id is None:
+        validated_ids = set(
+            session.scalars(select(Reglement.pass_structure_id).where(Reglement.mois == mois))
+        )
+        candidates = [c for c in candidates if c not in validated_ids]
+    elif not candidates:
+        existing = session.scalar(
+            select(Reglement).where(
+                Reglement.pass_structure_id == pass_structure_id, Reglement.mois == mois
             )
         )
-        if exists is not None:
-            raise ConflictError(
-                _("Le remboursement de {mois} pour {structure} est déjà validé.").format(
-                    mois=mois, structure=settlement.structure
-                )
-            )
-        reglement = Reglement(
-            pass_structure_id=settlement.pass_structure_id,
-            mois=mois,
-            nombre=settlement.nombre,
-            montant_cents=settlement.montant_cents,
-            valide_par=actor.agent_id,
+        if existing is not None:
+            raise _already_validated(session, existing, existing.structure_nom or "")
+    return [
+        done
+        for psid in candidates
+        if (done := _validate_one(session, actor, mois, psid, now)) is not None
+    ]
+
+
+def _validate_one(
+    session: Session, actor: Actor, mois: str, pass_structure_id: int, now: datetime
+) -> Settlement | None:
+    # The structure's row is the settlement's lock: a second coordinator waits here, then
+    # finds the first one's settlement instead of a unique-constraint traceback.
+    session.execute(
+        select(PassStructure.id).where(PassStructure.id == pass_structure_id).with_for_update()
+    )
+    found = preview(session, actor, mois, pass_structure_id)
+    settlement = found[0] if found else None
+    existing = session.scalar(
+        select(Reglement).where(
+            Reglement.pass_structure_id == pass_structure_id, Reglement.mois == mois
         )
-        session.add(reglement)
-        session.flush()
-        ids = [line.encaissement_id for line in settlement.lines]
-        marked = 0
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marked += affected_rows(
-                session.execute(
-                    update(Encaissement)
-                    .where(Encaissement.id.in_(chunk), Encaissement.reglement_id.is_(None))
-                    .values(reglement_id=reglement.id)
-                    .execution_options(synchronize_session=False)
-                )
-            )
+    )
+    if existing is not None:
+        raise _already_validated(
+            session, existing, settlement.structure if settlement else existing.structure_nom or ""
+        )
+    if settlement is None:
+        return None
+    settlement.lines = [line for line in settlement.lines if line.at <= now - UNDO_DELAY]
+    if not settlement.lines:
+        return None
+    ref = session.get(PassStructure, pass_structure_id)
+    assert ref is not None
+    reglement = Reglement(
+        pass_structure_id=pass_structure_id,
+        mois=mois,
+        nombre=settlement.nombre,
+        montant_cents=settlement.montant_cents,
+        valide_par=actor.agent_id,
+        valide_at=now,
+        structure_nom=settlement.structure,
+        siret=settlement.siret,
+        iban=ref.iban,
+        bic=ref.bic,
+        titulaire=ref.titulaire,
+        lignes=[
+            [line.encaissement_id, line.serial, line.at.isoformat(), line.valeur_cents]
+            for line in settlement.lines
+        ],
+    )
+    session.add(reglement)
+    session.flush()
+    _mark_paid(session, reglement.id, [line.encaissement_id for line in settlement.lines])
+    journal.record(
+        session,
+        actor,
+        "pass.reglement.valide",
+        "pass_reglement",
+        reglement.id,
+        {
+            "pass_structure_id": pass_structure_id,
+            "mois": mois,
+            "nombre": settlement.nombre,
+            "montant_cents": settlement.montant_cents,
+        },
+    )
+    settlement.reglement_id = reglement.id
+    settlement.valide_at = reglement.valide_at
+    settlement.bic = ref.bic
+    return settlement
+
+
+def _mark_paid(session: Session, reglement_id: int, ids: list[int]) -> None:
+    marked = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marked += affected_rows(
             session.execute(
-                update(Pass)
-                .where(
-                    Pass.id.in_(select(Encaissement.pass_id).where(Encaissement.id.in_(chunk))),
-                    Pass.etat == EtatPass.ENCAISSE.value,
-                )
-                .values(etat=EtatPass.REMBOURSE.value)
+                update(Encaissement)
+                .where(Encaissement.id.in_(chunk), Encaissement.reglement_id.is_(None))
+                .values(reglement_id=reglement_id)
                 .execution_options(synchronize_session=False)
             )
-        if marked != len(ids):  # another coordinator validated meanwhile: pay nothing twice
-            raise ConflictError(
-                _("Ces encaissements viennent d'être réglés par ailleurs ; recommencez.")
-            )
-        journal.record(
-            session,
-            actor,
-            "pass.reglement.valide",
-            "pass_reglement",
-            reglement.id,
-            {
-                "pass_structure_id": settlement.pass_structure_id,
-                "mois": mois,
-                "nombre": settlement.nombre,
-                "montant_cents": settlement.montant_cents,
-            },
         )
-        settlement.reglement_id = reglement.id
-        settlement.valide_at = reglement.valide_at
-        done.append(settlement)
-    return done
+        session.execute(
+            update(Pass)
+            .where(
+                Pass.id.in_(select(Encaissement.pass_id).where(Encaissement.id.in_(chunk))),
+                Pass.etat == EtatPass.ENCAISSE.value,
+            )
+            .values(etat=EtatPass.REMBOURSE.value)
+            .execution_options(synchronize_session=False)
+        )
+    if marked != len(ids):  # another coordinator validated meanwhile: pay nothing twice
+        raise ConflictError(
+            _("Ces encaissements viennent d'être réglés par ailleurs ; recommencez.")
+        )
 
 
 def validated(session: Session, actor: Actor, reglement_id: int) -> Settlement:
+    """A validated settlement exactly as it was validated (lines, amounts, bank details)."""
     require_anywhere(actor, Permission.PASS_GERER)
     reglement = session.get(Reglement, reglement_id)
     if reglement is None:
         raise NotFoundError(_("Remboursement introuvable."))
+    if reglement.lignes is not None:
+        return Settlement(
+            reglement.pass_structure_id,
+            reglement.structure_nom or "",
+            reglement.siret,
+            reglement.iban or "",
+            reglement.titulaire or "",
+            reglement.mois,
+            [
+                SettlementLine(int(e), str(serial), datetime.fromisoformat(at), int(valeur))
+                for e, serial, at, valeur in reglement.lignes
+            ],
+            reglement.id,
+            reglement.valide_at,
+            reglement.bic,
+        )
+    # Validated before settlements were stored whole: rebuilt from its redemptions.
     ref, s = _structures(session)[reglement.pass_structure_id]
     lines = [
         SettlementLine(enc_id, serial, at, valeur)
@@ -217,6 +321,7 @@ def validated(session: Session, actor: Actor, reglement_id: int) -> Settlement:
         lines,
         reglement.id,
         reglement.valide_at,
+        ref.bic,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -86,6 +86,7 @@ def test_each_role_sees_its_own_tabs(qtbot, world: World) -> None:  # type: igno
     assert _tabs(_page(qtbot, world, world.coordinateur)) == [
         "Campagnes et structures",
         "Remboursements",
+        "Clés des lots",
         "Rapport financeur",
         "Expirations",
     ]
@@ -154,7 +155,11 @@ def test_the_desk_sees_eligibility_then_issues_and_prints_a_chequebook(
     assert widget.issue_button.isEnabled()
     widget.issue_button.click()
     assert len(opened) == 1 and opened[0].read_bytes().startswith(b"%PDF")
-    assert "plafond atteint" in widget.verdict.text()
+    # The news is the chequebook and where its PDF is; the cap reached is told quietly.
+    [chequier_id] = [widget.books.item(0).data(256)]
+    assert widget.verdict.text() == f"Chéquier n° {chequier_id} émis — PDF : {opened[0]}"
+    assert "#1e7b34" in widget.verdict.styleSheet()
+    assert "Non éligible" not in widget.verdict.text()
     assert not widget.issue_button.isEnabled()
     assert widget.books.count() == 1
 
@@ -165,15 +170,91 @@ def test_the_coordinator_validates_the_months_settlement_after_confirming(
     from pass_numerique.redemption import redeem
 
     scans = _issued(world, current)
+    last_month = date.today().replace(day=1) - timedelta(days=1)
     with world.db.session() as s:
-        assert redeem(s, world.mediateur, scans[0]).accepted
+        at = datetime.combine(last_month.replace(day=15), time(10), UTC)
+        assert redeem(s, world.mediateur, scans[0], at=at).accepted
     page = _page(qtbot, world, world.coordinateur)
     widget = page.remboursements
     assert widget is not None
-    widget.mois.setText(date.today().strftime("%Y-%m"))
+    widget.mois.setText(last_month.strftime("%Y-%m"))
     widget.preview()
     assert widget.table.item(0, 3).text() == "à valider"
+    # Per structure: the coordinator picks the association and validates its statement only.
+    widget.structure.setCurrentIndex(widget.structure.findData(world.ref_association))
     widget.validate()
-    assert "définitifs" in answers[-1]
+    assert "définitifs" in answers[-1] and "Association test" in answers[-1]
     assert widget.table.item(0, 3).text() == "validé"
     assert widget.table.item(0, 2).text() == "10,00\xa0€"
+    # The current month is not over: validating it is refused in words.
+    widget.mois.setText(date.today().strftime("%Y-%m"))
+    widget.validate()
+    assert "pas terminé" in answers[-1]
+
+
+def test_the_coordinator_registers_the_fingerprint_a_desk_reads_and_can_revoke_it(
+    qtbot, world: World, answers: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    desk_page = _page(qtbot, world, world.mediateur)
+    desk = desk_page.encaisser
+    assert desk is not None
+    desk.fingerprint_button.click()
+    read_aloud = answers[-1].split(" : ")[1].split("\n")[0]
+    assert len(read_aloud) == 24  # five groups of four, joined by dashes
+    page = _page(qtbot, world, world.coordinateur)
+    widget = page.cles_lot
+    assert widget is not None
+    widget.structure.setCurrentIndex(widget.structure.findData(world.ref_association))
+    widget.empreinte.setText(read_aloud.lower())
+    widget.register_button.click()
+    assert widget.table.rowCount() == 1
+    assert [widget.table.item(0, c).text() for c in (1, 2, 3)] == [
+        "Association test",
+        read_aloud,
+        "active",
+    ]
+    widget.table.selectRow(0)
+    widget.revoke_button.click()
+    assert widget.table.item(0, 3).text() == "révoquée"
+
+
+def test_the_issuing_desk_lifts_an_opposition_with_a_reason(
+    qtbot, world: World, current: int, answers: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    scans = _issued(world, current)
+    page = _page(qtbot, world, world.accueil)
+    widget = page.opposition
+    assert widget is not None
+    widget.serial.setText(scans[0].split(":")[2])
+    widget.book_button.click()
+    assert widget.result.text() == "Opposition enregistrée : 10 pass bloqués."
+    widget.lift_button.click()  # no reason given
+    assert "pourquoi" in answers[-1]
+    widget.motif.setText("Chéquier retrouvé par la bénéficiaire")
+    widget.lift_button.click()
+    assert widget.result.text() == "Opposition levée : 10 pass de nouveau utilisables."
+
+
+def test_the_coordinator_sees_and_sets_the_campaign_budget(
+    qtbot, world: World, current: int, answers: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    _issued(world, current)
+    page = _page(qtbot, world, world.coordinateur)
+    widget = page.campagnes
+    assert widget is not None
+    row = widget.campagne_ids.index(current)
+    assert widget.campagnes.item(row, 5).text() == "sans plafond"
+    widget.campagnes.selectRow(row)
+    widget.budget_chequiers.setValue(5)
+    widget.budget_euros.setValue(300)
+    widget.budget_button.click()
+    row = widget.campagne_ids.index(current)
+    assert widget.campagnes.item(row, 5).text() == "4 chéquier(s) ; 200,00\xa0€"
+    rapport = page.rapport
+    assert rapport is not None
+    rapport.campagne.setCurrentIndex(rapport.campagne.findData(current))
+    shown = {
+        rapport.summary.item(i, 0).text(): rapport.summary.item(i, 1).text()
+        for i in range(rapport.summary.rowCount())
+    }
+    assert shown["Budget restant"] == "200,00\xa0€"

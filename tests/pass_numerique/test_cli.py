@@ -122,6 +122,24 @@ def test_report_settlement_and_batch_round_trip(demo_home: Path, tmp_path: Path)
         demo_home, "pass", "batch-export", "--out", str(lot), "--structure", ASSOCIATION_SIRET
     )
     assert exported.returncode == 0, exported.stderr
+    refused = _run(demo_home, "pass", "batch-import", str(lot))
+    assert refused.returncode == 1 and "n'a pas été enregistrée" in refused.stderr
+    shown = json.loads(
+        _run(
+            demo_home, "--json", "pass", "cle-lot", "empreinte", "--structure", ASSOCIATION_SIRET
+        ).stdout
+    )["empreinte"]
+    registered = _run(
+        demo_home,
+        "pass",
+        "cle-lot",
+        "enregistrer",
+        "--structure",
+        ASSOCIATION_SIRET,
+        "--empreinte",
+        shown,
+    )
+    assert registered.returncode == 0, registered.stderr
     first = json.loads(_run(demo_home, "--json", "pass", "batch-import", str(lot)).stdout)
     assert first["acceptes"] == 0 and first["conflits"] == []  # all already known centrally
     second = json.loads(_run(demo_home, "--json", "pass", "batch-import", str(lot)).stdout)

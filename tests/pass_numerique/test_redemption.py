@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
 
+from core import secrets
 from core.db import utcnow
-from core.errors import PermissionDenied, ValidationError
+from core.errors import ConflictError, PermissionDenied, ValidationError
 from core.models import AuditEntry
-from pass_numerique import keys, opposition, qr
+from pass_numerique import keys, opposition, qr, settlements
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.models import Encaissement, Pass
 from pass_numerique.redemption import redeem, redemptions_of_day, undo_redemption, verify_scan
@@ -214,3 +215,38 @@ def test_eligibility_gives_every_reason(world: World) -> None:
         )
     assert [r.code for r in capped.reasons] == ["plafond"]
     assert "campagne_close" in [r.code for r in closed.reasons]
+
+
+def test_a_retired_key_loses_its_private_half_and_signs_nothing_more(world: World) -> None:
+    chequier_id, old_texts = _issue(world)
+    old_kid = old_texts[0].split(":")[1]
+    with world.db.session() as s:
+        keys.rotate_key(s, world.coordinateur)
+    assert secrets.get_secret(f"pass-signature-{old_kid}") is None
+    with world.db.session() as s:
+        old = next(k for k in keys.list_keys(s) if k.kid == old_kid)
+        with pytest.raises(ConflictError, match="ne signe plus"):
+            keys.private_key(s, old)
+        # A reprint is signed by the active key; what the old key signed still verifies.
+        reprint = chequebook_print(s, world.accueil, chequier_id)
+    assert reprint.reimpression and reprint.passes[0].qr_text.split(":")[1] != old_kid
+    assert _redeem(world, old_texts[0]).accepted
+    assert _redeem(world, reprint.passes[1].qr_text).accepted
+
+
+def test_a_settled_pass_reset_by_hand_is_refused_in_words_not_with_a_traceback(
+    world: World,
+) -> None:
+    _chequier, qr_texts = _issue(world)
+    at = datetime(2026, 3, 12, 10, tzinfo=UTC)
+    with world.db.session() as s:
+        assert redeem(s, world.mediateur, qr_texts[0], today=TODAY, at=at).accepted
+        settlements.validate(s, world.coordinateur, "2026-03")
+    with world.db.session() as s:
+        s.execute(text("UPDATE pass SET etat = 'remis' WHERE etat = 'rembourse'"))
+    with pytest.raises(ConflictError, match="modifié hors de Médianum"), world.db.session() as s:
+        redeem(s, world.mediateur, qr_texts[0], today=TODAY)
+    with world.db.session() as s:
+        assert (
+            s.scalar(select(Pass.etat).where(Pass.serial == qr_texts[0].split(":")[2])) == "remis"
+        )

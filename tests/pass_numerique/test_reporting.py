@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from core.auth import create_structure
+from core.models import Role
 from pass_numerique import opposition
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.redemption import redeem
 from pass_numerique.reporting import expiring, financer_report, report_pdf, report_xlsx
-from tests.pass_numerique.conftest import TODAY, World
+from tests.pass_numerique.conftest import TODAY, World, synthetic_siret
 
 
 def _scenario(world: World) -> int:
@@ -67,3 +70,17 @@ def test_the_expiry_view_lists_chequebooks_expiring_within_thirty_days(world: Wo
     assert [(r.chequier_id, r.restants, r.valeur_restante_cents) for r in soon] == [
         (untouched, 10, 10000)
     ]
+
+
+def test_the_expiry_view_of_a_desk_shows_only_the_chequebooks_it_issued(
+    world: World, make_agent: Any
+) -> None:
+    untouched = _scenario(world)
+    with world.db.session() as s:
+        other_desk = create_structure(s, None, "Autre accueil", siret=synthetic_siret(9)).id
+    stranger = make_agent((Role.ACCUEIL, other_desk)).with_structure(other_desk)
+    with world.db.session() as s:
+        assert expiring(s, stranger, today=date(2027, 1, 10)) == []
+        assert [
+            r.chequier_id for r in expiring(s, world.coordinateur, today=date(2027, 1, 10))
+        ] == [untouched]

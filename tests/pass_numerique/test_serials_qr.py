@@ -116,3 +116,44 @@ def test_the_unused_bits_of_the_signature_cannot_be_flipped() -> None:
     sibling = alphabet[alphabet.index(last) ^ 1]
     with pytest.raises(qr.QrRefused):
         qr.parse(text[:-1] + sibling)
+
+
+def _respellings(text: str) -> list[str]:
+    """Other spellings of a genuine text that Unicode folding or number parsing read the same."""
+    head, kid, serial, campagne, valeur, jour, signature = text.split(":")
+    arabic_one = "\u0661"  # ١ : a digit to ``\\d`` and to ``int()``
+    found = [
+        text.lower(),
+        text.replace(serial, serial.lower()),
+        ":".join((head, kid, serial, campagne.replace("3", "\u0663"), valeur, jour, signature)),
+        ":".join((head, kid, serial, campagne, valeur.replace("1", arabic_one), jour, signature)),
+        ":".join((head, kid, serial, "0" + campagne, valeur, jour, signature)),
+        ":".join((head, kid, serial, campagne, "00" + valeur, jour, signature)),
+        "\u0130" + text[1:] if text[0] == "I" else "mnp1" + text[4:],
+    ]
+    for plain, folded in (("S", "\u017f"), ("I", "\u0131"), ("K", "\u212a")):
+        if plain in signature:
+            found.append(text[: -len(signature)] + signature.replace(plain, folded, 1))
+    return found
+
+
+def test_a_signed_pass_has_exactly_one_accepted_spelling() -> None:
+    key = Ed25519PrivateKey.generate()
+    content = qr.QrContent("K7Q2", serials.with_check("7KQ4M2XD9F"), 3, 1000, date(2027, 1, 31))
+    genuine = qr.sign(key, content)
+    assert qr.parse(genuine + "\r\n")[0] == content  # what a scanner types after it is fine
+    # Signatures with each folded letter, so every folding is tried at least once.
+    texts = [genuine] + [qr.sign(Ed25519PrivateKey.generate(), content) for _i in range(40)]
+    tried = 0
+    for text in texts:
+        for other in _respellings(text):
+            assert other != text
+            with pytest.raises(qr.QrRefused):
+                qr.parse(other)
+            tried += 1
+    assert tried > 7 * len(texts)
+
+
+def test_a_typed_serial_keeps_its_friendly_spelling() -> None:
+    serial = serials.with_check("7KQ4M2XD9F")
+    assert serials.parse(" 7kq4-m2xd-9f" + serial[-2:].lower() + " ") == serial

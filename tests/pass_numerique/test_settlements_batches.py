@@ -25,12 +25,15 @@ from pass_numerique.redemption import redeem
 from tests.pass_numerique.conftest import TODAY, World
 
 MARCH = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)
+HANDED = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 
 
 def _issue(world: World, prenom: str = "Odile") -> tuple[int, list[str]]:
     beneficiaire = world.add_beneficiaire(prenom=prenom, nom="Test")
     with world.db.session() as s:
-        chequier = issue_chequebook(s, world.accueil, beneficiaire, world.campagne_id, today=TODAY)
+        chequier = issue_chequebook(
+            s, world.accueil, beneficiaire, world.campagne_id, today=TODAY, now=HANDED
+        )
         return chequier.id, [
             p.qr_text for p in chequebook_print(s, world.accueil, chequier.id).passes
         ]
@@ -110,8 +113,14 @@ def _offline_copy(world: World, tmp_path: Path) -> Database:
 
 
 def _export(offline: Database, world: World) -> bytes:
+    """The offline desk's batch, its key registered centrally by the fingerprint it shows."""
     with offline.session() as s:
-        return batches.export_batch(s, world.mediateur)
+        data = batches.export_batch(s, world.mediateur)
+        shown = batches.desk_fingerprint(s, world.mediateur)
+    with world.db.session() as s:
+        if not batches.batch_keys(s, world.coordinateur, world.ref_association):
+            batches.register_batch_key(s, world.coordinateur, world.ref_association, shown)
+    return data
 
 
 def _import(world: World, data: bytes) -> batches.ImportReport:
@@ -192,7 +201,7 @@ def test_a_tampered_batch_is_refused(world: World, tmp_path: Path) -> None:
         _import(world, json.dumps(doc).encode())
 
 
-def test_an_opposition_after_the_offline_redemption_does_not_cancel_it(
+def test_an_offline_redemption_of_a_pass_opposed_since_waits_for_the_coordinator(
     world: World, tmp_path: Path
 ) -> None:
     chequier_id, scans = _issue(world)
@@ -205,4 +214,10 @@ def test_an_opposition_after_the_offline_redemption_does_not_cancel_it(
     with world.db.session() as s:
         opposition.oppose_chequebook(s, world.accueil, chequier_id)
     report = _import(world, data)
-    assert (report.acceptes, report.conflits) == (1, [])
+    assert report.acceptes == 0 and [m for _s, m in report.conflits] == ["opposition"]
+    with world.db.session() as s:
+        [conflict] = batches.list_conflicts(s, world.coordinateur)
+        # The coordinator checked with the desk: the pass was spent before it was lost.
+        batches.decide_conflict(s, world.coordinateur, conflict.id, accept=True)
+        [owed] = settlements.preview(s, world.coordinateur, "2026-03")
+        assert owed.nombre == 1

@@ -2,7 +2,8 @@
 
 « Émettre » and « Opposition » for the desk (PASS_EMETTRE), « Encaisser » for a referenced
 structure's mediator (PASS_ENCAISSER in the current structure), the rest for the coordinator
-(PASS_GERER). Every database write runs through ``ctx.tasks``.
+(PASS_GERER), among them the registration of the offline desks' batch keys. Every database
+write runs through ``ctx.tasks``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from core.auth import Permission
 from core.i18n import _
 from ui.context import AppContext
+from ui.widgets.pass_cles_lot import CleLotWidget
 from ui.widgets.pass_emettre import EmettreWidget, OppositionWidget
 from ui.widgets.pass_encaisser import EncaisserWidget
 from ui.widgets.pass_gestion import (
@@ -40,6 +42,7 @@ class PassPage(QWidget):
         self.campagnes: CampagnesWidget | None = None
         self.remboursements: RemboursementsWidget | None = None
         self.rapport: RapportWidget | None = None
+        self.cles_lot: CleLotWidget | None = None
         self.expirations: ExpirationsWidget | None = None
         if actor.can(Permission.PASS_ENCAISSER):
             self.encaisser = EncaisserWidget(ctx)
@@ -55,6 +58,8 @@ class PassPage(QWidget):
             self.tabs.addTab(self.campagnes, _("&Campagnes et structures"))
             self.remboursements = RemboursementsWidget(ctx)
             self.tabs.addTab(self.remboursements, _("&Remboursements"))
+            self.cles_lot = CleLotWidget(ctx)
+            self.tabs.addTab(self.cles_lot, _("Clés des &lots"))
             self.rapport = RapportWidget(ctx)
             self.tabs.addTab(self.rapport, _("Rapport &financeur"))
         if gerer or actor.can(Permission.PASS_EMETTRE):

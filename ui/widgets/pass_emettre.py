@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import paths
+from core.errors import NotFoundError
 from core.i18n import _, format_date
 from core.progress import Progress
 from pass_numerique.campagnes import list_campagnes
@@ -33,7 +34,12 @@ from pass_numerique.issuance import (
     eligibility_for,
     issue_chequebook,
 )
-from pass_numerique.opposition import find_chequier_by_serial, oppose_chequebook, oppose_pass
+from pass_numerique.opposition import (
+    find_chequier_by_serial,
+    lift_opposition,
+    oppose_chequebook,
+    oppose_pass,
+)
 from pass_numerique.pdf import chequebook_pdf
 from ui.context import AppContext
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
@@ -106,7 +112,9 @@ class EmettreWidget(QWidget):
         self.beneficiaire_id = beneficiaire_id
         self.check()
 
-    def check(self) -> None:
+    def check(self, *, quiet: bool = False) -> None:
+        """Eligibility and chequebooks of the chosen person; ``quiet`` keeps the message shown
+        (after issuing, « plafond atteint » is no news: the chequebook just issued is)."""
         cid, bid = self.campagne.currentData(), self.beneficiaire_id
         if cid is None or bid is None:
             self.issue_button.setEnabled(False)
@@ -127,13 +135,23 @@ class EmettreWidget(QWidget):
                 ]
             return verdict, books
 
-        self.ctx.tasks.run(work, on_done=self._show, on_error=lambda e: show_error(self, e))
+        self.ctx.tasks.run(
+            work,
+            on_done=lambda result: self._show(result, quiet=quiet),
+            on_error=lambda e: show_error(self, e),
+        )
 
-    def _show(self, result: tuple[Eligibility, list[tuple[int, str]]]) -> None:
-        verdict, books = result
-        self.verdict.setText(verdict.summary())
-        color = "#1e7b34" if verdict.eligible else "#b3261e"
+    def _say(self, text: str, good: bool) -> None:
+        self.verdict.setText(text)
+        color = "#1e7b34" if good else "#b3261e"
         self.verdict.setStyleSheet(f"color: {color}; font-weight: bold;")
+
+    def _show(
+        self, result: tuple[Eligibility, list[tuple[int, str]]], *, quiet: bool = False
+    ) -> None:
+        verdict, books = result
+        if not quiet:
+            self._say(verdict.summary(), verdict.eligible)
         self.issue_button.setEnabled(verdict.eligible)
         self.books.clear()
         for cid, label in books:
@@ -154,20 +172,24 @@ class EmettreWidget(QWidget):
         ):
             return
 
-        def work(_p: Progress) -> Path:
+        def work(_p: Progress) -> tuple[str, Path]:
             with self.ctx.db.session() as session:
                 chequier = issue_chequebook(session, self.ctx.actor, bid, cid)
                 book = chequebook_print(session, self.ctx.actor, chequier.id)
                 target = chequebooks_folder() / f"chequier-{chequier.id}.pdf"
                 target.write_bytes(chequebook_pdf(book))
-            return target
+            return _("Chéquier n° {id} émis — PDF : {path}").format(
+                id=chequier.id, path=target
+            ), target
 
         self.ctx.tasks.run(work, on_done=self._printed, on_error=lambda e: show_error(self, e))
 
-    def _printed(self, path: Path) -> None:
+    def _printed(self, result: tuple[str, Path]) -> None:
+        message, path = result
         self.last_pdf = path
+        self._say(message, True)
         self.opener(path)
-        self.check()
+        self.check(quiet=True)
 
     def reprint(self) -> None:
         item = self.books.currentItem()
@@ -176,14 +198,17 @@ class EmettreWidget(QWidget):
         chequier_id = int(item.data(256))
         serial = self.reprint_serial.text().strip()
 
-        def work(_p: Progress) -> Path:
+        def work(_p: Progress) -> tuple[str, Path]:
             with self.ctx.db.session() as session:
                 book = chequebook_print(
                     session, self.ctx.actor, chequier_id, serials_only=[serial] if serial else None
                 )
-                target = chequebooks_folder() / f"chequier-{chequier_id}-reimpression.pdf"
+                n = book.reimpression_no
+                target = chequebooks_folder() / f"chequier-{chequier_id}-reimpression-{n}.pdf"
                 target.write_bytes(chequebook_pdf(book))
-            return target
+            return _("Réimpression n° {n} du chéquier n° {id} — PDF : {path}").format(
+                n=n, id=chequier_id, path=target
+            ), target
 
         self.ctx.tasks.run(work, on_done=self._printed, on_error=lambda e: show_error(self, e))
 
@@ -220,13 +245,51 @@ class OppositionWidget(QWidget):
         self.result.setWordWrap(True)
         self.result.setAccessibleName(_("Résultat de l'opposition"))
         layout.addWidget(self.result)
+        layout.addWidget(QLabel(_("Chéquier retrouvé : levez l'opposition en disant pourquoi.")))
+        lift = QHBoxLayout()
+        self.motif = QLineEdit()
+        self.motif.setPlaceholderText(_("Motif de la levée (obligatoire)"))
+        self.motif.setAccessibleName(_("Motif de la levée d'opposition"))
+        lift.addWidget(self.motif, 1)
+        self.lift_button = QPushButton(_("Lever l'opposition du chéquier"))
+        self.lift_button.setAccessibleName(_("Lever l'opposition du chéquier"))
+        self.lift_button.clicked.connect(self.lift)
+        lift.addWidget(self.lift_button)
+        layout.addLayout(lift)
         layout.addStretch(1)
+
+    def lift(self) -> None:
+        text, motif = self.serial.text(), self.motif.text()
+        if not confirm(
+            self,
+            _("Lever l'opposition ? Les pass non encaissés redeviennent utilisables."),
+            yes_label=_("Lever l'opposition"),
+        ):
+            return
+
+        def work(_p: Progress) -> int:
+            with self.ctx.db.session() as session:
+                chequier = find_chequier_by_serial(session, text)
+                if chequier is None:
+                    raise NotFoundError(_("Aucun pass n'a ce numéro."))
+                return lift_opposition(session, self.ctx.actor, chequier.id, motif)
+
+        def done(n: int) -> None:
+            self.result.setText(
+                _("Opposition levée : {n} pass de nouveau utilisables.").format(n=n)
+            )
+            self.motif.clear()
+
+        self.ctx.tasks.run(work, on_done=done, on_error=lambda e: show_error(self, e))
 
     def oppose_book(self) -> None:
         text = self.serial.text()
         if not confirm(
             self,
-            _("Bloquer tous les pass non encaissés de ce chéquier ? C'est définitif."),
+            _(
+                "Bloquer tous les pass non encaissés de ce chéquier ? Seule une levée "
+                "d'opposition motivée les rendra utilisables."
+            ),
             yes_label=_("Bloquer le chéquier"),
         ):
             return
@@ -235,8 +298,6 @@ class OppositionWidget(QWidget):
             with self.ctx.db.session() as session:
                 chequier = find_chequier_by_serial(session, text)
                 if chequier is None:
-                    from core.errors import NotFoundError
-
                     raise NotFoundError(_("Aucun pass n'a ce numéro."))
                 return oppose_chequebook(session, self.ctx.actor, chequier.id)
 

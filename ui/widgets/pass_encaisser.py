@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.errors import MedianumError
 from core.i18n import _, format_money, to_local
 from core.progress import Progress
+from pass_numerique.batches import desk_fingerprint, display_fingerprint
 from pass_numerique.redemption import (
     RedemptionRow,
     ScanResult,
@@ -34,7 +35,7 @@ from pass_numerique.redemption import (
 from pass_numerique.serials import display
 from ui.context import AppContext
 from ui.widgets.fit import emphasize, without_tab_trap
-from ui.widgets.messages import confirm, show_error
+from ui.widgets.messages import confirm, show_error, show_info
 from ui.widgets.qr_lecture import decode_qr_image
 
 if TYPE_CHECKING:
@@ -95,6 +96,10 @@ class EncaisserWidget(QWidget):
         self.undo_button.setEnabled(False)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.undo_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.fingerprint_button = QPushButton(_("Empreinte de la clé des lots hors ligne…"))
+        self.fingerprint_button.setAccessibleName(_("Empreinte de la clé des lots hors ligne"))
+        self.fingerprint_button.clicked.connect(self.show_fingerprint)
+        layout.addWidget(self.fingerprint_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.rows: list[RedemptionRow] = []
         # Replaced by tests: choose an image file.
         self.ask_image_path = self._ask_image_path
@@ -183,6 +188,25 @@ class EncaisserWidget(QWidget):
             self.answer.setText(_("Encaissement annulé : le pass est de nouveau utilisable."))
             self.answer.setStyleSheet("")
             self.refresh()
+
+        self.ctx.tasks.run(work, on_done=done, on_error=self._failed)
+
+    def show_fingerprint(self) -> None:
+        """What this desk reads to the coordinator, who registers it before importing a batch."""
+
+        def work(_p: Progress) -> str:
+            with self.ctx.db.session() as session:
+                return display_fingerprint(desk_fingerprint(session, self.ctx.actor))
+
+        def done(shown: str) -> None:
+            show_info(
+                self,
+                _(
+                    "Empreinte de la clé qui signe les lots de ce poste : {empreinte}\n"
+                    "Lisez-la au coordinateur (téléphone, papier) : il l'enregistre avant "
+                    "d'importer vos lots."
+                ).format(empreinte=shown),
+            )
 
         self.ctx.tasks.run(work, on_done=done, on_error=self._failed)
 

@@ -29,10 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import ValidationError
 from core.i18n import _, format_date, format_money
 from core.progress import Progress
 from pass_numerique import batches, settlements
-from pass_numerique.campagnes import CampagneData, create_campagne, list_campagnes
+from pass_numerique.campagnes import (
+    Budget,
+    CampagneData,
+    budget_of,
+    create_campagne,
+    list_campagnes,
+    set_budget,
+)
 from pass_numerique.reporting import expiring, financer_report, report_pdf, report_xlsx
 from pass_numerique.settlements import Settlement
 from pass_numerique.structures import ReferencementData, list_referenced, reference_structure
@@ -76,6 +84,18 @@ def _ask_save(parent: QWidget, title: str, name: str, pattern: str) -> Path | No
     return Path(chosen) if chosen else None
 
 
+def _remaining(budget: Budget) -> str:
+    books, cents = budget.chequiers_restants, budget.cents_restants
+    if books is None and cents is None:
+        return _("sans plafond")
+    parts = []
+    if books is not None:
+        parts.append(_("{n} chéquier(s)").format(n=books))
+    if cents is not None:
+        parts.append(format_money(cents))
+    return " ; ".join(parts)
+
+
 class CampagnesWidget(QWidget):
     def __init__(self, ctx: AppContext, parent: Any = None) -> None:
         super().__init__(parent)
@@ -88,8 +108,10 @@ class CampagnesWidget(QWidget):
         layout.addLayout(campagnes_row, 1)
         layout.addLayout(structures_row, 1)
         self.campagnes = _table(
-            [_("N°"), _("Campagne"), _("Financeur"), _("Pass"), _("Validité")], _("Campagnes")
+            [_("N°"), _("Campagne"), _("Financeur"), _("Pass"), _("Validité"), _("Budget restant")],
+            _("Campagnes"),
         )
+        self.campagne_ids: list[int] = []
         campagnes_row.addWidget(self.campagnes, 1)
         box = QGroupBox(_("Nouvelle campagne"))
         form = QFormLayout(box)
@@ -122,6 +144,16 @@ class CampagnesWidget(QWidget):
         self.plafond = QSpinBox()
         self.plafond.setRange(1, 20)
         self.plafond.setAccessibleName(_("Chéquiers par personne"))
+        self.budget_chequiers = QSpinBox()
+        self.budget_chequiers.setRange(0, 1_000_000)
+        self.budget_chequiers.setSpecialValueText(_("sans plafond"))
+        self.budget_chequiers.setAccessibleName(_("Budget en chéquiers"))
+        self.budget_euros = QDoubleSpinBox()
+        self.budget_euros.setRange(0, 100_000_000)
+        self.budget_euros.setDecimals(2)
+        self.budget_euros.setSuffix(" €")
+        self.budget_euros.setSpecialValueText(_("sans plafond"))
+        self.budget_euros.setAccessibleName(_("Budget en euros"))
         for label, widget in (
             (_("Nom :"), self.nom),
             (_("Financeur :"), self.financeur),
@@ -132,12 +164,20 @@ class CampagnesWidget(QWidget):
             (_("Délai de grâce (jours) :"), self.grace),
             (_("Âge minimal :"), self.age_min),
             (_("Chéquiers par personne :"), self.plafond),
+            (_("Budget (chéquiers) :"), self.budget_chequiers),
+            (_("Budget (montant) :"), self.budget_euros),
         ):
             form.addRow(label, widget)
+        buttons = QHBoxLayout()
         create = QPushButton(_("Créer la campagne"))
         create.setAccessibleName(_("Créer la campagne"))
         create.clicked.connect(self.create_campagne)
-        form.addRow(create)
+        buttons.addWidget(create)
+        self.budget_button = QPushButton(_("Appliquer ce budget à la campagne sélectionnée"))
+        self.budget_button.setAccessibleName(_("Appliquer ce budget à la campagne sélectionnée"))
+        self.budget_button.clicked.connect(self.apply_budget)
+        buttons.addWidget(self.budget_button)
+        form.addRow(buttons)
         campagnes_row.addWidget(box)
         self.structures = _table(
             [_("SIRET"), _("Structure"), _("Services"), _("Campagnes")], _("Structures référencées")
@@ -188,6 +228,7 @@ class CampagnesWidget(QWidget):
                             c.financeur,
                             f"{c.passes_par_chequier} × {format_money(c.valeur_cents)}",
                             f"{format_date(c.debut, 'short')} → {format_date(c.fin, 'short')}",
+                            _remaining(budget_of(session, c)),
                         ]
                         for c in campagnes
                     ],
@@ -204,6 +245,7 @@ class CampagnesWidget(QWidget):
                 )
 
         def done(result: tuple[list[list[str]], list[list[str]], list[tuple[int, str]]]) -> None:
+            self.campagne_ids = [cid for cid, _nom in result[2]]
             _fill(self.campagnes, result[0])
             _fill(self.structures, result[1])
             self.s_campagne.clear()
@@ -223,11 +265,34 @@ class CampagnesWidget(QWidget):
             grace_jours=self.grace.value(),
             age_min=self.age_min.value() or None,
             plafond_chequiers=self.plafond.value(),
+            budget_chequiers=self._budget()[0],
+            budget_cents=self._budget()[1],
         )
 
         def work(_p: Progress) -> None:
             with self.ctx.db.session() as session:
                 create_campagne(session, self.ctx.actor, data)
+
+        self.ctx.tasks.run(
+            work, on_done=lambda _r: self.refresh(), on_error=lambda e: show_error(self, e)
+        )
+
+    def _budget(self) -> tuple[int | None, int | None]:
+        """The budget typed in: 0 (shown « sans plafond ») is no bound."""
+        cents = round(self.budget_euros.value() * 100)
+        return self.budget_chequiers.value() or None, cents or None
+
+    def apply_budget(self) -> None:
+        rows = self.campagnes.selectionModel().selectedRows()
+        if not rows:
+            show_error(self, ValidationError(_("Sélectionnez d'abord une campagne.")))
+            return
+        cid = self.campagne_ids[rows[0].row()]
+        chequiers, cents = self._budget()
+
+        def work(_p: Progress) -> None:
+            with self.ctx.db.session() as session:
+                set_budget(session, self.ctx.actor, cid, chequiers, cents)
 
         self.ctx.tasks.run(
             work, on_done=lambda _r: self.refresh(), on_error=lambda e: show_error(self, e)
@@ -269,6 +334,10 @@ class RemboursementsWidget(QWidget):
         self.mois.setAccessibleName(_("Mois à rembourser"))
         self.mois.returnPressed.connect(self.preview)
         row.addWidget(self.mois)
+        self.structure = QComboBox()
+        self.structure.setAccessibleName(_("Structure à rembourser"))
+        self.structure.addItem(_("Toutes les structures"), None)
+        row.addWidget(self.structure, 1)
         for label, slot in (
             (_("Aperçu"), self.preview),
             (_("Valider…"), self.validate),
@@ -307,22 +376,34 @@ class RemboursementsWidget(QWidget):
 
     def preview(self) -> None:
         mois = self.mois.text().strip()
+        ref_id = self.structure.currentData()
 
-        def work(_p: Progress) -> tuple[list[Settlement], list[batches.ConflictRow]]:
+        def work(
+            _p: Progress,
+        ) -> tuple[list[Settlement], list[batches.ConflictRow], list[tuple[int, str]]]:
             with self.ctx.db.read_session() as session:
                 # Validated statements of the month first (to save them again), then what is
                 # still owed up to the end of the month.
                 paid = [
                     settlements.validated(session, self.ctx.actor, r.id)
                     for r in settlements.list_validated(session, self.ctx.actor)
-                    if r.mois == mois
+                    if r.mois == mois and ref_id in (None, r.pass_structure_id)
                 ]
                 return (
-                    paid + settlements.preview(session, self.ctx.actor, mois),
+                    paid + settlements.preview(session, self.ctx.actor, mois, ref_id),
                     batches.list_conflicts(session, self.ctx.actor),
+                    [(r.id, r.nom) for r in list_referenced(session)],
                 )
 
-        self.ctx.tasks.run(work, on_done=self._show, on_error=lambda e: show_error(self, e))
+        def done(
+            result: tuple[list[Settlement], list[batches.ConflictRow], list[tuple[int, str]]],
+        ) -> None:
+            if self.structure.count() == 1:
+                for id_, nom in result[2]:
+                    self.structure.addItem(nom, id_)
+            self._show((result[0], result[1]))
+
+        self.ctx.tasks.run(work, on_done=done, on_error=lambda e: show_error(self, e))
 
     def _show(self, result: tuple[list[Settlement], list[batches.ConflictRow]]) -> None:
         self.shown, conflicts = result
@@ -354,22 +435,25 @@ class RemboursementsWidget(QWidget):
 
     def validate(self) -> None:
         mois = self.mois.text().strip()
+        ref_id = self.structure.currentData()
         if not confirm(
             self,
             _(
-                "Valider les remboursements de {mois} ? Les relevés deviennent définitifs et les "
-                "pass passent à « remboursé »."
-            ).format(mois=mois),
+                "Valider les remboursements de {mois} ({structure}) ? Les relevés deviennent "
+                "définitifs et les pass passent à « remboursé »."
+            ).format(mois=mois, structure=self.structure.currentText()),
             yes_label=_("Valider"),
         ):
             return
 
         def work(_p: Progress) -> list[Settlement]:
             with self.ctx.db.session() as session:
-                done = settlements.validate(session, self.ctx.actor, mois)
+                done = settlements.validate(session, self.ctx.actor, mois, ref_id)
             with self.ctx.db.read_session() as session:
                 return done + [
-                    s for s in settlements.preview(session, self.ctx.actor, mois) if s not in done
+                    s
+                    for s in settlements.preview(session, self.ctx.actor, mois, ref_id)
+                    if s not in done
                 ]
 
         def done(result: list[Settlement]) -> None:

@@ -1,0 +1,232 @@
+"""Offline batches are paid on no file's word: the key must be one a coordinator registered,
+each line must fall while the pass was in the beneficiary's hands, and a malformed file is
+refused in French, whole."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import func, select
+
+from core.errors import ValidationError
+from core.models import AuditEntry
+from pass_numerique import batches, opposition
+from pass_numerique.issuance import issue_chequebook
+from pass_numerique.models import Encaissement, Pass
+from tests.pass_numerique.conftest import TODAY, World
+
+HANDED = datetime(2026, 3, 12, 8, 0, tzinfo=UTC)
+EXPORTED = datetime(2026, 3, 20, 18, 0, tzinfo=UTC)
+
+
+def _public(private: Ed25519PrivateKey) -> str:
+    return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+def _signed(
+    private: Ed25519PrivateKey,
+    siret: Any,
+    lines: list[tuple[str, Any]],
+    exporte_at: Any = EXPORTED,
+) -> bytes:
+    """A batch as an offline desk (or a forger holding a key) writes it."""
+    payload = {
+        "format": "medianum-pass-lot",
+        "version": 1,
+        "siret": siret,
+        "exporte_at": exporte_at.isoformat() if isinstance(exporte_at, datetime) else exporte_at,
+        "cle_publique": _public(private),
+        "encaissements": [
+            {"serial": s, "at": at.isoformat() if isinstance(at, datetime) else at}
+            for s, at in lines
+        ],
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    signature = private.sign(canonical.encode()).hex()
+    return json.dumps(dict(payload, signature=signature)).encode()
+
+
+def _serials(world: World, handed: datetime = HANDED, prenom: str = "Odile") -> list[str]:
+    beneficiaire = world.add_beneficiaire(prenom=prenom, nom="Test")
+    with world.db.session() as s:
+        chequier = issue_chequebook(
+            s, world.accueil, beneficiaire, world.campagne_id, today=TODAY, now=handed
+        )
+        return list(
+            s.scalars(select(Pass.serial).where(Pass.chequier_id == chequier.id).order_by(Pass.id))
+        )
+
+
+def _registered_desk(world: World) -> Ed25519PrivateKey:
+    """The association's offline desk, whose fingerprint the coordinator typed in."""
+    private = Ed25519PrivateKey.generate()
+    with world.db.session() as s:
+        batches.register_batch_key(
+            s,
+            world.coordinateur,
+            world.ref_association,
+            batches.display_fingerprint(batches.fingerprint(_public(private))).lower(),
+        )
+    return private
+
+
+def _import(world: World, data: bytes, now: datetime | None = None) -> batches.ImportReport:
+    with world.db.session() as s:
+        return batches.import_batch(s, world.coordinateur, data, now=now)
+
+
+def _redemptions(world: World) -> int:
+    with world.db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(Encaissement)) or 0)
+
+
+def test_a_batch_forged_for_a_structure_that_never_registered_a_key_is_refused_whole(
+    world: World,
+) -> None:
+    serials = _serials(world)
+    forged = _signed(
+        Ed25519PrivateKey.generate(),
+        world.association_siret,
+        [(serial, datetime(2026, 3, 14, 10, tzinfo=UTC)) for serial in serials],
+    )
+    with pytest.raises(ValidationError, match="n'a pas été enregistrée"):
+        _import(world, forged)
+    assert _redemptions(world) == 0
+
+
+def test_a_batch_signed_by_another_key_than_the_registered_one_is_refused(world: World) -> None:
+    serials = _serials(world)
+    _registered_desk(world)
+    forged = _signed(
+        Ed25519PrivateKey.generate(),
+        world.association_siret,
+        [(serials[0], datetime(2026, 3, 14, 10, tzinfo=UTC))],
+    )
+    with pytest.raises(ValidationError, match="n'a pas été enregistrée"):
+        _import(world, forged)
+    assert _redemptions(world) == 0
+
+
+def test_a_batch_signed_by_a_revoked_key_is_refused_and_a_replacement_key_is_accepted(
+    world: World,
+) -> None:
+    serials = _serials(world)
+    stolen = _registered_desk(world)
+    with world.db.session() as s:
+        [cle] = batches.batch_keys(s, world.coordinateur, world.ref_association)
+        batches.revoke_batch_key(s, world.coordinateur, cle.id)
+    line = [(serials[0], datetime(2026, 3, 14, 10, tzinfo=UTC))]
+    with pytest.raises(ValidationError, match="révoquée"):
+        _import(world, _signed(stolen, world.association_siret, line))
+    replacement = _registered_desk(world)
+    assert _import(world, _signed(replacement, world.association_siret, line)).acceptes == 1
+    with world.db.session() as s:
+        actions = s.scalar(select(func.count()).where(AuditEntry.action.like("pass.lot.cle_%")))
+    assert actions == 3  # registered, revoked, registered again
+
+
+def test_a_line_dated_before_the_chequebook_was_handed_over_goes_to_the_conflicts(
+    world: World,
+) -> None:
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    report = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [(serials[0], datetime(2026, 3, 1, 10, tzinfo=UTC)), (serials[1], HANDED)],
+        ),
+    )
+    assert report.acceptes == 1
+    assert report.conflits == [(serials[0], "avant_remise")]
+    assert _redemptions(world) == 1
+
+
+def test_a_line_dated_before_the_campaign_goes_to_the_conflicts(world: World) -> None:
+    # Handed out (by mistake, on a wrong clock) before the campaign opened.
+    serials = _serials(world, handed=datetime(2025, 12, 20, 9, tzinfo=UTC))
+    desk = _registered_desk(world)
+    report = _import(
+        world,
+        _signed(
+            desk, world.association_siret, [(serials[0], datetime(2025, 12, 28, 10, tzinfo=UTC))]
+        ),
+    )
+    assert (report.acceptes, report.conflits) == (0, [(serials[0], "hors_campagne")])
+
+
+def test_a_line_dated_after_the_export_or_after_now_goes_to_the_conflicts(world: World) -> None:
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    after_export = _signed(
+        desk, world.association_siret, [(serials[0], datetime(2026, 3, 25, 10, tzinfo=UTC))]
+    )
+    assert _import(world, after_export).conflits == [(serials[0], "apres_export")]
+    # An export time in the future does not open the future: now bounds it too.
+    future = _signed(
+        desk,
+        world.association_siret,
+        [(serials[1], datetime(2026, 3, 25, 10, tzinfo=UTC))],
+        exporte_at=datetime(2026, 4, 30, tzinfo=UTC),
+    )
+    report = _import(world, future, now=datetime(2026, 3, 22, tzinfo=UTC))
+    assert report.conflits == [(serials[1], "apres_export")]
+    assert _redemptions(world) == 0
+
+
+def test_a_line_dated_before_an_opposition_does_not_bring_an_opposed_pass_back_into_payment(
+    world: World,
+) -> None:
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    with world.db.session() as s:
+        chequier_id = s.scalar(select(Pass.chequier_id).where(Pass.serial == serials[0]))
+        opposition.oppose_chequebook(s, world.accueil, chequier_id or 0)
+    report = _import(
+        world,
+        _signed(desk, world.association_siret, [(serials[0], datetime(2026, 3, 14, tzinfo=UTC))]),
+    )
+    assert report.conflits == [(serials[0], "opposition")]
+    with world.db.session() as s:
+        assert s.scalar(select(Pass.etat).where(Pass.serial == serials[0])) == "annule"
+    assert _redemptions(world) == 0
+
+
+@pytest.mark.parametrize(
+    ("siret_is_list", "at", "message"),
+    [
+        (False, "2026-03-14T10:00:00", "décalage horaire"),
+        (True, "2026-03-14T10:00:00+00:00", "SIRET"),
+        (False, "9999-12-31T23:59:59+00:00", "entre 2000 et 2099"),
+        (False, "9999-12-31T23:59:59-12:00", "entre 2000 et 2099"),
+        (False, ["2026-03-14"], "date illisible"),
+    ],
+)
+def test_a_malformed_batch_is_refused_whole_in_french(
+    world: World, siret_is_list: bool, at: Any, message: str
+) -> None:
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    siret: Any = [world.association_siret] if siret_is_list else world.association_siret
+    data = _signed(desk, siret, [(serials[0], HANDED), (serials[1], at)])
+    with pytest.raises(ValidationError, match=message):
+        _import(world, data)
+    assert _redemptions(world) == 0
+
+
+def test_the_desk_fingerprint_is_what_the_coordinator_registers(world: World) -> None:
+    with world.db.session() as s:
+        shown = batches.desk_fingerprint(s, world.mediateur)
+        assert len(shown) == 20 and shown == batches.desk_fingerprint(s, world.mediateur)
+        cle = batches.register_batch_key(
+            s, world.coordinateur, world.ref_association, batches.display_fingerprint(shown)
+        )
+        assert cle.empreinte == shown
+    with pytest.raises(ValidationError, match="20 caractères"), world.db.session() as s:
+        batches.register_batch_key(s, world.coordinateur, world.ref_association, "ABCD-1234")
