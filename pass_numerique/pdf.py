@@ -312,6 +312,13 @@ def table_pdf(
     return out.getvalue()
 
 
+def ancre_line(ancre: tuple[int, str]) -> str:
+    """The journal's head as `db verify-journal --ancre` reads it back from the paper."""
+    return _(
+        "Ancre du journal (à conserver, vérifiable par « db verify-journal --ancre ») : {a}"
+    ).format(a=f"{ancre[0]}:{ancre[1]}")
+
+
 def settlement_pdf(settlement: Settlement) -> bytes:
     header = [
         _("Structure : {nom} (SIRET {siret})").format(
@@ -343,5 +350,6 @@ def settlement_pdf(settlement: Settlement) -> bytes:
         [
             _("Nombre de pass : {n}").format(n=settlement.nombre),
             _("Montant dû : {montant}").format(montant=format_money(settlement.montant_cents)),
+            *([ancre_line(settlement.ancre)] if settlement.ancre else []),
         ],
     )

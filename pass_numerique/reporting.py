@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
+from core import journal
 from core.auth import Actor, Permission, require_anywhere
 from core.errors import PermissionDenied, ValidationError
 from core.i18n import _, format_date, format_money
@@ -18,7 +19,7 @@ from core.territory import commune as cog_commune
 from mediation.models import Beneficiaire, Diagnostic
 from pass_numerique.campagnes import Budget, budget_of
 from pass_numerique.models import Chequier, EtatPass, Pass, PassCampagne
-from pass_numerique.pdf import table_pdf
+from pass_numerique.pdf import ancre_line, table_pdf
 
 _SPENT = (EtatPass.ENCAISSE.value, EtatPass.REMBOURSE.value)
 _USABLE = (EtatPass.EMIS.value, EtatPass.REMIS.value)
@@ -52,6 +53,7 @@ class FinancerReport:
     par_commune: dict[str, Breakdown] = field(default_factory=dict)
     par_thematique: dict[str, Breakdown] = field(default_factory=dict)
     budget: Budget | None = None  # one campaign's report only
+    ancre: tuple[int, str] | None = None  # the journal's head, printed: see settlements.Settlement
 
     def budget_rows(self) -> list[tuple[str, str]]:
         if self.budget is None:
@@ -197,6 +199,7 @@ def financer_report(
                 b.montant_encaisse_cents += int(spent_value)
     report.par_commune = dict(sorted(report.par_commune.items()))
     report.par_thematique = dict(sorted(report.par_thematique.items()))
+    report.ancre = journal.journal_anchor(session)
     return report
 
 
@@ -225,6 +228,7 @@ def report_pdf(report: FinancerReport) -> bytes:
         ],
         [(_("Indicateur"), 0.55), (_("Valeur"), 0.15), ("", 0.15), ("", 0.15)],
         rows,
+        [ancre_line(report.ancre)] if report.ancre else [],
     )
 
 
@@ -238,6 +242,8 @@ def report_xlsx(report: FinancerReport) -> bytes:
     sheet.title = _("Synthèse")
     sheet.append([_("Campagne"), report.campagne])
     sheet.append([_("Situation au"), report.au])
+    if report.ancre:
+        sheet.append([_("Ancre du journal"), f"{report.ancre[0]}:{report.ancre[1]}"])
     sheet.append([])
     numbers = [
         (_("Chéquiers émis"), report.chequiers_emis),

@@ -73,6 +73,9 @@ class Settlement:
     reglement_id: int | None = None
     valide_at: datetime | None = None
     bic: str | None = None
+    # The journal's head when this statement was read, printed on it: kept on paper by the
+    # structure and the financer, it lets `db verify-journal --ancre` detect a shortened chain.
+    ancre: tuple[int, str] | None = None
 
     @property
     def nombre(self) -> int:
@@ -123,7 +126,14 @@ def preview(
                 psid, s.nom, s.siret, ref.iban, ref.titulaire, mois, [], bic=ref.bic
             )
         found[psid].lines.append(SettlementLine(enc_id, serial, at, valeur))
-    return sorted(found.values(), key=lambda x: x.structure)
+    return _anchored(session, sorted(found.values(), key=lambda x: x.structure))
+
+
+def _anchored(session: Session, settlements: list[Settlement]) -> list[Settlement]:
+    ancre = journal.journal_anchor(session)
+    for settlement in settlements:
+        settlement.ancre = ancre
+    return settlements
 
 
 def _refuse_open_month(mois: str, now: datetime) -> None:
@@ -179,11 +189,14 @@ def validate(
         )
         if existing is not None:
             raise _already_validated(session, existing, existing.structure_nom or "")
-    return [
-        done
-        for psid in candidates
-        if (done := _validate_one(session, actor, mois, psid, now)) is not None
-    ]
+    return _anchored(
+        session,
+        [
+            done
+            for psid in candidates
+            if (done := _validate_one(session, actor, mois, psid, now)) is not None
+        ],
+    )
 
 
 def _validate_one(
@@ -285,7 +298,7 @@ def validated(session: Session, actor: Actor, reglement_id: int) -> Settlement:
     if reglement is None:
         raise NotFoundError(_("Remboursement introuvable."))
     if reglement.lignes is not None:
-        return Settlement(
+        frozen = Settlement(
             reglement.pass_structure_id,
             reglement.structure_nom or "",
             reglement.siret,
@@ -300,6 +313,7 @@ def validated(session: Session, actor: Actor, reglement_id: int) -> Settlement:
             reglement.valide_at,
             reglement.bic,
         )
+        return _anchored(session, [frozen])[0]
     # Validated before settlements were stored whole: rebuilt from its redemptions.
     ref, s = _structures(session)[reglement.pass_structure_id]
     lines = [
@@ -311,7 +325,7 @@ def validated(session: Session, actor: Actor, reglement_id: int) -> Settlement:
             .order_by(Encaissement.at, Encaissement.id)
         )
     ]
-    return Settlement(
+    rebuilt = Settlement(
         ref.id,
         s.nom,
         s.siret,
@@ -323,6 +337,7 @@ def validated(session: Session, actor: Actor, reglement_id: int) -> Settlement:
         reglement.valide_at,
         ref.bic,
     )
+    return _anchored(session, [rebuilt])[0]
 
 
 def list_validated(session: Session, actor: Actor) -> list[Reglement]:
