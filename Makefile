@@ -49,7 +49,8 @@ bench: $(VENV)/.installed translations
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
 
 # Mutation testing of the modules where a bug costs money or rights (pyproject [tool.mutmut]);
-# not part of `make test`: about 30 minutes on 2 cores. Prints a score per module and survivors.
+# not part of `make test` (long: the full run is still to be timed). Prints a score per module
+# and the survivors.
 $(VENV)/.mutation-installed: requirements-mutation.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-mutation.txt
 	touch $@
