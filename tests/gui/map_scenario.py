@@ -57,8 +57,12 @@ def evaluate(view: Any, script: str) -> Any:
 
 
 def wait_loaded(web_map: Any) -> Any:
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
     wait_until(lambda: web_map.view is not None, "vue web créée")
     view = web_map.view
+    # The point of these scenarios: Chromium's own view, never a stand-in.
+    assert isinstance(view, QWebEngineView), type(view)
     wait_until(
         lambda: evaluate(view, "document.readyState === 'complete' && !!window.L"),
         "page chargée",
