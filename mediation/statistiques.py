@@ -493,17 +493,10 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
             .where(*where)
         )
     tranche_sql = _tranche_age_sql(perimetre.date_reference_age.year)
-    # New: nobody is new who took part in any accompaniment, anywhere, before the period.
-    vu_avant = (
-        select(AccompagnementParticipant.beneficiaire_id)
-        .join(Accompagnement, Accompagnement.id == participant_id)
-        .where(
-            AccompagnementParticipant.beneficiaire_id == Beneficiaire.id,
-            Accompagnement.date < perimetre.du,
-        )
-        .exists()
-    )
-    nouveau = not_(vu_avant)
+    # New: whose first accompaniment, anywhere, falls in the period. The date is stored on the
+    # person by every write that adds or moves a participation, so this is a range test, not a
+    # lookup through each person's participations.
+    nouveau = Beneficiaire.premier_accompagnement.between(perimetre.du, perimetre.au)
     genres: Counter[str] = Counter()
     tranches: Counter[str] = Counter()
     statuts: Counter[str] = Counter()
