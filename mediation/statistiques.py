@@ -8,7 +8,8 @@ tool's statistics (La Coop de la médiation numérique, ``buildStatistiquesWorks
 - « Bénéficiaires accompagnés » counts people: the distinct recorded ones (followed or anonymous)
   plus each anonymous atelier participant, who is one person to the Coop too;
 - « Nouveaux bénéficiaires » counts the people whose first accompaniment falls in the period
-  (nobody recorded before the period, anywhere), anonymous atelier participants included;
+  (nobody recorded before the period, anywhere), anonymous atelier participants included; the
+  date of that first accompaniment is stored on the file, as the Coop does;
 - durations fall in [0, 30), [30, 60), [60, 120), [120, ∞) minutes: a bound starts the next bucket;
 - ages: the one reference date is the last day of the period (``Perimetre.date_reference_age``);
   as only the birth year is known, the age is the one reached during that day's year. The
