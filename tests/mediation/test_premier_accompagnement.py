@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from core import migrate
 from core.auth import Actor
 from core.db import Database
+from core.demo import DemoSizes, create_demo
 from mediation import referentiel as ref
 from mediation.accompagnements import AccompagnementData, record_accompagnement
 from mediation.beneficiaires import merge_beneficiaires
@@ -165,6 +166,16 @@ def test_the_migration_fills_in_the_date_from_the_accompaniments_already_recorde
     migrate.upgrade(db, backup=False)
     stored = _stored(db)
     assert (stored[lea], stored[marc]) == (date(2026, 5, 1), date(2026, 2, 1))
+    _assert_exact(db)
+
+
+def test_the_demo_generator_stores_the_first_accompaniment_of_its_bulk_files(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDIANUM_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    create_demo(DemoSizes(beneficiaires=40, accompagnements=150, passes=0))
+    stored = _stored(db)
+    assert len([d for d in stored.values() if d is not None]) > 20
     _assert_exact(db)
 
 
