@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import journal
@@ -253,6 +253,7 @@ def record_accompagnement(
             .values(derniere_activite_at=activity_at)
             .execution_options(synchronize_session="fetch")
         )
+        avancer_premier_accompagnement(session, [b.id for b in participants], clean.date)
     session.flush()
     journal.record(
         session,
@@ -268,6 +269,28 @@ def record_accompagnement(
         },
     )
     return acc
+
+
+def avancer_premier_accompagnement(
+    session: Session, beneficiaire_ids: list[int], jour: date
+) -> None:
+    """Move the stored first-accompaniment date of these people back to ``jour`` when it is
+    earlier (or set it when they had none), in the caller's transaction: an activity typed in
+    late may predate everything recorded for them."""
+    if not beneficiaire_ids:
+        return
+    session.execute(
+        update(Beneficiaire)
+        .where(
+            Beneficiaire.id.in_(beneficiaire_ids),
+            or_(
+                Beneficiaire.premier_accompagnement.is_(None),
+                Beneficiaire.premier_accompagnement > jour,
+            ),
+        )
+        .values(premier_accompagnement=jour)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def get_accompagnement(session: Session, actor: Actor, accompagnement_id: int) -> Accompagnement:

@@ -579,6 +579,10 @@ def merge_beneficiaires(
     if kept.annee_naissance is not None:
         kept.tranche_age_declaree = None
     kept.derniere_activite_at = max(kept.derniere_activite_at, other.derniere_activite_at)
+    # Every participation of the other record moves here (or already was here).
+    premiers = [d for d in (kept.premier_accompagnement, other.premier_accompagnement) if d]
+    kept.premier_accompagnement = min(premiers, default=None)
+    other.premier_accompagnement = None
     kept.updated_at = utcnow()
     already = select(AccompagnementParticipant.accompagnement_id).where(
         AccompagnementParticipant.beneficiaire_id == kept_id

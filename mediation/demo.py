@@ -329,6 +329,7 @@ def populate(session: Session, demo: DemoContext) -> dict[str, int]:
     part_rows: list[dict[str, Any]] = []
     anon_rows: list[dict[str, Any]] = []
     pool = active_ids
+    first_day: dict[int, date] = {}
     for k in range(n_acc if pool else 0):
         aid = first_acc + k
         day = today - timedelta(days=rng.randint(0, 364))
@@ -376,6 +377,8 @@ def populate(session: Session, demo: DemoContext) -> dict[str, int]:
             part_rows.append({"accompagnement_id": aid, "beneficiaire_id": bid})
             if at > last_activity[bid]:
                 last_activity[bid] = at
+            if bid not in first_day or day < first_day[bid]:
+                first_day[bid] = day
         if collectif and rng.random() < 0.5:
             anon_rows.append(
                 {
@@ -388,6 +391,8 @@ def populate(session: Session, demo: DemoContext) -> dict[str, int]:
             )
     for row in benef_rows:
         row["derniere_activite_at"] = last_activity[row["id"]]
+        # Bulk rows bypass record_accompagnement, which keeps this date for the use cases.
+        row["premier_accompagnement"] = first_day.get(row["id"])
 
     _bulk(session, Beneficiaire.__table__, benef_rows)  # type: ignore[arg-type]
     _bulk(session, Diagnostic.__table__, diag_rows)  # type: ignore[arg-type]

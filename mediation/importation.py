@@ -628,7 +628,9 @@ def _enregistrer_un_lot(
         _apply(cast(Beneficiaire, fiche), data)
         lignes.append(
             {**vars(fiche), "structure_id": sid, "efface": False, "created_at": now,
-             "updated_at": now, "derniere_activite_at": now}
+             "updated_at": now, "derniere_activite_at": now,
+             # Imported files come with no accompaniment: none is first yet.
+             "premier_accompagnement": None}
         )  # fmt: skip
     return sorted(session.scalars(insert(Beneficiaire).returning(Beneficiaire.id), lignes))
 

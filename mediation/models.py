@@ -2,7 +2,8 @@
 
 Contract relied on by other domains (pass_numerique, mandates, statistics): ``Beneficiaire``
 (id, structure_id, anonyme, nom, prenom, annee_naissance, date_naissance, commune_insee,
-created_at, efface), ``Diagnostic`` (id, beneficiaire_id, date, thematiques) and
+created_at, efface, premier_accompagnement), ``Diagnostic`` (id, beneficiaire_id, date,
+thematiques) and
 ``Accompagnement`` with its participants, thématiques and matériel link tables (link tables, not
 JSON lists, so that statistics over a million accompaniments are plain indexed GROUP BYs).
 """
@@ -54,6 +55,10 @@ class Beneficiaire(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     derniere_activite_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Date of the person's earliest accompaniment anywhere (None: never accompanied), kept exact
+    # by every write that adds or moves a participation: « Nouveaux bénéficiaires » of a period
+    # is then a range test on this index, as in the Coop, instead of a lookup per person.
+    premier_accompagnement: Mapped[date | None] = mapped_column(index=True)
     efface: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

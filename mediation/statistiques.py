@@ -8,7 +8,8 @@ tool's statistics (La Coop de la médiation numérique, ``buildStatistiquesWorks
 - « Bénéficiaires accompagnés » counts people: the distinct recorded ones (followed or anonymous)
   plus each anonymous atelier participant, who is one person to the Coop too;
 - « Nouveaux bénéficiaires » counts the people whose first accompaniment falls in the period
-  (nobody recorded before the period, anywhere), anonymous atelier participants included;
+  (nobody recorded before the period, anywhere), anonymous atelier participants included; the
+  date of that first accompaniment is stored on the file, as the Coop does;
 - durations fall in [0, 30), [30, 60), [60, 120), [120, ∞) minutes: a bound starts the next bucket;
 - ages: the one reference date is the last day of the period (``Perimetre.date_reference_age``);
   as only the birth year is known, the age is the one reached during that day's year. The
@@ -493,17 +494,10 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
             .where(*where)
         )
     tranche_sql = _tranche_age_sql(perimetre.date_reference_age.year)
-    # New: nobody is new who took part in any accompaniment, anywhere, before the period.
-    vu_avant = (
-        select(AccompagnementParticipant.beneficiaire_id)
-        .join(Accompagnement, Accompagnement.id == participant_id)
-        .where(
-            AccompagnementParticipant.beneficiaire_id == Beneficiaire.id,
-            Accompagnement.date < perimetre.du,
-        )
-        .exists()
-    )
-    nouveau = not_(vu_avant)
+    # New: whose first accompaniment, anywhere, falls in the period. The date is stored on the
+    # person by every write that adds or moves a participation, so this is a range test, not a
+    # lookup through each person's participations.
+    nouveau = Beneficiaire.premier_accompagnement.between(perimetre.du, perimetre.au)
     genres: Counter[str] = Counter()
     tranches: Counter[str] = Counter()
     statuts: Counter[str] = Counter()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.auth import Actor
 from core.db import Database
 from core.models import Role, Structure
+from mediation.accompagnements import avancer_premier_accompagnement
 from mediation.models import (
     Accompagnement,
     AccompagnementMateriel,
@@ -107,6 +108,8 @@ def accompagnement(
         ParticipantsAnonymes(accompagnement_id=a.id, genre=g, tranche_age=t, statut=s, nombre=n)
         for g, t, s, n in anonymes
     )
+    # What record_accompagnement does besides the rows: the people's first-accompaniment date.
+    avancer_premier_accompagnement(session, [b.id for b in participants], jour)
     session.flush()
     return a
 
