@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core import journal_actions
 from core.domaine import Domaine
 from core.errors import KeyringUnavailableError
 from core.i18n import N_, _
@@ -108,7 +109,7 @@ def _step_database(ws: _Workspace) -> str:
     if not migrate.script_heads() <= _applied_revisions(db):
         raise RuntimeError(_("la base n'est pas au niveau du code après migration"))
     with db.session() as session:
-        journal.record(session, None, "autotest", "autotest", 1, {"etape": "base"})
+        journal_actions.autotest(session, None, 1, etape="base")
     with db.read_session() as session:
         report = journal.verify_journal(session)
     if not report.ok or report.count != 1:

@@ -27,7 +27,7 @@ from core.errors import (
     ValidationError,
 )
 from core.i18n import _, format_datetime
-from core.models import Agent, AgentRole, Role, Structure
+from core.models import Agent, AgentRole, AuditEntry, Role, Structure
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -263,15 +263,7 @@ def authenticate(
         if locked:
             agent.locked_until = now + LOCKOUT
             agent.failed_attempts = 0
-        journal.record(
-            session,
-            None,
-            "connexion.echec",
-            "agent",
-            agent.id,
-            {"verrouillage": locked},
-            agent_id=agent.id,
-        )
+        journal_connexion_echec(session, agent.id, verrouillage=locked)
         session.commit()
         if locked:
             raise AccountLockedError(
@@ -290,7 +282,7 @@ def authenticate(
     agent.locked_until = None
     agent.last_login_at = now
     actor = actor_for(session, agent, structure_id)
-    journal.record(session, actor, "connexion", "agent", agent.id)
+    journal_connexion(session, actor, agent.id)
     return actor
 
 
@@ -339,15 +331,7 @@ def create_agent(
     session.add(agent)
     session.flush()
     _set_grants(session, agent, grants)
-    journal.record(
-        session,
-        actor,
-        "agent.creation",
-        "agent",
-        agent.id,
-        {"roles": _grants_json(grants)},
-        agent_id=agent.id if actor is None else None,
-    )
+    journal_agent_creation(session, actor, agent.id, roles=_grants_json(grants))
     return agent
 
 
@@ -381,9 +365,7 @@ def set_agent_grants(
     if agent.id == actor.agent_id and not any(r is Role.ADMINISTRATEUR for r, _s in grants):
         raise ConflictError(_("Vous ne pouvez pas retirer votre propre rôle d'administrateur."))
     _set_grants(session, agent, grants)
-    journal.record(
-        session, actor, "agent.roles", "agent", agent.id, {"roles": _grants_json(grants)}
-    )
+    journal_agent_roles(session, actor, agent.id, roles=_grants_json(grants))
 
 
 def reset_password(session: Session, actor: Actor, agent_id: int, new_password: str) -> None:
@@ -395,7 +377,7 @@ def reset_password(session: Session, actor: Actor, agent_id: int, new_password: 
     agent.failed_attempts = 0
     agent.locked_until = None
     agent.must_change_password = agent.id != actor.agent_id
-    journal.record(session, actor, "agent.mot_de_passe", "agent", agent.id)
+    journal_agent_mot_de_passe(session, actor, agent.id)
 
 
 def change_own_password(session: Session, actor: Actor, old: str, new: str) -> None:
@@ -407,7 +389,7 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str) -> N
     check_password_strength(new, demo=_is_demo_installation(session))
     agent.password_hash = hash_password(new)
     agent.must_change_password = False
-    journal.record(session, actor, "agent.mot_de_passe", "agent", agent.id)
+    journal_agent_mot_de_passe(session, actor, agent.id)
 
 
 def unlock_agent(session: Session, actor: Actor, agent_id: int) -> None:
@@ -416,7 +398,7 @@ def unlock_agent(session: Session, actor: Actor, agent_id: int) -> None:
     agent = _get_agent(session, agent_id)
     agent.failed_attempts = 0
     agent.locked_until = None
-    journal.record(session, actor, "agent.deverrouillage", "agent", agent.id)
+    journal_agent_deverrouillage(session, actor, agent.id)
 
 
 def agent_by_login(session: Session, actor: Actor, login: str) -> Agent:
@@ -434,14 +416,14 @@ def deactivate_agent(session: Session, actor: Actor, agent_id: int) -> None:
     if agent.id == actor.agent_id:
         raise ConflictError(_("Vous ne pouvez pas désactiver votre propre compte."))
     agent.active = False
-    journal.record(session, actor, "agent.desactivation", "agent", agent.id)
+    journal_agent_desactivation(session, actor, agent.id)
 
 
 def reactivate_agent(session: Session, actor: Actor, agent_id: int) -> None:
     require(actor, Permission.ADMINISTRER)
     agent = _get_agent(session, agent_id)
     agent.active = True
-    journal.record(session, actor, "agent.reactivation", "agent", agent.id)
+    journal_agent_reactivation(session, actor, agent.id)
 
 
 def list_agents(session: Session, actor: Actor) -> list[Agent]:
@@ -482,9 +464,118 @@ def create_structure(
     )
     session.add(structure)
     session.flush()
-    journal.record(session, actor, "structure.creation", "structure", structure.id)
+    journal_structure_creation(session, actor, structure.id)
     return structure
 
 
 def list_structures(session: Session) -> list[Structure]:
     return list(session.scalars(select(Structure).order_by(Structure.nom)))
+
+
+# --- journal actions of agents and structures -------------------------------------------------
+# Here rather than in core.journal_actions: they are auth's own lines, and auth is what the journal
+# module names as the actor's type.
+
+
+class ActionAgent(enum.StrEnum):
+    CONNEXION = "connexion"
+    AGENT_CREATION = "agent.creation"
+    AGENT_ROLES = "agent.roles"
+    AGENT_MOT_DE_PASSE = "agent.mot_de_passe"
+    AGENT_DEVERROUILLAGE = "agent.deverrouillage"
+    AGENT_DESACTIVATION = "agent.desactivation"
+    AGENT_REACTIVATION = "agent.reactivation"
+    STRUCTURE_CREATION = "structure.creation"
+    CONNEXION_ECHEC = "connexion.echec"
+
+
+def journal_connexion(
+    session: Session,
+    actor: Actor,
+    agent_id: int,
+) -> AuditEntry:
+    return journal.record(session, actor, ActionAgent.CONNEXION, "agent", agent_id)
+
+
+def journal_agent_creation(
+    session: Session,
+    actor: Actor | None,
+    agent_id: int,
+    *,
+    roles: list[list[object]],
+) -> AuditEntry:
+    """Without an actor (the first administrator, created at setup) the new agent signs."""
+    return journal.record(
+        session,
+        actor,
+        ActionAgent.AGENT_CREATION,
+        "agent",
+        agent_id,
+        {"roles": roles},
+        agent_id=agent_id if actor is None else None,
+    )
+
+
+def journal_agent_roles(
+    session: Session,
+    actor: Actor,
+    agent_id: int,
+    *,
+    roles: list[list[object]],
+) -> AuditEntry:
+    return journal.record(
+        session, actor, ActionAgent.AGENT_ROLES, "agent", agent_id, {"roles": roles}
+    )
+
+
+def journal_agent_mot_de_passe(
+    session: Session,
+    actor: Actor,
+    agent_id: int,
+) -> AuditEntry:
+    return journal.record(session, actor, ActionAgent.AGENT_MOT_DE_PASSE, "agent", agent_id)
+
+
+def journal_agent_deverrouillage(
+    session: Session,
+    actor: Actor,
+    agent_id: int,
+) -> AuditEntry:
+    return journal.record(session, actor, ActionAgent.AGENT_DEVERROUILLAGE, "agent", agent_id)
+
+
+def journal_agent_desactivation(
+    session: Session,
+    actor: Actor,
+    agent_id: int,
+) -> AuditEntry:
+    return journal.record(session, actor, ActionAgent.AGENT_DESACTIVATION, "agent", agent_id)
+
+
+def journal_agent_reactivation(
+    session: Session,
+    actor: Actor,
+    agent_id: int,
+) -> AuditEntry:
+    return journal.record(session, actor, ActionAgent.AGENT_REACTIVATION, "agent", agent_id)
+
+
+def journal_structure_creation(
+    session: Session,
+    actor: Actor | None,
+    structure_id: int,
+) -> AuditEntry:
+    return journal.record(session, actor, ActionAgent.STRUCTURE_CREATION, "structure", structure_id)
+
+
+def journal_connexion_echec(session: Session, agent_id: int, *, verrouillage: bool) -> AuditEntry:
+    """Nobody is logged in yet: the line names the agent whose password failed."""
+    return journal.record(
+        session,
+        None,
+        ActionAgent.CONNEXION_ECHEC,
+        "agent",
+        agent_id,
+        {"verrouillage": verrouillage},
+        agent_id=agent_id,
+    )

@@ -22,6 +22,7 @@ import secrets as pysecrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,14 @@ log = logging.getLogger(__name__)
 GENESIS_HASH = "0" * 64
 KEY_BYTES = 32
 _PG_JOURNAL_LOCK = 0x4D4A4E4C  # arbitrary constant identifying the journal's advisory lock
+
+
+class ActionJournal(StrEnum):
+    """The journal's own lines: its key leaving a desk, and its rotation."""
+
+    CLE_EXPORT = "journal.cle.export"
+    CLE_ROTATION = "journal.cle.rotation"
+
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
@@ -113,7 +122,7 @@ def export_journal_key(session: Session, actor: Actor) -> tuple[str, str]:
     if head is None or head[2] is None:
         raise ValidationError(_("Le journal n'a pas encore de clé."))
     secret_hex = journal_key(head[2]).hex()
-    record(session, actor, "journal.cle.export", "journal", head[2], {"cle": head[2]})
+    record(session, actor, ActionJournal.CLE_EXPORT, "journal", head[2], {"cle": head[2]})
     return head[2], secret_hex
 
 
@@ -133,7 +142,7 @@ def rotate_journal_key(session: Session, actor: Actor) -> str:
     record(
         session,
         actor,
-        "journal.cle.rotation",
+        ActionJournal.CLE_ROTATION,
         "journal",
         cle_id,
         {"cle": cle_id, "precedente": previous},

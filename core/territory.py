@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core import journal, paths
+from core import journal_actions, paths
 from core.auth import Actor, Permission, require
 from core.errors import ValidationError
 from core.i18n import _
@@ -113,13 +113,8 @@ def configure_territory(
         for c in communes
     )
     session.flush()
-    journal.record(
-        session,
-        actor,
-        "territoire.configuration",
-        "territory",
-        1,
-        {"siren": siren, "communes": [c.code_insee for c in communes]},
+    journal_actions.territoire_configuration(
+        session, actor, 1, siren=siren, communes=[c.code_insee for c in communes]
     )
     return territory
 

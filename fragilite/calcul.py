@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.errors import ValidationError
 from core.i18n import _
 from core.progress import NO_PROGRESS, Progress
 from core.territory import cog, default_preset, get_territory, territory_communes
 from fragilite import indicateurs, methodologie
+from fragilite import journal as journal_fragilite
 from fragilite.estimation import COLONNES_ESTIMEES, Estimations, Territoire, estimer
 from fragilite.lecture import Enquete
 from fragilite.ponderation import Marges, ponderer
@@ -212,19 +212,15 @@ def methode_configuree(session: Session) -> methodologie.Methodologie:
 def journaliser_calcul(session: Session, actor: Actor, resultat: Resultat) -> None:
     """Record that a computation was run (fingerprints and counts only, never answers)."""
     require(actor, Permission.FRAGILITE)
-    journal.record(
+    journal_fragilite.calcul(
         session,
         actor,
-        "fragilite.calcul",
-        "enquete",
         resultat.empreinte_enquete[:16],
-        {
-            "methodologie": resultat.methode.version,
-            "enquete_sha256": resultat.empreinte_enquete,
-            "marges_sha256": resultat.empreinte_marges,
-            "ponderation": resultat.ponderation,
-            "repondants": resultat.repondants,
-            "lignes_exclues": resultat.lignes_exclues,
-            "communes": len(resultat.estimations.territoire.codes),
-        },
+        methodologie=resultat.methode.version,
+        enquete_sha256=resultat.empreinte_enquete,
+        marges_sha256=resultat.empreinte_marges,
+        ponderation=resultat.ponderation,
+        repondants=resultat.repondants,
+        lignes_exclues=resultat.lignes_exclues,
+        communes=len(resultat.estimations.territoire.codes),
     )

@@ -31,13 +31,14 @@ from jinja2 import Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import journal, paths
+from core import paths
 from core.auth import Actor, Permission, require
 from core.errors import ValidationError
 from core.i18n import _
 from core.territory import cog
 from core.webmap import offline_html
 from lieux import horaires
+from lieux import journal as journal_lieux
 from lieux.erreurs import raison_systeme
 from lieux.models import Lieu
 from lieux.proximite import telephone_lisible
@@ -481,7 +482,7 @@ def exporter_carte(
             _("Impossible d'écrire {file} : {error}").format(file=path, error=raison_systeme(exc)),
             field="fichier",
         ) from exc
-    journal.record(session, actor, "lieux.export", "lieu", None, {"format": "html", "n": n})
+    journal_lieux.exportation(session, actor, format="html", n=n)
     return n
 
 

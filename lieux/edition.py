@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.i18n import _
+from lieux import journal as journal_lieux
 from lieux.importation import Genre, verifier_valeurs
 from lieux.models import Lieu
 from lieux.schema import load_schema
@@ -46,7 +46,7 @@ def enregistrer_lieu(
         lieu = Lieu(identifiant=ligne.identifiant, **values)
         session.add(lieu)
         session.flush()
-        journal.record(session, actor, "lieux.creer", "lieu", lieu.id, {})
+        journal_lieux.creer(session, actor, lieu.id)
         return lieu
     lieu = lire_lieu(session, actor, lieu_id)
     if same_id is not None and same_id.id != lieu.id:
@@ -59,5 +59,5 @@ def enregistrer_lieu(
         if name != "id":
             setattr(lieu, name, values[name])
     session.flush()
-    journal.record(session, actor, "lieux.modifier", "lieu", lieu.id, {"champs": changed})
+    journal_lieux.modifier(session, actor, lieu.id, champs=changed)
     return lieu

@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.errors import ValidationError
 from core.i18n import _
 from core.validation import fold
+from lieux import journal as journal_lieux
 from lieux.erreurs import raison_systeme
 from lieux.models import Lieu
 from lieux.schema import load_schema, to_schema_spelling
@@ -106,7 +106,7 @@ def exporter_csv(session: Session, actor: Actor, path: Path) -> int:
     require(actor, Permission.LIEUX_GERER)
     lieux = lieux_a_exporter(session)
     _write(path, lambda: ecrire_csv(lieux, path))
-    journal.record(session, actor, "lieux.export", "lieu", None, {"format": "csv", "n": len(lieux)})
+    journal_lieux.exportation(session, actor, format="csv", n=len(lieux))
     return len(lieux)
 
 
@@ -119,6 +119,7 @@ def exporter_geojson(session: Session, actor: Actor, path: Path) -> int:
         lambda: path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"),
     )
     n = len(data["features"])
-    details = {"format": "geojson", "n": n, "sans_position": lieux_sans_position(session)}
-    journal.record(session, actor, "lieux.export", "lieu", None, details)
+    journal_lieux.exportation(
+        session, actor, format="geojson", n=n, sans_position=lieux_sans_position(session)
+    )
     return n

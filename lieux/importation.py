@@ -35,13 +35,13 @@ from typing import Any, Literal
 from sqlalchemy import String, insert, select
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.errors import ValidationError
 from core.i18n import _
 from core.progress import NO_PROGRESS, Progress
 from core.validation import LA_POSTE_SIREN, luhn_ok, to_e164
 from lieux import horaires
+from lieux import journal as journal_lieux
 from lieux.anciens import (
     FREE_LABELS,
     GENERAL_PUBLIC,
@@ -855,19 +855,14 @@ def importer_lieux(
     for start in range(0, len(new_rows), 2000):
         session.execute(insert(Lieu), new_rows[start : start + 2000])
     session.flush()
-    journal.record(
+    journal_lieux.importation(
         session,
         actor,
-        "lieux.import",
-        "lieu",
-        None,
-        {
-            "format": rapport.format.value,
-            "crees": len(result.crees),
-            "modifies": len(result.modifies),
-            "inchanges": len(result.inchanges),
-            "ignores": result.ignores,
-        },
+        format=rapport.format.value,
+        crees=len(result.crees),
+        modifies=len(result.modifies),
+        inchanges=len(result.inchanges),
+        ignores=result.ignores,
     )
     progress.step(len(valid), len(valid), _("Import terminé."))
     return result

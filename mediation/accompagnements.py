@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.errors import NotFoundError, ValidationError
 from core.i18n import _
+from mediation import journal as journal_mediation
 from mediation import referentiel as ref
 from mediation.models import (
     Accompagnement,
@@ -255,18 +255,14 @@ def record_accompagnement(
         )
         avancer_premier_accompagnement(session, [b.id for b in participants], clean.date)
     session.flush()
-    journal.record(
+    journal_mediation.accompagnement_creation(
         session,
         actor,
-        "accompagnement.creation",
-        "accompagnement",
         acc.id,
-        {
-            "structure_id": sid,
-            "type": clean.type,
-            "beneficiaires": [b.id for b in participants],
-            "anonymes": sum(c.nombre for c in clean.anonymes),
-        },
+        structure_id=sid,
+        type=clean.type,
+        beneficiaires=[b.id for b in participants],
+        anonymes=sum(c.nombre for c in clean.anonymes),
     )
     return acc
 

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.db import utcnow
 from core.errors import ConflictError, ValidationError
@@ -24,6 +23,7 @@ from core.i18n import _
 from core.models import TerritoryCommune
 from core.territory import commune
 from core.validation import fold, normalize_email, normalize_phone
+from mediation import journal as journal_mediation
 from mediation import referentiel as ref
 from mediation.models import AccompagnementParticipant, Beneficiaire, Diagnostic
 from mediation.visibility import beneficiaire_filter, load_visible
@@ -233,18 +233,14 @@ def create_beneficiaire(
         b.consentement_at, b.consentement_agent_id = now, actor.agent_id
     session.add(b)
     session.flush()
-    journal.record(
+    journal_mediation.beneficiaire_creation(
         session,
         actor,
-        "beneficiaire.creation",
-        "beneficiaire",
         b.id,
-        {
-            "structure_id": sid,
-            "anonyme": b.anonyme,
-            "doublon_confirme": confirm_not_duplicate,
-            "hors_territoire": commune_hors_territoire(session, b.commune_insee),
-        },
+        structure_id=sid,
+        anonyme=b.anonyme,
+        doublon_confirme=confirm_not_duplicate,
+        hors_territoire=commune_hors_territoire(session, b.commune_insee),
     )
     return b
 
@@ -268,9 +264,7 @@ def update_beneficiaire(
     b.updated_at = utcnow()
     changed = sorted(k for k, v in _snapshot(b).items() if before[k] != v)
     session.flush()
-    journal.record(
-        session, actor, "beneficiaire.modification", "beneficiaire", b.id, {"champs": changed}
-    )
+    journal_mediation.beneficiaire_modification(session, actor, b.id, champs=changed)
     return b
 
 
@@ -282,7 +276,7 @@ def record_consent(
     require(actor, Permission.DOSSIER_ECRIRE, b.structure_id)
     b.consentement_at = at or utcnow()
     b.consentement_agent_id = actor.agent_id
-    journal.record(session, actor, "beneficiaire.consentement", "beneficiaire", b.id)
+    journal_mediation.beneficiaire_consentement(session, actor, b.id)
     return b
 
 
@@ -613,18 +607,14 @@ def merge_beneficiaires(
 
     pseudonymise(other)
     session.flush()
-    journal.record(
+    journal_mediation.beneficiaire_fusion(
         session,
         actor,
-        "beneficiaire.fusion",
-        "beneficiaire",
         kept.id,
-        {
-            "fusionne": other.id,
-            "champs_completes": [c.field for c in changes],
-            "accompagnements_deplaces": acc,
-            "diagnostics_deplaces": diag,
-        },
+        fusionne=other.id,
+        champs_completes=[c.field for c in changes],
+        accompagnements_deplaces=acc,
+        diagnostics_deplaces=diag,
     )
     return kept
 

@@ -8,11 +8,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.db import utcnow
 from core.errors import ValidationError
 from core.i18n import _
+from mediation import journal as journal_mediation
 from mediation import referentiel as ref
 from mediation.models import Diagnostic
 from mediation.visibility import load_visible
@@ -79,13 +79,8 @@ def record_diagnostic(
     session.add(diag)
     b.derniere_activite_at = utcnow()
     session.flush()
-    journal.record(
-        session,
-        actor,
-        "diagnostic.creation",
-        "diagnostic",
-        diag.id,
-        {"beneficiaire_id": b.id, "structure_id": sid},
+    journal_mediation.diagnostic_creation(
+        session, actor, diag.id, beneficiaire_id=b.id, structure_id=sid
     )
     return diag
 

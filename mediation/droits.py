@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import Column, Table, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.db import Database, utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
@@ -31,6 +30,7 @@ from core.i18n import _, format_date, format_datetime, format_money
 from core.installation import get_setting
 from core.models import Agent, AuditEntry, Structure
 from core.territory import cog
+from mediation import journal as journal_mediation
 from mediation import referentiel as ref
 from mediation import registre_effacements as ledger
 from mediation.mandats import (
@@ -221,13 +221,8 @@ def collect_personal_data(session: Session, actor: Actor, beneficiaire_id: int) 
         "autres_donnees": others,
         "journal": _journal_about(session, b.id, others),
     }
-    journal.record(
-        session,
-        actor,
-        "beneficiaire.export_donnees",
-        "beneficiaire",
-        b.id,
-        {"diagnostics": len(diagnostics), "accompagnements": len(accompagnements)},
+    journal_mediation.beneficiaire_export_donnees(
+        session, actor, b.id, diagnostics=len(diagnostics), accompagnements=len(accompagnements)
     )
     return data
 
@@ -667,9 +662,7 @@ def erase_beneficiaire(
             ).format(date=format_date(active_until))
         )
     _erase(session, b, at)
-    journal.record(
-        session, actor, "beneficiaire.effacement", "beneficiaire", b.id, {"motif": "demande"}
-    )
+    journal_mediation.beneficiaire_effacement(session, actor, b.id, motif="demande")
 
 
 def replay_erasure_ledger(session: Session) -> int:
@@ -681,13 +674,8 @@ def replay_erasure_ledger(session: Session) -> int:
         if b is None or b.efface or b.created_at != entry.cree_le:
             continue
         _erase(session, b, entry.efface_le, to_ledger=False)
-        journal.record(
-            session,
-            None,
-            "beneficiaire.effacement",
-            "beneficiaire",
-            b.id,
-            {"motif": "restauration", "efface_le": entry.efface_le.isoformat()},
+        journal_mediation.beneficiaire_effacement(
+            session, None, b.id, motif="restauration", efface_le=entry.efface_le.isoformat()
         )
         replayed += 1
     return replayed
@@ -798,13 +786,8 @@ def apply_retention(
             raise NotFoundError(_("Bénéficiaire introuvable (n° {id}).").format(id=bid))
         _erase(session, b, at)
         erased.append(bid)
-        journal.record(
-            session,
-            actor,
-            "beneficiaire.effacement",
-            "beneficiaire",
-            bid,
-            {"motif": "conservation", "annees": retention_years(session)},
+        journal_mediation.beneficiaire_effacement(
+            session, actor, bid, motif="conservation", annees=retention_years(session)
         )
     return len(erased)
 

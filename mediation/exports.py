@@ -35,7 +35,6 @@ import xlsxwriter
 from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require_anywhere
 from core.db import Database
 from core.errors import MedianumError, ValidationError
@@ -43,7 +42,9 @@ from core.i18n import DISPLAY_TZ, _, format_date, to_local
 from core.models import Agent, Structure, TerritoryCommune
 from core.progress import NO_PROGRESS, Progress
 from core.territory import cog
+from mediation import journal as journal_mediation
 from mediation import referentiel as ref
+from mediation.journal import ActionMediation
 from mediation.models import (
     Accompagnement,
     AccompagnementMateriel,
@@ -312,23 +313,23 @@ def _erreur_fichier(chemin: Path, exc: OSError) -> MedianumError:
 
 
 def _journaliser(
-    db: Database, actor: Actor, action: str, perimetre: Perimetre, resultat: ResultatExport
+    db: Database,
+    actor: Actor,
+    action: ActionMediation,
+    perimetre: Perimetre,
+    resultat: ResultatExport,
 ) -> None:
     with db.session() as session:
-        journal.record(
+        journal_mediation.export(
             session,
             actor,
             action,
-            None,
-            None,
-            {
-                "format": resultat.format.value,
-                "lignes": resultat.lignes,
-                "du": perimetre.du.isoformat(),
-                "au": perimetre.au.isoformat(),
-                "structure_id": perimetre.structure_id,
-                "agent_id": perimetre.agent_id,
-            },
+            format=resultat.format.value,
+            lignes=resultat.lignes,
+            du=perimetre.du.isoformat(),
+            au=perimetre.au.isoformat(),
+            structure_id=perimetre.structure_id,
+            agent_id=perimetre.agent_id,
         )
 
 
@@ -393,7 +394,7 @@ def exporter_statistiques(
             tableur.ligne(row)
         progress.step(2, 2, _("Écriture du fichier"))
     resultat = ResultatExport(chemin, fmt, len(rows))
-    _journaliser(db, actor, "export.statistiques", perimetre, resultat)
+    _journaliser(db, actor, ActionMediation.EXPORT_STATISTIQUES, perimetre, resultat)
     return resultat
 
 
@@ -699,7 +700,7 @@ def _exporter_liste(
     feuille: str,
     colonnes: Sequence[str],
     lignes_de: Callable[[Session, Actor, Perimetre, Progress], Iterator[list[Cellule]]],
-    action: str,
+    action: ActionMediation,
 ) -> ResultatExport:
     """Stream one list into a file in a read session, then journal it once it is complete."""
     fmt = format_du_fichier(chemin)
@@ -731,7 +732,7 @@ def exporter_accompagnements(
         feuille=_("Accompagnements"),
         colonnes=COLONNES_ACCOMPAGNEMENTS,
         lignes_de=lignes_accompagnements,
-        action="export.accompagnements",
+        action=ActionMediation.EXPORT_ACCOMPAGNEMENTS,
     )
 
 
@@ -857,5 +858,5 @@ def exporter_beneficiaires(
         feuille=_("Bénéficiaires"),
         colonnes=COLONNES_BENEFICIAIRES,
         lignes_de=lignes_beneficiaires,
-        action="export.beneficiaires",
+        action=ActionMediation.EXPORT_BENEFICIAIRES,
     )

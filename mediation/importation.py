@@ -34,7 +34,6 @@ from typing import Any, cast
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.db import Database, utcnow
 from core.errors import MedianumError, ValidationError
@@ -43,6 +42,7 @@ from core.models import TerritoryCommune
 from core.progress import NO_PROGRESS, Cancelled, Progress
 from core.territory import cog
 from core.validation import fold
+from mediation import journal as journal_mediation
 from mediation import referentiel as ref
 from mediation.beneficiaires import (
     BeneficiaireData,
@@ -556,13 +556,8 @@ def apply_import(
             session, actor, data, structure_id=sid, confirm_not_duplicate=True, today=today
         )
         ids.append(b.id)
-    journal.record(
-        session,
-        actor,
-        "beneficiaire.import",
-        "beneficiaire",
-        None,
-        {"structure_id": sid, "importes": len(ids), "rejetes": len(report.rejected)},
+    journal_mediation.beneficiaire_import(
+        session, actor, structure_id=sid, importes=len(ids), rejetes=len(report.rejected)
     )
     return ids
 
@@ -644,21 +639,16 @@ def _journaliser_lot(
     nouveaux: list[int],
     report: ImportReport,
 ) -> None:
-    journal.record(
+    journal_mediation.beneficiaire_import(
         session,
         actor,
-        "beneficiaire.import",
-        "beneficiaire",
-        None,
-        {
-            "structure_id": sid,
-            "lot": numero,
-            "importes": len(nouveaux),
-            "premiere_ligne": lot[0][0],
-            "derniere_ligne": lot[-1][0],
-            "dossiers": [min(nouveaux), max(nouveaux)],
-            "rejetes": len(report.rejected) if numero == 1 else 0,
-        },
+        structure_id=sid,
+        lot=numero,
+        importes=len(nouveaux),
+        premiere_ligne=lot[0][0],
+        derniere_ligne=lot[-1][0],
+        dossiers=[min(nouveaux), max(nouveaux)],
+        rejetes=len(report.rejected) if numero == 1 else 0,
     )
 
 

@@ -28,7 +28,6 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require, require_anywhere
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
@@ -36,6 +35,7 @@ from core.i18n import N_, _, format_date, to_local
 from core.installation import get_setting
 from core.models import Structure, TerritoryCommune
 from core.validation import fold
+from mediation import journal as journal_mediation
 from mediation import mandat_templates
 from mediation.beneficiaires import get_beneficiaire
 from mediation.mandat_integrity import integrity_code, parse_qr, qr_content
@@ -268,13 +268,8 @@ def limit_structure_categories(
     for key in keys:
         session.add(StructureCategorieMandat(structure_id=structure_id, categorie=key))
     session.flush()
-    journal.record(
-        session,
-        actor,
-        "mandat.categories_structure",
-        "structure",
-        structure_id,
-        {"categories": list(keys)},
+    journal_mediation.mandat_categories_structure(
+        session, actor, structure_id, categories=list(keys)
     )
 
 
@@ -609,20 +604,16 @@ def _create(
     for old in replaced:
         _revoke(session, actor, old.mandat_id, old.categorie, "remplacement", mandat.id, start)
     _become_current(session, mandat)
-    journal.record(
+    journal_mediation.mandat_creation(
         session,
         actor,
-        "mandat.renouvellement" if renouvelle else "mandat.creation",
-        "mandat",
         mandat.id,
-        {
-            "reference": mandat.reference,
-            "categories": keys,
-            "duree_jours": duree_jours,
-            "modele": mandat.template_version,
-            "remplace": [[r.reference, r.categorie] for r in replaced],
-            **({"renouvelle": renouvelle.reference} if renouvelle else {}),
-        },
+        reference=mandat.reference,
+        categories=keys,
+        duree_jours=duree_jours,
+        modele=mandat.template_version,
+        remplace=[[r.reference, r.categorie] for r in replaced],
+        renouvelle=renouvelle.reference if renouvelle else None,
     )
     return mandat
 
@@ -735,18 +726,14 @@ def revoke_mandat(
                 )
             )
     revocation = _revoke(session, actor, mandat.id, categorie, "demande", None, at)
-    journal.record(
+    journal_mediation.mandat_revocation(
         session,
         actor,
-        "mandat.revocation",
-        "mandat",
         mandat.id,
-        {
-            "reference": mandat.reference,
-            "revocation": revocation.id,
-            "categorie": categorie,
-            "totale": mandat.revoque_at is not None,
-        },
+        reference=mandat.reference,
+        revocation=revocation.id,
+        categorie=categorie,
+        totale=mandat.revoque_at is not None,
     )
     return revocation
 
@@ -782,17 +769,13 @@ def _revoke(
         mandat.revoque_at = at
     session.flush()
     if motif == "remplacement":
-        journal.record(
+        journal_mediation.mandat_remplacement(
             session,
             actor,
-            "mandat.remplacement",
-            "mandat",
             mandat.id,
-            {
-                "reference": mandat.reference,
-                "categorie": categorie,
-                "remplace_par": remplace_par_id,
-            },
+            reference=mandat.reference,
+            categorie=categorie,
+            remplace_par=remplace_par_id,
         )
     return revocation
 
@@ -983,17 +966,13 @@ def print_mandat(
             )
         )
     pdf = mandat_pdf(mandat, traduction=traduction, marks=_print_marks(session, mandat))
-    journal.record(
+    journal_mediation.mandat_impression(
         session,
         actor,
-        "mandat.impression",
-        "mandat",
         mandat.id,
-        {
-            "reference": mandat.reference,
-            "modele": mandat.template_version,
-            "traduction": traduction,
-        },
+        reference=mandat.reference,
+        modele=mandat.template_version,
+        traduction=traduction,
     )
     return pdf
 
@@ -1030,13 +1009,8 @@ def print_revocation(session: Session, actor: Actor, revocation_id: int) -> byte
     mandat = _visible_mandat(session, actor, revocation.mandat_id)
     require(actor, Permission.MANDAT_GERER, mandat.structure_id)
     pdf = revocation_pdf(mandat, revocation)
-    journal.record(
-        session,
-        actor,
-        "mandat.impression_revocation",
-        "mandat",
-        mandat.id,
-        {"reference": mandat.reference, "revocation": revocation.id},
+    journal_mediation.mandat_impression_revocation(
+        session, actor, mandat.id, reference=mandat.reference, revocation=revocation.id
     )
     return pdf
 
@@ -1263,7 +1237,7 @@ def purge_mandats_past_retention(
             session.delete(revocation)
         session.delete(mandat)
     session.flush()
-    journal.record(session, actor, "mandat.purge", "mandat", None, {"nombre": len(ids)})
+    journal_mediation.mandat_purge(session, actor, nombre=len(ids))
     return len(ids)
 
 

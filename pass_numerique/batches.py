@@ -42,7 +42,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
-from core import journal, secrets
+from core import secrets
 from core.auth import Actor, Permission, require_anywhere
 from core.db import utcnow
 from core.errors import ConflictError, KeyringUnavailableError, NotFoundError, ValidationError
@@ -50,6 +50,7 @@ from core.i18n import DISPLAY_TZ, N_, _
 from core.installation import get_setting, is_demo, put_setting
 from core.models import Structure
 from core.progress import NO_PROGRESS, Progress
+from pass_numerique import journal as journal_pass
 from pass_numerique import serials
 from pass_numerique.models import (
     Chequier,
@@ -198,13 +199,13 @@ def register_batch_key(
     )
     session.add(cle)
     session.flush()
-    journal.record(
+    journal_pass.lot_cle_enregistree(
         session,
         actor,
-        "pass.lot.cle_enregistree",
-        "pass_cle_lot",
         cle.id,
-        {"pass_structure_id": pass_structure_id, "empreinte": typed, "remplace": replaced},
+        pass_structure_id=pass_structure_id,
+        empreinte=typed,
+        remplace=replaced,
     )
     return cle
 
@@ -218,13 +219,8 @@ def revoke_batch_key(session: Session, actor: Actor, cle_lot_id: int) -> CleLot:
     if cle.statut != "active":
         raise ConflictError(_("Cette clé de lot est déjà révoquée."))
     cle.statut, cle.revoque_at, cle.revoque_par = "revoquee", utcnow(), actor.agent_id
-    journal.record(
-        session,
-        actor,
-        "pass.lot.cle_revoquee",
-        "pass_cle_lot",
-        cle.id,
-        {"pass_structure_id": cle.pass_structure_id, "empreinte": cle.empreinte},
+    journal_pass.lot_cle_revoquee(
+        session, actor, cle.id, pass_structure_id=cle.pass_structure_id, empreinte=cle.empreinte
     )
     return cle
 
@@ -264,9 +260,7 @@ def export_batch(session: Session, actor: Actor, *, since: datetime | None = Non
         "encaissements": items,
     }
     signed = dict(payload, signature=private.sign(_canonical(payload)).hex())
-    journal.record(
-        session, actor, "pass.lot.exporte", "pass_structure", ref.id, {"nombre": len(items)}
-    )
+    journal_pass.lot_exporte(session, actor, ref.id, nombre=len(items))
     return json.dumps(signed, ensure_ascii=False, indent=1).encode()
 
 
@@ -464,18 +458,14 @@ def import_batch(
         session.connection().execute(insert(cast(Table, ConflitLot.__table__)), context.conflicts)
     lot.acceptes = report.acceptes
     lot.conflits = len(report.conflits)
-    journal.record(
+    journal_pass.lot_importe(
         session,
         actor,
-        "pass.lot.importe",
-        "pass_lot",
         lot.id,
-        {
-            "pass_structure_id": ref.id,
-            "nombre": report.nombre,
-            "acceptes": report.acceptes,
-            "conflits": len(report.conflits),
-        },
+        pass_structure_id=ref.id,
+        nombre=report.nombre,
+        acceptes=report.acceptes,
+        conflits=len(report.conflits),
     )
     progress.step(len(items), len(items), _("Import du lot"))
     return report
@@ -747,12 +737,7 @@ def decide_conflict(
     c.decide_at = utcnow()
     c.note = note or None
     session.flush()
-    journal.record(
-        session,
-        actor,
-        "pass.conflit.tranche",
-        "pass_conflit",
-        c.id,
-        {"accepte": accept, "motif": c.motif, "pass_id": c.pass_id},
+    journal_pass.conflit_tranche(
+        session, actor, c.id, accepte=accept, motif=c.motif, pass_id=c.pass_id
     )
     return c

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require_anywhere
 from core.errors import NotFoundError, ValidationError
 from core.i18n import _
 from core.territory import commune
+from pass_numerique import journal as journal_pass
 from pass_numerique.models import Chequier, PassCampagne
 
 DEFAULT_VALEUR_CENTS = 1000
@@ -95,18 +95,14 @@ def create_campagne(session: Session, actor: Actor, data: CampagneData) -> PassC
     )
     session.add(campagne)
     session.flush()
-    journal.record(
+    journal_pass.campagne_creee(
         session,
         actor,
-        "pass.campagne.creee",
-        "pass_campagne",
         campagne.id,
-        {
-            "valeur_cents": data.valeur_cents,
-            "passes": data.passes_par_chequier,
-            "budget_chequiers": data.budget_chequiers,
-            "budget_cents": data.budget_cents,
-        },
+        valeur_cents=data.valeur_cents,
+        passes=data.passes_par_chequier,
+        budget_chequiers=data.budget_chequiers,
+        budget_cents=data.budget_cents,
     )
     return campagne
 
@@ -189,13 +185,8 @@ def set_budget(
             field="budget",
         )
     campagne.budget_chequiers, campagne.budget_cents = chequiers, cents
-    journal.record(
-        session,
-        actor,
-        "pass.campagne.budget",
-        "pass_campagne",
-        campagne.id,
-        {"budget_chequiers": chequiers, "budget_cents": cents},
+    journal_pass.campagne_budget(
+        session, actor, campagne.id, budget_chequiers=chequiers, budget_cents=cents
     )
     return campagne
 
@@ -205,7 +196,7 @@ def close_campagne(session: Session, actor: Actor, campagne_id: int) -> PassCamp
     require_anywhere(actor, Permission.PASS_GERER)
     campagne = get_campagne(session, campagne_id)
     campagne.cloturee = True
-    journal.record(session, actor, "pass.campagne.cloturee", "pass_campagne", campagne.id)
+    journal_pass.campagne_cloturee(session, actor, campagne.id)
     return campagne
 
 

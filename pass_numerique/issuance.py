@@ -8,13 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.i18n import _
 from mediation.beneficiaires import get_beneficiaire
 from mediation.models import Beneficiaire
+from pass_numerique import journal as journal_pass
 from pass_numerique import keys, qr, serials
 from pass_numerique.campagnes import get_campagne, last_valid_day
 from pass_numerique.eligibility import Eligibility, check_eligibility
@@ -108,17 +108,13 @@ def issue_chequebook(
         for rang, serial in enumerate(_unique_serials(session, campagne.passes_par_chequier), 1)
     )
     session.flush()
-    journal.record(
+    journal_pass.chequier_emis(
         session,
         actor,
-        "pass.chequier.emis",
-        "pass_chequier",
         chequier.id,
-        {
-            "beneficiaire_id": b.id,
-            "campagne_id": campagne.id,
-            "passes": campagne.passes_par_chequier,
-        },
+        beneficiaire_id=b.id,
+        campagne_id=campagne.id,
+        passes=campagne.passes_par_chequier,
     )
     return chequier
 
@@ -238,13 +234,8 @@ def chequebook_print(
         for p in passes
     ]
     if reprint:
-        journal.record(
-            session,
-            actor,
-            "pass.chequier.reimprime",
-            "pass_chequier",
-            chequier.id,
-            {"serials": [p.serial for p in passes], "reimpression": reprint},
+        journal_pass.chequier_reimprime(
+            session, actor, chequier.id, serials=[p.serial for p in passes], reimpression=reprint
         )
     return ChequebookPrint(
         chequier_id=chequier.id,

@@ -19,12 +19,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import journal, secrets
+from core import secrets
 from core.auth import Actor, Permission
 from core.db import utcnow
 from core.errors import ConflictError, KeyringUnavailableError, NotFoundError, PermissionDenied
 from core.i18n import _
 from core.installation import is_demo
+from pass_numerique import journal as journal_pass
 from pass_numerique.models import PassCle, StatutCle
 from pass_numerique.serials import ALPHABET
 
@@ -76,9 +77,7 @@ def create_key(session: Session, actor: Actor | None, *, first_use: bool = False
     )
     session.add(key)
     session.flush()
-    journal.record(
-        session, actor, "pass.cle.creee", "pass_cle", key.id, {"kid": kid, "demo": bool(demo_prive)}
-    )
+    journal_pass.cle_creee(session, actor, key.id, kid=kid, demo=bool(demo_prive))
     return key
 
 
@@ -148,7 +147,7 @@ def revoke_key(session: Session, actor: Actor, kid: str) -> PassCle:
     _retire(key)
     key.statut = StatutCle.REVOQUEE.value
     key.revoked_at = utcnow()
-    journal.record(session, actor, "pass.cle.revoquee", "pass_cle", key.id, {"kid": kid})
+    journal_pass.cle_revoquee(session, actor, key.id, kid=kid)
     return key
 
 

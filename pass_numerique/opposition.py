@@ -10,11 +10,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from core.i18n import _
+from pass_numerique import journal as journal_pass
 from pass_numerique import serials
 from pass_numerique.models import Chequier, Encaissement, EtatPass, Pass, affected_rows
 
@@ -57,14 +57,7 @@ def oppose_chequebook(session: Session, actor: Actor, chequier_id: int) -> int:
     )
     if chequier.opposition_at is None:
         chequier.opposition_at = now
-    journal.record(
-        session,
-        actor,
-        "pass.opposition.chequier",
-        "pass_chequier",
-        chequier.id,
-        {"passes_annules": cancelled},
-    )
+    journal_pass.opposition_chequier(session, actor, chequier.id, passes_annules=cancelled)
     return cancelled
 
 
@@ -87,7 +80,7 @@ def oppose_pass(session: Session, actor: Actor, serial_text: str) -> Pass:
         raise ConflictError(
             _("Ce pass ne peut plus être mis en opposition (état : {etat}).").format(etat=p.etat)
         )
-    journal.record(session, actor, "pass.opposition.pass", "pass", p.id, {"serial": p.serial})
+    journal_pass.opposition_pass(session, actor, p.id, serial=p.serial)
     return p
 
 
@@ -121,14 +114,7 @@ def lift_opposition(session: Session, actor: Actor, chequier_id: int, motif: str
     chequier.opposition_at = None
     chequier.opposition_levee_at = now
     chequier.opposition_levee_motif = motif
-    journal.record(
-        session,
-        actor,
-        "pass.opposition.levee",
-        "pass_chequier",
-        chequier.id,
-        {"passes_retablis": restored},
-    )
+    journal_pass.opposition_levee(session, actor, chequier.id, passes_retablis=restored)
     return restored
 
 

@@ -17,12 +17,12 @@ from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, require
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from core.i18n import _, current_language, format_date, format_money, to_local
 from core.models import Structure
+from pass_numerique import journal as journal_pass
 from pass_numerique import qr, serials
 from pass_numerique.models import (
     Encaissement,
@@ -335,13 +335,8 @@ def redeem(
                 "modifié hors de Médianum. Rien n'a été encaissé ; signalez-le au coordinateur."
             ).format(serial=serials.display(p.serial))
         ) from exc
-    journal.record(
-        session,
-        actor,
-        "pass.encaisse",
-        "pass",
-        p.id,
-        {"serial": p.serial, "pass_structure_id": ref.id, "valeur_cents": p.valeur_cents},
+    journal_pass.encaisse(
+        session, actor, p.id, serial=p.serial, pass_structure_id=ref.id, valeur_cents=p.valeur_cents
     )
     return ScanResult(
         True,
@@ -378,9 +373,7 @@ def undo_redemption(session: Session, actor: Actor, encaissement_id: int) -> Non
         .execution_options(synchronize_session=False)
     )
     session.expunge(row)
-    journal.record(
-        session, actor, "pass.encaissement.annule", "pass", pass_id, {"encaissement_id": row.id}
-    )
+    journal_pass.encaissement_annule(session, actor, pass_id, encaissement_id=row.id)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.i18n import DISPLAY_TZ, _, format_datetime
 from core.models import Agent, Structure
+from pass_numerique import journal as journal_pass
 from pass_numerique.models import (
     Encaissement,
     EtatPass,
@@ -245,18 +246,14 @@ def _validate_one(
     session.add(reglement)
     session.flush()
     _mark_paid(session, reglement.id, [line.encaissement_id for line in settlement.lines])
-    journal.record(
+    journal_pass.reglement_valide(
         session,
         actor,
-        "pass.reglement.valide",
-        "pass_reglement",
         reglement.id,
-        {
-            "pass_structure_id": pass_structure_id,
-            "mois": mois,
-            "nombre": settlement.nombre,
-            "montant_cents": settlement.montant_cents,
-        },
+        pass_structure_id=pass_structure_id,
+        mois=mois,
+        nombre=settlement.nombre,
+        montant_cents=settlement.montant_cents,
     )
     settlement.reglement_id = reglement.id
     settlement.valide_at = reglement.valide_at

@@ -9,12 +9,12 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core import journal
 from core.auth import Actor, Permission, create_structure, require_anywhere
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.i18n import _
 from core.models import Structure
 from core.validation import validate_siret
+from pass_numerique import journal as journal_pass
 from pass_numerique.models import PassCampagne, PassStructure, PassStructureCampagne
 
 
@@ -95,13 +95,8 @@ def reference_structure(session: Session, actor: Actor, data: ReferencementData)
     session.add(ref)
     session.flush()
     set_campagnes(session, actor, ref.id, data.campagnes)
-    journal.record(
-        session,
-        actor,
-        "pass.structure.referencee",
-        "pass_structure",
-        ref.id,
-        {"structure_id": structure.id, "campagnes": data.campagnes},
+    journal_pass.structure_referencee(
+        session, actor, ref.id, structure_id=structure.id, campagnes=data.campagnes
     )
     return ref
 
@@ -131,9 +126,7 @@ def end_referencing(
     require_anywhere(actor, Permission.PASS_GERER)
     ref = get_reference(session, pass_structure_id)
     ref.actif_au = last_day
-    journal.record(
-        session, actor, "pass.structure.fin", "pass_structure", ref.id, {"au": last_day.isoformat()}
-    )
+    journal_pass.structure_fin(session, actor, ref.id, au=last_day.isoformat())
     return ref
 
 
