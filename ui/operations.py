@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from core.db import Database
 from core.progress import Progress
+from ui import crash
 from ui.tasks import TaskHandle, TaskRunner
-from ui.widgets.messages import show_error
 from ui.widgets.progress import run_with_progress
 
 T = TypeVar("T")
@@ -115,7 +115,8 @@ class _Operation(Generic[T]):
         if self._failure is not None:
             self._failure(exc)
             return
-        show_error(self.parent, exc)
+        # A refusal is shown as its French message, a bug goes to the crash dialog.
+        crash.report_exception(type(exc), exc, exc.__traceback__, self.parent)
 
 
 class ReadOp(_Operation[T]):
