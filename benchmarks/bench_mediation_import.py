@@ -69,6 +69,7 @@ def _other_desk(db: Database, actor: Actor, stop: threading.Event, waits: list[f
 
 def run(report: Report) -> None:
     from core.demo import DemoSizes, create_demo
+    from domaines import DOMAINES
     from mediation.importation import importer_par_lots, prepare_import
 
     n = int(ROWS * _scale())
@@ -77,7 +78,7 @@ def run(report: Report) -> None:
         home = Path(folder)
         os.environ["MEDIANUM_HOME"] = str(home)
         try:
-            create_demo(DemoSizes(beneficiaires=200, accompagnements=200))
+            create_demo(DemoSizes(beneficiaires=200, accompagnements=200), DOMAINES)
             db = Database()
             actor, autre = _desk(db, "accueil"), _desk(db, "mediateur")
             path = _file(home, n)

@@ -17,6 +17,7 @@ from core.auth import Actor, actor_for
 from core.db import Database
 from core.demo import DemoSizes, create_demo
 from core.models import Agent
+from domaines import DOMAINES
 from tests.conftest import MemoryKeyring
 from ui.settings_dialog import apply_font_scale
 from ui.style import apply_style
@@ -37,7 +38,7 @@ def demo_template(
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("MEDIANUM_HOME", str(home))
             patch.delenv("MEDIANUM_DATABASE_URL", raising=False)
-            create_demo(DemoSizes(beneficiaires=DEMO_BENEFICIAIRES))
+            create_demo(DemoSizes(beneficiaires=DEMO_BENEFICIAIRES), DOMAINES)
     finally:
         keyring.set_keyring(previous)
     return home / "medianum.sqlite3", dict(store.store)

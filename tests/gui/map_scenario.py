@@ -31,8 +31,9 @@ TIMEOUT_S = 60
 
 def make_demo() -> None:
     from core.demo import DemoSizes, create_demo
+    from domaines import DOMAINES
 
-    create_demo(DemoSizes(beneficiaires=20))
+    create_demo(DemoSizes(beneficiaires=20), DOMAINES)
     print("DEMO_READY", flush=True)
 
 

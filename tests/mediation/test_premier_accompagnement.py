@@ -16,6 +16,7 @@ from core import migrate
 from core.auth import Actor
 from core.db import Database
 from core.demo import DemoSizes, create_demo
+from domaines import DOMAINES
 from mediation import referentiel as ref
 from mediation.accompagnements import AccompagnementData, record_accompagnement
 from mediation.beneficiaires import merge_beneficiaires
@@ -173,7 +174,7 @@ def test_the_demo_generator_stores_the_first_accompaniment_of_its_bulk_files(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MEDIANUM_DATABASE_URL", db.url.render_as_string(hide_password=False))
-    create_demo(DemoSizes(beneficiaires=40, accompagnements=150, passes=0))
+    create_demo(DemoSizes(beneficiaires=40, accompagnements=150, passes=0), DOMAINES)
     stored = _stored(db)
     assert len([d for d in stored.values() if d is not None]) > 20
     _assert_exact(db)
