@@ -88,5 +88,6 @@ def test_the_map_written_by_the_command_line_rings_the_places_where_passes_are_a
     assert run_handler(CliContext(args, domaines=DOMAINES, _db=db), args.handler) == 0
     places = re.search(r"var P = (\[.*?\]);\n", out.read_text(encoding="utf-8"))
     assert places is not None
-    ringed = [place[2] for place in json.loads(places.group(1)) if place[13] is True]
+    # Compact rows of lieux.carte._place_data: the name third, the Pass numérique flag 13th.
+    ringed = [place[2] for place in json.loads(places.group(1)) if place[12] == 1]
     assert ringed == ["Médiathèque des Salines"]

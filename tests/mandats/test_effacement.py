@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -308,8 +309,12 @@ def test_an_erased_person_is_in_neither_the_exports_nor_the_logs(
     with db.session() as s:
         erase_beneficiaire(s, desks.accueil_nord, bid, now=AFTER_REVOCATION)
     year = Perimetre(date(2026, 1, 1), date(2026, 12, 31))
+    # The desk agent once the administrator granted the nominative export right.
+    exporting = replace(
+        desks.accueil_nord, grants=desks.accueil_nord.grants | {(Role.EXPORT_NOMINATIF, None)}
+    )
     written = [
-        exporter(db, desks.accueil_nord, year, tmp_path / f"{exporter.__name__}.{ext}").chemin
+        exporter(db, exporting, year, tmp_path / f"{exporter.__name__}.{ext}").chemin
         for exporter in (exporter_beneficiaires, exporter_accompagnements)
         for ext in ("csv", "xlsx")
     ]
