@@ -64,6 +64,9 @@ class BeneficiairesModel(PagedQueryModel[BeneficiaireRow]):
     def make_row(self, raw: Any) -> BeneficiaireRow:
         return BeneficiaireRow(*raw)
 
+    def prepare(self) -> None:
+        cog()  # the commune column's table: reading its file takes about half a second
+
     def set_texte(self, texte: str) -> None:
         if texte != self.texte:
             self.texte = texte

@@ -15,11 +15,16 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from core.db import Database
+from core.progress import Progress
 
 RowT = TypeVar("RowT")
 Index = QModelIndex | QPersistentModelIndex
+Work = Callable[[Session, Progress], Any]
+# Runs ``work`` in a read session off the GUI thread, then its result on the GUI thread.
+Reader = Callable[[Work, Callable[[Any], None]], None]
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class PagedQueryModel(QAbstractTableModel, Generic[RowT]):
         self._count = 0
         self._pages: OrderedDict[int, list[RowT]] = OrderedDict()
         self.queries = 0  # how many page queries ran (tests and benchmarks read it)
+        self.reader: Reader | None = None  # None: reload on the calling thread
+        self._generation = 0  # a reload answered after a newer one was asked is stale
+        self.loading = False
 
     # --- to override --------------------------------------------------------------------------
 
@@ -50,15 +58,43 @@ class PagedQueryModel(QAbstractTableModel, Generic[RowT]):
     def make_row(self, raw: Any) -> RowT:
         return raw  # type: ignore[no-any-return]
 
+    def prepare(self) -> None:
+        """Off the GUI thread with the first page: warm what ``data`` will need (caches)."""
+
     # --- loading ------------------------------------------------------------------------------
 
     def reload(self) -> None:
+        """Count the rows and read the first page: through ``reader`` when it is set."""
         stmt = self.statement()
-        with self.db.read_session() as session:
-            count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        if self.reader is None:
+            with self.db.read_session() as session:
+                self._apply(self._first(session, stmt))
+            return
+        self._generation += 1
+        generation = self._generation
+        self.loading = True
+
+        def work(session: Session, _progress: Progress) -> tuple[int, list[RowT]]:
+            return self._first(session, stmt)
+
+        def done(first: tuple[int, list[RowT]]) -> None:
+            if generation == self._generation:
+                self.loading = False
+                self._apply(first)
+
+        self.reader(work, done)
+
+    def _first(self, session: Session, stmt: Select[Any]) -> tuple[int, list[RowT]]:
+        count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        page = [self.make_row(raw) for raw in session.execute(stmt.limit(self.PAGE_SIZE))]
+        self.prepare()
+        return int(count or 0), page
+
+    def _apply(self, first: tuple[int, list[RowT]]) -> None:
         self.beginResetModel()
         self._pages.clear()
-        self._count = int(count or 0)
+        self._count, self._pages[0] = first
+        self.queries += 1
         self.endResetModel()
 
     def _page(self, number: int) -> list[RowT]:

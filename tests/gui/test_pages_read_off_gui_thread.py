@@ -1,0 +1,75 @@
+"""A page's first opening reads nothing on the GUI thread: its lists arrive from the pool."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import event
+
+from core.auth import Actor
+from core.db import Database
+from core.settings import Settings
+from tests.gui.test_mediation_beneficiaires import accueil as accueil  # the fixture, shared
+from tests.gui.test_shell_page_loading import HeldRunner
+from ui.context import AppContext
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def gui_thread_sql(db: Database) -> Iterator[list[str]]:
+    """The SQL statements executed on the GUI thread while the test runs."""
+    seen: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            seen.append(statement)
+
+    engines = {id(e): e for e in (db.engine, db.read_engine)}.values()
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", executed)
+    yield seen
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", executed)
+
+
+def test_the_beneficiaries_page_opens_without_reading_the_database_on_the_gui_thread(
+    qtbot: QtBot, db: Database, accueil: Actor, gui_thread_sql: list[str]
+) -> None:
+    from ui.pages.beneficiaires import BeneficiairesPage
+
+    gui_thread_sql.clear()
+    runner = HeldRunner()
+    page = BeneficiairesPage(AppContext(db, accueil, Settings({}), runner))
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.wait(10)  # the table paints: it must not fetch rows itself
+    assert gui_thread_sql == []
+    assert page.compte.text() == "Chargement…"
+    assert page.model.rowCount() == 0
+    runner.release()  # the held runner runs the task here, on the GUI thread: forget its SQL
+    gui_thread_sql.clear()
+    assert page.compte.text() == "3 bénéficiaires"
+    names = [page.model.index(row, 0).data() for row in range(3)]
+    assert names == ["Durand", "Lefèvre", "Martin"]
+    assert gui_thread_sql == []  # the first page of rows came with the count
+
+
+def test_enter_in_the_search_opens_the_first_person_found_once_the_search_is_read(
+    qtbot: QtBot, db: Database, accueil: Actor
+) -> None:
+    from ui.pages.beneficiaires import BeneficiairesPage
+
+    runner = HeldRunner()
+    page = BeneficiairesPage(AppContext(db, accueil, Settings({}), runner))
+    qtbot.addWidget(page)
+    runner.release()
+    page.recherche.setText("mart")
+    page.recherche.returnPressed.emit()
+    assert page.fiche.beneficiaire_id is None  # not the first row of the list before the search
+    runner.release()
+    assert page.fiche.libelle == "Bernard Martin — n° 2"
