@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,6 +14,9 @@ from sqlalchemy import event
 from core.auth import Actor
 from core.db import Database
 from core.settings import Settings
+from mediation import referentiel as ref
+from mediation.accompagnements import AccompagnementData, record_accompagnement
+from tests.gui.test_mediation_accompagnements import mediateur as mediateur  # fixture, shared
 from tests.gui.test_mediation_beneficiaires import accueil as accueil  # the fixture, shared
 from tests.gui.test_shell_page_loading import HeldRunner
 from ui.context import AppContext
@@ -73,3 +77,36 @@ def test_enter_in_the_search_opens_the_first_person_found_once_the_search_is_rea
     assert page.fiche.beneficiaire_id is None  # not the first row of the list before the search
     runner.release()
     assert page.fiche.libelle == "Bernard Martin — n° 2"
+
+
+def test_the_accompaniments_page_opens_without_reading_the_database_on_the_gui_thread(
+    qtbot: QtBot, db: Database, mediateur: tuple[Actor, int], gui_thread_sql: list[str]
+) -> None:
+    from ui.pages.accompagnements import AccompagnementsPage
+
+    actor, beneficiaire_id = mediateur
+    today = date.today()
+    data = AccompagnementData(
+        type=ref.TYPE_INDIVIDUEL,
+        date=today,
+        duree_min=30,
+        lieu_type="Lieu d'activité",
+        thematiques=["E-mail"],
+        beneficiaire_ids=[beneficiaire_id],
+    )
+    with db.session() as s:
+        record_accompagnement(s, actor, data, today=today)
+    gui_thread_sql.clear()
+    runner = HeldRunner()
+    page = AccompagnementsPage(AppContext(db, actor, Settings({}), runner))
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.wait(10)
+    assert gui_thread_sql == []
+    assert page.compte.text() == "Chargement…"
+    runner.release()
+    gui_thread_sql.clear()
+    assert page.compte.text() == "1 accompagnement(s)"
+    row = [page.model.index(0, column).data() for column in (1, 3, 6)]
+    assert row == [ref.TYPE_INDIVIDUEL, "Lieu d'activité", actor.display_name]
+    assert gui_thread_sql == []

@@ -23,6 +23,7 @@ from core.progress import Progress
 RowT = TypeVar("RowT")
 Index = QModelIndex | QPersistentModelIndex
 Work = Callable[[Session, Progress], Any]
+_First = tuple[int, list[RowT], Any]  # the row count, the first page, the lookups
 # Runs ``work`` in a read session off the GUI thread, then its result on the GUI thread.
 Reader = Callable[[Work, Callable[[Any], None]], None]
 
@@ -58,8 +59,12 @@ class PagedQueryModel(QAbstractTableModel, Generic[RowT]):
     def make_row(self, raw: Any) -> RowT:
         return raw  # type: ignore[no-any-return]
 
-    def prepare(self) -> None:
-        """Off the GUI thread with the first page: warm what ``data`` will need (caches)."""
+    def lookups(self, session: Session) -> Any:
+        """Off the GUI thread with the first page: what ``data`` will need besides the rows."""
+        return None
+
+    def adopt(self, lookups: Any) -> None:
+        """On the GUI thread, before the rows are shown: keep what ``lookups`` read."""
 
     # --- loading ------------------------------------------------------------------------------
 
@@ -74,26 +79,27 @@ class PagedQueryModel(QAbstractTableModel, Generic[RowT]):
         generation = self._generation
         self.loading = True
 
-        def work(session: Session, _progress: Progress) -> tuple[int, list[RowT]]:
+        def work(session: Session, _progress: Progress) -> _First[RowT]:
             return self._first(session, stmt)
 
-        def done(first: tuple[int, list[RowT]]) -> None:
+        def done(first: _First[RowT]) -> None:
             if generation == self._generation:
                 self.loading = False
                 self._apply(first)
 
         self.reader(work, done)
 
-    def _first(self, session: Session, stmt: Select[Any]) -> tuple[int, list[RowT]]:
+    def _first(self, session: Session, stmt: Select[Any]) -> _First[RowT]:
         count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
         page = [self.make_row(raw) for raw in session.execute(stmt.limit(self.PAGE_SIZE))]
-        self.prepare()
-        return int(count or 0), page
+        return int(count or 0), page, self.lookups(session)
 
-    def _apply(self, first: tuple[int, list[RowT]]) -> None:
+    def _apply(self, first: _First[RowT]) -> None:
+        count, page, lookups = first
+        self.adopt(lookups)
         self.beginResetModel()
         self._pages.clear()
-        self._count, self._pages[0] = first
+        self._count, self._pages[0] = count, page
         self.queries += 1
         self.endResetModel()
 
