@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -18,27 +19,38 @@ from mediation import referentiel as ref
 from mediation.accompagnements import AccompagnementData, record_accompagnement
 from tests.gui.test_mediation_accompagnements import mediateur as mediateur  # fixture, shared
 from tests.gui.test_mediation_beneficiaires import accueil as accueil  # the fixture, shared
+from tests.gui.test_pass_page import current as current  # the fixture, shared
 from tests.gui.test_shell_page_loading import HeldRunner
+from tests.pass_numerique.conftest import World
+from tests.pass_numerique.conftest import world as world  # the fixture, shared
 from ui.context import AppContext
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
-@pytest.fixture
-def gui_thread_sql(db: Database) -> Iterator[list[str]]:
-    """The SQL statements executed on the GUI thread while the test runs."""
+@contextmanager
+def sql_on_the_gui_thread(db: Database) -> Iterator[list[str]]:
+    """The SQL statements executed on the GUI thread inside the block."""
     seen: list[str] = []
 
     def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if threading.current_thread() is threading.main_thread():
             seen.append(statement)
 
-    engines = {id(e): e for e in (db.engine, db.read_engine)}.values()
+    engines = list({id(e): e for e in (db.engine, db.read_engine)}.values())
     for engine in engines:
         event.listen(engine, "before_cursor_execute", executed)
-    yield seen
-    for engine in engines:
-        event.remove(engine, "before_cursor_execute", executed)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", executed)
+
+
+@pytest.fixture
+def gui_thread_sql(db: Database) -> Iterator[list[str]]:
+    with sql_on_the_gui_thread(db) as seen:
+        yield seen
 
 
 def test_the_beneficiaries_page_opens_without_reading_the_database_on_the_gui_thread(
@@ -110,3 +122,21 @@ def test_the_accompaniments_page_opens_without_reading_the_database_on_the_gui_t
     row = [page.model.index(0, column).data() for column in (1, 3, 6)]
     assert row == [ref.TYPE_INDIVIDUEL, "Lieu d'activité", actor.display_name]
     assert gui_thread_sql == []
+
+
+def test_the_pass_page_opens_without_reading_the_database_on_the_gui_thread(
+    qtbot: QtBot, world: World, current: int
+) -> None:
+    from ui.pages.pass_numerique import PassPage
+
+    runner = HeldRunner()
+    with sql_on_the_gui_thread(world.db) as seen:
+        page = PassPage(AppContext(world.db, world.accueil, Settings({}), runner))
+        qtbot.addWidget(page)
+        page.show()
+        qtbot.wait(10)
+    assert seen == []
+    widget = page.emettre
+    assert widget is not None and widget.campagne.count() == 0
+    runner.release()
+    assert widget.campagne.findData(current) >= 0
