@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from core.auth import Actor
 from core.db import Database
@@ -20,9 +21,8 @@ _DROITE = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 class AccompagnementsModel(PagedQueryModel[Any]):
     def __init__(self, db: Database, actor: Actor, parent: Any = None) -> None:
-        with db.read_session() as session:
-            self._agents = dict(session.execute(select(Agent.id, Agent.display_name)).all())
-            self._structures = dict(session.execute(select(Structure.id, Structure.nom)).all())
+        self._agents: dict[int, str] = {}
+        self._structures: dict[int, str] = {}
         colonnes: list[Colonne[Any]] = [
             Colonne(_("Date"), lambda r: format_date(r.date, "short")),
             Colonne(_("Type"), lambda r: r.type),
@@ -37,6 +37,13 @@ class AccompagnementsModel(PagedQueryModel[Any]):
         self.du: date | None = None
         self.au: date | None = None
         self.agent_id: int | None = None
+
+    def lookups(self, session: Session) -> Any:
+        agents = dict(session.execute(select(Agent.id, Agent.display_name)).all())
+        return agents, dict(session.execute(select(Structure.id, Structure.nom)).all())
+
+    def adopt(self, lookups: Any) -> None:
+        self._agents, self._structures = lookups
 
     def statement(self) -> Select[Any]:
         return list_statement(self.actor, du=self.du, au=self.au, agent_id=self.agent_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
 from core.auth import Actor
 from core.db import Database
@@ -63,6 +64,9 @@ class BeneficiairesModel(PagedQueryModel[BeneficiaireRow]):
 
     def make_row(self, raw: Any) -> BeneficiaireRow:
         return BeneficiaireRow(*raw)
+
+    def lookups(self, session: Session) -> Any:
+        return cog()  # the commune column's table: reading its file takes about half a second
 
     def set_texte(self, texte: str) -> None:
         if texte != self.texte:

@@ -15,11 +15,17 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from core.db import Database
+from core.progress import Progress
 
 RowT = TypeVar("RowT")
 Index = QModelIndex | QPersistentModelIndex
+Work = Callable[[Session, Progress], Any]
+_First = tuple[int, list[RowT], Any]  # the row count, the first page, the lookups
+# Runs ``work`` in a read session off the GUI thread, then its result on the GUI thread.
+Reader = Callable[[Work, Callable[[Any], None]], None]
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,9 @@ class PagedQueryModel(QAbstractTableModel, Generic[RowT]):
         self._count = 0
         self._pages: OrderedDict[int, list[RowT]] = OrderedDict()
         self.queries = 0  # how many page queries ran (tests and benchmarks read it)
+        self.reader: Reader | None = None  # None: reload on the calling thread
+        self._generation = 0  # a reload answered after a newer one was asked is stale
+        self.loading = False
 
     # --- to override --------------------------------------------------------------------------
 
@@ -50,15 +59,48 @@ class PagedQueryModel(QAbstractTableModel, Generic[RowT]):
     def make_row(self, raw: Any) -> RowT:
         return raw  # type: ignore[no-any-return]
 
+    def lookups(self, session: Session) -> Any:
+        """Off the GUI thread with the first page: what ``data`` will need besides the rows."""
+        return None
+
+    def adopt(self, lookups: Any) -> None:
+        """On the GUI thread, before the rows are shown: keep what ``lookups`` read."""
+
     # --- loading ------------------------------------------------------------------------------
 
     def reload(self) -> None:
+        """Count the rows and read the first page: through ``reader`` when it is set."""
         stmt = self.statement()
-        with self.db.read_session() as session:
-            count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        if self.reader is None:
+            with self.db.read_session() as session:
+                self._apply(self._first(session, stmt))
+            return
+        self._generation += 1
+        generation = self._generation
+        self.loading = True
+
+        def work(session: Session, _progress: Progress) -> _First[RowT]:
+            return self._first(session, stmt)
+
+        def done(first: _First[RowT]) -> None:
+            if generation == self._generation:
+                self.loading = False
+                self._apply(first)
+
+        self.reader(work, done)
+
+    def _first(self, session: Session, stmt: Select[Any]) -> _First[RowT]:
+        count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        page = [self.make_row(raw) for raw in session.execute(stmt.limit(self.PAGE_SIZE))]
+        return int(count or 0), page, self.lookups(session)
+
+    def _apply(self, first: _First[RowT]) -> None:
+        count, page, lookups = first
+        self.adopt(lookups)
         self.beginResetModel()
         self._pages.clear()
-        self._count = int(count or 0)
+        self._count, self._pages[0] = count, page
+        self.queries += 1
         self.endResetModel()
 
     def _page(self, number: int) -> list[RowT]:

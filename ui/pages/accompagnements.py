@@ -6,6 +6,9 @@ minute with the keyboard; « Dupliquer » copies the selected activity of the li
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import QDate, QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -25,6 +28,8 @@ from core.auth import Permission
 from core.i18n import _
 from ui.context import AppContext
 from ui.models.accompagnements_model import AccompagnementsModel
+from ui.models.mediation_paging import Work
+from ui.operations import ReadOp
 from ui.widgets.fit import scale_rows, without_tab_trap
 from ui.widgets.mediation_accompagnement_form import AccompagnementForm
 
@@ -61,6 +66,7 @@ class AccompagnementsPage(QWidget):
         left_layout.addLayout(filters)
 
         self.model = AccompagnementsModel(ctx.db, ctx.actor, self)
+        self.model.reader = self._read
         self.table = QTableView(left)
         self.table.setModel(self.model)
         self.table.setAccessibleName(_("Liste des accompagnements"))
@@ -106,7 +112,11 @@ class AccompagnementsPage(QWidget):
         QShortcut(QKeySequence("Ctrl+Shift+L"), self, self.table.setFocus)
         QShortcut(QKeySequence("Ctrl+N"), self, self.focus_form)
         self.model.modelReset.connect(self._update_count)
+        self.compte.setText(_("Chargement…"))
         self.refresh()
+
+    def _read(self, work: Work, done: Callable[[Any], None]) -> None:
+        ReadOp(self, self.ctx, work, done).run_in_background()
 
     def focus_form(self) -> None:
         self.form.individuel.setFocus()

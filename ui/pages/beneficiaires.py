@@ -82,6 +82,7 @@ from mediation.mandats import (
 from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
 from ui.models.beneficiaires_model import BeneficiairesModel
+from ui.models.mediation_paging import Work
 from ui.operations import ReadOp
 from ui.widgets.fit import (
     emphasize,
@@ -953,6 +954,9 @@ class BeneficiairesPage(QWidget):
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.model = BeneficiairesModel(ctx.db, ctx.actor, self)
+        # Before sorting is enabled: that sorts, so reloads, and nothing is read on the GUI thread.
+        self.model.reader = self._read
+        self._open_first_when_loaded = False
         self.table = QTableView(splitter)
         self.table.setModel(self.model)
         self.table.setAccessibleName(_("Liste des bénéficiaires"))
@@ -990,7 +994,11 @@ class BeneficiairesPage(QWidget):
         self.recherche.returnPressed.connect(self._open_first)
         QShortcut(QKeySequence("Ctrl+F"), self, self.recherche.setFocus)
         self.model.modelReset.connect(self._update_count)
+        self.compte.setText(_("Chargement…"))
         self.model.reload()
+
+    def _read(self, work: Work, done: Callable[[Any], None]) -> None:
+        ReadOp(self, self.ctx, work, done).run_in_background()
 
     def refresh(self) -> None:
         self.model.reload()
@@ -1004,9 +1012,18 @@ class BeneficiairesPage(QWidget):
         self.compte.setText(
             _("{n} bénéficiaire").format(n=n) if n == 1 else _("{n} bénéficiaires").format(n=n)
         )
+        if self._open_first_when_loaded:
+            self._open_first_when_loaded = False
+            self._open_first_row()
 
     def _open_first(self) -> None:
         self.apply_search()
+        if self.model.loading:  # the search is still being read: open its first row once read
+            self._open_first_when_loaded = True
+        else:
+            self._open_first_row()
+
+    def _open_first_row(self) -> None:
         if self.model.rowCount():
             self.table.selectRow(0)
             self.table.setFocus()

@@ -86,8 +86,10 @@ class AccompagnementForm(QWidget):
         self._participants: dict[int, str] = {}
         self._beneficiaire: tuple[int, str] | None = None
         # The reminder sends the agent to the Mandats page: only for those who may open it.
-        may_mandate = ctx.actor.can(Permission.MANDAT_GERER)
-        self._reminder = _mandate_reminder() if may_mandate else None
+        self._reminder: MandateReminder | None = None
+        if ctx.actor.can(Permission.MANDAT_GERER):
+            # Importing the mandates domain takes about 0.1 s: not on the GUI thread.
+            ctx.tasks.run(lambda _progress: _mandate_reminder(), on_done=self._set_reminder)
         self._error_field: str | None = None
 
         # The fields scroll; the message and the buttons below them stay in view.
@@ -387,6 +389,9 @@ class AccompagnementForm(QWidget):
         if self.individuel.isChecked():
             return [self._beneficiaire[0]] if self._beneficiaire else []
         return list(self._participants)
+
+    def _set_reminder(self, reminder: MandateReminder | None) -> None:
+        self._reminder = reminder
 
     def _update_reminder(self) -> None:
         text: str | None = None

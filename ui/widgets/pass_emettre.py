@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from core import paths
 from core.errors import NotFoundError
@@ -42,6 +43,7 @@ from pass_numerique.opposition import (
 )
 from pass_numerique.pdf import chequebook_pdf
 from ui.context import AppContext
+from ui.operations import ReadOp
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
 from ui.widgets.messages import confirm, show_error, show_info
 
@@ -100,8 +102,14 @@ class EmettreWidget(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        with self.ctx.db.read_session() as session:
-            campagnes = [(c.id, c.nom) for c in list_campagnes(session, running_on=date.today())]
+        """Read the running campaigns off the GUI thread; a chosen person is checked once read."""
+
+        def read(session: Session, _progress: Progress) -> list[tuple[int, str]]:
+            return [(c.id, c.nom) for c in list_campagnes(session, running_on=date.today())]
+
+        ReadOp(self, self.ctx, read, self._show_campagnes).run_in_background()
+
+    def _show_campagnes(self, campagnes: list[tuple[int, str]]) -> None:
         self.campagne.clear()
         for cid, nom in campagnes:
             self.campagne.addItem(nom, cid)

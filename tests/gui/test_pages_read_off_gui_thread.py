@@ -1,0 +1,142 @@
+"""A page's first opening reads nothing on the GUI thread: its lists arrive from the pool."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import event
+
+from core.auth import Actor
+from core.db import Database
+from core.settings import Settings
+from mediation import referentiel as ref
+from mediation.accompagnements import AccompagnementData, record_accompagnement
+from tests.gui.test_mediation_accompagnements import mediateur as mediateur  # fixture, shared
+from tests.gui.test_mediation_beneficiaires import accueil as accueil  # the fixture, shared
+from tests.gui.test_pass_page import current as current  # the fixture, shared
+from tests.gui.test_shell_page_loading import HeldRunner
+from tests.pass_numerique.conftest import World
+from tests.pass_numerique.conftest import world as world  # the fixture, shared
+from ui.context import AppContext
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@contextmanager
+def sql_on_the_gui_thread(db: Database) -> Iterator[list[str]]:
+    """The SQL statements executed on the GUI thread inside the block."""
+    seen: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            seen.append(statement)
+
+    engines = list({id(e): e for e in (db.engine, db.read_engine)}.values())
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", executed)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", executed)
+
+
+@pytest.fixture
+def gui_thread_sql(db: Database) -> Iterator[list[str]]:
+    with sql_on_the_gui_thread(db) as seen:
+        yield seen
+
+
+def test_the_beneficiaries_page_opens_without_reading_the_database_on_the_gui_thread(
+    qtbot: QtBot, db: Database, accueil: Actor, gui_thread_sql: list[str]
+) -> None:
+    from ui.pages.beneficiaires import BeneficiairesPage
+
+    gui_thread_sql.clear()
+    runner = HeldRunner()
+    page = BeneficiairesPage(AppContext(db, accueil, Settings({}), runner))
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.wait(10)  # the table paints: it must not fetch rows itself
+    assert gui_thread_sql == []
+    assert page.compte.text() == "Chargement…"
+    assert page.model.rowCount() == 0
+    runner.release()  # the held runner runs the task here, on the GUI thread: forget its SQL
+    gui_thread_sql.clear()
+    assert page.compte.text() == "3 bénéficiaires"
+    names = [page.model.index(row, 0).data() for row in range(3)]
+    assert names == ["Durand", "Lefèvre", "Martin"]
+    assert gui_thread_sql == []  # the first page of rows came with the count
+
+
+def test_enter_in_the_search_opens_the_first_person_found_once_the_search_is_read(
+    qtbot: QtBot, db: Database, accueil: Actor
+) -> None:
+    from ui.pages.beneficiaires import BeneficiairesPage
+
+    runner = HeldRunner()
+    page = BeneficiairesPage(AppContext(db, accueil, Settings({}), runner))
+    qtbot.addWidget(page)
+    runner.release()
+    page.recherche.setText("mart")
+    page.recherche.returnPressed.emit()
+    assert page.fiche.beneficiaire_id is None  # not the first row of the list before the search
+    runner.release()
+    assert page.fiche.libelle == "Bernard Martin — n° 2"
+
+
+def test_the_accompaniments_page_opens_without_reading_the_database_on_the_gui_thread(
+    qtbot: QtBot, db: Database, mediateur: tuple[Actor, int], gui_thread_sql: list[str]
+) -> None:
+    from ui.pages.accompagnements import AccompagnementsPage
+
+    actor, beneficiaire_id = mediateur
+    today = date.today()
+    data = AccompagnementData(
+        type=ref.TYPE_INDIVIDUEL,
+        date=today,
+        duree_min=30,
+        lieu_type="Lieu d'activité",
+        thematiques=["E-mail"],
+        beneficiaire_ids=[beneficiaire_id],
+    )
+    with db.session() as s:
+        record_accompagnement(s, actor, data, today=today)
+    gui_thread_sql.clear()
+    runner = HeldRunner()
+    page = AccompagnementsPage(AppContext(db, actor, Settings({}), runner))
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.wait(10)
+    assert gui_thread_sql == []
+    assert page.compte.text() == "Chargement…"
+    runner.release()
+    gui_thread_sql.clear()
+    assert page.compte.text() == "1 accompagnement(s)"
+    row = [page.model.index(0, column).data() for column in (1, 3, 6)]
+    assert row == [ref.TYPE_INDIVIDUEL, "Lieu d'activité", actor.display_name]
+    assert gui_thread_sql == []
+
+
+def test_the_pass_page_opens_without_reading_the_database_on_the_gui_thread(
+    qtbot: QtBot, world: World, current: int
+) -> None:
+    from ui.pages.pass_numerique import PassPage
+
+    runner = HeldRunner()
+    with sql_on_the_gui_thread(world.db) as seen:
+        page = PassPage(AppContext(world.db, world.accueil, Settings({}), runner))
+        qtbot.addWidget(page)
+        page.show()
+        qtbot.wait(10)
+    assert seen == []
+    widget = page.emettre
+    assert widget is not None and widget.campagne.count() == 0
+    runner.release()
+    assert widget.campagne.findData(current) >= 0
