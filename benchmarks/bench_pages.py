@@ -1,5 +1,6 @@
-"""First opening of each page: how long the GUI thread is held (the synchronous part) and how
-long until the page's background work is done, with the demonstration database.
+"""First opening of each page: the longest single stretch the GUI thread is held (the call that
+opens it and every turn of the event loop until the page is built and its reads are done) and
+how long until the page's background work is done, with the demonstration database.
 
 Each page is opened in a fresh process (``python -m benchmarks.bench_pages PAGE``, offscreen),
 so its module imports count as they do at a desk; the demo agent (every role) is signed in
@@ -79,15 +80,30 @@ def open_one(key: str) -> dict[str, float]:
     app.processEvents()
     start = time.perf_counter()
     window.open_page(key)
-    synchronous = (time.perf_counter() - start) * 1000
+    # The page may be built later, in a callback once its module is imported off the GUI
+    # thread: what a desk feels is the longest single stretch the GUI thread is held, so every
+    # turn of the event loop until the page and its reads are done is timed too.
+    held = (time.perf_counter() - start) * 1000
     while True:
+        turn = time.perf_counter()
         app.processEvents()
+        held = max(held, (time.perf_counter() - turn) * 1000)
         if tasks.wait(20):
+            turn = time.perf_counter()
             app.processEvents()
-            if tasks.pool.activeThreadCount() == 0:
+            held = max(held, (time.perf_counter() - turn) * 1000)
+            if tasks.pool.activeThreadCount() == 0 and _built(window):
                 break
     done = (time.perf_counter() - start) * 1000
-    return {"synchronous": synchronous, "done": done, "bare": bare}
+    return {"held": held, "done": done, "bare": bare}
+
+
+def _built(window: object) -> bool:
+    """The page shown is the real one, not « Chargement de la page… »."""
+    from ui.widgets import PlaceholderPage
+
+    page = window.current_page()  # type: ignore[attr-defined]
+    return not (isinstance(page, PlaceholderPage) and page.message.startswith("Chargement"))
 
 
 def _demo(home: Path, beneficiaires: int) -> None:
@@ -132,7 +148,7 @@ def run(report: Report) -> None:
                 continue  # shown with the window: measured by bench_startup
             samples = [_child(home, spec.key) for _ in range(runs)]
             bare = statistics.median(s["bare"] for s in samples)
-            for part, target in (("synchronous", "< 200 ms"), ("done", "")):
+            for part, target in (("held", "< 200 ms"), ("done", "")):
                 report.add(
                     Result(
                         f"first opening of {spec.key} ({part}), {beneficiaires} beneficiaries",
