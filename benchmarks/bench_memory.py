@@ -112,6 +112,7 @@ def application() -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
     from sqlalchemy import select
 
+    import domaines  # noqa: F401 - every domain's models, as main.py loads them
     from core.auth import actor_for
     from core.db import Database
     from core.models import Agent

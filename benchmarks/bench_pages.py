@@ -57,6 +57,7 @@ def open_one(key: str) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
     from sqlalchemy import select
 
+    import domaines  # noqa: F401 - every domain's models, as main.py loads them
     from core.auth import actor_for
     from core.db import Database
     from core.models import Agent
@@ -66,6 +67,7 @@ def open_one(key: str) -> dict[str, float]:
     from ui.tasks import TaskRunner
 
     app = QApplication([sys.argv[0]])
+    _fail_loudly()
     db = Database()
     with db.session() as s:
         agent = s.scalar(select(Agent).where(Agent.login == "demo"))
@@ -96,6 +98,22 @@ def open_one(key: str) -> dict[str, float]:
                 break
     done = (time.perf_counter() - start) * 1000
     return {"held": held, "done": done, "bare": bare}
+
+
+def _fail_loudly() -> None:
+    """A page that fails must end the measurement with its traceback, not wait on a dialog."""
+    import traceback
+
+    from ui import crash
+
+    def report(
+        exc_type: type[BaseException], exc: BaseException, tb: object, _parent: object = None
+    ) -> None:
+        traceback.print_exception(exc_type, exc, tb)  # type: ignore[arg-type]
+        sys.stdout.flush()
+        os._exit(3)
+
+    crash.report_exception = report  # type: ignore[assignment]
 
 
 def _built(window: object) -> bool:
