@@ -49,6 +49,19 @@ def wait_until(condition: Callable[[], Any], what: str, timeout_s: float = TIMEO
     raise TimeoutError(what)
 
 
+def open_page(window: Any, key: str) -> Any:
+    """Open a page and wait until it is built: its module is imported off the GUI thread."""
+    from ui.widgets import PlaceholderPage
+
+    window.open_page(key)
+
+    def built() -> Any:
+        page = window.current_page()
+        return None if page is None or isinstance(page, PlaceholderPage) else page
+
+    return wait_until(built, f"page {key} construite")
+
+
 def evaluate(view: Any, script: str) -> Any:
     """The value of a script in the page, waited for (runJavaScript answers asynchronously)."""
     answers: list[Any] = []
@@ -160,8 +173,7 @@ def lieux(window: Any) -> dict[str, Any]:
 
     with window.ctx.db.read_session() as s:
         placed = s.scalar(select(func.count()).select_from(Lieu).where(Lieu.latitude.is_not(None)))
-    window.open_page("lieux")
-    page = window.current_page()
+    page = open_page(window, "lieux")
     page.tabs.setCurrentWidget(page.map_tab)
     view = wait_loaded(page.map_tab)
     wait_until(lambda: evaluate(view, "!!window.medianumCarte"), "carte des lieux prête")
@@ -259,8 +271,7 @@ def territory_share(view: Any) -> list[float]:
 
 
 def fragilite(window: Any) -> dict[str, Any]:
-    window.open_page("fragilite")
-    page = window.current_page()
+    page = open_page(window, "fragilite")
     wait_until(lambda: page.resultat is not None, "indice de la démonstration calculé")
     page.tabs.setCurrentWidget(page.map_tab)
     view = wait_loaded(page.map_tab)
@@ -294,8 +305,7 @@ def epingle(window: Any) -> dict[str, Any]:
     from ui.widgets.lieu_form import LieuFormDialog
     from ui.widgets.lieu_pin import LieuPinDialog
 
-    window.open_page("lieux")
-    page = window.current_page()
+    page = open_page(window, "lieux")
     result: dict[str, Any] = {}
 
     def modal(kind: type) -> Any:

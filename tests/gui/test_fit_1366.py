@@ -146,7 +146,7 @@ def test_every_page_and_tab_fits_a_1366_by_768_screen_and_keeps_its_buttons_in_v
             QApplication.processEvents()
         for tab in each_tab(page):
             problems += check_window(window, f"{key} {tab}".strip(), font_scale)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 # --- dialogs -----------------------------------------------------------------------------------

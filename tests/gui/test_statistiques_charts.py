@@ -53,7 +53,7 @@ def statistics_page(qtbot, db: Database, actor: Actor) -> StatistiquesPage:  # t
 
 def thematiques_tab(page: StatistiquesPage) -> int:
     titles = [page.onglets.tabText(i) for i in range(page.onglets.count())]
-    return titles.index("Thématiques d'accompagnement")
+    return titles.index("Thématiques Médiation numérique")
 
 
 def is_bar(colour: QColor) -> bool:
@@ -135,13 +135,13 @@ def test_a_chart_is_exported_as_png_svg_and_pdf_with_its_title_period_and_perime
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg")
     texts = " ".join(t for t in root.itertext())
-    assert "Thématiques d'accompagnement" in texts
+    assert "Thématiques Médiation numérique" in texts
 
     pdf = page.export_chart_to(tmp_path / "thematiques.pdf")
     assert pdf is not None
     reader = pypdf.PdfReader(pdf)
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
-    assert "Thématiques d'accompagnement" in text
+    assert "Thématiques Médiation numérique" in text
     assert period in text
     assert page.stats.libelle_perimetre in text
     assert categories[0].libelle in text

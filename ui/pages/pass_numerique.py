@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from core.auth import Permission
 from core.i18n import _
 from ui.context import AppContext
+from ui.widgets.fit import FittingScrollArea, scrolling
 from ui.widgets.pass_cles_lot import CleLotWidget
 from ui.widgets.pass_emettre import EmettreWidget, OppositionWidget
 from ui.widgets.pass_encaisser import EncaisserWidget
@@ -46,33 +47,40 @@ class PassPage(QWidget):
         self.expirations: ExpirationsWidget | None = None
         if actor.can(Permission.PASS_ENCAISSER):
             self.encaisser = EncaisserWidget(ctx)
-            self.tabs.addTab(self.encaisser, _("&Encaisser"))
+            self._add_tab(self.encaisser, _("&Encaisser"))
         if actor.can(Permission.PASS_EMETTRE):
             self.emettre = EmettreWidget(ctx)
-            self.tabs.addTab(self.emettre, _("É&mettre"))
+            self._add_tab(self.emettre, _("É&mettre"))
             self.opposition = OppositionWidget(ctx)
-            self.tabs.addTab(self.opposition, _("&Opposition"))
+            self._add_tab(self.opposition, _("&Opposition"))
         gerer = actor.can_anywhere(Permission.PASS_GERER)
         if gerer:
             self.campagnes = CampagnesWidget(ctx)
-            self.tabs.addTab(self.campagnes, _("&Campagnes et structures"))
+            self._add_tab(self.campagnes, _("&Campagnes et structures"))
             self.remboursements = RemboursementsWidget(ctx)
-            self.tabs.addTab(self.remboursements, _("&Remboursements"))
+            self._add_tab(self.remboursements, _("&Remboursements"))
             self.cles_lot = CleLotWidget(ctx)
-            self.tabs.addTab(self.cles_lot, _("Clés des &lots"))
+            self._add_tab(self.cles_lot, _("Clés des &lots"))
             self.rapport = RapportWidget(ctx)
-            self.tabs.addTab(self.rapport, _("Rapport &financeur"))
+            self._add_tab(self.rapport, _("Rapport &financeur"))
         if gerer or actor.can(Permission.PASS_EMETTRE):
             self.expirations = ExpirationsWidget(ctx)
-            self.tabs.addTab(self.expirations, _("E&xpirations"))
+            self._add_tab(self.expirations, _("E&xpirations"))
         if self.tabs.count() == 0:
             self.tabs.addTab(
                 QLabel(_("Votre rôle dans cette structure ne donne accès à aucun onglet.")),
                 _("Pass numériques"),
             )
 
+    def _add_tab(self, widget: QWidget, title: str) -> None:
+        # Each tab scrolls on its own: the coordinator's tabs hold a form beside a list, taller
+        # than a 1366×768 screen leaves once the tab bar and the window's rail are drawn.
+        self.tabs.addTab(scrolling(widget), title)
+
     def refresh(self) -> None:
-        current = self.tabs.currentWidget()
+        current: QWidget | None = self.tabs.currentWidget()
+        if isinstance(current, FittingScrollArea):
+            current = current.widget()
         refresh = getattr(current, "refresh", None)
         if callable(refresh):
             refresh()

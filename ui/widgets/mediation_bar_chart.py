@@ -205,7 +205,8 @@ def _export_png(data: ChartData, path: Path, font: QFont, size: QSize) -> None:
     painter.translate(EXPORT_MARGIN_PX, EXPORT_MARGIN_PX)
     paint_chart(painter, data, font, size.width() - 2 * EXPORT_MARGIN_PX, header=True)
     painter.end()
-    if not image.save(str(path), b"PNG"):
+    # PySide6 6.12 refuses the format as bytes (« wrong argument values »), whatever its stubs say.
+    if not image.save(str(path), "PNG"):  # type: ignore[call-overload]
         raise OSError(_("Le graphique n'a pas pu être écrit dans {path}.").format(path=path))
 
 

@@ -33,16 +33,16 @@ class CleLotWidget(QWidget):
         self.ctx = ctx
         self.setAccessibleName(_("Clés des lots hors ligne"))
         layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel(
-                _(
-                    "Un lot d'encaissements hors ligne n'est importé que s'il est signé par une "
-                    "clé enregistrée ici. Demandez l'empreinte au poste de la structure (onglet « "
-                    "Encaisser » ou commande « pass cle-lot empreinte ») par un autre canal que "
-                    "le fichier : téléphone, papier."
-                )
+        explanation = QLabel(
+            _(
+                "Un lot d'encaissements hors ligne n'est importé que s'il est signé par une "
+                "clé enregistrée ici. Demandez l'empreinte au poste de la structure (onglet « "
+                "Encaisser » ou commande « pass cle-lot empreinte ») par un autre canal que "
+                "le fichier : téléphone, papier."
             )
         )
+        explanation.setWordWrap(True)  # one long line would push the buttons off the screen
+        layout.addWidget(explanation)
         box = QGroupBox(_("Enregistrer une clé"))
         form = QFormLayout(box)
         self.structure = QComboBox()
