@@ -6,9 +6,7 @@ engine of the maps, pandas of the statistics) cost nothing to a desk that does n
 
 from __future__ import annotations
 
-import importlib
 import logging
-import sys
 import tomllib
 from collections.abc import Callable
 from functools import partial
@@ -84,7 +82,6 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.pages: dict[str, QWidget] = {}
-        self._loading: set[str] = set()  # pages whose module is being imported
         self.locked = False
         self.setAccessibleName(_("Fenêtre principale de Médianum"))
         self.resize(1200, 780)
@@ -196,7 +193,6 @@ class MainWindow(QMainWindow):
             self.page_stack.removeWidget(page)
             page.deleteLater()
         self.pages.clear()
-        self._loading.clear()
         self.go_menu.clear()
         for number, spec in enumerate(visible_pages(self.ctx.actor), start=1):
             item = QListWidgetItem(_(spec.title))
@@ -228,51 +224,14 @@ class MainWindow(QMainWindow):
         page = self.pages.get(key)
         if page is None:
             spec = next(s for s in PAGES if s.key == key)
-            if spec.module not in sys.modules:
-                self._load_page_in_background(spec)
-                return
-            self._install_page(spec, self._create_page(spec))
-            return
-        if key not in self._loading:
+            page = self._create_page(spec)
+            self.pages[key] = page
+            self.page_stack.addWidget(page)
+        else:
             refresh = getattr(page, "refresh", None)
             if callable(refresh):
                 refresh()
         self.page_stack.setCurrentWidget(page)
-
-    def _install_page(self, spec: PageSpec, page: QWidget) -> None:
-        self.pages[spec.key] = page
-        self.page_stack.addWidget(page)
-        self.page_stack.setCurrentWidget(page)
-
-    def _load_page_in_background(self, spec: PageSpec) -> None:
-        """Import a page's module off the GUI thread (pandas and scipy take seconds on an old
-        desk PC), showing « Chargement… » meanwhile; the page is then built on the GUI thread
-        and shown if the agent is still waiting for it."""
-        loading = PlaceholderPage(_(spec.title), _("Chargement de la page…"))
-        self._loading.add(spec.key)
-        self.pages[spec.key] = loading
-        self.page_stack.addWidget(loading)
-        self.page_stack.setCurrentWidget(loading)
-
-        def imported(_module: object) -> None:
-            if self.pages.get(spec.key) is not loading:
-                return  # the pages were rebuilt meanwhile (another agent signed in)
-            self._loading.discard(spec.key)
-            page = self._create_page(spec)
-            shown = self.page_stack.currentWidget() is loading
-            self.pages[spec.key] = page
-            self.page_stack.addWidget(page)
-            if shown:
-                self.page_stack.setCurrentWidget(page)
-            self.page_stack.removeWidget(loading)
-            loading.deleteLater()
-
-        # A failed import is reported by _create_page, which imports again on the GUI thread.
-        self.ctx.tasks.run(
-            lambda _progress: importlib.import_module(spec.module),
-            on_done=imported,
-            on_error=lambda _exc: imported(None),
-        )
 
     def _create_page(self, spec: PageSpec) -> QWidget:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -15,7 +16,7 @@ from core.auth import Actor
 from core.db import Database
 from core.settings import Settings
 from ui.context import AppContext
-from ui.tasks import ImmediateTaskRunner
+from ui.tasks import ImmediateTaskRunner, TaskHandle
 from ui.widgets import messages
 
 
@@ -62,3 +63,21 @@ def restored_globals(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def context(db: Database, actor: Actor, *, demo: bool = False) -> AppContext:
     return AppContext(db, actor, Settings({}), ImmediateTaskRunner(), demo=demo)
+
+
+class HeldRunner(ImmediateTaskRunner):
+    """Keeps each task until ``release()``: what slow background work looks like from the GUI thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[Callable[[], TaskHandle]] = []
+
+    def run(
+        self, fn: Any, on_done: Any = None, on_error: Any = None, on_progress: Any = None
+    ) -> Any:
+        self.held.append(lambda: ImmediateTaskRunner.run(self, fn, on_done, on_error, on_progress))
+        return None
+
+    def release(self) -> None:
+        while self.held:
+            self.held.pop(0)()

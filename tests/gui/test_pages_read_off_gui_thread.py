@@ -17,10 +17,10 @@ from core.db import Database
 from core.settings import Settings
 from mediation import referentiel as ref
 from mediation.accompagnements import AccompagnementData, record_accompagnement
+from tests.gui.shell_support import HeldRunner
 from tests.gui.test_mediation_accompagnements import mediateur as mediateur  # fixture, shared
 from tests.gui.test_mediation_beneficiaires import accueil as accueil  # the fixture, shared
 from tests.gui.test_pass_page import current as current  # the fixture, shared
-from tests.gui.test_shell_page_loading import HeldRunner
 from tests.pass_numerique.conftest import World
 from tests.pass_numerique.conftest import world as world  # the fixture, shared
 from ui.context import AppContext
