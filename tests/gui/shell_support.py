@@ -66,7 +66,7 @@ def context(db: Database, actor: Actor, *, demo: bool = False) -> AppContext:
 
 
 class HeldRunner(ImmediateTaskRunner):
-    """Keeps each task until ``release()``: what slow background work looks like from the GUI thread."""
+    """Keeps each task until ``release()``: slow background work, seen from the GUI thread."""
 
     def __init__(self) -> None:
         super().__init__()
