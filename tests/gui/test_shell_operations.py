@@ -22,8 +22,8 @@ from core.settings import Settings
 from mediation.beneficiaires import BeneficiaireData, create_beneficiaire
 from tests.gui.shell_support import Boxes, boxes  # noqa: F401
 from ui.context import AppContext
-from ui.operations import ReadOp, WriteOp, data_changes
 from ui.tasks import TaskRunner
+from ui.widgets.operations import ReadOp, WriteOp, data_changes
 
 
 @pytest.fixture
@@ -100,12 +100,10 @@ def test_a_refused_write_shows_its_french_message_saves_nothing_and_changes_noth
 def test_a_bug_in_the_work_reaches_the_crash_dialog(
     qtbot, background: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from ui import crash
+    from ui.widgets import messages
 
     reported: list[BaseException] = []
-    monkeypatch.setattr(
-        crash, "report_exception", lambda _t, exc, _tb, _p=None: reported.append(exc)
-    )
+    monkeypatch.setattr(messages, "show_bug", lambda _p, exc, _tb: reported.append(exc))
     widget = QWidget()
     qtbot.addWidget(widget)
 

@@ -29,9 +29,9 @@ from core.i18n import _
 from ui.context import AppContext
 from ui.models.accompagnements_model import AccompagnementsModel
 from ui.models.mediation_paging import Work
-from ui.operations import ReadOp
 from ui.widgets.fit import scale_rows, without_tab_trap
 from ui.widgets.mediation_accompagnement_form import AccompagnementForm
+from ui.widgets.operations import ReadOp
 
 
 class AccompagnementsPage(QWidget):

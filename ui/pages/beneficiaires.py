@@ -83,7 +83,6 @@ from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
 from ui.models.beneficiaires_model import BeneficiairesModel
 from ui.models.mediation_paging import Work
-from ui.operations import ReadOp
 from ui.widgets.fit import (
     emphasize,
     fit_to_screen,
@@ -96,6 +95,7 @@ from ui.widgets.mediation_accompagnement_form import AccompagnementForm
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
 from ui.widgets.mediation_commune_field import CommuneField
 from ui.widgets.messages import confirm, show_error, show_info
+from ui.widgets.operations import ReadOp
 from ui.widgets.pass_emettre import EmettreWidget
 from ui.widgets.progress import run_with_progress
 

@@ -43,9 +43,9 @@ from pass_numerique.opposition import (
 )
 from pass_numerique.pdf import chequebook_pdf
 from ui.context import AppContext
-from ui.operations import ReadOp
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
 from ui.widgets.messages import confirm, show_error, show_info
+from ui.widgets.operations import ReadOp
 
 
 def chequebooks_folder() -> Path:

@@ -2,8 +2,8 @@
 
 An operation is bound to the widget that asked for it, opens the right session off the GUI
 thread, and hands its typed result back on the GUI thread; a write tells every page that data
-changed. It sits above ``ui.tasks`` (the thread pool) and ``ui.widgets`` (progress and message
-boxes), so that neither of those needs the other.
+changed. It sits above ``ui.tasks`` (the thread pool) and beside the progress and message boxes
+it uses, so that a widget may run an operation without an import cycle.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from core.db import Database
 from core.progress import Progress
-from ui import crash
 from ui.tasks import TaskHandle, TaskRunner
+from ui.widgets import messages
 from ui.widgets.progress import run_with_progress
 
 T = TypeVar("T")
@@ -116,7 +116,7 @@ class _Operation(Generic[T]):
             self._failure(exc)
             return
         # A refusal is shown as its French message, a bug goes to the crash dialog.
-        crash.report_exception(type(exc), exc, exc.__traceback__, self.parent)
+        messages.show_error(self.parent, exc, exc.__traceback__)
 
 
 class ReadOp(_Operation[T]):
