@@ -37,7 +37,7 @@ from core.errors import ValidationError
 from core.i18n import _
 from core.territory import cog
 from core.webmap import offline_html
-from lieux import horaires
+from lieux import horaires, vacances
 from lieux import journal as journal_lieux
 from lieux.erreurs import raison_systeme
 from lieux.models import Lieu
@@ -86,7 +86,7 @@ class _Tables:
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.hours: list[list[Any]] = []
-        self.hours_index: dict[tuple[str, tuple[float, float] | None], int] = {}
+        self.hours_index: dict[tuple[str, tuple[float, float] | None, str | None], int] = {}
         self.communes: list[str] = []
         self.communes_index: dict[str, int] = {}
 
@@ -100,23 +100,36 @@ class _Tables:
         text = lieu.horaires or ""
         if not text:
             return -1
-        # Sunrise, sunset and overseas time zones depend on where the place is.
+        # Sunrise, sunset and overseas time zones depend on where the place is, school
+        # holidays on its zone.
         coords = horaires.coordonnees_utiles(text, lieu.latitude, lieu.longitude)
-        key = (text, coords)
+        zone = (
+            vacances.zone_scolaire(lieu.code_insee, lieu.code_postal)
+            if horaires.vacances_scolaires(text)
+            else None
+        )
+        key = (text, coords, zone)
         if key not in self.hours_index:
             self.hours_index[key] = len(self.hours)
-            self.hours.append(self._hours_entry(text, coords))
+            self.hours.append(self._hours_entry(text, coords, zone))
         return self.hours_index[key]
 
-    def _hours_entry(self, text: str, coords: tuple[float, float] | None) -> list[Any]:
+    def _hours_entry(
+        self, text: str, coords: tuple[float, float] | None, zone: str | None
+    ) -> list[Any]:
+        """[text, readable, open intervals, unknown intervals], in minutes from generation."""
         if not horaires.lisible(text):
-            return [text, 0, [], 0]
+            return [text, 0, [], []]
         start = int(self.now.timestamp()) // 60
-        flat: list[int] = []
         fin = self.now + timedelta(days=FENETRE_JOURS)
-        for a, b in horaires.creneaux_ouverts(text, self.now, fin, coords):
-            flat += [int(a.timestamp()) // 60 - start, int(b.timestamp()) // 60 - start]
-        return [text, 1, flat, 1 if horaires.vacances_scolaires(text) else 0]
+        flat: list[int] = []
+        unknown: list[int] = []
+        for a, b, state in horaires.segments(text, self.now, fin, coords, zone) or []:
+            if state is horaires.Etat.OPEN:
+                flat += [int(a.timestamp()) // 60 - start, int(b.timestamp()) // 60 - start]
+            elif state is horaires.Etat.UNKNOWN:
+                unknown += [int(a.timestamp()) // 60 - start, int(b.timestamp()) // 60 - start]
+        return [text, 1, flat, unknown]
 
 
 def _mask(values: list[str], enum: Sequence[str]) -> int:
@@ -201,10 +214,14 @@ _SCRIPT = Template(
     var h = H[p[11]];
     if(!h[1]) return {state:'inconnu', text:T.unreadableHours};
     if(nowS >= windowEnd) return {state:'inconnu', text:T.staleHours};
-    var open=false, next=null, iv=h[2], base=generatedAt;
+    var open=false, next=null, iv=h[2], base=generatedAt, u=h[3], j;
+    for(j=0;j<u.length;j+=2){if(base+u[j]*60<=nowS && nowS<base+u[j+1]*60)
+      return {state:'inconnu', text:T.schoolHolidays};}
     for(var i=0;i<iv.length;i+=2){var a=base+iv[i]*60, b=base+iv[i+1]*60;
       if(a<=nowS && nowS<b) open=true;
       if(a>nowS && next===null) next=a;}
+    // A next opening after a stretch of unknown state is not a certainty.
+    for(j=0;j<u.length && next!==null;j+=2){var ua=base+u[j]*60; if(ua>nowS && ua<next) next=null;}
     return {state:open?'ouvert':'ferme', next:next};
   }
   function popup(p){
@@ -214,7 +231,6 @@ _SCRIPT = Template(
     h += '<div class="etat '+s.state+'">'+esc(label)+'</div>';
     if(s.next) h += '<div>'+T.nextOpening+' '+esc(fmt(s.next))+'</div>';
     if(p[11]>=0) h += '<div><small>'+T.hours+' '+esc(H[p[11]][0])+'</small></div>';
-    if(p[11]>=0 && H[p[11]][3]) h += '<div><small>'+esc(T.schoolHolidays)+'</small></div>';
     var sv = bits(p[6], SV), pr = bits(p[8], PR);
     if(sv.length) h += '<div><b>'+T.services+'</b> '+esc(sv.join(', '))+'</div>';
     if(pr.length) h += '<div><b>'+T.programmes+'</b> '+esc(pr.join(', '))+'</div>';
@@ -371,7 +387,10 @@ def _texts() -> dict[str, str]:
         "unreadableHours": _("Horaires inconnus (texte non reconnu)"),
         "staleHours": _("Horaires à vérifier (carte générée il y a longtemps)"),
         "hours": _("Horaires :"),
-        "schoolHolidays": _("Vacances scolaires non connues ici : vérifiez pendant les vacances."),
+        "schoolHolidays": _(
+            "Horaires inconnus : ils dépendent des vacances scolaires, dont le calendrier "
+            "n'est pas connu pour ce lieu à cette date."
+        ),
         "services": _("Services :"),
         "programmes": _("Dispositifs :"),
         "passNumerique": _("Structure référencée Pass numérique"),

@@ -10,14 +10,22 @@ the territory of La Rochelle; a place there could write them as explicit dates.
 The weekly timetable editor of the GUI works with :class:`SemaineType` (up to two time ranges per
 day); :func:`vers_osm` and :func:`depuis_osm` convert it to and from the string the schema stores.
 A typed string the timetable cannot represent (holidays, months, weeks) is kept as typed.
+
+School holidays (« SH ») are not known to the library (its « SH » never applies, or is ignored
+inside « SH Mo-Fr »). Hours that name them are read day by day: each day is a school-holiday
+day of the place's zone or not (:mod:`lieux.vacances`), and the hours are rewritten for that
+day (« SH » always, or never, applies). Where the day is not known (Corsica, overseas, no
+département, past the published calendar), the two readings are compared: if they agree the
+state is certain, else it is « inconnu » for that day — never a guessed ouvert or fermé.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -25,6 +33,7 @@ import opening_hours
 
 from core.errors import ValidationError
 from core.i18n import _
+from lieux import vacances
 
 PARIS = ZoneInfo("Europe/Paris")
 JOURS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
@@ -52,12 +61,75 @@ def lisible(horaires: str | None) -> bool:
 
 
 def vacances_scolaires(horaires: str | None) -> bool:
-    """Whether the hours name school holidays (« SH »), which the library cannot date.
+    """Whether the hours name school holidays (« SH »), outside comments."""
+    return bool(horaires) and re.search(r"\bSH\b", _sans_commentaires(horaires or "")) is not None
 
-    opening-hours-py has no French school calendar (it differs by zone): an « SH » rule never
-    applies, so during the holidays the state shown may be wrong. Say so wherever it is shown.
+
+def _sans_commentaires(text: str) -> str:
+    return re.sub(r'"[^"]*"', '""', text)
+
+
+def _regles(text: str) -> list[tuple[str, str]]:
+    """(separator before, rule) pairs; separators « ; » and « || » outside comments."""
+    result: list[tuple[str, str]] = []
+    sep, start, i, quoted = "", 0, 0, False
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            quoted = not quoted
+        elif not quoted and (c == ";" or text.startswith("||", i)):
+            result.append((sep, text[start:i].strip()))
+            sep = ";" if c == ";" else "||"
+            i += 1 if c == ";" else 2
+            start = i
+            continue
+        i += 1
+    result.append((sep, text[start:].strip()))
+    return result
+
+
+_JOUR = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)(?:-(?:Mo|Tu|We|Th|Fr|Sa|Su))?"
+_ELEMENT = rf"(?:PH|SH|{_JOUR})"
+_SELECTEUR = re.compile(
+    rf"^(?P<seq>{_ELEMENT}(?:,{_ELEMENT})*)(?P<inter>\s+{_JOUR}(?:,{_JOUR})*)?(?=\s|$)(?P<rest>.*)$",
+    re.DOTALL,
+)
+
+
+@lru_cache(maxsize=1024)
+def lecture_vacances(horaires: str, vacances: bool) -> str | None:
+    """The hours as they read on a school-holiday day (or on another day): « SH » rewritten.
+
+    « SH off » becomes « Mo-Su off » on a holiday and disappears otherwise; « SH Mo-Fr … »
+    becomes « Mo-Fr … » or disappears; « PH,SH off » becomes « Mo-Su off » or « PH off ».
+    None when « SH » is used in a way this does not rewrite (then the state is unknown).
     """
-    return bool(horaires) and re.search(r"\bSH\b", horaires or "") is not None
+    rules: list[tuple[str, str]] = []
+    for sep, rule in _regles(horaires):
+        if not re.search(r"\bSH\b", _sans_commentaires(rule)):
+            rules.append((sep, rule))
+            continue
+        match = _SELECTEUR.match(rule)
+        if match is None or re.search(r"\bSH\b", _sans_commentaires(match["rest"])):
+            return None
+        items = match["seq"].split(",")
+        others = [item for item in items if item != "SH"]
+        if match["inter"]:
+            if others:  # « PH,SH Mo-Fr »: not rewritten
+                return None
+            if vacances:
+                rules.append((sep, match["inter"].strip() + match["rest"]))
+        elif vacances:
+            rules.append((sep, "Mo-Su" + match["rest"]))
+        elif others:
+            rules.append((sep, ",".join(others) + match["rest"]))
+    text = ""
+    for sep, rule in rules:
+        if text:
+            text += "; " if sep == ";" else " || "
+        text += rule
+    text = text or "off"
+    return text if opening_hours.validate(text) else None
 
 
 def depend_du_soleil(horaires: str) -> bool:
@@ -114,34 +186,124 @@ def a_paris(moment: datetime | None) -> datetime:
 _aware = a_paris
 
 
-def est_ouvert(
-    horaires: str | None, moment: datetime | None = None, coords: Coordonnees | None = None
-) -> bool | None:
-    """True/False, or None when the hours are absent or unreadable (unknown)."""
-    parsed = _parse(horaires or "", coords)
+Etat = opening_hours.State
+Segment = tuple[datetime, datetime, "opening_hours.State"]
+
+
+def _segments_simples(
+    horaires: str, debut: datetime, fin: datetime, coords: Coordonnees | None
+) -> list[Segment] | None:
+    parsed = _parse(horaires, coords)
     if parsed is None:
         return None
-    at = _aware(moment)
-    if parsed.is_unknown(at):
+    return [
+        (_aware(a), _aware(b) if b is not None else fin, state)
+        for a, b, state, _comment in parsed.intervals(debut, fin)
+    ]
+
+
+def segments(
+    horaires: str | None,
+    debut: datetime,
+    fin: datetime,
+    coords: Coordonnees | None = None,
+    zone: str | None = None,
+) -> list[Segment] | None:
+    """Open, closed and unknown stretches between two moments; None if the hours are unreadable.
+
+    Hours that name school holidays are read day by day with the calendar of ``zone``
+    (A, B or C, see :func:`lieux.vacances.zone_scolaire`); a day the calendar does not know is
+    « unknown » unless the hours say the same with and without holidays.
+    """
+    text = horaires or ""
+    if not lisible(text):
         return None
-    return parsed.is_open(at)
+    debut, fin = _aware(debut), _aware(fin)
+    if not vacances_scolaires(text):
+        return _segments_simples(text, debut, fin, coords)
+    result: list[Segment] = []
+    jour = debut.date()
+    while True:
+        a = max(debut, datetime.combine(jour, time(), PARIS))
+        b = min(fin, datetime.combine(jour + timedelta(days=1), time(), PARIS))
+        if a >= fin:
+            break
+        result += _segments_du_jour(text, jour, a, b, coords, zone)
+        jour += timedelta(days=1)
+    return result
+
+
+def _segments_du_jour(
+    text: str, jour: date, a: datetime, b: datetime, coords: Coordonnees | None, zone: str | None
+) -> list[Segment]:
+    inconnu: list[Segment] = [(a, b, Etat.UNKNOWN)]
+    known = vacances.en_vacances(jour, zone)
+    readings = [known] if known is not None else [True, False]
+    found: list[list[Segment]] = []
+    for reading in readings:
+        rewritten = lecture_vacances(text, reading)
+        parts = _segments_simples(rewritten, a, b, coords) if rewritten is not None else None
+        if parts is None:
+            return inconnu
+        found.append(parts)
+    return _accord(found)
+
+
+def _accord(readings: list[list[Segment]]) -> list[Segment]:
+    """Where all readings give the same state, that state; elsewhere unknown."""
+    if len(readings) == 1:
+        return readings[0]
+    cuts = sorted({t for parts in readings for a, b, _s in parts for t in (a, b)})
+    result: list[Segment] = []
+    for a, b in itertools.pairwise(cuts):
+        states = {next((s for x, y, s in parts if x <= a < y), Etat.UNKNOWN) for parts in readings}
+        state = states.pop() if len(states) == 1 else Etat.UNKNOWN
+        if result and result[-1][2] is state and result[-1][1] == a:
+            result[-1] = (result[-1][0], b, state)
+        else:
+            result.append((a, b, state))
+    return result
+
+
+def est_ouvert(
+    horaires: str | None,
+    moment: datetime | None = None,
+    coords: Coordonnees | None = None,
+    zone: str | None = None,
+) -> bool | None:
+    """True/False, or None when the hours are absent, unreadable or not known at that moment."""
+    at = _aware(moment)
+    if not vacances_scolaires(horaires):
+        parsed = _parse(horaires or "", coords)
+        if parsed is None or parsed.is_unknown(at):
+            return None
+        return parsed.is_open(at)
+    parts = segments(horaires, at, at + timedelta(minutes=1), coords, zone)
+    if not parts or parts[0][2] is Etat.UNKNOWN:
+        return None
+    return parts[0][2] is Etat.OPEN
 
 
 def prochaine_ouverture(
-    horaires: str | None, moment: datetime | None = None, coords: Coordonnees | None = None
+    horaires: str | None,
+    moment: datetime | None = None,
+    coords: Coordonnees | None = None,
+    zone: str | None = None,
 ) -> datetime | None:
     """When the place next opens after ``moment`` (Europe/Paris), None if never or unknown.
 
-    For a place open right now this is the next opening after it closes.
+    For a place open right now this is the next opening after it closes. A stretch of unknown
+    state before it (school holidays of an unknown calendar) makes it unknown.
     """
-    parsed = _parse(horaires or "", coords)
-    if parsed is None:
-        return None
     at = _aware(moment)
-    limit = at + timedelta(days=366)
-    for start, _end, state, _comment in parsed.intervals(at, limit):
-        if state is opening_hours.State.OPEN and start > at:
-            return _aware(start)
+    # Hours read day by day (school holidays) are looked at over two months, not a year.
+    days = 62 if vacances_scolaires(horaires) else 366
+    parts = segments(horaires, at, at + timedelta(days=days), coords, zone) or []
+    for start, _end, state in parts:
+        if state is Etat.UNKNOWN:
+            return None
+        if state is Etat.OPEN and start > at:
+            return start
     return None
 
 
@@ -150,14 +312,25 @@ def creneaux_ouverts(
     debut: datetime,
     fin: datetime,
     coords: Coordonnees | None = None,
+    zone: str | None = None,
 ) -> Iterator[tuple[datetime, datetime]]:
     """The open intervals between two moments (used by the map to decide « ouvert » in JS)."""
-    parsed = _parse(horaires or "", coords)
-    if parsed is None:
-        return
-    for start, end, state, _comment in parsed.intervals(_aware(debut), _aware(fin)):
-        if state is opening_hours.State.OPEN:
-            yield _aware(start), _aware(end) if end is not None else _aware(fin)
+    for start, end, state in segments(horaires, debut, fin, coords, zone) or []:
+        if state is Etat.OPEN:
+            yield start, end
+
+
+def creneaux_inconnus(
+    horaires: str | None,
+    debut: datetime,
+    fin: datetime,
+    coords: Coordonnees | None = None,
+    zone: str | None = None,
+) -> Iterator[tuple[datetime, datetime]]:
+    """The stretches where the state is not known (school holidays of an unknown calendar)."""
+    for start, end, state in segments(horaires, debut, fin, coords, zone) or []:
+        if state is Etat.UNKNOWN:
+            yield start, end
 
 
 _JOURS_LISIBLES = dict(

@@ -29,7 +29,7 @@ from core.errors import NotFoundError, ValidationError
 from core.i18n import _, format_datetime, format_number
 from core.territory import Commune, cog
 from core.validation import fold
-from lieux import horaires
+from lieux import horaires, vacances
 from lieux.erreurs import raison_systeme
 from lieux.models import Lieu
 from lieux.schema import load_schema
@@ -240,6 +240,7 @@ def lieux_proches(
 
 def _proche(lieu: Lieu, distance: float, moment: datetime | None) -> LieuProche:
     coords = horaires.coordonnees_utiles(lieu.horaires or "", lieu.latitude, lieu.longitude)
+    zone = vacances.zone_scolaire(lieu.code_insee, lieu.code_postal)
     return LieuProche(
         lieu.id,
         lieu.identifiant,
@@ -248,8 +249,8 @@ def _proche(lieu: Lieu, distance: float, moment: datetime | None) -> LieuProche:
         lieu.commune,
         lieu.telephone,
         round(distance, 2),
-        horaires.est_ouvert(lieu.horaires, moment, coords),
-        horaires.prochaine_ouverture(lieu.horaires, moment, coords),
+        horaires.est_ouvert(lieu.horaires, moment, coords, zone),
+        horaires.prochaine_ouverture(lieu.horaires, moment, coords, zone),
         lieu.horaires,
     )
 
@@ -259,6 +260,11 @@ def etat_ouverture(lieu: LieuProche) -> str:
     if not lieu.horaires:
         return _("Horaires non renseignés")
     if lieu.ouvert is None:
+        if horaires.lisible(lieu.horaires) and horaires.vacances_scolaires(lieu.horaires):
+            return _(
+                "Horaires inconnus à cette date (vacances scolaires dont le calendrier n'est "
+                "pas connu pour ce lieu) : « {hours} »"
+            ).format(hours=lieu.horaires)
         return _("Horaires inconnus : « {hours} »").format(hours=lieu.horaires)
     if lieu.ouvert:
         state = _("Ouvert maintenant")
@@ -266,10 +272,7 @@ def etat_ouverture(lieu: LieuProche) -> str:
         state = _("Fermé ; ouvre {when}").format(when=format_datetime(lieu.prochaine_ouverture))
     else:
         state = _("Fermé")
-    text = f"{state}. {_('Horaires :')} {horaires.en_clair(lieu.horaires)}"
-    if horaires.vacances_scolaires(lieu.horaires):
-        text += " " + _("Vacances scolaires non connues ici : vérifiez pendant les vacances.")
-    return text
+    return f"{state}. {_('Horaires :')} {horaires.en_clair(lieu.horaires)}"
 
 
 # Overseas départements dial like mainland France from France: 0590…, 0262…

@@ -18,15 +18,21 @@ from lieux.proximite import LieuProche, liste_pdf, telephone_lisible
 from tests.lieux import navigateur
 
 
-def _lieu(ident: str, hours: str | None, placed: bool = True, phone: str | None = None) -> Lieu:
+def _lieu(
+    ident: str,
+    hours: str | None,
+    placed: bool = True,
+    phone: str | None = None,
+    code_insee: str = "17300",
+) -> Lieu:
     return Lieu(
         id=len(ident),
         identifiant=ident,
         pivot="43493312300029",
         nom=f"Lieu {ident}",
         commune="La Rochelle",
-        code_postal="17000",
-        code_insee="17300",
+        code_postal="17000" if code_insee == "17300" else "",
+        code_insee=code_insee,
         adresse="1 rue",
         latitude=46.16 if placed else None,
         longitude=-1.15 if placed else None,
@@ -47,8 +53,13 @@ def test_the_map_shows_open_closed_and_unknown_hours_and_counts_places_without_p
         _lieu("d-sans", None),
         _lieu("e-nulle-part", "24/7", placed=False),
         _lieu("f-nulle-part", None, placed=False),
+        # Open except in school holidays: in La Rochelle (zone A) the calendar says which days;
+        # Ajaccio's calendar is not known, so the state there is unknown while it matters.
+        _lieu("g-vacances-zone-a", "24/7; SH off"),
+        _lieu("h-vacances-corse", "24/7; SH off", code_insee="2A004"),
     ]
-    html = offline_html(construire_carte(lieux, maintenant=datetime.now(PARIS)))
+    now = datetime.now(PARIS)
+    html = offline_html(construire_carte(lieux, maintenant=now))
     probe = (
         "<script>window.addEventListener('load', function(){var c = window.medianumCarte;"
         "var out = c.markers.map(function(m){var d = document.createElement('div');"
@@ -70,12 +81,22 @@ def test_the_map_shows_open_closed_and_unknown_hours_and_counts_places_without_p
         "Lieu b-ferme": "ferme",
         "Lieu c-illisible": "inconnu",
         "Lieu d-sans": "inconnu",
+        "Lieu g-vacances-zone-a": "ferme" if _zone_a_en_vacances(now.date()) else "ouvert",
+        "Lieu h-vacances-corse": "inconnu",
     }
     texts = {name: text for name, _classes, text in popups}
     assert "Horaires inconnus" in texts["Lieu c-illisible"]
     assert "le matin sauf le mardi" in texts["Lieu c-illisible"]
     assert "05 46 00 11 22" in texts["Lieu a-ouvert"]
+    assert "vacances scolaires" in texts["Lieu h-vacances-corse"]
     assert missing == "2 lieux sans position, non affichés"
+
+
+def _zone_a_en_vacances(day: date) -> bool:
+    # The expectation straight from the calendar package, not through lieux.vacances.
+    from vacances_scolaires_france import SchoolHolidayDates
+
+    return bool(SchoolHolidayDates().is_holiday_for_zone(day, "A"))
 
 
 def test_commune_tooltips_use_the_official_names_of_today() -> None:
@@ -119,7 +140,8 @@ def test_the_printed_list_gives_the_hours_and_says_when_they_are_unknown(tmp_pat
 
     places = [
         proche("Ouvert", "Mo-Fr 09:00-12:00; PH off"),
-        proche("Vacances", "Mo-Fr 14:00-17:00; SH off"),
+        proche("Après-midi", "Mo-Fr 14:00-17:00; PH off"),
+        proche("Vacances", "Mo-Fr 09:00-12:00; SH off"),
         proche("Illisible", "le matin"),
         proche("Rien", None),
     ]
@@ -130,7 +152,11 @@ def test_the_printed_list_gives_the_hours_and_says_when_they_are_unknown(tmp_pat
 
     assert "Ouvert maintenant. Horaires : lun.-ven. 09:00-12:00 ; fermé les jours fériés" in words
     assert "Fermé ; ouvre" in words
-    assert "Vacances scolaires non connues" in words
+    # No zone given: on a Monday morning the holidays decide, and their calendar is not known.
+    assert (
+        "Horaires inconnus à cette date (vacances scolaires dont le calendrier n'est pas connu "
+        "pour ce lieu) : « Mo-Fr 09:00-12:00; SH off »"
+    ) in words
     assert "Horaires inconnus : « le matin »" in words
     assert "Horaires non renseignés" in words
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 
 from core.errors import ValidationError
+from lieux import vacances
 from lieux.horaires import (
     PARIS,
     SemaineType,
@@ -105,11 +106,66 @@ def test_a_fallback_rule_applies_only_where_the_others_say_nothing() -> None:
     assert est_ouvert(hours, datetime(2026, 11, 23, 13, 0, tzinfo=PARIS)) is False
 
 
-def test_school_holidays_are_flagged_as_unknown_to_the_calendar() -> None:
-    from lieux.horaires import vacances_scolaires
+def test_school_holidays_close_a_place_only_in_its_own_zone() -> None:
+    # 8 February 2027: zone C (Toulouse, 31) is on its winter holidays, zone A (La Rochelle, 17)
+    # is not; 20 October 2026: all zones are on the Toussaint holidays.
+    hours = "Mo-Fr 09:00-12:00,14:00-17:30; PH,SH off"
+    feb_8 = datetime(2027, 2, 8, 10, 0, tzinfo=PARIS)
+    assert vacances.zone_scolaire("17300") == "A"
+    assert vacances.zone_scolaire("31555") == "C"
+    assert est_ouvert(hours, feb_8, zone="A") is True
+    assert est_ouvert(hours, feb_8, zone="C") is False
+    # Zone C goes back on Monday 22 February 2027.
+    assert prochaine_ouverture(hours, feb_8, zone="C") == datetime(2027, 2, 22, 9, 0, tzinfo=PARIS)
+    toussaint = datetime(2026, 10, 20, 10, 0, tzinfo=PARIS)
+    assert est_ouvert(hours, toussaint, zone="A") is False
+    assert prochaine_ouverture(hours, toussaint, zone="A") == datetime(
+        2026, 11, 2, 9, 0, tzinfo=PARIS
+    )
 
-    assert vacances_scolaires("Mo-Fr 09:00-18:00; SH off")
-    assert not vacances_scolaires("Mo-Fr 09:00-18:00; PH off")
+
+def test_hours_open_only_during_school_holidays() -> None:
+    hours = "SH Mo-Fr 10:00-12:00"
+    assert est_ouvert(hours, datetime(2026, 10, 20, 11, 0, tzinfo=PARIS), zone="B") is True
+    assert est_ouvert(hours, datetime(2026, 11, 3, 11, 0, tzinfo=PARIS), zone="B") is False
+
+
+def test_school_holidays_of_an_unknown_calendar_give_unknown_never_a_guess() -> None:
+    hours = "Mo-Fr 14:00-17:00; SH off"
+    monday = datetime(2026, 11, 23, 15, 0, tzinfo=PARIS)
+    # Corsica has a calendar of its own, which the package does not carry.
+    assert vacances.zone_scolaire("2A004") is None
+    assert est_ouvert(hours, monday, zone=None) is None
+    # Where the holidays make no difference (the morning: closed either way), the state is known.
+    assert est_ouvert(hours, monday.replace(hour=10), zone=None) is False
+    assert prochaine_ouverture(hours, monday.replace(hour=10), zone=None) is None
+    # Past the last published holidays, even a known zone is unknown.
+    later = datetime.combine(vacances.fin_du_calendrier(), time(15), PARIS) + timedelta(days=60)
+    later += timedelta(days=(7 - later.weekday()) % 7)  # a Monday
+    assert est_ouvert(hours, later, zone="A") is None
+    # Hours without « SH » are not affected by any of this.
+    assert est_ouvert("Mo-Fr 14:00-17:00", monday, zone=None) is True
+
+
+def test_a_school_holiday_rule_not_rewritten_is_unknown_not_ignored() -> None:
+    # « Jul-Aug SH off »: months and holidays together — not understood, so not guessed.
+    assert (
+        est_ouvert(
+            "Mo-Fr 09:00-17:00; Jul-Aug SH off",
+            datetime(2026, 11, 23, 10, 0, tzinfo=PARIS),
+            zone="A",
+        )
+        is None
+    )
+    # « SH » inside a comment is a word, not a selector.
+    assert (
+        est_ouvert(
+            'Mo-Fr 09:00-12:00 "SH : voir affiche"',
+            datetime(2026, 10, 20, 10, 0, tzinfo=PARIS),
+            zone="A",
+        )
+        is True
+    )
 
 
 def test_sunrise_is_that_of_the_place() -> None:
