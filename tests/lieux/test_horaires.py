@@ -181,3 +181,22 @@ def test_the_hours_of_a_place_overseas_are_its_local_hours() -> None:
     moment = datetime(2026, 11, 23, 23, 0, tzinfo=PARIS)
     assert est_ouvert("Mo-Fr 07:30-11:30", moment, (-22.27, 166.44)) is True
     assert est_ouvert("Mo-Fr 07:30-11:30", moment) is False
+
+
+def test_a_place_s_sunrise_is_read_at_its_own_coordinates() -> None:
+    # The nearest-places list evaluates each place's hours where that place is.
+    from datetime import date
+
+    from lieux.models import Lieu
+    from lieux.proximite import _proche
+
+    def lieu(lat: float, lon: float) -> Lieu:
+        return Lieu(
+            id=1, identifiant="x", pivot="43493312300029", nom="x", commune="x",
+            code_postal="17000", code_insee="17300", adresse="1 rue", latitude=lat,
+            longitude=lon, horaires="Mo-Su sunrise-sunset", date_maj=date(2024, 1, 1),
+        )  # fmt: skip
+
+    moment = datetime(2026, 12, 21, 8, 30, tzinfo=PARIS)
+    assert _proche(lieu(48.58, 7.75), 1.0, moment).ouvert is True  # Strasbourg
+    assert _proche(lieu(46.16, -1.15), 1.0, moment).ouvert is False  # La Rochelle
