@@ -25,6 +25,7 @@ import io
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -58,7 +59,7 @@ from lieux.anciens import (
 )
 from lieux.erreurs import raison_systeme
 from lieux.models import Lieu
-from lieux.positions import anomalies
+from lieux.positions import anomalies, commune_placee, en_france
 from lieux.schema import (
     ETAPES_NUMERIQUES_SCHEMA,
     MULTI_SEPARATOR,
@@ -299,7 +300,23 @@ def analyser_contenu(data: bytes, nom: str, progress: Progress = NO_PROGRESS) ->
         _note_doublon(ligne, seen)
         lignes.append(ligne)
     progress.step(total, total, _("Lecture terminée."))
+    notes += _note_communes_non_verifiees(lecteur.communes_non_verifiees)
     return RapportImport(nom, _version(fmt, lecteur), lignes, notes, absentes)
+
+
+def _note_communes_non_verifiees(counts: Counter[str]) -> list[str]:
+    if not counts:
+        return []
+    codes = sorted(c for c in counts if c)
+    shown = ", ".join(codes[:10]) + (" …" if len(codes) > 10 else "")
+    if "" in counts:
+        shown = ", ".join(p for p in (shown, _("sans code INSEE")) if p)
+    return [
+        _(
+            "Distance à la commune non vérifiée pour {n} lieux ({codes}) : la position des "
+            "communes n'est connue ici que pour la Charente-Maritime."
+        ).format(n=sum(counts.values()), codes=shown)
+    ]
 
 
 def _version(fmt: FormatFichier, lecteur: _Lecteur) -> FormatFichier:
@@ -426,6 +443,8 @@ class _Lecteur:
         self.format = fmt
         self.strict = strict
         self.schema: Schema = load_schema()
+        # Positioned places whose distance to their commune could not be checked, by code.
+        self.communes_non_verifiees: Counter[str] = Counter()
         self.required_order = self.schema.required
         self.required = frozenset(self.required_order)
         self.names = frozenset(self.schema.names)
@@ -780,8 +799,11 @@ class _Lecteur:
             return
         if lat is None or lon is None:
             return
-        for anomalie in anomalies(lat, lon, valeurs.get("code_insee")):
+        code = valeurs.get("code_insee")
+        for anomalie in anomalies(lat, lon, code):
             note("latitude", Genre.AVERTISSEMENT, f"{lat}, {lon}", anomalie.message)
+        if en_france(lat, lon) and not commune_placee(code):
+            self.communes_non_verifiees[code or ""] += 1
         if lat == 0 and lon == 0 and not self.strict:
             valeurs.pop("latitude")
             valeurs.pop("longitude")

@@ -2,8 +2,12 @@
 
 The boxes are generous rectangles around each territory (a point just off a coast is still
 French); a point outside all of them is worth a look. A commune's position is the centroid of
-its outline in ``resources/cartes`` (Charente-Maritime and the agglomération): elsewhere the
-distance to the commune cannot be checked offline, and only the boxes apply.
+its outline in ``resources/cartes`` (Charente-Maritime and the agglomération). Elsewhere the
+distance to the commune cannot be checked offline: no open data set of the positions of all
+French communes is installable from this project's package registries (Etalab's
+``@etalab/decoupage-administratif`` carries codes, names and populations but no positions, see
+``resources/DONNEES.md``). The import report says how many places, and which communes, were not
+checked (:func:`commune_placee`), rather than skip them silently.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ _TERRITOIRES: tuple[tuple[float, float, float, float], ...] = (
 
 def en_france(latitude: float, longitude: float) -> bool:
     return any(s <= latitude <= n and w <= longitude <= e for s, n, w, e in _TERRITOIRES)
+
+
+def commune_placee(code_insee: str | None) -> bool:
+    """Whether the distance of a place to this commune can be checked here."""
+    return bool(code_insee) and code_insee in centroides_communes()
 
 
 @dataclass(frozen=True)

@@ -338,3 +338,27 @@ def test_the_charente_file_mixes_v1_values_and_v01_columns_and_loses_nothing(
     assert not [r for r in rapport.remarques() if r.colonne == "horaires"]
     placeholder = [r for r in rapport.remarques() if r.colonne == "pivot"]
     assert [(r.ligne, r.genre) for r in placeholder] == [(1, Genre.AVERTISSEMENT)]
+
+
+def test_places_whose_commune_position_is_unknown_here_are_counted_not_skipped(
+    data_dir: Path,
+) -> None:
+    # The national map's Charente file: one place in Puymoyen (16271), one without INSEE code.
+    # Commune positions are shipped for Charente-Maritime only, so neither distance is checked,
+    # and the report says so.
+    rapport = analyser_fichier(data_dir / "charente.json")
+
+    assert (
+        "Distance à la commune non vérifiée pour 2 lieux (16271, sans code INSEE) : la position "
+        "des communes n'est connue ici que pour la Charente-Maritime."
+    ) in rapport.remarques_fichier
+
+
+def test_a_place_in_charente_maritime_has_its_commune_distance_checked() -> None:
+    row = (
+        "id,pivot,nom,commune,code_postal,code_insee,adresse,latitude,longitude,date_maj\n"
+        "p1,43493312300029,Médiathèque,La Rochelle,17000,17300,1 rue,46.1591,-1.1508,2024-04-02\n"
+    )
+    rapport = analyser_contenu(row.encode(), "p.csv")
+
+    assert not any("non vérifiée" in note for note in rapport.remarques_fichier)
