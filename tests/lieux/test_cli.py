@@ -138,3 +138,22 @@ def test_nearest_places_are_found_from_a_commune_name_or_an_address(
     address = ["--adresse", "3 rue Inconnue, La Jarrie", "--limite", "1"]
     assert main.main(["lieux", "proches", "--json", *address]) == 0
     assert json.loads(capsys.readouterr().out) == by_name
+
+
+def test_places_without_position_are_counted_by_the_geojson_export_and_the_map(
+    home_with_places: None, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # exemple_v1.csv's third place (Aytré) has no coordinates.
+    assert main.main(["lieux", "import", str(data_dir / "exemple_v1.csv")]) == 0
+    capsys.readouterr()
+
+    out = tmp_path / "lieux.geojson"
+    assert main.main(["lieux", "export", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    features = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert len(features) == 19 + 2
+    assert "21 lieux exportés" in said
+    assert "1 lieux sans position, non exportés." in said
+
+    assert main.main(["lieux", "map", "--out", str(tmp_path / "carte.html")]) == 0
+    assert "1 lieux sans position, non affichés." in capsys.readouterr().out

@@ -163,6 +163,9 @@ def test_the_schema_authors_v1_example_with_its_header_variants_is_read_whole(
     assert v["formations_labels"] == "SUD LABS (PACA)"
     assert v["modalites_accompagnement"] == "En autonomie|Accompagnement individuel"
     assert ligne.presentes >= {"itinerance", "modalites_acces"}
+    # Its Reims place (51454) lies at Aix-en-Provence: Reims's position is not known here, so
+    # the report says the distance was not checked rather than pass it silently.
+    assert any("non vérifiée pour 1 lieux (51454)" in n for n in rapport.remarques_fichier)
 
 
 def test_headers_with_a_space_after_the_comma_are_recognised(data_dir: Path) -> None:
