@@ -69,8 +69,12 @@ def _sans_commentaires(text: str) -> str:
     return re.sub(r'"[^"]*"', '""', text)
 
 
+_REGLE_ADDITIONNELLE = re.compile(r",\s*(?=(?:PH|SH|Mo|Tu|We|Th|Fr|Sa|Su)\b)")
+
+
 def _regles(text: str) -> list[tuple[str, str]]:
-    """(separator before, rule) pairs; separators « ; » and « || » outside comments."""
+    """(separator before, rule) pairs; separators « ; », « || » and the additional-rule « , »
+    (after a time, before a day: « Mo-Fr 09:00-17:00, SH 10:00-12:00 »), outside comments."""
     result: list[tuple[str, str]] = []
     sep, start, i, quoted = "", 0, 0, False
     while i < len(text):
@@ -83,6 +87,13 @@ def _regles(text: str) -> list[tuple[str, str]]:
             i += 1 if c == ";" else 2
             start = i
             continue
+        elif not quoted and c == "," and text[start:i].rstrip()[-1:].isdigit():
+            additional = _REGLE_ADDITIONNELLE.match(text, i)
+            if additional:
+                result.append((sep, text[start:i].strip()))
+                sep, i = ",", additional.end()
+                start = i
+                continue
         i += 1
     result.append((sep, text[start:].strip()))
     return result
@@ -126,7 +137,7 @@ def lecture_vacances(horaires: str, vacances: bool) -> str | None:
     text = ""
     for sep, rule in rules:
         if text:
-            text += "; " if sep == ";" else " || "
+            text += {";": "; ", ",": ", "}.get(sep, " || ")
         text += rule
     text = text or "off"
     return text if opening_hours.validate(text) else None

@@ -130,6 +130,16 @@ def test_hours_open_only_during_school_holidays() -> None:
     assert est_ouvert(hours, datetime(2026, 11, 3, 11, 0, tzinfo=PARIS), zone="B") is False
 
 
+def test_an_additional_school_holiday_rule_adds_its_hours_in_the_holidays_only() -> None:
+    # « , » after a time adds a rule: Saturday mornings during the holidays, on top of weekdays.
+    hours = "Mo-Fr 09:00-17:00, SH Sa 10:00-12:00"
+    toussaint_saturday = datetime(2026, 10, 24, 11, 0, tzinfo=PARIS)
+    school_saturday = datetime(2026, 11, 7, 11, 0, tzinfo=PARIS)
+    assert est_ouvert(hours, toussaint_saturday, zone="A") is True
+    assert est_ouvert(hours, school_saturday, zone="A") is False
+    assert est_ouvert(hours, datetime(2026, 11, 9, 10, 0, tzinfo=PARIS), zone="A") is True
+
+
 def test_school_holidays_of_an_unknown_calendar_give_unknown_never_a_guess() -> None:
     hours = "Mo-Fr 14:00-17:00; SH off"
     monday = datetime(2026, 11, 23, 15, 0, tzinfo=PARIS)
