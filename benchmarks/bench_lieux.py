@@ -45,6 +45,7 @@ def _synthetic_file(path: Path, n: int) -> None:
         "Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00; PH off",
         "Tu-Sa 10:00-18:00; PH off",
         "Mo,We,Fr 09:00-12:00",
+        "Mo-Fr 09:00-12:00,14:00-17:30; PH,SH off",  # read with the zone's school holidays
         "",
     )
     with path.open("w", encoding="utf-8", newline="") as fh:
