@@ -8,7 +8,7 @@ runtime=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreet
   libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libnss3 libxcomposite1 libxdamage1
   libxrandr2 libxtst6 libxkbfile1 libasound2 libgbm1 libxcb-dri3-0 fonts-dejavu-core)
-testing=(poppler-utils chromium xvfb libxtst6)
+testing=(poppler-utils chromium xvfb)
 wanted=("${runtime[@]}")
 [ "${1:-}" = "--with-tests" ] && wanted+=("${testing[@]}")
 command -v dpkg-query >/dev/null || { echo "Pas de dpkg : installez vous-même les bibliothèques de Qt."; exit 0; }

@@ -14,6 +14,8 @@ platform of most GUI tests) no host is started and a sentence says why.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import json
 import logging
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QCoreApplication, QProcess, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QLabel, QStackedLayout, QWidget
@@ -63,6 +66,9 @@ class WebMap(QWidget):
         self.setAccessibleName(accessible_name)
         self.host: QProcess | None = None
         self.host_pid = 0
+        # The class of the view the host reports, and how many hosts ended unasked (crashes).
+        self.host_view = ""
+        self.crashes = 0
         self._url: QUrl | None = None
         self._buffer = QByteArray()
         self._answers: dict[int, Callable[[Any], None]] = {}
@@ -93,9 +99,11 @@ class WebMap(QWidget):
             )
         else:
             self._say(_("Chargement de la carte…"))
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self._end_now)
+        # The host outlives this widget if need be (a page rebuilt for another agent), never the
+        # application: it is told to end when the widget goes.
+        self._box: list[QProcess | None] = [None]
+        self.destroyed.connect(functools.partial(_orphaned, self._box))
+        _end_hosts_at_exit()
 
     # --- what pages call -------------------------------------------------------------------
 
@@ -131,21 +139,21 @@ class WebMap(QWidget):
         self._release_timer.stop()
         self._start_timer.stop()
         host, self.host = self.host, None
+        self._box[0] = None
         self._answers.clear()
         if host is None:
             return
         host.readyReadStandardOutput.disconnect(self._read)
         host.finished.disconnect(self._host_finished)
         host.errorOccurred.disconnect(self._host_error)
-        if host.state() != QProcess.ProcessState.NotRunning:
-            host.write(b'{"quit": true}\n')
-            host.closeWriteChannel()
-            # A host that does not end by itself is ended; the QProcess goes once it has.
-            QTimer.singleShot(5_000, host, host.kill)
-            host.finished.connect(host.deleteLater)
-        else:
-            host.deleteLater()
-        self._drop_frame()
+        frame, self.frame = self.frame, None
+        if frame is not None:
+            # Its native window holds the host's until the host has ended (X destroys a window's
+            # children with it, under the feet of the host).
+            self.stack.removeWidget(frame)
+            frame.hide()
+        _end_host(host, frame)
+        self.stack.setCurrentWidget(self.status)
         if not self.windowless:
             self._say(_("Chargement de la carte…"))
         self.host_changed.emit()
@@ -164,7 +172,9 @@ class WebMap(QWidget):
             self.frame.resized.connect(self._send_size)
             self.stack.addWidget(self.frame)
             arguments += [PARENT_OPTION, str(int(self.frame.winId()))]
-        host = QProcess(self)
+        host = QProcess()
+        _HOSTS.add(host)
+        self._box[0] = host
         host.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
         host.readyReadStandardOutput.connect(self._read)
         host.finished.connect(self._host_finished)
@@ -202,6 +212,7 @@ class WebMap(QWidget):
     def _received(self, message: dict[str, Any]) -> None:
         if "ready" in message:
             self.host_pid = int(message.get("pid", 0))
+            self.host_view = str(message["ready"])
             self.host_changed.emit()
             if not self.embedded:
                 self._send({"show": self.accessible_name})
@@ -222,16 +233,16 @@ class WebMap(QWidget):
             self.release()
 
     def _host_finished(self, code: int, status: QProcess.ExitStatus) -> None:
-        crashed = status == QProcess.ExitStatus.CrashExit or code != 0
+        # Only a host that was not asked to end comes here (release() disconnects first).
         log.warning("map host ended (code %s, %s)", code, status.name)
+        self.crashes += 1
         self.release()
-        if crashed:
-            self._say(
-                _(
-                    "La carte s'est arrêtée de façon inattendue. Changez d'onglet puis revenez "
-                    "pour la rouvrir."
-                )
+        self._say(
+            _(
+                "La carte s'est arrêtée de façon inattendue. Changez d'onglet puis revenez pour "
+                "la rouvrir."
             )
+        )
 
     def _host_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
@@ -246,27 +257,10 @@ class WebMap(QWidget):
             _("La carte n'a pas répondu à temps. Changez d'onglet puis revenez pour réessayer.")
         )
 
-    def _drop_frame(self) -> None:
-        if self.frame is not None:
-            frame, self.frame = self.frame, None
-            self.stack.removeWidget(frame)
-            frame.hide()
-            frame.deleteLater()
-        self.stack.setCurrentWidget(self.status)
-
     def _say(self, text: str) -> None:
         self.status.setText(text)
         self.status.setAccessibleName(text)
         self.stack.setCurrentWidget(self.status)
-
-    def _end_now(self) -> None:
-        # At exit no event loop is left to see the host end: wait for it here, briefly.
-        host = self.host
-        self.release()
-        if host is not None and host.state() != QProcess.ProcessState.NotRunning:
-            if not host.waitForFinished(3_000):
-                host.kill()
-                host.waitForFinished(1_000)
 
     # --- showing and hiding ----------------------------------------------------------------
 
@@ -285,6 +279,66 @@ class WebMap(QWidget):
         super().hideEvent(event)
         if self.host is not None:
             self._release_timer.start(self.release_delay_ms)
+
+
+# Every host still running, whichever widget started it: a QProcess without a Qt parent, so that
+# it is never destroyed running (Qt would kill it and complain) and ends as it should.
+_HOSTS: set[QProcess] = set()
+_AT_EXIT: list[bool] = []
+
+
+def _end_host(host: QProcess, frame: QWidget | None) -> None:
+    """Ask a host to end; once it has, forget it (and the window its view was in)."""
+
+    def ended() -> None:
+        _HOSTS.discard(host)
+        host.deleteLater()
+        if frame is not None and shiboken6.isValid(frame):
+            frame.deleteLater()
+
+    if host.state() == QProcess.ProcessState.NotRunning:
+        ended()
+        return
+    host.finished.connect(ended)
+    host.write(b'{"quit": true}\n')
+    host.closeWriteChannel()
+    # A host that does not end by itself is ended.
+    QTimer.singleShot(5_000, host, host.kill)
+
+
+def _orphaned(box: list[QProcess | None]) -> None:
+    """The widget of a running host was destroyed: the host ends."""
+    host = box[0]
+    if host is not None and shiboken6.isValid(host):
+        _detach(host)
+        _end_host(host, None)
+
+
+def _detach(host: QProcess) -> None:
+    """Disconnect a host from its widget (whatever it was connected to)."""
+    for signal in (host.readyReadStandardOutput, host.finished, host.errorOccurred):
+        with contextlib.suppress(RuntimeError, TypeError):
+            signal.disconnect()
+
+
+def _end_hosts_at_exit() -> None:
+    app = QCoreApplication.instance()
+    if app is not None and not _AT_EXIT:
+        _AT_EXIT.append(True)
+        app.aboutToQuit.connect(_wait_for_hosts)
+
+
+def _wait_for_hosts() -> None:
+    # Past aboutToQuit no event loop will see a host end: wait here, briefly.
+    for host in list(_HOSTS):
+        _detach(host)
+        if host.state() != QProcess.ProcessState.NotRunning:
+            host.write(b'{"quit": true}\n')
+            host.closeWriteChannel()
+            if not host.waitForFinished(3_000):
+                host.kill()
+                host.waitForFinished(1_000)
+        _HOSTS.discard(host)
 
 
 def _person_is_active() -> None:
