@@ -19,6 +19,7 @@ import functools
 import itertools
 import json
 import logging
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -316,9 +317,12 @@ def _orphaned(box: list[QProcess | None]) -> None:
 
 def _detach(host: QProcess) -> None:
     """Disconnect a host from its widget (whatever it was connected to)."""
-    for signal in (host.readyReadStandardOutput, host.finished, host.errorOccurred):
-        with contextlib.suppress(RuntimeError, TypeError):
-            signal.disconnect()
+    with warnings.catch_warnings():
+        # PySide warns when a signal had nothing connected: here that is fine.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for signal in (host.readyReadStandardOutput, host.finished, host.errorOccurred):
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect()
 
 
 def _end_hosts_at_exit() -> None:
