@@ -63,7 +63,13 @@ def memory_mb() -> dict[str, float]:
     pids = _descendants(os.getpid())
     rss = sum(_field_kb(Path(f"/proc/{p}/status"), "VmRSS") for p in pids)
     pss = sum(_field_kb(Path(f"/proc/{p}/smaps_rollup"), "Pss") for p in pids)
-    return {"rss": rss / 1024, "pss": pss / 1024, "processes": len(pids)}
+    own_rss = _field_kb(Path(f"/proc/{os.getpid()}/status"), "VmRSS")
+    return {
+        "rss": rss / 1024,
+        "pss": pss / 1024,
+        "processes": len(pids),
+        "own_rss": own_rss / 1024,
+    }
 
 
 def _settle(_app: object, seconds: float) -> None:
@@ -220,8 +226,9 @@ def run(report: Report) -> None:
                     bare[kind],
                     "≤ 350 MB once the map is left",
                     f"bare QWebEngineView: {web[kind]:.0f} MB; {app['processes']:.0f} processes"
-                    f" left ({app['shown_processes']:.0f} with the map); {beneficiaires}"
-                    " beneficiaries",
+                    f" left ({app['shown_processes']:.0f} with the map); desk process alone"
+                    f" {app['no_map_own_rss']:.0f} / {app['shown_own_rss']:.0f} /"
+                    f" {app['own_rss']:.0f} MB RSS; {beneficiaires} beneficiaries",
                 )
             )
 
