@@ -474,7 +474,55 @@ def epingle(window: Any) -> dict[str, Any]:
     return result
 
 
+def panne(window: Any) -> dict[str, Any]:
+    """A map host that dies (killed as a crash would) or cannot start: the page says so in
+    French, and showing the map again starts a new host."""
+    import signal
+
+    from ui.widgets import web_map
+
+    page = open_page(window, "lieux")
+    page.tabs.setCurrentWidget(page.map_tab)
+    wait_loaded(page.map_tab)
+    pid = page.map_tab.host_pid
+    os.kill(pid, signal.SIGSEGV)
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: page.map_tab.host is None, "panne vue", 15)
+    # The web engine's own processes follow their browser process.
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: not renderer_processes(), "moteur web terminé", 15)
+    after_crash = {
+        "renderers": renderer_processes(),
+        "host": page.map_tab.host is not None,
+        "crashes": page.map_tab.crashes,
+        "said": page.map_tab.status.text(),
+        "sentence_shown": page.map_tab.status.isVisible(),
+    }
+    page.tabs.setCurrentIndex(0)
+    page.tabs.setCurrentWidget(page.map_tab)
+    wait_loaded(page.map_tab)
+    restarted = page.map_tab.host_pid != pid
+    page.tabs.setCurrentIndex(0)
+    page.map_tab.release()
+    real_command = web_map.host_command
+    web_map.host_command = lambda: ["/nonexistent/medianum-carte"]
+    try:
+        page.tabs.setCurrentWidget(page.map_tab)
+        with contextlib.suppress(TimeoutError):
+            wait_until(lambda: "démarrer" in page.map_tab.status.text(), "échec vu", 15)
+        not_started = {"host": page.map_tab.host is not None, "said": page.map_tab.status.text()}
+    finally:
+        web_map.host_command = real_command
+    return {
+        "after_crash": after_crash,
+        "restarted": restarted,
+        "not_started": not_started,
+        "host_crashes": 0,
+    }
+
+
 SCENARIOS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "panne": panne,
     "lieux": lieux,
     "fragilite": fragilite,
     "epingle": epingle,

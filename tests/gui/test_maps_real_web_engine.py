@@ -151,3 +151,18 @@ def test_placing_a_new_place_on_the_map_survives_real_input_and_fills_its_positi
     assert after == before + 1
     assert result["host_after_closing"] is False
     assert result["host_process_after_closing"] is False
+
+
+def test_a_map_host_that_dies_or_cannot_start_is_said_in_french_and_shown_again_later(
+    scenario: Callable[[str], dict[str, Any]],
+) -> None:
+    result = scenario("panne")
+    crash = result["after_crash"]
+    assert crash["host"] is False and crash["crashes"] == 1 and crash["renderers"] == 0
+    assert crash["sentence_shown"] is True
+    assert crash["said"].startswith("La carte s'est arrêtée de façon inattendue.")
+    assert result["restarted"] is True
+    assert result["not_started"] == {
+        "host": False,
+        "said": "La carte n'a pas pu démarrer sur ce poste.",
+    }
