@@ -74,7 +74,6 @@ class WebMap(QWidget):
         self._buffer = QByteArray()
         self._answers: dict[int, Callable[[Any], None]] = {}
         self._ids = itertools.count(1)
-        self._shown_once = False
         self._release_timer = QTimer(self)
         self._release_timer.setSingleShot(True)
         self._release_timer.timeout.connect(self.release)
@@ -183,6 +182,8 @@ class WebMap(QWidget):
         self.host = host
         self._buffer.clear()
         host.start(arguments[0], arguments[1:])
+        if self.host is not host:  # failed at once, and said so
+            return
         self._send({"load": self._url.toString()})
         self._send_size()
         self._start_timer.start(self.start_timeout_ms)
@@ -232,6 +233,7 @@ class WebMap(QWidget):
             _person_is_active()
         elif "closed" in message:
             self.release()
+            self._say(_("La carte a été fermée. Changez d'onglet puis revenez pour la rouvrir."))
 
     def _host_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         # Only a host that was not asked to end comes here (release() disconnects first).
@@ -278,8 +280,14 @@ class WebMap(QWidget):
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
-        if self.host is not None:
+        if self.host is None:
+            return
+        if self.embedded:
+            # Hidden with the page (its native window with this widget's): kept a while.
             self._release_timer.start(self.release_delay_ms)
+        else:
+            # A window of its own would stay on screen, even over the lock screen: it goes now.
+            self.release()
 
 
 # Every host still running, whichever widget started it: a QProcess without a Qt parent, so that
@@ -293,7 +301,8 @@ def _end_host(host: QProcess, frame: QWidget | None) -> None:
 
     def ended() -> None:
         _HOSTS.discard(host)
-        host.deleteLater()
+        if shiboken6.isValid(host):
+            host.deleteLater()
         if frame is not None and shiboken6.isValid(frame):
             frame.deleteLater()
 
