@@ -124,8 +124,11 @@ class WebMap(QWidget):
             self._url.setFragment(fragment)
 
     def run_script(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
-        """Run JavaScript in the shown page; nothing when no page is shown."""
+        """Run JavaScript in the shown page. The callback gets the script's value, or None when
+        no page is shown or the map ends first (a button waiting for it is never left dead)."""
         if self.host is None:
+            if callback is not None:
+                QTimer.singleShot(0, self, lambda: callback(None))
             return
         if callback is None:
             self._send({"js": script})
@@ -140,7 +143,9 @@ class WebMap(QWidget):
         self._start_timer.stop()
         host, self.host = self.host, None
         self._box[0] = None
-        self._answers.clear()
+        answers, self._answers = self._answers, {}
+        for callback in answers.values():
+            QTimer.singleShot(0, self, functools.partial(callback, None))
         if host is None:
             return
         host.readyReadStandardOutput.disconnect(self._read)
