@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from core.cli import CliContext, FrenchParser, run_handler
 from core.errors import MedianumError
 from core.i18n import _, set_language
-from domaines import DOMAINES
+
+if TYPE_CHECKING:
+    from core.cli import FrenchParser
+
+# The command-line machinery and the domains (SQLAlchemy and all the models) are imported when a
+# command needs them: the map host started by the desk for each map needs neither.
 
 
 def build_parser() -> FrenchParser:
+    from core.cli import FrenchParser
+    from domaines import DOMAINES
+
     parser = FrenchParser(
         prog="medianum",
         description=_(
@@ -30,6 +38,12 @@ def build_parser() -> FrenchParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["__carte"]:  # ui.map_host.MAP_HOST_COMMAND
+        # The map host (ui/map_host.py): the web engine in a process of its own, started by the
+        # desk while a map is shown; hidden from the help, no settings, no database.
+        from ui.map_host import run
+
+        return run(argv[1:])
     try:
         from core.paths import use_private_temp_dir
 
@@ -65,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     except MedianumError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    from core.cli import CliContext, run_handler
+    from domaines import DOMAINES
+
     return run_handler(CliContext(args, json_output=json_output, domaines=DOMAINES), args.handler)
 
 

@@ -236,10 +236,16 @@ def _step_pages(ws: _Workspace) -> str:
     # Importing every page of the window loads Qt's shared libraries (the web engine's too, for
     # the maps) and the modules a bundle might have left out: a missing one fails here, with its
     # name, rather than when a desk opens the page. Core never imports Qt itself: the pages do.
+    import importlib
+
     from core import paths
     from ui.pages import PAGES, page_class
 
     absent = [spec.key for spec in PAGES if page_class(spec) is None]
+    # The maps run in a map host (ui.map_host) that the window starts: its web engine must be in
+    # the bundle too, though no page imports it.
+    importlib.import_module("ui.map_host")
+    importlib.import_module("PySide6.QtWebEngineWidgets")
     if not list(paths.LOCALE_DIR.glob("*/LC_MESSAGES/medianum.mo")):
         raise RuntimeError(_("les traductions compilées de Médianum manquent"))
     detail = _("{n} pages chargées avec Qt et le moteur web").format(n=len(PAGES) - len(absent))

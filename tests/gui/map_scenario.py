@@ -3,17 +3,22 @@
 ``python -m tests.gui.map_scenario demo`` fills ``MEDIANUM_HOME`` with a small demonstration
 database; ``python -m tests.gui.map_scenario lieux|fragilite|epingle`` signs the coordinator in,
 opens that map in the main window (with its inactivity lock armed, as at a desk), waits for the
-page, moves, clicks, drags, scrolls and types over it through the window, then reads back from
-the page what is drawn and prints it as one ``RESULT {json}`` line. A crash of the web engine or
-of PySide kills this process only: the test that started it sees the exit status.
+page, moves, clicks, drags, scrolls and types over it, then reads back from the page what is
+drawn and prints it as one ``RESULT {json}`` line. A crash of PySide kills this process only: the
+test that started it sees the exit status; a crash of the map host (the web engine's process,
+``ui.map_host``) is counted by its ``WebMap`` and reported.
 
-Input goes to the window's QWindow, as the window system delivers it (QTest's QWindow overloads
-go through QWindowSystemInterface), so Qt routes it to the web view itself: hover, focus, wheel.
+The web view is in the map host, a process of its own put inside the page's window: input is
+made by the X server itself (the XTest extension, as ``xdotool`` does), at screen positions over
+the map, and reaches whichever process's window is there, as a person's would. What the page
+draws is read back with ``runJavaScript`` through the host, the way the pin editor reads its pin.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
 import sys
@@ -62,61 +67,124 @@ def open_page(window: Any, key: str) -> Any:
     return wait_until(built, f"page {key} construite")
 
 
-def evaluate(view: Any, script: str) -> Any:
+def evaluate(web_map: Any, script: str) -> Any:
     """The value of a script in the page, waited for (runJavaScript answers asynchronously)."""
     answers: list[Any] = []
-    view.page().runJavaScript(script, 0, answers.append)
+    web_map.run_script(script, answers.append)
     wait_until(lambda: answers, f"réponse de la page à {script[:40]}")
     return answers[0]
 
 
 def wait_loaded(web_map: Any) -> Any:
-    from PySide6.QtWebEngineWidgets import QWebEngineView
-
-    wait_until(lambda: web_map.view is not None, "vue web créée")
-    view = web_map.view
+    wait_until(lambda: web_map.host is not None and web_map.host_view, "hôte de la carte démarré")
     # The point of these scenarios: Chromium's own view, never a stand-in.
-    assert isinstance(view, QWebEngineView), type(view)
+    assert web_map.host_view == "QWebEngineView", web_map.host_view
     wait_until(
-        lambda: evaluate(view, "document.readyState === 'complete' && !!window.L"),
+        lambda: evaluate(web_map, "document.readyState === 'complete' && !!window.L"),
         "page chargée",
     )
-    return view
+    wait_until(lambda: web_map.frame is not None and web_map.frame.isVisible(), "carte affichée")
+    return web_map
 
 
-def exercise(view: Any) -> None:
-    """Real pointer and key input over the web view, through its top-level window."""
-    from PySide6.QtCore import QPoint, Qt
+class XInput:
+    """Pointer and keys made by the X server (XTest): they go to the window under the pointer,
+    or with the focus, whichever process it belongs to."""
+
+    def __init__(self) -> None:
+        self.x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+        self.xtst = ctypes.CDLL(ctypes.util.find_library("Xtst") or "libXtst.so.6")
+        self.x11.XOpenDisplay.restype = ctypes.c_void_p
+        self.x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        self.x11.XFlush.argtypes = [ctypes.c_void_p]
+        self.x11.XStringToKeysym.restype = ctypes.c_ulong
+        self.x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+        self.x11.XKeysymToKeycode.restype = ctypes.c_ubyte
+        self.x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        self.xtst.XTestFakeMotionEvent.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.c_ulong,
+        ]
+        self.xtst.XTestFakeButtonEvent.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_ulong,
+        ]
+        self.xtst.XTestFakeKeyEvent.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_ulong,
+        ]
+        self.display = self.x11.XOpenDisplay(os.environ["DISPLAY"].encode())
+        assert self.display, "pas d'affichage X"
+
+    def _flush(self, wait_ms: int) -> None:
+        from PySide6.QtTest import QTest
+
+        self.x11.XFlush(self.display)
+        QTest.qWait(wait_ms)
+
+    def move(self, x: int, y: int, wait_ms: int = 10) -> None:
+        self.xtst.XTestFakeMotionEvent(self.display, -1, x, y, 0)
+        self._flush(wait_ms)
+
+    def button(self, button: int, press: bool, wait_ms: int = 10) -> None:
+        self.xtst.XTestFakeButtonEvent(self.display, button, int(press), 0)
+        self._flush(wait_ms)
+
+    def click(self, button: int = 1, wait_ms: int = 50) -> None:
+        self.button(button, True)
+        self.button(button, False, wait_ms)
+
+    def key(self, name: str, wait_ms: int = 30) -> None:
+        code = self.x11.XKeysymToKeycode(self.display, self.x11.XStringToKeysym(name.encode()))
+        assert code, name
+        self.xtst.XTestFakeKeyEvent(self.display, code, 1, 0)
+        self.xtst.XTestFakeKeyEvent(self.display, code, 0, 0)
+        self._flush(wait_ms)
+
+
+_X: list[XInput] = []
+
+
+def x_input() -> XInput:
+    if not _X:
+        _X.append(XInput())
+    return _X[0]
+
+
+def on_screen(web_map: Any, x: int, y: int) -> tuple[int, int]:
+    from PySide6.QtCore import QPoint
+
+    point = web_map.mapToGlobal(QPoint(x, y))
+    return point.x(), point.y()
+
+
+def exercise(web_map: Any) -> None:
+    """Real pointer and key input over the map, made by the X server."""
+    x = x_input()
+    width, height = web_map.width(), web_map.height()
+    for step in range(60):  # hover: the crash came from hover events over Qt Quick items
+        x.move(*on_screen(web_map, 20 + step * (width - 40) // 60, 20 + step * (height - 40) // 60))
+    x.move(*on_screen(web_map, width // 2, height // 2))
+    x.click(wait_ms=100)
+    x.button(1, True)
+    for step in range(10):
+        x.move(*on_screen(web_map, width // 2 + step * 5, height // 2 + step * 3))
+    x.move(*on_screen(web_map, width // 2 + 50, 30))
+    x.button(1, False)
+    x.move(*on_screen(web_map, width // 2, height // 2))
+    for button in (4, 5, 4):  # the wheel, up and down
+        x.click(button, wait_ms=50)
+    for key in ("Right", "Down", "Tab"):
+        x.key(key)
     from PySide6.QtTest import QTest
 
-    target = view.focusProxy() or view
-    top = target.window()
-    window = top.windowHandle()
-
-    def at(x: int, y: int) -> QPoint:
-        return target.mapTo(top, QPoint(x, y))
-
-    width, height = target.width(), target.height()
-    for step in range(60):  # hover: the crash came from hover events over Qt Quick items
-        QTest.mouseMove(window, at(20 + step * (width - 40) // 60, 20 + step * (height - 40) // 60))
-        QTest.qWait(10)
-    centre = at(width // 2, height // 2)
-    QTest.mouseClick(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
-    QTest.qWait(100)
-    QTest.mousePress(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
-    for step in range(10):
-        QTest.mouseMove(window, at(width // 2 + step * 5, height // 2 + step * 3))
-        QTest.qWait(10)
-    QTest.mouseRelease(
-        window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(width // 2 + 50, 30)
-    )
-    for delta in (120, -120, 120):
-        QTest.wheelEvent(window, at(width // 2, height // 2), QPoint(0, delta))
-        QTest.qWait(50)
-    target.setFocus()
-    for key in (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Tab):
-        QTest.keyClick(window, key)
-        QTest.qWait(30)
     QTest.qWait(300)
 
 
@@ -143,16 +211,14 @@ def main_window() -> Any:
     return window
 
 
-def zoom_after_plus(view: Any, map_js: str) -> tuple[int, int]:
+def zoom_after_plus(web_map: Any, map_js: str) -> tuple[int, int]:
     """The map's zoom before and after « + » typed on the map (keyboard reaches the page)."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtTest import QTest
-
-    before = evaluate(view, f"{map_js}.getZoom()")
-    evaluate(view, f"{map_js}.getContainer().focus(); true")
-    QTest.keyClick(view.window().windowHandle(), Qt.Key.Key_Plus)
-    wait_until(lambda: evaluate(view, f"{map_js}.getZoom()") != before, "zoom au clavier", 10)
-    return int(before), int(evaluate(view, f"{map_js}.getZoom()"))
+    before = evaluate(web_map, f"{map_js}.getZoom()")
+    evaluate(web_map, f"{map_js}.getContainer().focus(); true")
+    x_input().move(*on_screen(web_map, web_map.width() // 2, web_map.height() // 2))
+    x_input().key("KP_Add")
+    wait_until(lambda: evaluate(web_map, f"{map_js}.getZoom()") != before, "zoom au clavier", 10)
+    return int(before), int(evaluate(web_map, f"{map_js}.getZoom()"))
 
 
 # Each marker icon is one place, each cluster icon as many places as its number says.
@@ -201,24 +267,75 @@ def lieux(window: Any) -> dict[str, Any]:
         "commune_outlines": outlines,
         "zoom": [before, after],
         **leave_and_come_back(window, page),
+        "lock": lock_covers_the_map(window, page.map_tab),
+        "host_crashes": page.map_tab.crashes,
     }
 
 
 def leave_and_come_back(window: Any, page: Any) -> dict[str, Any]:
-    """Leaving the map gives the web engine back; coming back shows the map again."""
+    """Leaving the map ends its host and the web engine's processes; coming back shows the map
+    again."""
     shown = renderer_processes()
+    host_pid = page.map_tab.host_pid
     page.map_tab.release_delay_ms = 0
     page.tabs.setCurrentIndex(0)
     with contextlib.suppress(TimeoutError):
-        wait_until(lambda: page.map_tab.view is None and not renderer_processes(), "rendu", 15)
-    left = {"view": page.map_tab.view is not None, "renderers": renderer_processes()}
+        wait_until(
+            lambda: page.map_tab.host is None and not alive(host_pid) and not renderer_processes(),
+            "hôte de la carte terminé",
+            15,
+        )
+    left = {
+        "host": page.map_tab.host is not None,
+        "host_process": alive(host_pid),
+        "renderers": renderer_processes(),
+    }
     page.tabs.setCurrentWidget(page.map_tab)
     view = wait_loaded(page.map_tab)
     return {
+        "host_pid_while_shown": host_pid,
         "renderers_while_shown": shown,
         "after_leaving": left,
         "shown_again": bool(evaluate(view, "document.querySelectorAll('.leaflet-pane').length")),
+        "new_host": page.map_tab.host_pid != host_pid,
     }
+
+
+def lock_covers_the_map(window: Any, web_map: Any) -> dict[str, Any]:
+    """Input over the map (another process's window) keeps the station unlocked; without input
+    the station locks, the map is hidden and its host ends."""
+    from PySide6.QtTest import QTest
+
+    x = x_input()
+    window.watcher.set_interval(2_500)
+    end = time.monotonic() + 5
+    step = 0
+    while time.monotonic() < end:
+        step += 1
+        x.move(*on_screen(web_map, 40 + (step * 37) % 300, 40 + (step * 23) % 200), 200)
+    kept_unlocked = not window.locked
+    host_pid = web_map.host_pid
+    web_map.release_delay_ms = 0
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: window.locked, "verrouillage", 10)
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: not alive(host_pid), "hôte terminé au verrouillage", 15)
+    QTest.qWait(100)
+    return {
+        "unlocked_while_used": kept_unlocked,
+        "locked_after_idle": bool(window.locked),
+        "map_visible_when_locked": web_map.isVisible(),
+        "host_after_lock": alive(host_pid),
+    }
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, ended but not yet collected, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def renderer_processes() -> int:
@@ -295,6 +412,7 @@ def fragilite(window: Any) -> dict[str, Any]:
         "indicator_followed": bool(chosen),
         "zoom": [before, after],
         **leave_and_come_back(window, page),
+        "host_crashes": page.map_tab.crashes,
     }
 
 
@@ -344,14 +462,67 @@ def epingle(window: Any) -> dict[str, Any]:
         use = next(b for b in dialog.findChildren(QPushButton) if "Utiliser" in b.text())
         use.click()
         wait_until(lambda: not dialog.isVisible(), "dialogue fermé", 10)
-        result["view_after_closing"] = dialog.map.view is not None
+        result["host_after_closing"] = dialog.map.host is not None
+        pid = dialog.map.host_pid
+        with contextlib.suppress(TimeoutError):
+            wait_until(lambda: not alive(pid), "hôte terminé à la fermeture", 15)
+        result["host_process_after_closing"] = alive(pid)
+        result["host_crashes"] = dialog.map.crashes
 
     QTimer.singleShot(0, in_form)
     page.new_place()
     return result
 
 
+def panne(window: Any) -> dict[str, Any]:
+    """A map host that dies (killed as a crash would) or cannot start: the page says so in
+    French, and showing the map again starts a new host."""
+    import signal
+
+    from ui.widgets import web_map
+
+    page = open_page(window, "lieux")
+    page.tabs.setCurrentWidget(page.map_tab)
+    wait_loaded(page.map_tab)
+    pid = page.map_tab.host_pid
+    os.kill(pid, signal.SIGSEGV)
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: page.map_tab.host is None, "panne vue", 15)
+    # The web engine's own processes follow their browser process.
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: not renderer_processes(), "moteur web terminé", 15)
+    after_crash = {
+        "renderers": renderer_processes(),
+        "host": page.map_tab.host is not None,
+        "crashes": page.map_tab.crashes,
+        "said": page.map_tab.status.text(),
+        "sentence_shown": page.map_tab.status.isVisible(),
+    }
+    page.tabs.setCurrentIndex(0)
+    page.tabs.setCurrentWidget(page.map_tab)
+    wait_loaded(page.map_tab)
+    restarted = page.map_tab.host_pid != pid
+    page.tabs.setCurrentIndex(0)
+    page.map_tab.release()
+    real_command = web_map.host_command
+    web_map.host_command = lambda: ["/nonexistent/medianum-carte"]
+    try:
+        page.tabs.setCurrentWidget(page.map_tab)
+        with contextlib.suppress(TimeoutError):
+            wait_until(lambda: "démarrer" in page.map_tab.status.text(), "échec vu", 15)
+        not_started = {"host": page.map_tab.host is not None, "said": page.map_tab.status.text()}
+    finally:
+        web_map.host_command = real_command
+    return {
+        "after_crash": after_crash,
+        "restarted": restarted,
+        "not_started": not_started,
+        "host_crashes": 0,
+    }
+
+
 SCENARIOS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "panne": panne,
     "lieux": lieux,
     "fragilite": fragilite,
     "epingle": epingle,
@@ -373,6 +544,8 @@ def main(name: str) -> int:
     window = main_window()
     result = SCENARIOS[name](window)
     result["alive"] = True
+    # The desk itself never loads the web engine: it is the map host's.
+    result["web_engine_in_desk"] = sorted(m for m in sys.modules if "QtWebEngine" in m)
     print("RESULT " + json.dumps(result), flush=True)
     # Quit as the application does, so that what happens at exit is seen too.
     QTimer.singleShot(0, window.close)

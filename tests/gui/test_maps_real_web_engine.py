@@ -1,6 +1,8 @@
 """The three maps, with the real web engine under Xvfb, survive real pointer and key input and
 draw what they should. Each runs in a child process (``tests.gui.map_scenario``): a segfault of
-the web engine or of PySide fails its test instead of ending the test run."""
+PySide fails its test instead of ending the test run. The web engine itself runs in the map host
+(``ui.map_host``), a process the desk starts while a map is shown: the desk never loads it, and
+a crash of the host is counted and fails the test."""
 
 from __future__ import annotations
 
@@ -78,6 +80,7 @@ def _checked(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
     result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
     assert result["alive"] is True
+    assert result["host_crashes"] == 0, "l'hôte de la carte s'est arrêté de lui-même"
     return result
 
 
@@ -104,14 +107,36 @@ def test_the_fragility_map_survives_real_input_draws_every_commune_and_fits_the_
     assert after == before + 1
 
 
-def test_leaving_a_map_destroys_its_web_view_and_coming_back_shows_it_again(
+def test_leaving_a_map_ends_its_host_and_coming_back_shows_it_again(
     scenario: Callable[[str], dict[str, Any]],
 ) -> None:
     for name in ("lieux", "fragilite"):
         result = scenario(name)
         assert result["renderers_while_shown"] >= 1
-        assert result["after_leaving"] == {"view": False, "renderers": 0}
+        assert result["after_leaving"] == {"host": False, "host_process": False, "renderers": 0}
         assert result["shown_again"] is True
+        assert result["new_host"] is True
+
+
+def test_the_desk_process_never_loads_the_web_engine(
+    scenario: Callable[[str], dict[str, Any]],
+) -> None:
+    for name in ("lieux", "fragilite", "epingle"):
+        assert scenario(name)["web_engine_in_desk"] == [], name
+
+
+def test_input_over_the_map_keeps_the_station_unlocked_and_the_lock_ends_the_map(
+    scenario: Callable[[str], dict[str, Any]],
+) -> None:
+    # The person's input over the map goes to the host's window, not the desk's: the host says
+    # so, or the station would lock under the hands of an agent using the map.
+    lock = scenario("lieux")["lock"]
+    assert lock == {
+        "unlocked_while_used": True,
+        "locked_after_idle": True,
+        "map_visible_when_locked": False,
+        "host_after_lock": False,
+    }
 
 
 def test_placing_a_new_place_on_the_map_survives_real_input_and_fills_its_position(
@@ -124,4 +149,20 @@ def test_placing_a_new_place_on_the_map_survives_real_input_and_fills_its_positi
     assert result["pin_drawn"] == 1
     before, after = result["zoom"]
     assert after == before + 1
-    assert result["view_after_closing"] is False
+    assert result["host_after_closing"] is False
+    assert result["host_process_after_closing"] is False
+
+
+def test_a_map_host_that_dies_or_cannot_start_is_said_in_french_and_shown_again_later(
+    scenario: Callable[[str], dict[str, Any]],
+) -> None:
+    result = scenario("panne")
+    crash = result["after_crash"]
+    assert crash["host"] is False and crash["crashes"] == 1 and crash["renderers"] == 0
+    assert crash["sentence_shown"] is True
+    assert crash["said"].startswith("La carte s'est arrêtée de façon inattendue.")
+    assert result["restarted"] is True
+    assert result["not_started"] == {
+        "host": False,
+        "said": "La carte n'a pas pu démarrer sur ce poste.",
+    }

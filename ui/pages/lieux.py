@@ -1,7 +1,7 @@
 """The « Lieux » page: the places table, import with report, edit form, exports, map, nearest.
 
-The web engine (QtWebEngineWidgets) is imported only when the « Carte » tab is first opened, so
-the application starts light.
+The map is shown by a map-host process (``ui.widgets.web_map``) started when the « Carte » tab is
+shown and ended when it is left: the application never loads the web engine itself.
 """
 
 from __future__ import annotations

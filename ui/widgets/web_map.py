@@ -1,50 +1,111 @@
-"""A map page shown in the web engine only while it is on screen.
+"""A map page, shown by a map-host process that lives only while the map is on screen.
 
-The web engine costs a renderer process and hundreds of megabytes: an old desk PC must not keep
-it for a map nobody looks at. The view is created when the map is shown, and destroyed a little
-while after it is hidden (another tab, another page); showing the map again recreates it on the
-same file. QtWebEngineWidgets is imported here only, the first time a map is shown.
+The web engine keeps hundreds of megabytes in the process that started it, for good: the desk
+process therefore never imports QtWebEngine. When a map is shown this widget starts a map host
+(``ui.map_host``: ``main.py __carte``) that puts its web view inside this widget's native window
+(X11, Windows) or, on other platforms, in a window of its own; when the map is hidden (another
+tab, another page, the station locked) the host is ended a little later, and its memory goes
+back to the PC. Showing the map again starts a new host on the same file.
+
+While the host starts (seconds on an old PC) the widget says so; if it fails or dies, the widget
+says that in French and the next showing tries again. Without a window system (the ``offscreen``
+platform of most GUI tests) no host is started and a sentence says why.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import itertools
+import json
+import logging
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, QCoreApplication, QProcess, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QGuiApplication, QHideEvent, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QApplication, QLabel, QStackedLayout, QWidget
 
 from core.i18n import _
+from ui.map_host import PARENT_OPTION, host_command
+
+log = logging.getLogger(__name__)
+
+# Platforms where a window of another process can be put inside one of ours.
+EMBEDDING_PLATFORMS = frozenset({"xcb", "windows"})
+# Platforms without a window system: no map can be shown.
+WINDOWLESS_PLATFORMS = frozenset({"offscreen", "minimal", "vnc"})
+
+
+class _Frame(QWidget):
+    """The native window the host's view goes into; tells the host its size."""
+
+    resized = Signal(int, int)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resized.emit(self.width(), self.height())
 
 
 class WebMap(QWidget):
-    """Shows a local HTML file; ``loaded(ok)`` after each (re)load, ``view`` is None when idle."""
+    """Shows a local HTML file; ``loaded(ok)`` after each (re)load; ``host`` is None when idle."""
 
     loaded = Signal(bool)
+    # A host started or ended (for tests and benchmarks: ``host_pid`` tells which).
+    host_changed = Signal()
     # Long enough that going to the list and back does not restart the engine.
     release_delay_ms = 30_000
+    # An old PC under load starts the web engine in seconds; past this the map is said broken.
+    start_timeout_ms = 90_000
 
     def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.accessible_name = accessible_name
-        self.view: Any = None
+        self.setAccessibleName(accessible_name)
+        self.host: QProcess | None = None
+        self.host_pid = 0
+        # The class of the view the host reports, and how many hosts ended unasked (crashes).
+        self.host_view = ""
+        self.crashes = 0
         self._url: QUrl | None = None
+        self._buffer = QByteArray()
+        self._answers: dict[int, Callable[[Any], None]] = {}
+        self._ids = itertools.count(1)
         self._release_timer = QTimer(self)
         self._release_timer.setSingleShot(True)
         self._release_timer.timeout.connect(self.release)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        # The web engine takes seconds to start on an old PC: say so before it freezes the window.
-        self.waiting = QLabel(_("Chargement de la carte…"), self)
-        self.waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.waiting.setAccessibleName(_("Chargement de la carte…"))
-        layout.addWidget(self.waiting)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self._drop_view_now)
+        self._start_timer = QTimer(self)
+        self._start_timer.setSingleShot(True)
+        self._start_timer.timeout.connect(self._too_slow)
+        self.stack = QStackedLayout(self)
+        self.stack.setContentsMargins(0, 0, 0, 0)
+        self.status = QLabel(self)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status.setWordWrap(True)
+        self.stack.addWidget(self.status)
+        self.frame: _Frame | None = None
+        platform = QGuiApplication.platformName()
+        self.windowless = platform in WINDOWLESS_PLATFORMS
+        self.embedded = platform in EMBEDDING_PLATFORMS
+        if self.windowless:
+            self._say(
+                _(
+                    "La carte ne peut pas s'afficher ici : cet affichage n'a pas de fenêtres "
+                    "(mode sans écran)."
+                )
+            )
+        else:
+            self._say(_("Chargement de la carte…"))
+        # The host outlives this widget if need be (a page rebuilt for another agent), never the
+        # application: it is told to end when the widget goes.
+        self._box: list[QProcess | None] = [None]
+        self.destroyed.connect(functools.partial(_orphaned, self._box))
+        _end_hosts_at_exit()
+
+    # --- what pages call -------------------------------------------------------------------
 
     def load(self, path: Path, fragment: str = "") -> None:
         """Show this file, now if the map is on screen, else when it is next shown."""
@@ -52,74 +113,260 @@ class WebMap(QWidget):
         if fragment:
             url.setFragment(fragment)
         self._url = url
-        if self.isVisible():
-            self._show_soon()
+        if self.host is not None:
+            self._send({"load": url.toString()})
+        elif self.isVisible():
+            self._start()
 
     def set_fragment(self, fragment: str) -> None:
-        """What a recreated view opens on (the page already shown is told by a script)."""
+        """What a restarted host opens on (the page already shown is told by a script)."""
         if self._url is not None:
             self._url.setFragment(fragment)
 
     def run_script(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
-        """Run JavaScript in the shown page; nothing when no page is shown."""
-        if self.view is None:
+        """Run JavaScript in the shown page. The callback gets the script's value, or None when
+        no page is shown or the map ends first (a button waiting for it is never left dead)."""
+        if self.host is None:
+            if callback is not None:
+                QTimer.singleShot(0, self, lambda: callback(None))
             return
         if callback is None:
-            self.view.page().runJavaScript(script)
+            self._send({"js": script})
         else:
-            self.view.page().runJavaScript(script, 0, callback)
+            ident = next(self._ids)
+            self._answers[ident] = callback
+            self._send({"js": script, "id": ident})
 
     def release(self) -> None:
-        """Destroy the view: its renderer process ends and its memory goes back to the PC."""
+        """End the host: its web engine's processes end and their memory goes back to the PC."""
         self._release_timer.stop()
-        if self.view is None:
+        self._start_timer.stop()
+        host, self.host = self.host, None
+        self._box[0] = None
+        answers, self._answers = self._answers, {}
+        for callback in answers.values():
+            QTimer.singleShot(0, self, functools.partial(callback, None))
+        if host is None:
             return
-        view, self.view = self.view, None
-        view.hide()
-        view.setParent(None)
-        view.deleteLater()
-        self.waiting.show()
+        host.readyReadStandardOutput.disconnect(self._read)
+        host.finished.disconnect(self._host_finished)
+        host.errorOccurred.disconnect(self._host_error)
+        frame, self.frame = self.frame, None
+        if frame is not None:
+            # Its native window holds the host's until the host has ended (X destroys a window's
+            # children with it, under the feet of the host).
+            self.stack.removeWidget(frame)
+            frame.hide()
+        _end_host(host, frame)
+        self.stack.setCurrentWidget(self.status)
+        if not self.windowless:
+            self._say(_("Chargement de la carte…"))
+        self.host_changed.emit()
 
-    def _drop_view_now(self) -> None:
-        # Past aboutToQuit no deferred deletion runs, and the web engine's profile, deleted
-        # with the application, must not outlive a page ("Expect troubles").
-        self._release_timer.stop()
-        if self.view is not None:
-            view, self.view = self.view, None
-            shiboken6.delete(view)
+    # --- the host --------------------------------------------------------------------------
 
-    def _show_soon(self) -> None:
-        """Load once the « loading » label has been painted (the engine then holds the thread)."""
-        QTimer.singleShot(0, self, self._show_now)
+    def _start(self) -> None:
+        if self.windowless or self.host is not None or self._url is None:
+            return
+        self._say(_("Démarrage de la carte… (quelques secondes)"))
+        arguments = host_command()
+        if self.embedded:
+            self.frame = _Frame(self)
+            self.frame.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
+            self.frame.setAccessibleName(self.accessible_name)
+            self.frame.resized.connect(self._send_size)
+            self.stack.addWidget(self.frame)
+            arguments += [PARENT_OPTION, str(int(self.frame.winId()))]
+        host = QProcess()
+        _HOSTS.add(host)
+        self._box[0] = host
+        host.setProcessChannelMode(QProcess.ProcessChannelMode.ForwardedErrorChannel)
+        host.readyReadStandardOutput.connect(self._read)
+        host.finished.connect(self._host_finished)
+        host.errorOccurred.connect(self._host_error)
+        self.host = host
+        self._buffer.clear()
+        host.start(arguments[0], arguments[1:])
+        if self.host is not host:  # failed at once, and said so
+            return
+        self._send({"load": self._url.toString()})
+        self._send_size()
+        self._start_timer.start(self.start_timeout_ms)
+        self.host_changed.emit()
 
-    def _show_now(self) -> None:
-        if self._url is not None and self.isVisible():
-            view = self._ensure_view()
-            self.waiting.hide()
-            view.load(self._url)
+    def _send(self, message: dict[str, Any]) -> None:
+        if self.host is not None:
+            self.host.write((json.dumps(message) + "\n").encode())
 
-    def _ensure_view(self) -> Any:
-        if self.view is None:
-            from PySide6.QtWebEngineWidgets import QWebEngineView
+    def _send_size(self, *_size: int) -> None:
+        if self.frame is not None:
+            self._send({"size": [self.width(), self.height()]})
 
-            self.view = QWebEngineView(self)
-            self.view.setAccessibleName(self.accessible_name)
-            self.view.loadFinished.connect(self.loaded)
-            layout = self.layout()
-            assert layout is not None
-            layout.addWidget(self.view)
-        return self.view
+    def _read(self) -> None:
+        if self.host is None:
+            return
+        self._buffer.append(self.host.readAllStandardOutput())
+        while (end := self._buffer.indexOf(b"\n")) >= 0:
+            line = bytes(self._buffer.left(end).data())
+            self._buffer.remove(0, end + 1)
+            try:
+                message = json.loads(line)
+            except ValueError:
+                log.warning("map host: unreadable line %r", line[:80])
+                continue
+            self._received(message)
+
+    def _received(self, message: dict[str, Any]) -> None:
+        if "ready" in message:
+            self.host_pid = int(message.get("pid", 0))
+            self.host_view = str(message["ready"])
+            self.host_changed.emit()
+            if not self.embedded:
+                self._send({"show": self.accessible_name})
+                self._say(_("La carte s'affiche dans une fenêtre à part."))
+        elif "loaded" in message:
+            self._start_timer.stop()
+            if self.frame is not None:
+                self.stack.setCurrentWidget(self.frame)
+                self._send_size()
+            self.loaded.emit(bool(message["loaded"]))
+        elif "js" in message:
+            callback = self._answers.pop(int(message["js"]), None)
+            if callback is not None:
+                callback(message.get("value"))
+        elif "input" in message:
+            _person_is_active()
+        elif "closed" in message:
+            self.release()
+            self._say(_("La carte a été fermée. Changez d'onglet puis revenez pour la rouvrir."))
+
+    def _host_finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        # Only a host that was not asked to end comes here (release() disconnects first).
+        log.warning("map host ended (code %s, %s)", code, status.name)
+        self.crashes += 1
+        self.release()
+        self._say(
+            _(
+                "La carte s'est arrêtée de façon inattendue. Changez d'onglet puis revenez pour "
+                "la rouvrir."
+            )
+        )
+
+    def _host_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            log.warning("map host could not start: %s", error.name)
+            self.release()
+            self._say(_("La carte n'a pas pu démarrer sur ce poste."))
+
+    def _too_slow(self) -> None:
+        log.warning("map host: no page after %s ms", self.start_timeout_ms)
+        self.release()
+        self._say(
+            _("La carte n'a pas répondu à temps. Changez d'onglet puis revenez pour réessayer.")
+        )
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setAccessibleName(text)
+        self.stack.setCurrentWidget(self.status)
+
+    # --- showing and hiding ----------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._release_timer.stop()
-        if self.view is None and self._url is not None:
-            self._show_soon()
+        if self.host is None and self._url is not None:
+            # Once the « loading » sentence has been painted.
+            QTimer.singleShot(0, self, self._start_if_shown)
+
+    def _start_if_shown(self) -> None:
+        if self.isVisible():
+            self._start()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
-        if self.view is not None:
+        if self.host is None:
+            return
+        if self.embedded:
+            # Hidden with the page (its native window with this widget's): kept a while.
             self._release_timer.start(self.release_delay_ms)
+        else:
+            # A window of its own would stay on screen, even over the lock screen: it goes now.
+            self.release()
+
+
+# Every host still running, whichever widget started it: a QProcess without a Qt parent, so that
+# it is never destroyed running (Qt would kill it and complain) and ends as it should.
+_HOSTS: set[QProcess] = set()
+_AT_EXIT: list[bool] = []
+
+
+def _end_host(host: QProcess, frame: QWidget | None) -> None:
+    """Ask a host to end; once it has, forget it (and the window its view was in)."""
+
+    def ended() -> None:
+        _HOSTS.discard(host)
+        if shiboken6.isValid(host):
+            host.deleteLater()
+        if frame is not None and shiboken6.isValid(frame):
+            frame.deleteLater()
+
+    if host.state() == QProcess.ProcessState.NotRunning:
+        ended()
+        return
+    host.finished.connect(ended)
+    host.write(b'{"quit": true}\n')
+    host.closeWriteChannel()
+    # A host that does not end by itself is ended.
+    QTimer.singleShot(5_000, host, host.kill)
+
+
+def _orphaned(box: list[QProcess | None]) -> None:
+    """The widget of a running host was destroyed: the host ends."""
+    host = box[0]
+    if host is not None and shiboken6.isValid(host):
+        _detach(host)
+        _end_host(host, None)
+
+
+def _detach(host: QProcess) -> None:
+    """Disconnect a host from its widget (whatever it was connected to)."""
+    with warnings.catch_warnings():
+        # PySide warns when a signal had nothing connected: here that is fine.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for signal in (host.readyReadStandardOutput, host.finished, host.errorOccurred):
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect()
+
+
+def _end_hosts_at_exit() -> None:
+    app = QCoreApplication.instance()
+    if app is not None and not _AT_EXIT:
+        _AT_EXIT.append(True)
+        app.aboutToQuit.connect(_wait_for_hosts)
+
+
+def _wait_for_hosts() -> None:
+    # Past aboutToQuit no event loop will see a host end: wait here, briefly.
+    for host in list(_HOSTS):
+        _detach(host)
+        if host.state() != QProcess.ProcessState.NotRunning:
+            host.write(b'{"quit": true}\n')
+            host.closeWriteChannel()
+            if not host.waitForFinished(3_000):
+                host.kill()
+                host.waitForFinished(1_000)
+        _HOSTS.discard(host)
+
+
+def _person_is_active() -> None:
+    """Input over a map goes to the map host: tell the inactivity lock the person is there."""
+    from ui.lock import InactivityWatcher
+
+    for widget in QApplication.topLevelWidgets():
+        for watcher in widget.findChildren(InactivityWatcher):
+            if watcher.timer.isActive():
+                watcher.timer.start()
 
 
 def fit_until_touched_js(map_js: str, bounds_js: str, padding: int) -> str:
