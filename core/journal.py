@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import URL, Connection
@@ -35,9 +34,7 @@ from core.db import utcnow
 from core.errors import KeyringUnavailableError, MedianumError, ValidationError
 from core.i18n import _
 from core.models import AuditEntry
-
-if TYPE_CHECKING:
-    from core.auth import Actor
+from core.permissions import Actor, Permission, require
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +112,6 @@ def import_journal_key(cle_id: str, secret_hex: str) -> None:
 
 def export_journal_key(session: Session, actor: Actor) -> tuple[str, str]:
     """The current key (id, secret) for another desk's keyring; journalled, administrators only."""
-    from core.auth import Permission, require
-
     require(actor, Permission.ADMINISTRER)
     head = _head(session)
     if head is None or head[2] is None:
@@ -132,8 +127,6 @@ def rotate_journal_key(session: Session, actor: Actor) -> str:
     The rotation is itself the first line sealed by the new key, so the chain states when and by
     whom its key changed. Older keys stay in the keyring: the lines they sealed still verify.
     """
-    from core.auth import Permission, require
-
     require(actor, Permission.ADMINISTRER)
     head = _head(session)
     cle_id = pysecrets.token_hex(8)
