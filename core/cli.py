@@ -206,12 +206,14 @@ def _db_upgrade(ctx: CliContext) -> int:
     db = Database()
     try:
         backup = migrate.upgrade(db)
+        notice = _key_notice(db)
     finally:
         db.dispose()
     ctx.emit(
-        {"sauvegarde": str(backup) if backup else None},
+        {"sauvegarde": str(backup) if backup else None, "journal": notice},
         _("Base de données à jour.")
-        + (_(" Sauvegarde préalable : {path}").format(path=backup) if backup else ""),
+        + (_(" Sauvegarde préalable : {path}").format(path=backup) if backup else "")
+        + (f"\n{notice}" if notice else ""),
     )
     return 0
 
@@ -261,14 +263,17 @@ def _verify_text(report: Any) -> str:
 
 
 def _db_journal_key(ctx: CliContext) -> int:
-    from core import journal
+    from core import journal, journal_cle
 
+    fichier = getattr(ctx.args, "fichier", None)
     if ctx.args.operation == "importer":
-        kid, _sep, secret_hex = (
-            os.environ.get("MEDIANUM_JOURNAL_CLE")
-            or getpass.getpass(_("Clé du journal (identifiant:secret) : "))
-        ).partition(":")
-        journal.import_journal_key(kid.strip(), secret_hex.strip())
+        if fichier:
+            kid = journal_cle.import_key_file(Path(fichier))
+        else:
+            kid = journal_cle.import_key_text(
+                os.environ.get("MEDIANUM_JOURNAL_CLE")
+                or getpass.getpass(_("Clé du journal (identifiant:secret) : "))
+            )
         ctx.emit({"cle": kid}, _("Clé du journal {kid} importée.").format(kid=kid))
         return 0
     with ctx.session() as session:
@@ -276,10 +281,27 @@ def _db_journal_key(ctx: CliContext) -> int:
         if ctx.args.operation == "rotation":
             kid = journal.rotate_journal_key(session, actor)
             ctx.emit({"cle": kid}, _("Nouvelle clé du journal : {kid}.").format(kid=kid))
+        elif fichier:
+            kid = journal_cle.export_key_file(session, actor, Path(fichier))
+            ctx.emit(
+                {"cle": kid, "fichier": fichier},
+                _(
+                    "Clé du journal {kid} écrite dans {path} : portez ce fichier sur chaque "
+                    "poste de la base partagée, importez-le, puis détruisez-le."
+                ).format(kid=kid, path=fichier),
+            )
         else:
             kid, secret_hex = journal.export_journal_key(session, actor)
             ctx.emit({"cle": kid, "secret": secret_hex}, f"{kid}:{secret_hex}")
     return 0
+
+
+def _key_notice(db: Database) -> str | None:
+    """Said after ``db upgrade``: an unsealed journal, or a key this desk lacks."""
+    from core.journal_cle import key_state
+
+    with db.read_session() as session:
+        return key_state(session).message()
 
 
 def _db_backup(ctx: CliContext) -> int:
@@ -444,7 +466,14 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     p.add_argument(
         "operation",
         choices=("rotation", "exporter", "importer"),
-        help=_("rotation : nouvelle clé ; exporter/importer : la porter sur un autre poste"),
+        help=_(
+            "rotation : nouvelle clé (scelle aussi un journal qui n'en a pas encore) ; "
+            "exporter/importer : la porter sur un autre poste"
+        ),
+    )
+    p.add_argument(
+        "--fichier",
+        help=_("exporter : fichier où écrire la clé ; importer : fichier à lire"),
     )
     p.set_defaults(handler=_db_journal_key)
     p = dbs.add_parser("backup", help=_("copie cohérente de la base SQLite, même en service"))
