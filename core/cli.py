@@ -202,17 +202,27 @@ def parse_grants(values: list[str]) -> list[tuple[Role, int | None]]:
 
 def _db_upgrade(ctx: CliContext) -> int:
     from core import migrate
+    from core.role_applicatif import reapply_after_upgrade
 
     db = Database()
     try:
         backup = migrate.upgrade(db)
+        role = None
+        if db.url.get_backend_name() == "postgresql":
+            with db.session() as session:
+                role = reapply_after_upgrade(session)
         notice = _key_notice(db)
     finally:
         db.dispose()
     ctx.emit(
-        {"sauvegarde": str(backup) if backup else None, "journal": notice},
+        {"sauvegarde": str(backup) if backup else None, "journal": notice, "role": role},
         _("Base de données à jour.")
         + (_(" Sauvegarde préalable : {path}").format(path=backup) if backup else "")
+        + (
+            "\n" + _("Droits du rôle applicatif « {role} » appliqués.").format(role=role)
+            if role
+            else ""
+        )
         + (f"\n{notice}" if notice else ""),
     )
     return 0
@@ -302,6 +312,37 @@ def _key_notice(db: Database) -> str | None:
 
     with db.read_session() as session:
         return key_state(session).message()
+
+
+def _db_application_role(ctx: CliContext) -> int:
+    from core.role_applicatif import create_application_role
+
+    if ctx.database().url.get_backend_name() != "postgresql":
+        raise MedianumError(
+            _(
+                "Le rôle applicatif concerne une base PostgreSQL partagée ; une base SQLite "
+                "n'a pas de rôles."
+            )
+        )
+    password: str | None = None
+    if not ctx.args.sans_mot_de_passe:
+        password = os.environ.get("MEDIANUM_NEW_PASSWORD") or getpass.getpass(
+            _("Mot de passe du rôle applicatif : ")
+        )
+        if not password:
+            raise ValidationError(_("Le mot de passe du rôle applicatif est vide."))
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        name = create_application_role(session, actor, ctx.args.nom, password)
+    ctx.emit(
+        {"role": name},
+        _(
+            "Rôle applicatif « {role} » prêt : les postes s'y connectent (adresse de la base "
+            "avec ce nom d'utilisateur) ; il ne peut ni vider une table, ni modifier ou "
+            "supprimer le journal et les remboursements validés, ni retirer un déclencheur."
+        ).format(role=name),
+    )
+    return 0
 
 
 def _db_backup(ctx: CliContext) -> int:
@@ -476,6 +517,17 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
         help=_("exporter : fichier où écrire la clé ; importer : fichier à lire"),
     )
     p.set_defaults(handler=_db_journal_key)
+    p = dbs.add_parser(
+        "role-applicatif",
+        help=_("PostgreSQL : créer le rôle aux droits réduits des postes (propriétaire)"),
+    )
+    p.add_argument("--nom", default="medianum_app", help=_("nom du rôle (medianum_app)"))
+    p.add_argument(
+        "--sans-mot-de-passe",
+        action="store_true",
+        help=_("ne pas définir de mot de passe (authentification par le système)"),
+    )
+    p.set_defaults(handler=_db_application_role)
     p = dbs.add_parser("backup", help=_("copie cohérente de la base SQLite, même en service"))
     p.add_argument("dossier", help=_("dossier de destination"))
     p.set_defaults(handler=_db_backup)
