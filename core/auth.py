@@ -101,6 +101,16 @@ def password_matches(stored_hash: str, password: str) -> bool:
         return False
 
 
+def checked_hash(session: Session, login: str, password: str) -> str | None:
+    """The agent's stored hash if ``password`` matches it, else None: argon2 (most of a second)
+    run in a reading session, so that the writing transaction of ``authenticate`` that follows
+    (``verified_hash``) holds the journal's single writer only for its few statements."""
+    stored = session.scalar(
+        select(Agent.password_hash).where(func.lower(Agent.login) == login.strip().lower())
+    )
+    return stored if stored is not None and password_matches(stored, password) else None
+
+
 def authenticate(
     session: Session,
     login: str,
