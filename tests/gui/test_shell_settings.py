@@ -330,3 +330,38 @@ def test_a_desk_joining_a_sealed_shared_database_is_asked_for_the_key_at_the_con
     )
     with db.read_session() as s:
         assert key_state(s).etat is EtatCle.SCELLE
+
+
+def test_the_gui_start_asks_a_desk_without_the_journal_key_for_it_before_the_sign_in(
+    qapp,
+    db: Database,
+    admin: Actor,
+    boxes: Boxes,
+    restored_globals: None,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    from core import journal
+    from core.journal_cle import export_key_file
+    from ui.app import run_gui
+    from ui.login import LoginDialog
+
+    with db.session() as s:
+        journal.rotate_journal_key(s, admin)
+    key_file = tmp_path / "cle-journal.txt"
+    with db.session() as s:
+        kid = export_key_file(s, admin, key_file)
+    memory_keyring.store.clear()
+    monkeypatch.setattr("ui.journal_key.choose_key_file", lambda _parent: key_file)
+    settings = Settings({})
+    settings.set("database_url", db.url.render_as_string(hide_password=False))
+    settings.save()
+    signed_in: list[bool] = []
+    monkeypatch.setattr(LoginDialog, "exec", lambda _dialog: signed_in.append(True) or 0)
+
+    assert run_gui() == 0
+    assert f"scellé par la clé {kid}, que ce poste n'a pas" in boxes.texts()[0]
+    assert boxes.texts()[1] == f"Clé du journal {kid} importée."
+    assert signed_in == [True]  # the sign-in comes after, with the key in place
+    assert secrets.get_secret(f"journal-cle-{kid}") is not None
