@@ -406,6 +406,35 @@ def _db_restore(ctx: CliContext) -> int:
     return 0
 
 
+def _installation(ctx: CliContext) -> int:
+    from core.journal_cle import no_keyring_notice
+    from core.premier_demarrage import create_installation
+
+    password = os.environ.get("MEDIANUM_NEW_PASSWORD")
+    if password is None:
+        password = getpass.getpass(_("Mot de passe du premier administrateur : "))
+        if getpass.getpass(_("Mot de passe (confirmation) : ")) != password:
+            raise ValidationError(_("Les deux mots de passe ne sont pas identiques."))
+    with ctx.session() as session:
+        sealed = create_installation(
+            session, ctx.args.login, ctx.args.nom, password, ctx.args.territoire
+        )
+    ctx.emit(
+        {"administrateur": ctx.args.login, "cle_journal": sealed},
+        "\n".join(
+            [
+                _("Installation créée : administrateur {login}.").format(login=ctx.args.login),
+                _("Journal scellé par la clé {kid}, gardée dans le trousseau de ce poste.").format(
+                    kid=sealed
+                )
+                if sealed
+                else no_keyring_notice(),
+            ]
+        ),
+    )
+    return 0
+
+
 def _agent_create(ctx: CliContext) -> int:
     from core.auth import create_agent
 
@@ -534,6 +563,17 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     p = dbs.add_parser("restore", help=_("restaurer une sauvegarde vérifiée (Médianum fermé)"))
     p.add_argument("fichier", help=_("fichier de sauvegarde"))
     p.set_defaults(handler=_db_restore)
+
+    p = sub.add_parser(
+        "installation",
+        help=_("nouvelle installation sans fenêtre : premier administrateur et territoire"),
+    )
+    p.add_argument("login", help=_("identifiant du premier administrateur"))
+    p.add_argument("nom", help=_("nom affiché"))
+    p.add_argument(
+        "--territoire", default="", help=_("nom du territoire (par défaut : le prédéfini)")
+    )
+    p.set_defaults(handler=_installation)
 
     agent = sub.add_parser("agent", help=_("agents : création, liste, désactivation"))
     ag = agent.add_subparsers(dest="agent_command", required=True, metavar="COMMANDE")

@@ -168,3 +168,30 @@ def test_a_key_file_that_is_not_a_key_is_refused_in_french(
     bad.write_text("pas une clé\n", encoding="utf-8")
     assert main.main(["db", "journal-cle", "importer", "--fichier", str(bad)]) == 1
     assert "illisible" in capsys.readouterr().err
+
+
+def test_a_new_installation_from_the_command_line_is_sealed_from_its_first_line(
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _use(db, monkeypatch)
+    monkeypatch.setenv("MEDIANUM_NEW_PASSWORD", "mot-de-passe-solide")
+    assert main.main(["installation", "admin", "Admin Serveur"]) == 0
+    assert "Journal scellé par la clé" in capsys.readouterr().out
+    lines = _lines(db)
+    assert lines[0][1] == "journal.cle.rotation"
+    assert len({cle for _seq, _action, cle in lines}) == 1 and lines[0][2] is not None
+    with db.session() as s:
+        assert authenticate(s, "admin", "mot-de-passe-solide").login == "admin"
+    assert main.main(["installation", "admin2", "Autre"]) == 1
+    assert "déjà installée" in capsys.readouterr().err
+
+
+def test_a_command_line_installation_without_keyring_is_unsealed_and_says_so(
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _use(db, monkeypatch)
+    monkeypatch.setenv("MEDIANUM_NEW_PASSWORD", "mot-de-passe-solide")
+    _no_keyring()
+    assert main.main(["installation", "admin", "Admin Serveur"]) == 0
+    assert "Aucun trousseau de clés" in capsys.readouterr().out
+    assert {cle for _seq, _action, cle in _lines(db)} == {None}
