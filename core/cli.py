@@ -202,16 +202,28 @@ def parse_grants(values: list[str]) -> list[tuple[Role, int | None]]:
 
 def _db_upgrade(ctx: CliContext) -> int:
     from core import migrate
+    from core.role_applicatif import reapply_after_upgrade
 
     db = Database()
     try:
         backup = migrate.upgrade(db)
+        role = None
+        if db.url.get_backend_name() == "postgresql":
+            with db.session() as session:
+                role = reapply_after_upgrade(session)
+        notice = _key_notice(db)
     finally:
         db.dispose()
     ctx.emit(
-        {"sauvegarde": str(backup) if backup else None},
+        {"sauvegarde": str(backup) if backup else None, "journal": notice, "role": role},
         _("Base de données à jour.")
-        + (_(" Sauvegarde préalable : {path}").format(path=backup) if backup else ""),
+        + (_(" Sauvegarde préalable : {path}").format(path=backup) if backup else "")
+        + (
+            "\n" + _("Droits du rôle applicatif « {role} » appliqués.").format(role=role)
+            if role
+            else ""
+        )
+        + (f"\n{notice}" if notice else ""),
     )
     return 0
 
@@ -261,14 +273,17 @@ def _verify_text(report: Any) -> str:
 
 
 def _db_journal_key(ctx: CliContext) -> int:
-    from core import journal
+    from core import journal, journal_cle
 
+    fichier = getattr(ctx.args, "fichier", None)
     if ctx.args.operation == "importer":
-        kid, _sep, secret_hex = (
-            os.environ.get("MEDIANUM_JOURNAL_CLE")
-            or getpass.getpass(_("Clé du journal (identifiant:secret) : "))
-        ).partition(":")
-        journal.import_journal_key(kid.strip(), secret_hex.strip())
+        if fichier:
+            kid = journal_cle.import_key_file(Path(fichier))
+        else:
+            kid = journal_cle.import_key_text(
+                os.environ.get("MEDIANUM_JOURNAL_CLE")
+                or getpass.getpass(_("Clé du journal (identifiant:secret) : "))
+            )
         ctx.emit({"cle": kid}, _("Clé du journal {kid} importée.").format(kid=kid))
         return 0
     with ctx.session() as session:
@@ -276,9 +291,57 @@ def _db_journal_key(ctx: CliContext) -> int:
         if ctx.args.operation == "rotation":
             kid = journal.rotate_journal_key(session, actor)
             ctx.emit({"cle": kid}, _("Nouvelle clé du journal : {kid}.").format(kid=kid))
+        elif fichier:
+            kid = journal_cle.export_key_file(session, actor, Path(fichier))
+            ctx.emit(
+                {"cle": kid, "fichier": fichier},
+                _(
+                    "Clé du journal {kid} écrite dans {path} : portez ce fichier sur chaque "
+                    "poste de la base partagée, importez-le, puis détruisez-le."
+                ).format(kid=kid, path=fichier),
+            )
         else:
             kid, secret_hex = journal.export_journal_key(session, actor)
             ctx.emit({"cle": kid, "secret": secret_hex}, f"{kid}:{secret_hex}")
+    return 0
+
+
+def _key_notice(db: Database) -> str | None:
+    """Said after ``db upgrade``: an unsealed journal, or a key this desk lacks."""
+    from core.journal_cle import key_state
+
+    with db.read_session() as session:
+        return key_state(session).message()
+
+
+def _db_application_role(ctx: CliContext) -> int:
+    from core.role_applicatif import create_application_role
+
+    if ctx.database().url.get_backend_name() != "postgresql":
+        raise MedianumError(
+            _(
+                "Le rôle applicatif concerne une base PostgreSQL partagée ; une base SQLite "
+                "n'a pas de rôles."
+            )
+        )
+    password: str | None = None
+    if not ctx.args.sans_mot_de_passe:
+        password = os.environ.get("MEDIANUM_NEW_PASSWORD") or getpass.getpass(
+            _("Mot de passe du rôle applicatif : ")
+        )
+        if not password:
+            raise ValidationError(_("Le mot de passe du rôle applicatif est vide."))
+    with ctx.session() as session:
+        actor = ctx.actor(session)
+        name = create_application_role(session, actor, ctx.args.nom, password)
+    ctx.emit(
+        {"role": name},
+        _(
+            "Rôle applicatif « {role} » prêt : les postes s'y connectent (adresse de la base "
+            "avec ce nom d'utilisateur) ; il ne peut ni vider une table, ni modifier ou "
+            "supprimer le journal et les remboursements validés, ni retirer un déclencheur."
+        ).format(role=name),
+    )
     return 0
 
 
@@ -337,6 +400,35 @@ def _db_restore(ctx: CliContext) -> int:
                     else ""
                 ),
                 *replayed,
+            ]
+        ),
+    )
+    return 0
+
+
+def _installation(ctx: CliContext) -> int:
+    from core.journal_cle import no_keyring_notice
+    from core.premier_demarrage import create_installation
+
+    password = os.environ.get("MEDIANUM_NEW_PASSWORD")
+    if password is None:
+        password = getpass.getpass(_("Mot de passe du premier administrateur : "))
+        if getpass.getpass(_("Mot de passe (confirmation) : ")) != password:
+            raise ValidationError(_("Les deux mots de passe ne sont pas identiques."))
+    with ctx.session() as session:
+        sealed = create_installation(
+            session, ctx.args.login, ctx.args.nom, password, ctx.args.territoire
+        )
+    ctx.emit(
+        {"administrateur": ctx.args.login, "cle_journal": sealed},
+        "\n".join(
+            [
+                _("Installation créée : administrateur {login}.").format(login=ctx.args.login),
+                _("Journal scellé par la clé {kid}, gardée dans le trousseau de ce poste.").format(
+                    kid=sealed
+                )
+                if sealed
+                else no_keyring_notice(),
             ]
         ),
     )
@@ -444,15 +536,44 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     p.add_argument(
         "operation",
         choices=("rotation", "exporter", "importer"),
-        help=_("rotation : nouvelle clé ; exporter/importer : la porter sur un autre poste"),
+        help=_(
+            "rotation : nouvelle clé (scelle aussi un journal qui n'en a pas encore) ; "
+            "exporter/importer : la porter sur un autre poste"
+        ),
+    )
+    p.add_argument(
+        "--fichier",
+        help=_("exporter : fichier où écrire la clé ; importer : fichier à lire"),
     )
     p.set_defaults(handler=_db_journal_key)
+    p = dbs.add_parser(
+        "role-applicatif",
+        help=_("PostgreSQL : créer le rôle aux droits réduits des postes (propriétaire)"),
+    )
+    p.add_argument("--nom", default="medianum_app", help=_("nom du rôle (medianum_app)"))
+    p.add_argument(
+        "--sans-mot-de-passe",
+        action="store_true",
+        help=_("ne pas définir de mot de passe (authentification par le système)"),
+    )
+    p.set_defaults(handler=_db_application_role)
     p = dbs.add_parser("backup", help=_("copie cohérente de la base SQLite, même en service"))
     p.add_argument("dossier", help=_("dossier de destination"))
     p.set_defaults(handler=_db_backup)
     p = dbs.add_parser("restore", help=_("restaurer une sauvegarde vérifiée (Médianum fermé)"))
     p.add_argument("fichier", help=_("fichier de sauvegarde"))
     p.set_defaults(handler=_db_restore)
+
+    p = sub.add_parser(
+        "installation",
+        help=_("nouvelle installation sans fenêtre : premier administrateur et territoire"),
+    )
+    p.add_argument("login", help=_("identifiant du premier administrateur"))
+    p.add_argument("nom", help=_("nom affiché"))
+    p.add_argument(
+        "--territoire", default="", help=_("nom du territoire (par défaut : le prédéfini)")
+    )
+    p.set_defaults(handler=_installation)
 
     agent = sub.add_parser("agent", help=_("agents : création, liste, désactivation"))
     ag = agent.add_subparsers(dest="agent_command", required=True, metavar="COMMANDE")

@@ -25,6 +25,7 @@ from core.domaine import Domaine
 from core.errors import ConflictError
 from core.i18n import _
 from core.installation import DEMO_KEY, DEMO_UNFINISHED_KEY, get_setting, is_demo, put_setting
+from core.journal_cle import no_keyring_notice, seal_new_installation
 from core.models import Agent, Role
 from core.territory import configure_territory, default_preset
 
@@ -86,6 +87,8 @@ def create_demo(
                 raise ConflictError(
                     _("Une base de démonstration existe déjà ici ; supprimez-la pour repartir.")
                 )
+            # The journal's first line is its key: every line of the demonstration is sealed.
+            sealed = seal_new_installation(session)
             put_setting(session, DEMO_KEY, True)
             put_setting(session, DEMO_UNFINISHED_KEY, True)
             preset = default_preset()
@@ -130,10 +133,17 @@ def create_demo(
         ]
         lines += [f"  {k} : {v}" for k, v in ctx.created.items()]
         lines.append(
+            _("Journal scellé par la clé {kid}, gardée dans le trousseau de ce poste.").format(
+                kid=sealed
+            )
+            if sealed
+            else no_keyring_notice()
+        )
+        lines.append(
             _("Agents : demo/demo (tous les rôles), ")
             + ", ".join(f"{login}/{pw}" for login, _n, _r, pw in DEMO_AGENTS)
         )
-        return {"message": "\n".join(lines), "cree": True, **ctx.created}
+        return {"message": "\n".join(lines), "cree": True, "cle_journal": sealed, **ctx.created}
     finally:
         db.dispose()
 

@@ -18,13 +18,14 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets as pysecrets
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import URL, Connection
@@ -35,9 +36,7 @@ from core.db import utcnow
 from core.errors import KeyringUnavailableError, MedianumError, ValidationError
 from core.i18n import _
 from core.models import AuditEntry
-
-if TYPE_CHECKING:
-    from core.auth import Actor
+from core.permissions import Actor, Permission, require
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +114,6 @@ def import_journal_key(cle_id: str, secret_hex: str) -> None:
 
 def export_journal_key(session: Session, actor: Actor) -> tuple[str, str]:
     """The current key (id, secret) for another desk's keyring; journalled, administrators only."""
-    from core.auth import Permission, require
-
     require(actor, Permission.ADMINISTRER)
     head = _head(session)
     if head is None or head[2] is None:
@@ -132,8 +129,6 @@ def rotate_journal_key(session: Session, actor: Actor) -> str:
     The rotation is itself the first line sealed by the new key, so the chain states when and by
     whom its key changed. Older keys stay in the keyring: the lines they sealed still verify.
     """
-    from core.auth import Permission, require
-
     require(actor, Permission.ADMINISTRER)
     head = _head(session)
     cle_id = pysecrets.token_hex(8)
@@ -259,8 +254,13 @@ def _read_anchor_file(path: Path) -> dict[str, dict[str, object]]:
     return payload if isinstance(payload, dict) else {}
 
 
+_ANCHOR_FILE_LOCK = threading.Lock()
+
+
 def _write_json_atomically(path: Path, payload: object) -> None:
-    tmp = path.with_suffix(".tmp")
+    # A temporary name of its own per process and thread: two desks' sessions of one process
+    # (or a command beside the window) that commit at once must not rename each other's file.
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     tmp.replace(path)
 
@@ -280,13 +280,14 @@ def desk_anchor(url: URL) -> Anchor | None:
 def save_desk_anchor(url: URL, seq: int, hash_: str, *, force: bool = False) -> None:
     """Remember a head; only forward unless ``force`` (a restore legitimately goes back)."""
     path = paths.journal_anchor_file()
-    anchors = _read_anchor_file(path)
-    key = database_identity(url)
-    known = anchors.get(key)
-    if not force and isinstance(known, dict) and int(str(known.get("seq", 0))) >= seq:
-        return
-    anchors[key] = {"seq": seq, "hash": hash_, "le": utcnow().isoformat(timespec="seconds")}
-    _write_json_atomically(path, anchors)
+    with _ANCHOR_FILE_LOCK:  # read, compare, write: one thread of this process at a time
+        anchors = _read_anchor_file(path)
+        key = database_identity(url)
+        known = anchors.get(key)
+        if not force and isinstance(known, dict) and int(str(known.get("seq", 0))) >= seq:
+            return
+        anchors[key] = {"seq": seq, "hash": hash_, "le": utcnow().isoformat(timespec="seconds")}
+        _write_json_atomically(path, anchors)
 
 
 def anchor_beside(file: Path) -> Path:

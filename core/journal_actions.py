@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 class ActionCore(StrEnum):
     TERRITOIRE_CONFIGURATION = "territoire.configuration"
     AUTOTEST = "autotest"
+    ROLE_APPLICATIF = "db.role_applicatif"
 
 
 def territoire_configuration(
@@ -52,4 +53,16 @@ def autotest(
 ) -> AuditEntry:
     return journal.record(
         session, actor, ActionCore.AUTOTEST, "autotest", autotest_id, {"etape": etape}
+    )
+
+
+def role_applicatif(session: Session, actor: Actor, *, nom: str, mot_de_passe: bool) -> AuditEntry:
+    """The desks' PostgreSQL role created or its rights re-applied (never its password)."""
+    return journal.record(
+        session,
+        actor,
+        ActionCore.ROLE_APPLICATIF,
+        "role",
+        nom,
+        {"nom": nom, "mot_de_passe_change": mot_de_passe},
     )

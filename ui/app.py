@@ -30,6 +30,7 @@ from core.db import Database, default_url, translate_database_error
 from core.errors import MedianumError
 from core.i18n import _, set_language
 from core.installation import is_demo, needs_first_run
+from core.journal_cle import key_state
 from core.logging_setup import configure_logging
 from core.settings import Settings, load_settings
 
@@ -214,6 +215,7 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
         with db.read_session() as session:
             first_run = needs_first_run(session)
             demo = is_demo(session)
+            journal_key = key_state(session)
     except DatabaseError as exc:  # a damaged file too, not only a locked or missing one
         translated = translate_database_error(exc)
         if translated is exc:
@@ -231,6 +233,13 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
 
     from ui.context import AppContext
     from ui.tasks import TaskRunner
+
+    if not journal_key.can_write:
+        # A desk joining a sealed shared database: asked for the key before anyone signs in
+        # (signing in writes the journal, which it must not do unsealed).
+        from ui.journal_key import offer_key_import
+
+        offer_key_import(None, journal_key)
 
     actor: Actor | None = None
     if first_run:

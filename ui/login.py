@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.auth import Actor, authenticate, change_own_password
+from core.auth import Actor, authenticate, change_own_password, checked_hash
 from core.db import Database
 from core.errors import MedianumError, ValidationError
 from core.i18n import N_, _
@@ -27,8 +27,12 @@ from core.models import Agent, Structure
 
 def sign_in(db: Database, login: str, password: str) -> tuple[Actor, list[tuple[int, str]]]:
     """Authenticate; return the actor and the structures it may choose between (id, name)."""
+    # argon2 before the writing transaction: on SQLite that transaction holds the whole
+    # database's writer lock, which other desks' writes would otherwise queue behind.
+    with db.read_session() as session:
+        verified = checked_hash(session, login, password)
     with db.session() as session:
-        actor = authenticate(session, login, password)
+        actor = authenticate(session, login, password, verified_hash=verified)
         found = [session.get(Structure, sid) for sid in actor.structure_ids]
         choices = sorted(((s.id, s.nom) for s in found if s is not None), key=lambda c: c[1])
     return actor, choices

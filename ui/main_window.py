@@ -35,22 +35,13 @@ from core.i18n import _
 from core.models import Structure
 from ui.context import AppContext
 from ui.lock import InactivityWatcher, LockScreen
-from ui.pages import PAGES, PageSpec, page_class
+from ui.pages import PAGES, PageSpec, page_class, visible_pages
 from ui.widgets import PlaceholderPage
 from ui.widgets.fit import PageStack, scrolling
 
 log = logging.getLogger(__name__)
 
 RAIL_ROLE_KEY = Qt.ItemDataRole.UserRole
-
-
-def visible_pages(actor: Actor) -> list[PageSpec]:
-    """The pages of the rail for this agent: those whose permissions it holds somewhere."""
-    return [
-        spec
-        for spec in PAGES
-        if not spec.permissions or any(actor.can_anywhere(p) for p in spec.permissions)
-    ]
 
 
 def application_version() -> str:

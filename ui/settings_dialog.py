@@ -42,9 +42,11 @@ from core.errors import (
     ValidationError,
 )
 from core.i18n import _
+from core.journal_cle import EtatJournal, key_state
 from core.progress import Progress
 from core.settings import SPECS, Settings
 from ui.context import AppContext
+from ui.journal_key import offer_key_import
 from ui.tasks import TaskRunner
 from ui.widgets import show_error
 from ui.widgets.fit import fit_to_screen, scroll_dialog_body
@@ -106,8 +108,11 @@ def checked_database_url(typed: str) -> str:
     return url.set(drivername=DRIVER).render_as_string(hide_password=False)
 
 
-def probe_database(url: URL, progress: Progress) -> None:
-    """Open the database and run ``SELECT 1``; any failure is a French ``MedianumError``."""
+def probe_database(url: URL, progress: Progress) -> EtatJournal | None:
+    """Open the database and run ``SELECT 1``; any failure is a French ``MedianumError``.
+
+    Returns whether this desk can write the database's journal (None for a database not yet
+    created by Médianum): a desk joining a sealed shared database needs its key first."""
     if "connect_timeout" not in url.query:
         url = url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_S)})
     refused = _(
@@ -115,10 +120,16 @@ def probe_database(url: URL, progress: Progress) -> None:
         "l'adresse, le mot de passe et le réseau."
     )
     db: Database | None = None
+    state: EtatJournal | None = None
     try:
         db = Database(url)
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+        try:
+            with db.read_session() as session:
+                state = key_state(session)
+        except (SQLAlchemyError, KeyringUnavailableError):
+            state = None  # no journal table yet: Médianum creates it at the first start
     except OperationalError as exc:
         translated = translate_operational_error(exc)
         if isinstance(translated, MedianumError):
@@ -130,6 +141,7 @@ def probe_database(url: URL, progress: Progress) -> None:
         if db is not None:
             db.dispose()
     progress.step(1, 1)  # raises if « Annuler » was pressed meanwhile
+    return state
 
 
 def setting_title(key: str) -> str:
@@ -347,23 +359,36 @@ class SettingsDialog(QDialog):
         self.test_button.setEnabled(False)
         self.connection_status.setText(_("Connexion en cours…"))
 
-        def probe(progress: Progress) -> None:
-            probe_database(url, progress)
+        def probe(progress: Progress) -> EtatJournal | None:
+            return probe_database(url, progress)
 
         run_with_progress(
             self,
             self.tasks,
             probe,
             _("Connexion à la base partagée…"),
-            on_done=lambda _result: self._report_connection(
-                _("Connexion réussie : la base partagée répond."), ok=True
-            ),
+            on_done=self._connected,
             on_error=lambda exc: self._connection_failed(exc),
         )
 
     def done(self, result: int) -> None:
         self._closed = True
         super().done(result)
+
+    def _connected(self, state: EtatJournal | None) -> None:
+        if self._closed:
+            return
+        if state is None or state.can_write:
+            self._report_connection(_("Connexion réussie : la base partagée répond."), ok=True)
+            return
+        # The database's journal is sealed by a key this desk lacks: asked for it now, since
+        # this desk could not sign in (the sign-in writes the journal) without it.
+        self.test_button.setEnabled(True)
+        self.connection_status.setText(state.message() or "")
+        if offer_key_import(self, state):
+            self.connection_status.setText(
+                _("Connexion réussie : la base partagée répond, et ce poste a la clé du journal.")
+            )
 
     def _connection_failed(self, exc: BaseException) -> None:
         if self._closed:

@@ -25,9 +25,11 @@ from core.auth import Actor, create_agent
 from core.db import Database
 from core.errors import MedianumError, ValidationError
 from core.i18n import _, format_number
+from core.journal_cle import no_keyring_notice, seal_new_installation
 from core.models import Agent, Role
 from core.territory import TerritoryPreset, configure_territory, get_territory, presets
 from ui.login import sign_in
+from ui.widgets import show_warning
 
 
 def _labelled(text: str, widget: QWidget) -> QLabel:
@@ -43,6 +45,7 @@ class FirstRunWizard(QDialog):
         super().__init__(parent)
         self.db = db
         self.actor: Actor | None = None
+        self.journal_key: str | None = None
         with db.read_session() as session:
             self.needs_admin = session.scalar(select(func.count()).select_from(Agent)) == 0
             self.needs_territory = get_territory(session) is None
@@ -161,6 +164,9 @@ class FirstRunWizard(QDialog):
         if self.needs_territory and preset is None:
             raise ValidationError(_("Aucun territoire prédéfini dans les ressources."))
         with self.db.session() as session:
+            if self.needs_admin:
+                # A new installation: its journal's first line is the key that seals it.
+                self.journal_key = seal_new_installation(session)
             if self.needs_territory and preset is not None:
                 configure_territory(
                     session,
@@ -178,6 +184,8 @@ class FirstRunWizard(QDialog):
                     password,
                     [(Role.ADMINISTRATEUR, None)],
                 )
+        if self.needs_admin and self.journal_key is None:
+            show_warning(self, no_keyring_notice())
         if self.needs_admin:
             # The administrator has just typed the password: asking it again would be noise.
             self.actor, _choices = sign_in(self.db, login, password)

@@ -243,3 +243,29 @@ def test_a_rolled_back_entry_never_moves_the_desk_anchor(db: Database, admin: Ac
         journal.record(s, admin, "essai.action")
         raise RuntimeError("the use case failed")
     assert _report(db).ok
+
+
+def test_desks_of_one_process_saving_the_anchor_at_once_never_trip_over_each_other(
+    db: Database,
+) -> None:
+    import threading
+
+    from core.journal import desk_anchor, save_desk_anchor
+
+    failures: list[BaseException] = []
+
+    def save(start: int) -> None:
+        try:
+            for seq in range(start, start + 400, 4):
+                save_desk_anchor(db.url, seq, f"{seq:064x}")
+        except BaseException as exc:  # noqa: BLE001 - any failure of any thread is the finding
+            failures.append(exc)
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    anchor = desk_anchor(db.url)
+    assert anchor is not None and anchor.seq == 399  # the highest, never moved back

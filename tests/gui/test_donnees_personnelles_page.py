@@ -13,7 +13,7 @@ from core.settings import Settings
 from mediation.models import Beneficiaire
 from tests.mediation.dossier_data import Desks, add_person, make_desks
 from ui.context import AppContext
-from ui.main_window import visible_pages
+from ui.pages import visible_pages
 from ui.pages.donnees_personnelles import DonneesPersonnellesPage
 from ui.tasks import ImmediateTaskRunner
 from ui.widgets import messages

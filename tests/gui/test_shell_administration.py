@@ -221,3 +221,28 @@ def test_a_locked_account_is_unlocked_from_the_page_and_the_unlock_journalled(
     with db.read_session() as s:
         actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
     assert "agent.deverrouillage" in actions
+
+
+def test_an_unsealed_installation_is_offered_the_sealing_and_the_key_exported_to_a_file(
+    qtbot, db: Database, admin: Actor, boxes: Boxes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from core.journal_cle import EtatCle, key_state
+
+    page = _page(qtbot, db, admin)
+    qtbot.waitUntil(lambda: page.journal_key_label.text() != "")
+    assert "n'est pas scellé" in page.journal_key_label.text()
+    assert not page.seal_button.isHidden() and page.export_key_button.isHidden()
+
+    page.seal_journal()
+    qtbot.waitUntil(lambda: page.seal_button.isHidden())
+    assert any(text.startswith("Journal scellé par la clé") for text in boxes.texts())
+    assert "est scellé par la clé" in page.journal_key_label.text()
+    with db.read_session() as s:
+        state = key_state(s)
+    assert state.etat is EtatCle.SCELLE
+
+    target = tmp_path / "cle-journal.txt"
+    monkeypatch.setattr(page, "choose_key_export_file", lambda: target)
+    page.export_journal_key()
+    qtbot.waitUntil(target.exists)
+    assert target.read_text(encoding="ascii").startswith(f"{state.cle_id}:")

@@ -294,3 +294,74 @@ def test_closing_the_dialog_during_a_connection_test_shows_no_late_message(
     qtbot.wait_until(lambda: dialog.tasks.wait(0), timeout=10_000)
     qtbot.wait(50)  # the task's result is delivered through the event loop
     assert boxes.shown == []
+
+
+@pytest.mark.parametrize(
+    "engine_name",
+    [pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON))],
+)
+def test_a_desk_joining_a_sealed_shared_database_is_asked_for_the_key_at_the_connection_test(
+    qtbot,
+    boxes: Boxes,
+    db: Database,
+    admin: Actor,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    from core import journal
+    from core.journal_cle import EtatCle, export_key_file, key_state
+
+    with db.session() as s:
+        journal.rotate_journal_key(s, admin)
+    key_file = tmp_path / "cle-journal.txt"
+    with db.session() as s:
+        kid = export_key_file(s, admin, key_file)
+    memory_keyring.store.clear()  # the joining desk: its own, empty keyring
+    monkeypatch.setattr("ui.journal_key.choose_key_file", lambda _parent: key_file)
+
+    dialog = _dialog(qtbot)
+    dialog.database_url.setText(db.url.render_as_string(hide_password=False))
+    dialog.test_button.click()
+
+    assert any(f"scellé par la clé {kid}, que ce poste n'a pas" in t for t in boxes.texts())
+    assert dialog.connection_status.text() == (
+        "Connexion réussie : la base partagée répond, et ce poste a la clé du journal."
+    )
+    with db.read_session() as s:
+        assert key_state(s).etat is EtatCle.SCELLE
+
+
+def test_the_gui_start_asks_a_desk_without_the_journal_key_for_it_before_the_sign_in(
+    qapp,
+    db: Database,
+    admin: Actor,
+    boxes: Boxes,
+    restored_globals: None,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    from core import journal
+    from core.journal_cle import export_key_file
+    from ui.app import run_gui
+    from ui.login import LoginDialog
+
+    with db.session() as s:
+        journal.rotate_journal_key(s, admin)
+    key_file = tmp_path / "cle-journal.txt"
+    with db.session() as s:
+        kid = export_key_file(s, admin, key_file)
+    memory_keyring.store.clear()
+    monkeypatch.setattr("ui.journal_key.choose_key_file", lambda _parent: key_file)
+    settings = Settings({})
+    settings.set("database_url", db.url.render_as_string(hide_password=False))
+    settings.save()
+    signed_in: list[bool] = []
+    monkeypatch.setattr(LoginDialog, "exec", lambda _dialog: signed_in.append(True) or 0)
+
+    assert run_gui() == 0
+    assert f"scellé par la clé {kid}, que ce poste n'a pas" in boxes.texts()[0]
+    assert boxes.texts()[1] == f"Clé du journal {kid} importée."
+    assert signed_in == [True]  # the sign-in comes after, with the key in place
+    assert secrets.get_secret(f"journal-cle-{kid}") is not None

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 from core.db import Database
 from core.models import Agent, Role, TerritoryCommune
 from core.territory import get_territory
+from tests.gui.shell_support import Boxes
+from tests.gui.shell_support import boxes as boxes
 from ui.wizard import FirstRunWizard
 
 
@@ -67,3 +69,49 @@ def test_wizard_refuses_a_short_password_and_keeps_the_territory_unconfigured(
     assert "au moins 8 caractères" in wizard.error_label.text()
     with db.read_session() as s:
         assert get_territory(s) is None
+
+
+def _fill(wizard: FirstRunWizard) -> None:
+    wizard.display_name.setText("Dominique Martin")
+    wizard.login.setText("dmartin")
+    wizard.password.setText("un-mot-de-passe-long")
+    wizard.password_again.setText("un-mot-de-passe-long")
+
+
+def test_the_wizard_seals_the_new_journal_with_its_first_line(qtbot, db: Database) -> None:
+    from core.journal import verify_journal
+    from core.models import AuditEntry
+
+    wizard = FirstRunWizard(db)
+    qtbot.addWidget(wizard)
+    _fill(wizard)
+    wizard.submit()
+    assert wizard.result() == FirstRunWizard.DialogCode.Accepted
+    assert wizard.journal_key is not None
+    with db.read_session() as s:
+        first = s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).first()
+        keys = set(s.scalars(select(AuditEntry.cle_id)).all())
+        report = verify_journal(s)
+    assert first == "journal.cle.rotation"
+    assert keys == {wizard.journal_key}  # the territory, the admin, the sign-in: all sealed
+    assert report.ok and report.keyed
+
+
+def test_without_a_keyring_the_wizard_installs_unsealed_and_says_so(
+    qtbot, db: Database, boxes: Boxes
+) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from core.models import AuditEntry
+
+    keyring.set_keyring(fail.Keyring())  # the autouse fixture puts the memory keyring back
+    wizard = FirstRunWizard(db)
+    qtbot.addWidget(wizard)
+    _fill(wizard)
+    wizard.submit()
+    assert wizard.result() == FirstRunWizard.DialogCode.Accepted
+    assert wizard.journal_key is None
+    assert any("Aucun trousseau de clés" in text for text in boxes.texts())
+    with db.read_session() as s:
+        assert set(s.scalars(select(AuditEntry.cle_id)).all()) == {None}

@@ -226,3 +226,42 @@ def test_a_killed_demo_is_started_over_by_demo_si_absente(medianum_home: Path) -
         )
         == 1
     )
+
+
+def test_a_backup_whose_journal_was_shortened_after_it_was_written_is_refused(
+    sqlite_db: Database,
+    admin_of_sqlite_db: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    backup_file = _backup(tmp_path)
+    anchor_file = backup_file.with_name(backup_file.name + ".ancre.json")
+    assert anchor_file.exists()  # the anchor is written beside every backup
+    with closing(sqlite3.connect(backup_file)) as conn, conn:
+        conn.execute("DROP TRIGGER IF EXISTS audit_entry_no_delete")
+        conn.execute("DELETE FROM audit_entry WHERE seq = (SELECT max(seq) FROM audit_entry)")
+    database_file = Path(sqlite_db.url.database or "")
+    sqlite_db.dispose()
+    before = database_file.read_bytes()
+    capsys.readouterr()
+    assert main.main(["db", "restore", str(backup_file)]) == 1
+    err = capsys.readouterr().err
+    assert "ne correspond pas à l'ancre" in err
+    assert database_file.read_bytes() == before
+
+
+@pytest.fixture
+def admin_of_sqlite_db(sqlite_db: Database) -> None:
+    """A few journal lines in the working database (territory, administrator)."""
+    from core.auth import create_agent
+    from core.models import Role
+    from core.territory import configure_territory, default_preset
+
+    preset = default_preset()
+    with sqlite_db.session() as s:
+        configure_territory(
+            s, None, preset.nom, preset.siren, [c.code_insee for c in preset.communes]
+        )
+        create_agent(
+            s, None, "admin", "Admin", "mot-de-passe-solide", [(Role.ADMINISTRATEUR, None)]
+        )

@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from core.auth import Permission
+from core.auth import Actor, Permission
 from core.i18n import N_
 
 
@@ -93,3 +93,12 @@ def page_class(spec: PageSpec) -> Any | None:
             raise
         return None
     return getattr(module, spec.class_name, None)
+
+
+def visible_pages(actor: Actor) -> list[PageSpec]:
+    """The pages of the rail for this agent: those whose permissions it holds somewhere."""
+    return [
+        spec
+        for spec in PAGES
+        if not spec.permissions or any(actor.can_anywhere(p) for p in spec.permissions)
+    ]

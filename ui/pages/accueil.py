@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLay
 
 from core.i18n import DISPLAY_TZ, _, format_date
 from ui.context import AppContext
+from ui.pages import visible_pages
 
 
 class AccueilPage(QWidget):
@@ -17,8 +18,6 @@ class AccueilPage(QWidget):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from ui.main_window import visible_pages
-
         self.ctx = ctx
         self.setAccessibleName(_("Accueil"))
         layout = QVBoxLayout(self)

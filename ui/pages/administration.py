@@ -37,6 +37,14 @@ from core.db import utcnow
 from core.errors import MedianumError, ValidationError
 from core.i18n import N_, _, format_datetime, format_number
 from core.journal import JournalReport, verify_journal
+from core.journal_cle import (
+    EtatCle,
+    EtatJournal,
+    export_key_file,
+    import_key_file,
+    key_state,
+    seal_from_now_on,
+)
 from core.models import Role
 from core.progress import Progress
 from ui.context import AppContext
@@ -61,6 +69,7 @@ class AgentRow:
 class Directory:
     agents: list[AgentRow]
     structures: dict[int, str]
+    journal_key: EtatJournal | None = None
 
 
 def _labelled(text: str, widget: QWidget) -> QLabel:
@@ -384,6 +393,27 @@ class AdministrationPage(QWidget):
             tools.addWidget(button)
         tools.addStretch(1)
         layout.addWidget(tools_box)
+
+        # The journal's key: sealed from the first start; an older installation is offered the
+        # sealing, a desk of a shared database imports the key, an administrator exports it.
+        key_box = QGroupBox(_("Clé du journal"))
+        key_layout = QVBoxLayout(key_box)
+        self.journal_key_label = QLabel()
+        self.journal_key_label.setWordWrap(True)
+        key_layout.addWidget(self.journal_key_label)
+        key_buttons = QHBoxLayout()
+        self.seal_button = QPushButton(_("Sceller &le journal"))
+        self.seal_button.clicked.connect(self.seal_journal)
+        self.export_key_button = QPushButton(_("E&xporter la clé du journal…"))
+        self.export_key_button.clicked.connect(self.export_journal_key)
+        self.import_key_button = QPushButton(_("&Importer la clé du journal…"))
+        self.import_key_button.clicked.connect(self.import_journal_key)
+        for button in (self.seal_button, self.export_key_button, self.import_key_button):
+            key_buttons.addWidget(button)
+            button.hide()
+        key_buttons.addStretch(1)
+        key_layout.addLayout(key_buttons)
+        layout.addWidget(key_box)
         self.refresh()
 
     # --- list ----------------------------------------------------------------------------------
@@ -407,7 +437,8 @@ class AdministrationPage(QWidget):
                 for a in auth.list_agents(session, self.ctx.actor)
             ]
             structures = {s.id: s.nom for s in auth.list_structures(session)}
-        return Directory(agents, structures)
+            journal_key = key_state(session)
+        return Directory(agents, structures, journal_key)
 
     def _show(self, directory: Directory) -> None:
         selected = self.selected_agent()
@@ -437,6 +468,21 @@ class AdministrationPage(QWidget):
         if selected is not None:
             self.select_agent(selected.id)
         self._update_buttons()
+        if directory.journal_key is not None:
+            self._show_journal_key(directory.journal_key)
+
+    def _show_journal_key(self, state: EtatJournal) -> None:
+        if state.etat is EtatCle.SCELLE:
+            text = _(
+                "Le journal est scellé par la clé {kid}, gardée dans le trousseau de ce poste. "
+                "Exportez-la pour chaque poste qui partage cette base."
+            ).format(kid=state.cle_id)
+        else:
+            text = state.message() or ""
+        self.journal_key_label.setText(text)
+        self.seal_button.setVisible(state.etat is EtatCle.NON_SCELLE)
+        self.export_key_button.setVisible(state.etat is EtatCle.SCELLE)
+        self.import_key_button.setVisible(state.etat is not EtatCle.SCELLE)
 
     def selected_agent(self) -> AgentRow | None:
         rows = self.table.selectionModel().selectedRows()
@@ -523,6 +569,69 @@ class AdministrationPage(QWidget):
         self.ctx.tasks.run(
             work, on_done=lambda _r: self.refresh(), on_error=lambda e: show_error(self, e)
         )
+
+    def seal_journal(self) -> None:
+        question = _(
+            "Sceller le journal à partir de maintenant ? Une clé secrète est créée dans le "
+            "trousseau de ce poste ; chaque poste qui partage la base devra l'importer."
+        )
+        if not confirm(self, question, yes_label=_("Sceller")):
+            return
+
+        def work(_progress: Progress) -> str:
+            with self.ctx.db.session() as session:
+                return seal_from_now_on(session, self.ctx.actor)
+
+        def done(kid: str) -> None:
+            show_info(self, _("Journal scellé par la clé {kid}.").format(kid=kid))
+            self.refresh()
+
+        self.ctx.tasks.run(work, on_done=done, on_error=lambda e: show_error(self, e))
+
+    def choose_key_export_file(self) -> Path | None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Fichier où écrire la clé du journal"), str(Path.home() / "cle-journal.txt")
+        )
+        return Path(name) if name else None
+
+    def choose_key_import_file(self) -> Path | None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("Fichier de la clé du journal"), str(Path.home())
+        )
+        return Path(name) if name else None
+
+    def export_journal_key(self) -> None:
+        target = self.choose_key_export_file()
+        if target is None:
+            return
+
+        def work(_progress: Progress) -> str:
+            with self.ctx.db.session() as session:
+                return export_key_file(session, self.ctx.actor, target)
+
+        self.ctx.tasks.run(
+            work,
+            on_done=lambda kid: show_info(
+                self,
+                _(
+                    "Clé du journal {kid} écrite dans {path} : portez ce fichier sur chaque "
+                    "poste de la base partagée, importez-le, puis détruisez-le."
+                ).format(kid=kid, path=target),
+            ),
+            on_error=lambda e: show_error(self, e),
+        )
+
+    def import_journal_key(self) -> None:
+        source = self.choose_key_import_file()
+        if source is None:
+            return
+        try:
+            kid = import_key_file(source)
+        except MedianumError as exc:
+            show_error(self, exc)
+            return
+        show_info(self, _("Clé du journal {kid} importée.").format(kid=kid))
+        self.refresh()
 
     def new_structure(self) -> None:
         self._dialog_then_refresh(StructureDialog(self.ctx, self))
