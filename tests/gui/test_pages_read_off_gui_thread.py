@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,16 +19,20 @@ from sqlalchemy import event
 
 from core.auth import Actor
 from core.db import Database
+from core.models import Role
 from core.settings import Settings
 from mediation import referentiel as ref
 from mediation.accompagnements import AccompagnementData, record_accompagnement
-from tests.gui.shell_support import HeldRunner
+from tests.gui.shell_support import Boxes, HeldRunner
+from tests.gui.shell_support import boxes as boxes  # the fixture, shared
 from tests.gui.test_mediation_accompagnements import mediateur as mediateur  # fixture, shared
 from tests.gui.test_mediation_beneficiaires import accueil as accueil  # the fixture, shared
 from tests.gui.test_pass_page import current as current  # the fixture, shared
 from tests.pass_numerique.conftest import World
 from tests.pass_numerique.conftest import world as world  # the fixture, shared
 from ui.context import AppContext
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -140,3 +149,63 @@ def test_the_pass_page_opens_without_reading_the_database_on_the_gui_thread(
     assert widget is not None and widget.campagne.count() == 0
     runner.release()
     assert widget.campagne.findData(current) >= 0
+
+
+def test_opening_fragilite_imports_pandas_scipy_and_statsmodels_off_the_gui_thread(
+    db: Database, make_agent: Any, territory: None
+) -> None:
+    """In a fresh process with the real thread pool: the page shows its busy state at once, the
+    computing modules load in a worker, and the page is usable once they are there."""
+    make_agent((Role.COORDINATEUR, None), login="coordination")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    url = db.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.gui.gui_thread_imports", url, "coordination", "fragilite"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+    assert lines, done.stderr[-3000:]
+    result = json.loads(lines[0].removeprefix("RESULT "))
+    assert result["heavy_before"] == []  # else this test could not see the page import them
+    assert result["at_once"] == {
+        "summary": "Préparation du calcul de la fragilité…",
+        "busy_visible": True,
+        "import_enabled": False,
+    }
+    assert result["ready"], result
+    assert result["heavy_on_gui_thread"] == []
+    assert result["heavy_loaded_after"] == ["pandas", "scipy", "statsmodels"]
+    assert result["summary_after"] == "Aucune enquête importée."
+    assert result["busy_visible_after"] is False
+    assert result["import_enabled_after"] is True
+
+
+def test_fragilite_says_in_french_when_its_computing_modules_cannot_load(
+    qtbot: QtBot,
+    db: Database,
+    make_agent: Any,
+    territory: None,
+    boxes: Boxes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ui.pages import fragilite
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise ModuleNotFoundError("No module named 'scipy'", name="scipy")
+
+    runner = HeldRunner()
+    actor = make_agent((Role.COORDINATEUR, None))
+    monkeypatch.setattr(fragilite, "preparer", broken)
+    page = fragilite.FragilitePage(AppContext(db, actor, Settings({}), runner))
+    qtbot.addWidget(page)
+    assert page.summary.text() == "Préparation du calcul de la fragilité…"
+    assert not page.import_button.isEnabled()
+    runner.release()
+    assert page.summary.text().startswith("Le calcul de la fragilité n'a pas pu être préparé")
+    assert not page.busy.isVisibleTo(page)
+    assert not page.import_button.isEnabled()
+    assert len(boxes.shown) == 1  # a bug: the crash dialog, with its log file

@@ -73,6 +73,7 @@ class _Operation(Generic[T]):
         self.parent, self.env, self.work, self.success = parent, env, work, success
         self._failure: Callable[[BaseException], None] | None = None
         self._label: str | None = None
+        self._progress: Callable[[int, int, str], None] | None = None
 
     def failure(self, handler: Callable[[BaseException], None]) -> _Operation[T]:
         self._failure = handler
@@ -80,6 +81,12 @@ class _Operation(Generic[T]):
 
     def with_progress(self, label: str) -> _Operation[T]:
         self._label = label
+        return self
+
+    def progress_to(self, show: Callable[[int, int, str], None]) -> _Operation[T]:
+        """Steps of the work go to ``show(done, total, label)`` on the GUI thread (a busy bar
+        in the page itself rather than a dialog)."""
+        self._progress = show
         return self
 
     def run_in_background(self) -> TaskHandle:
@@ -95,7 +102,13 @@ class _Operation(Generic[T]):
                 self.parent, self.env.tasks, task, self._label, self._done, self._failed
             )
         self.parent.setCursor(Qt.CursorShape.BusyCursor)
-        return self.env.tasks.run(task, on_done=self._done, on_error=self._failed)
+        return self.env.tasks.run(
+            task, on_done=self._done, on_error=self._failed, on_progress=self._stepped
+        )
+
+    def _stepped(self, done: int, total: int, label: str) -> None:
+        if self._progress is not None and shiboken6.isValid(self.parent):
+            self._progress(done, total, label)
 
     def _alive(self) -> bool:
         if not shiboken6.isValid(self.parent):
