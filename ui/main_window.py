@@ -1,12 +1,16 @@
 """The main window: a navigation rail of the pages the agent may open, the pages, the lock.
 
 Page modules are imported the first time their page is opened, so that the heavy parts (the web
-engine of the maps, pandas of the statistics) cost nothing to a desk that does not use them.
+engine of the maps, pandas of the statistics) cost nothing to a desk that does not use them. At
+that first opening, the libraries and domain modules the page needs are imported in a worker
+thread behind « Chargement de la page… » (``ui.pages.preload``); the page's own module and its
+widgets are then built on the GUI thread.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import tomllib
 from collections.abc import Callable
 from functools import partial
@@ -35,7 +39,7 @@ from core.i18n import _
 from core.models import Structure
 from ui.context import AppContext
 from ui.lock import InactivityWatcher, LockScreen
-from ui.pages import PAGES, PageSpec, page_class
+from ui.pages import PAGES, PageSpec, backend_imports, page_class, preload
 from ui.widgets import PlaceholderPage
 from ui.widgets.fit import PageStack, scrolling
 
@@ -82,6 +86,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.pages: dict[str, QWidget] = {}
+        self._loading: set[str] = set()  # pages whose libraries are being imported
         self.locked = False
         self.setAccessibleName(_("Fenêtre principale de Médianum"))
         self.resize(1200, 780)
@@ -193,6 +198,7 @@ class MainWindow(QMainWindow):
             self.page_stack.removeWidget(page)
             page.deleteLater()
         self.pages.clear()
+        self._loading.clear()
         self.go_menu.clear()
         for number, spec in enumerate(visible_pages(self.ctx.actor), start=1):
             item = QListWidgetItem(_(spec.title))
@@ -224,14 +230,48 @@ class MainWindow(QMainWindow):
         page = self.pages.get(key)
         if page is None:
             spec = next(s for s in PAGES if s.key == key)
+            if spec.module not in sys.modules:
+                self._load_page_in_background(spec)
+                return
             page = self._create_page(spec)
             self.pages[key] = page
             self.page_stack.addWidget(page)
-        else:
+        elif key not in self._loading:
             refresh = getattr(page, "refresh", None)
             if callable(refresh):
                 refresh()
         self.page_stack.setCurrentWidget(page)
+
+    def _load_page_in_background(self, spec: PageSpec) -> None:
+        """Import the libraries and domain modules of a page off the GUI thread (reportlab and
+        qrcode for the Pass pages: up to a second on a desk PC), showing « Chargement… »
+        meanwhile; the page is then built on the GUI thread, and shown if the agent is still
+        waiting for it. Only modules outside ``ui`` are imported in the worker: they import no
+        Qt, whereas a page's module creates Qt classes and may load the web engine."""
+        loading = PlaceholderPage(_(spec.title), _("Chargement de la page…"))
+        self._loading.add(spec.key)
+        self.pages[spec.key] = loading
+        self.page_stack.addWidget(loading)
+        self.page_stack.setCurrentWidget(loading)
+
+        def loaded(_result: object) -> None:
+            if self.pages.get(spec.key) is not loading:
+                return  # the pages were rebuilt meanwhile (another agent signed in)
+            self._loading.discard(spec.key)
+            page = self._create_page(spec)  # a failed import is reported there, on this thread
+            shown = self.page_stack.currentWidget() is loading
+            self.pages[spec.key] = page
+            self.page_stack.addWidget(page)
+            if shown:
+                self.page_stack.setCurrentWidget(page)
+            self.page_stack.removeWidget(loading)
+            loading.deleteLater()
+
+        self.ctx.tasks.run(
+            lambda _progress: preload(backend_imports(spec.module)),
+            on_done=loaded,
+            on_error=loaded,
+        )
 
     def _create_page(self, spec: PageSpec) -> QWidget:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

@@ -1,11 +1,12 @@
 """Which modules a page's first opening imports on the GUI thread, seen in a fresh process.
 
-``python -m tests.gui.gui_thread_imports URL LOGIN PAGE`` signs ``LOGIN`` in on the database at
-``URL``, shows the main window with the real thread pool, then opens ``PAGE`` from the rail and
-waits until the page says it is ready (its ``ready`` attribute, when it has one). Every import
-is seen through the interpreter's audit hook, on the thread that runs it. It prints one
-``RESULT {json}`` line: the modules imported on the GUI thread while the page opened, those
-already imported before, and what the page showed at once (its busy state).
+``python -m tests.gui.gui_thread_imports URL LOGIN PAGE HEAVY`` signs ``LOGIN`` in on the
+database at ``URL``, shows the main window with the real thread pool, then opens ``PAGE`` from
+the rail and waits until the page is built and says it is ready (its ``ready`` attribute, when
+it has one). Every import is seen through the interpreter's audit hook, on the thread that runs
+it. It prints one ``RESULT {json}`` line: which of the packages ``HEAVY`` (comma-separated) were
+imported on the GUI thread while the page opened, which were already imported before, and what
+the page showed as soon as it was built (its busy state).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 import time
 from typing import Any
 
-HEAVY = ("pandas", "scipy", "statsmodels")
+HEAVY: tuple[str, ...] = ()
 
 gui_thread_imports: list[str] = []
 recording = False
@@ -27,8 +28,19 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         gui_thread_imports.append(str(args[0]))
 
 
-def main(url: str, login: str, key: str) -> dict[str, Any]:
-    global recording
+def _state(page: Any) -> dict[str, Any]:
+    return {
+        "summary": page.summary.text() if hasattr(page, "summary") else None,
+        "busy_visible": page.busy.isVisibleTo(page) if hasattr(page, "busy") else None,
+        "import_enabled": (
+            page.import_button.isEnabled() if hasattr(page, "import_button") else None
+        ),
+    }
+
+
+def main(url: str, login: str, key: str, heavy: str) -> dict[str, Any]:
+    global recording, HEAVY
+    HEAVY = tuple(heavy.split(","))
     sys.addaudithook(_audit)
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -42,6 +54,7 @@ def main(url: str, login: str, key: str) -> dict[str, Any]:
     from ui.context import AppContext
     from ui.main_window import MainWindow
     from ui.tasks import TaskRunner
+    from ui.widgets import PlaceholderPage
 
     app = QApplication([sys.argv[0]])
     db = Database(url)
@@ -55,19 +68,23 @@ def main(url: str, login: str, key: str) -> dict[str, Any]:
     QTest.qWait(50)
     tasks.wait()
     before = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)
+    at_once: dict[str, Any] = {}
+
+    def shown(_index: int) -> None:
+        page = window.current_page()
+        if not at_once and not isinstance(page, PlaceholderPage):
+            at_once.update(_state(page))  # as the page is built, before any answer arrives
+
+    window.page_stack.currentChanged.connect(shown)
     recording = True
     window.open_page(key)
-    page: Any = window.current_page()
-    at_once = {
-        "summary": page.summary.text() if hasattr(page, "summary") else None,
-        "busy_visible": page.busy.isVisibleTo(page) if hasattr(page, "busy") else None,
-        "import_enabled": (
-            page.import_button.isEnabled() if hasattr(page, "import_button") else None
-        ),
-    }
     deadline = time.monotonic() + 120
-    while not getattr(page, "ready", True) and time.monotonic() < deadline:
+    page: Any = window.current_page()
+    while time.monotonic() < deadline and (
+        isinstance(page, PlaceholderPage) or not getattr(page, "ready", True)
+    ):
         QTest.qWait(50)
+        page = window.current_page()
     tasks.wait()
     QTest.qWait(50)
     recording = False
@@ -81,11 +98,8 @@ def main(url: str, login: str, key: str) -> dict[str, Any]:
         ),
         "ready": bool(getattr(page, "ready", True)),
         "at_once": at_once,
-        "summary_after": page.summary.text() if hasattr(page, "summary") else None,
-        "busy_visible_after": page.busy.isVisibleTo(page) if hasattr(page, "busy") else None,
-        "import_enabled_after": (
-            page.import_button.isEnabled() if hasattr(page, "import_button") else None
-        ),
+        "page": type(page).__name__,
+        "after": _state(page),
     }
     window.close()
     db.dispose()
@@ -94,4 +108,4 @@ def main(url: str, login: str, key: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print("RESULT " + json.dumps(main(*sys.argv[1:4])), flush=True)
+    print("RESULT " + json.dumps(main(*sys.argv[1:5])), flush=True)

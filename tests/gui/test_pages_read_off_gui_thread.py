@@ -56,6 +56,36 @@ def sql_on_the_gui_thread(db: Database) -> Iterator[list[str]]:
             event.remove(engine, "before_cursor_execute", executed)
 
 
+HEAVY_SCIENCE = ("pandas", "scipy", "statsmodels")
+HEAVY_PRINTING = ("reportlab", "qrcode", "PIL")
+
+
+def open_in_a_fresh_process(
+    db: Database, login: str, key: str, heavy: tuple[str, ...]
+) -> dict[str, Any]:
+    """Open a page in a new process with the real thread pool (``tests.gui.gui_thread_imports``)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.gui.gui_thread_imports",
+            db.url.render_as_string(hide_password=False),
+            login,
+            key,
+            ",".join(heavy),
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+    assert lines, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(lines[0].removeprefix("RESULT "))
+    return result
+
+
 @pytest.fixture
 def gui_thread_sql(db: Database) -> Iterator[list[str]]:
     with sql_on_the_gui_thread(db) as seen:
@@ -157,19 +187,7 @@ def test_opening_fragilite_imports_pandas_scipy_and_statsmodels_off_the_gui_thre
     """In a fresh process with the real thread pool: the page shows its busy state at once, the
     computing modules load in a worker, and the page is usable once they are there."""
     make_agent((Role.COORDINATEUR, None), login="coordination")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    url = db.url.render_as_string(hide_password=False)
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.gui.gui_thread_imports", url, "coordination", "fragilite"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
-    assert lines, done.stderr[-3000:]
-    result = json.loads(lines[0].removeprefix("RESULT "))
+    result = open_in_a_fresh_process(db, "coordination", "fragilite", HEAVY_SCIENCE)
     assert result["heavy_before"] == []  # else this test could not see the page import them
     assert result["at_once"] == {
         "summary": "Préparation du calcul de la fragilité…",
@@ -179,9 +197,24 @@ def test_opening_fragilite_imports_pandas_scipy_and_statsmodels_off_the_gui_thre
     assert result["ready"], result
     assert result["heavy_on_gui_thread"] == []
     assert result["heavy_loaded_after"] == ["pandas", "scipy", "statsmodels"]
-    assert result["summary_after"] == "Aucune enquête importée."
-    assert result["busy_visible_after"] is False
-    assert result["import_enabled_after"] is True
+    assert result["after"] == {
+        "summary": "Aucune enquête importée.",
+        "busy_visible": False,
+        "import_enabled": True,
+    }
+
+
+def test_opening_the_pass_page_imports_its_pdf_and_qr_libraries_off_the_gui_thread(
+    db: Database, make_agent: Any, territory: None
+) -> None:
+    """reportlab, qrcode and Pillow (0.5–1 s on a loaded desk PC) load in a worker behind
+    « Chargement de la page… »; the page is then built on the GUI thread."""
+    make_agent((Role.ACCUEIL, None), login="guichet")
+    result = open_in_a_fresh_process(db, "guichet", "pass", HEAVY_PRINTING)
+    assert result["heavy_before"] == []
+    assert result["page"] == "PassPage"
+    assert result["heavy_on_gui_thread"] == []
+    assert result["heavy_loaded_after"] == sorted(HEAVY_PRINTING)
 
 
 def test_fragilite_says_in_french_when_its_computing_modules_cannot_load(
