@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.harness import Report, Result
@@ -80,23 +81,30 @@ def open_one(key: str) -> dict[str, float]:
     tasks.wait()
     bare = _bare_page_ms()
     app.processEvents()
-    start = time.perf_counter()
-    window.open_page(key)
     # What a desk feels is the longest single stretch the GUI thread is held: the opening
     # itself, then every turn of the event loop until the page's background reads are done.
-    held = (time.perf_counter() - start) * 1000
+    # Wall time, and the GUI thread's own CPU time in that stretch: on a shared, loaded machine
+    # the wall time also counts the time the process waited for a core (or for the GIL).
+    held = held_cpu = 0.0
+
+    def turn(step: Callable[[], object]) -> None:
+        nonlocal held, held_cpu
+        wall, cpu = time.perf_counter(), time.thread_time()
+        step()
+        if (time.perf_counter() - wall) * 1000 > held:
+            held = (time.perf_counter() - wall) * 1000
+            held_cpu = (time.thread_time() - cpu) * 1000
+
+    start = time.perf_counter()
+    turn(lambda: window.open_page(key))
     while True:
-        turn = time.perf_counter()
-        app.processEvents()
-        held = max(held, (time.perf_counter() - turn) * 1000)
+        turn(app.processEvents)
         if tasks.wait(20):
-            turn = time.perf_counter()
-            app.processEvents()
-            held = max(held, (time.perf_counter() - turn) * 1000)
+            turn(app.processEvents)
             if tasks.pool.activeThreadCount() == 0:
                 break
     done = (time.perf_counter() - start) * 1000
-    return {"held": held, "done": done, "bare": bare}
+    return {"held": held, "held_cpu": held_cpu, "done": done, "bare": bare}
 
 
 def _fail_loudly() -> None:
@@ -157,7 +165,7 @@ def run(report: Report) -> None:
                 continue  # shown with the window: measured by bench_startup
             samples = [_child(home, spec.key) for _ in range(runs)]
             bare = statistics.median(s["bare"] for s in samples)
-            for part, target in (("held", "< 200 ms"), ("done", "")):
+            for part, target in (("held", "< 200 ms"), ("held_cpu", ""), ("done", "")):
                 report.add(
                     Result(
                         f"first opening of {spec.key} ({part}), {beneficiaires} beneficiaries",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event
 
@@ -21,6 +22,7 @@ from core.auth import Actor
 from core.db import Database
 from core.models import Role
 from core.settings import Settings
+from core.territory import default_preset
 from mediation import referentiel as ref
 from mediation.accompagnements import AccompagnementData, record_accompagnement
 from tests.gui.shell_support import Boxes, HeldRunner
@@ -28,9 +30,11 @@ from tests.gui.shell_support import boxes as boxes  # the fixture, shared
 from tests.gui.test_mediation_accompagnements import mediateur as mediateur  # fixture, shared
 from tests.gui.test_mediation_beneficiaires import accueil as accueil  # the fixture, shared
 from tests.gui.test_pass_page import current as current  # the fixture, shared
+from tests.mediation.mediation_stats_data import MakeAgent, activite_2026
 from tests.pass_numerique.conftest import World
 from tests.pass_numerique.conftest import world as world  # the fixture, shared
 from ui.context import AppContext
+from ui.pages.statistiques import StatistiquesPage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -242,3 +246,62 @@ def test_fragilite_says_in_french_when_its_computing_modules_cannot_load(
     assert not page.busy.isVisibleTo(page)
     assert not page.import_button.isEnabled()
     assert len(boxes.shown) == 1  # a bug: the crash dialog, with its log file
+
+
+def test_the_statistics_page_opens_without_reading_the_database_on_the_gui_thread(
+    qtbot: QtBot, db: Database, make_agent: MakeAgent
+) -> None:
+    _st, _nord, sud, coord = activite_2026(db, make_agent)
+    runner = HeldRunner()
+    with sql_on_the_gui_thread(db) as seen:
+        page = StatistiquesPage(AppContext(db, coord, Settings({}), runner))
+        qtbot.addWidget(page)
+        page.show()
+        qtbot.wait(10)
+    assert seen == []
+    assert page.libelle.text() == "Calcul en cours…"
+    assert page.perimetre.count() == 1  # the whole territory, until the scopes are read
+    runner.release()
+    assert page.libelle.text() == "Tout le territoire"
+    assert page.scopes.index((None, sud.agent_id)) > 0
+
+
+def test_a_late_statistics_answer_does_not_replace_a_newer_one(
+    qtbot: QtBot, db: Database, make_agent: MakeAgent
+) -> None:
+    _st, _nord, sud, coord = activite_2026(db, make_agent)
+    runner = HeldRunner()
+    page = StatistiquesPage(AppContext(db, coord, Settings({}), runner))
+    qtbot.addWidget(page)
+    page.du.setDate(QDate(2026, 1, 1))
+    page.au.setDate(QDate(2026, 12, 31))
+    runner.release()
+    page.perimetre.setCurrentIndex(page.scopes.index((None, sud.agent_id)))
+    page.compute()  # one mediator: 1 accompaniment
+    page.perimetre.setCurrentIndex(0)
+    page.compute()  # then the whole territory again: 9
+    runner.held.reverse()  # the newer answer comes first, the older one late
+    runner.release()
+    assert page.totaux["accompagnements"].value.text() == "9"
+    assert page.libelle.text() == "Tout le territoire"
+
+
+def test_the_places_page_opens_without_reading_the_database_on_the_gui_thread(
+    qtbot: QtBot, db: Database, make_agent: Any, territory: None
+) -> None:
+    from ui.pages.lieux import LieuxPage
+
+    actor = make_agent((Role.COORDINATEUR, None))
+    runner = HeldRunner()
+    with sql_on_the_gui_thread(db) as seen:
+        page = LieuxPage(AppContext(db, actor, Settings({}), runner))
+        qtbot.addWidget(page)
+        page.show()
+        qtbot.wait(10)
+    assert seen == []
+    assert page.commune.count() == 0
+    assert page.service.count() == 1  # « Tous les services », until the schema is read
+    runner.release()
+    assert page.commune.count() == len(default_preset().communes)
+    assert page.service.count() > 1
+    assert page.count.text() == "0 lieux"
