@@ -34,6 +34,7 @@ from tests.mediation.mediation_stats_data import MakeAgent, activite_2026
 from tests.pass_numerique.conftest import World
 from tests.pass_numerique.conftest import world as world  # the fixture, shared
 from ui.context import AppContext
+from ui.pages import PAGES, page_class
 from ui.pages.statistiques import StatistiquesPage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -305,3 +306,21 @@ def test_the_places_page_opens_without_reading_the_database_on_the_gui_thread(
     assert page.commune.count() == len(default_preset().communes)
     assert page.service.count() > 1
     assert page.count.text() == "0 lieux"
+
+
+@pytest.mark.parametrize("key", [spec.key for spec in PAGES])
+def test_no_page_reads_the_database_on_the_gui_thread_as_it_is_built(
+    qtbot: QtBot, db: Database, make_agent: Any, territory: None, key: str
+) -> None:
+    """Every page of the rail, built for an agent holding every role: its first reads go to the
+    pool (held here), none runs on the GUI thread."""
+    actor = make_agent(*[(role, None) for role in Role])
+    spec = next(s for s in PAGES if s.key == key)
+    page_type = page_class(spec)
+    runner = HeldRunner()
+    with sql_on_the_gui_thread(db) as seen:
+        page = page_type(AppContext(db, actor, Settings({}), runner))
+        qtbot.addWidget(page)
+        page.show()
+        qtbot.wait(10)
+    assert seen == []
