@@ -42,6 +42,7 @@ from ui.lock import InactivityWatcher, LockScreen
 from ui.pages import PAGES, PageSpec, backend_imports, page_class, preload
 from ui.widgets import PlaceholderPage
 from ui.widgets.fit import PageStack, scrolling
+from ui.widgets.operations import data_changes, watch_writes
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,10 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.pages: dict[str, QWidget] = {}
         self._loading: set[str] = set()  # pages whose libraries are being imported
+        # Pages built before the last write: read again when next shown (``_on_rail_changed``).
+        self._stale: set[str] = set()
+        watch_writes(ctx.db)
+        data_changes().changed.connect(self._data_changed)
         self.locked = False
         self.setAccessibleName(_("Fenêtre principale de Médianum"))
         self.resize(1200, 780)
@@ -236,11 +241,28 @@ class MainWindow(QMainWindow):
             page = self._create_page(spec)
             self.pages[key] = page
             self.page_stack.addWidget(page)
-        elif key not in self._loading:
+        elif key not in self._loading and self._needs_refresh(key, page):
+            self._stale.discard(key)
             refresh = getattr(page, "refresh", None)
             if callable(refresh):
                 refresh()
         self.page_stack.setCurrentWidget(page)
+
+    def _data_changed(self, _origin: object) -> None:
+        """Something was written (on any page, by any dialog or background task): every page
+        built so far reads its data again the next time it is shown."""
+        self._stale.update(self.pages)
+
+    def _needs_refresh(self, key: str, page: QWidget) -> bool:
+        """A page shown again reads its data again if something was written since it last did,
+        always on a shared database (other desks write there unseen), or if it asks to
+        (``refresh_when_shown``: the home page's date). Otherwise it is shown as it was: the
+        statistics of 200,000 people are not recomputed for nothing."""
+        return (
+            key in self._stale
+            or not self.ctx.db.is_sqlite
+            or bool(getattr(page, "refresh_when_shown", False))
+        )
 
     def _load_page_in_background(self, spec: PageSpec) -> None:
         """Import the libraries and domain modules of a page off the GUI thread (reportlab and

@@ -14,6 +14,7 @@ from ui.context import AppContext
 
 class AccueilPage(QWidget):
     page_requested = Signal(str)
+    refresh_when_shown = True  # today's date: cheap, and right after midnight
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
