@@ -9,7 +9,8 @@ table, a form and a list — built in the same process. Target: no page holds th
 than 200 ms.
 
 Sizes: ``BENCH_PAGES_BENEFICIAIRES`` (default 200000) beneficiaries in the demonstration
-database (creating it takes a while); ``BENCH_PAGES_RUNS`` (default 3) processes per page.
+database (creating it takes a while); ``BENCH_PAGES_RUNS`` (default 3) processes per page;
+``BENCH_PAGES_HOME``: a demonstration home made beforehand with ``main.py demo`` (reused as is).
 """
 
 from __future__ import annotations
@@ -157,9 +158,11 @@ def run(report: Report) -> None:
 
     beneficiaires = int(os.environ.get("BENCH_PAGES_BENEFICIAIRES", "200000"))
     runs = int(os.environ.get("BENCH_PAGES_RUNS", "3"))
+    reuse = os.environ.get("BENCH_PAGES_HOME")  # a demonstration home made beforehand
     with tempfile.TemporaryDirectory(prefix="medianum-bench-pages-") as tmp:
-        home = Path(tmp)
-        _demo(home, beneficiaires)
+        home = Path(reuse) if reuse else Path(tmp)
+        if not reuse:
+            _demo(home, beneficiaires)
         for spec in PAGES:
             if spec.key == "accueil":
                 continue  # shown with the window: measured by bench_startup
