@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -39,7 +39,7 @@ from core.i18n import _
 from core.models import Structure
 from ui.context import AppContext
 from ui.lock import InactivityWatcher, LockScreen
-from ui.pages import PAGES, PageSpec, backend_imports, page_class, preload
+from ui.pages import IMPORT_LOCK, PAGES, PageSpec, backend_imports, page_class, preload
 from ui.widgets import PlaceholderPage
 from ui.widgets.fit import PageStack, scrolling
 from ui.widgets.operations import data_changes, watch_writes
@@ -279,8 +279,16 @@ class MainWindow(QMainWindow):
         def loaded(_result: object) -> None:
             if self.pages.get(spec.key) is not loading:
                 return  # the pages were rebuilt meanwhile (another agent signed in)
-            self._loading.discard(spec.key)
-            page = self._create_page(spec)  # a failed import is reported there, on this thread
+            # No worker may be importing while this thread imports the page's module (see
+            # ``ui.pages.IMPORT_LOCK``); if one is, try again shortly rather than wait for it.
+            if not IMPORT_LOCK.acquire(blocking=False):
+                QTimer.singleShot(50, lambda: loaded(_result))
+                return
+            try:
+                self._loading.discard(spec.key)
+                page = self._create_page(spec)  # a failed import is reported there
+            finally:
+                IMPORT_LOCK.release()
             shown = self.page_stack.currentWidget() is loading
             self.pages[spec.key] = page
             self.page_stack.addWidget(page)

@@ -9,6 +9,7 @@ the GUI thread imports are in ``test_pages_read_off_gui_thread``.)
 from __future__ import annotations
 
 import sys
+import threading
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -19,7 +20,8 @@ from core.settings import Settings
 from tests.gui.shell_support import HeldRunner
 from ui.context import AppContext
 from ui.main_window import MainWindow
-from ui.pages import backend_imports
+from ui.pages import IMPORT_LOCK, backend_imports
+from ui.tasks import ImmediateTaskRunner
 from ui.widgets import PlaceholderPage
 
 MODULE = "ui.pages.administration"
@@ -71,3 +73,33 @@ def test_only_modules_outside_ui_and_qt_are_imported_in_the_worker() -> None:
     assert "pass_numerique.reporting" in found  # through ui.widgets.pass_gestion
     assert not [m for m in found if m.split(".")[0] in ("ui", "PySide6", "shiboken6")]
     assert "fragilite.calcul" not in backend_imports("ui.pages.fragilite")  # imported in its own
+
+
+def test_a_page_waits_without_freezing_while_a_worker_is_importing(
+    qtbot: QtBot, db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two threads importing at once could meet in Python's import locks: the GUI thread builds
+    the page only once no worker imports (``IMPORT_LOCK``), and keeps answering meanwhile."""
+    monkeypatch.delitem(sys.modules, MODULE, raising=False)
+    monkeypatch.setattr("ui.main_window.preload", lambda _modules: None)
+    main = MainWindow(AppContext(db, admin, Settings({}), ImmediateTaskRunner()))
+    qtbot.addWidget(main)
+    holding, finish = threading.Event(), threading.Event()
+
+    def importing_worker() -> None:
+        with IMPORT_LOCK:
+            holding.set()
+            finish.wait(10)
+
+    worker = threading.Thread(target=importing_worker)
+    worker.start()
+    try:
+        assert holding.wait(5)
+        main.open_page("administration")  # returns at once: the GUI thread does not wait
+        qtbot.wait(150)
+        assert isinstance(main.current_page(), PlaceholderPage)
+        assert MODULE not in sys.modules
+    finally:
+        finish.set()
+        worker.join()
+    qtbot.waitUntil(lambda: type(main.current_page()).__name__ == "AdministrationPage")

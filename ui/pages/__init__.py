@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import importlib
 import sys
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -107,6 +108,13 @@ def page_class(spec: PageSpec) -> Any | None:
     return getattr(module, spec.class_name, None)
 
 
+# Held by whoever imports page dependencies, on either thread: a worker in ``preload`` or in
+# Fragilité's preparation, the GUI thread while it imports a page's module after a preload. Two
+# threads importing modules that import each other in opposite orders would otherwise meet in
+# Python's import locks (a « deadlock detected » error); the GUI thread waits at most for the
+# end of another page's preload, when two pages never opened are opened within a second.
+IMPORT_LOCK = threading.RLock()
+
 _UI_ROOT = Path(__file__).resolve().parent.parent
 _NEVER_OFF_THREAD = ("PySide6", "shiboken6", "__feature__", "ui")
 
@@ -173,10 +181,11 @@ def backend_imports(module: str) -> tuple[str, ...]:
 def preload(modules: tuple[str, ...]) -> None:
     """Import ``modules`` (run in a worker thread); a name that is not a module is skipped, and a
     module that fails to import is left to fail again, with its traceback, on the GUI thread."""
-    for name in modules:
-        if name in sys.modules:
-            continue
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue
+    with IMPORT_LOCK:
+        for name in modules:
+            if name in sys.modules:
+                continue
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                continue

@@ -95,10 +95,13 @@ def preparer(session: Session, progress: Progress, *, demo: bool = False) -> Pre
     """Import the computing modules and read the configured territory (in a worker thread)."""
     import importlib
 
+    from ui.pages import IMPORT_LOCK
+
     total = len(MODULES_DE_CALCUL) + 1
     for done, (module, label) in enumerate(MODULES_DE_CALCUL):
         progress.step(done, total, _(label))
-        importlib.import_module(module)
+        with IMPORT_LOCK:  # one module at a time: another page may be opened meanwhile
+            importlib.import_module(module)
     progress.step(total - 1, total, _("Lecture du territoire…"))
     from fragilite import cartes
     from fragilite.calcul import territoire_configure
