@@ -7,7 +7,8 @@ which only a demonstration database accepts). The baseline is a bare PySide6 win
 ``QMainWindow`` with a list and a table — started the same way in the same run.
 
 Sizes: ``BENCH_STARTUP_RUNS`` (default 7) runs per case; ``BENCH_STARTUP_BENEFICIAIRES``
-(default 200000) beneficiaries in the demonstration database (creating it takes a while).
+(default 200000) beneficiaries in the demonstration database (creating it takes a while);
+``BENCH_STARTUP_HOME``: a demonstration home made beforehand with ``main.py demo`` (reused).
 """
 
 from __future__ import annotations
@@ -154,8 +155,10 @@ def run(report: Report) -> None:
         )
         minimal = Path(tmp) / "minimal"
         _minimal_database(minimal)
-        demo = Path(tmp) / "demo"
-        _demo_database(demo, beneficiaires)
+        reuse = os.environ.get("BENCH_STARTUP_HOME")  # a demonstration home made beforehand
+        demo = Path(reuse) if reuse else Path(tmp) / "demo"
+        if not reuse:
+            _demo_database(demo, beneficiaires)
         app = [sys.executable, "main.py"]
         cases = (
             ("database with one administrator", minimal),

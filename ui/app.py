@@ -15,7 +15,9 @@ from __future__ import annotations
 import ast
 import logging
 import os
+import re
 import sys
+import threading
 import time
 
 # isort: off
@@ -82,6 +84,32 @@ def vm_rss_kb() -> int:
     return 0
 
 
+def _load_main_window() -> None:
+    import ui.main_window  # noqa: F401 - imported now, used once signed in
+
+
+def _automatic_actor_while_loading(db: Database, demo: bool) -> Actor | None:
+    """``_automatic_actor`` in a thread while the main window's modules load on this one: the
+    password check (argon2, 0.1–0.2 s, and over 1 s on a loaded machine) releases the GIL, so
+    the two overlap. The thread reads the database and checks a hash; it touches no Qt."""
+    outcome: list[Actor | None] = []
+    failure: list[BaseException] = []
+
+    def check() -> None:
+        try:
+            outcome.append(_automatic_actor(db, demo))
+        except BaseException as exc:  # noqa: BLE001 - raised again on this thread below
+            failure.append(exc)
+
+    checker = threading.Thread(target=check, name="sign-in", daemon=True)
+    checker.start()
+    _load_main_window()
+    checker.join()
+    if failure:
+        raise failure[0]
+    return outcome[0] if outcome else None
+
+
 def _automatic_actor(db: Database, demo: bool) -> Actor | None:
     """The benchmark's agent from the environment, only on a demonstration database."""
     login = os.environ.get("MEDIANUM_AGENT")
@@ -98,26 +126,24 @@ def _automatic_actor(db: Database, demo: bool) -> Actor | None:
 
 
 _REVISION_FIELDS = ("revision", "down_revision", "depends_on")
+# ``revision: str = "core_0002"`` — one line each, as alembic generates them.
+_REVISION_LINE = re.compile(
+    r"^(revision|down_revision|depends_on)\b[^=\n]*=[ \t]*(.+?)[ \t]*$", re.MULTILINE
+)
 
 
 def _declared_revisions() -> dict[str, set[str]] | None:
     """Each migration file's revision and what it stands on (down revisions and dependencies),
-    read with ``ast``; None when a file does not follow the generated layout."""
+    read from its top-level assignment lines (parsing whole files cost up to a second of a
+    loaded start-up); None when a file does not follow the generated layout."""
     result: dict[str, set[str]] = {}
     for path in sorted((paths.MIGRATIONS_DIR / "versions").glob("*.py")):
         values: dict[str, object] = {}
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for node in tree.body:
-                target: ast.expr
-                if isinstance(node, ast.AnnAssign) and node.value is not None:
-                    target, value = node.target, node.value
-                elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target, value = node.targets[0], node.value
-                else:
-                    continue
-                if isinstance(target, ast.Name) and target.id in _REVISION_FIELDS:
-                    values[target.id] = ast.literal_eval(value)
+            for match in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")):
+                if match[1] in values:
+                    return None  # assigned twice: only the full path can tell
+                values[match[1]] = ast.literal_eval(match[2])
         except (OSError, SyntaxError, ValueError):
             return None
         revision = values.get("revision")
@@ -250,11 +276,14 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
             return 0
         actor = wizard.actor
     if actor is None:
-        actor = _automatic_actor(db, demo)
+        actor = _automatic_actor_while_loading(db, demo)
     if actor is None:
         from ui.login import LoginDialog
 
         login = LoginDialog(db, demo=demo)
+        # The main window's modules load while the agent types (keys typed meanwhile wait in
+        # the event queue): the window then opens as soon as the password is checked.
+        QTimer.singleShot(0, _load_main_window)
         if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
             return 0
         actor = login.actor

@@ -1,17 +1,21 @@
 """The main window: a navigation rail of the pages the agent may open, the pages, the lock.
 
 Page modules are imported the first time their page is opened, so that the heavy parts (the web
-engine of the maps, pandas of the statistics) cost nothing to a desk that does not use them.
+engine of the maps, pandas of the statistics) cost nothing to a desk that does not use them. At
+that first opening, the libraries and domain modules the page needs are imported in a worker
+thread behind « Chargement de la page… » (``ui.pages.preload``); the page's own module and its
+widgets are then built on the GUI thread.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import tomllib
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,9 +39,18 @@ from core.i18n import _
 from core.models import Structure
 from ui.context import AppContext
 from ui.lock import InactivityWatcher, LockScreen
-from ui.pages import PAGES, PageSpec, page_class, visible_pages
+from ui.pages import (
+    IMPORT_LOCK,
+    PAGES,
+    PageSpec,
+    backend_imports,
+    page_class,
+    preload,
+    visible_pages,
+)
 from ui.widgets import PlaceholderPage
 from ui.widgets.fit import PageStack, scrolling
+from ui.widgets.operations import data_changes, watch_writes
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +86,11 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.pages: dict[str, QWidget] = {}
+        self._loading: set[str] = set()  # pages whose libraries are being imported
+        # Pages built before the last write: read again when next shown (``_on_rail_changed``).
+        self._stale: set[str] = set()
+        watch_writes(ctx.db)
+        data_changes().changed.connect(self._data_changed)
         self.locked = False
         self.setAccessibleName(_("Fenêtre principale de Médianum"))
         self.resize(1200, 780)
@@ -184,6 +202,7 @@ class MainWindow(QMainWindow):
             self.page_stack.removeWidget(page)
             page.deleteLater()
         self.pages.clear()
+        self._loading.clear()
         self.go_menu.clear()
         for number, spec in enumerate(visible_pages(self.ctx.actor), start=1):
             item = QListWidgetItem(_(spec.title))
@@ -215,14 +234,73 @@ class MainWindow(QMainWindow):
         page = self.pages.get(key)
         if page is None:
             spec = next(s for s in PAGES if s.key == key)
+            if spec.module not in sys.modules:
+                self._load_page_in_background(spec)
+                return
             page = self._create_page(spec)
             self.pages[key] = page
             self.page_stack.addWidget(page)
-        else:
+        elif key not in self._loading and self._needs_refresh(key, page):
+            self._stale.discard(key)
             refresh = getattr(page, "refresh", None)
             if callable(refresh):
                 refresh()
         self.page_stack.setCurrentWidget(page)
+
+    def _data_changed(self, _origin: object) -> None:
+        """Something was written (on any page, by any dialog or background task): every page
+        built so far reads its data again the next time it is shown."""
+        self._stale.update(self.pages)
+
+    def _needs_refresh(self, key: str, page: QWidget) -> bool:
+        """A page shown again reads its data again if something was written since it last did,
+        always on a shared database (other desks write there unseen), or if it asks to
+        (``refresh_when_shown``: the home page's date). Otherwise it is shown as it was: the
+        statistics of 200,000 people are not recomputed for nothing."""
+        return (
+            key in self._stale
+            or not self.ctx.db.is_sqlite
+            or bool(getattr(page, "refresh_when_shown", False))
+        )
+
+    def _load_page_in_background(self, spec: PageSpec) -> None:
+        """Import the libraries and domain modules of a page off the GUI thread (reportlab and
+        qrcode for the Pass pages: up to a second on a desk PC), showing « Chargement… »
+        meanwhile; the page is then built on the GUI thread, and shown if the agent is still
+        waiting for it. Only modules outside ``ui`` are imported in the worker: they import no
+        Qt, whereas a page's module creates Qt classes and may load the web engine."""
+        loading = PlaceholderPage(_(spec.title), _("Chargement de la page…"))
+        self._loading.add(spec.key)
+        self.pages[spec.key] = loading
+        self.page_stack.addWidget(loading)
+        self.page_stack.setCurrentWidget(loading)
+
+        def loaded(_result: object) -> None:
+            if self.pages.get(spec.key) is not loading:
+                return  # the pages were rebuilt meanwhile (another agent signed in)
+            # No worker may be importing while this thread imports the page's module (see
+            # ``ui.pages.IMPORT_LOCK``); if one is, try again shortly rather than wait for it.
+            if not IMPORT_LOCK.acquire(blocking=False):
+                QTimer.singleShot(50, lambda: loaded(_result))
+                return
+            try:
+                self._loading.discard(spec.key)
+                page = self._create_page(spec)  # a failed import is reported there
+            finally:
+                IMPORT_LOCK.release()
+            shown = self.page_stack.currentWidget() is loading
+            self.pages[spec.key] = page
+            self.page_stack.addWidget(page)
+            if shown:
+                self.page_stack.setCurrentWidget(page)
+            self.page_stack.removeWidget(loading)
+            loading.deleteLater()
+
+        self.ctx.tasks.run(
+            lambda _progress: preload(backend_imports(spec.module)),
+            on_done=loaded,
+            on_error=loaded,
+        )
 
     def _create_page(self, spec: PageSpec) -> QWidget:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

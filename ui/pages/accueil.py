@@ -15,6 +15,7 @@ from ui.pages import visible_pages
 
 class AccueilPage(QWidget):
     page_requested = Signal(str)
+    refresh_when_shown = True  # today's date: cheap, and right after midnight
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

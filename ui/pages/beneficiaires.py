@@ -50,7 +50,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.auth import Actor, Permission
-from core.errors import MedianumError
+from core.errors import MedianumError, NotFoundError
 from core.i18n import N_, _, format_date, format_datetime
 from core.models import TerritoryCommune
 from core.progress import Progress
@@ -687,7 +687,10 @@ class BeneficiaireFile(QWidget):
         self.fusionner.setEnabled(can_write)
 
     def show_beneficiaire(
-        self, beneficiaire_id: int, then: Callable[[], None] | None = None
+        self,
+        beneficiaire_id: int,
+        then: Callable[[], None] | None = None,
+        failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         """Read the file off the GUI thread (five queries), then show it and call ``then``."""
         actor, can_pass, can_mandats = self.ctx.actor, self.can_pass, self.can_mandats
@@ -703,7 +706,10 @@ class BeneficiaireFile(QWidget):
             if then is not None:
                 then()
 
-        ReadOp(self, self.ctx, read, show).run_in_background()
+        operation = ReadOp(self, self.ctx, read, show)
+        if failure is not None:
+            operation.failure(failure)
+        operation.run_in_background()
 
     def _show_contents(self, contents: FileContents) -> None:
         self.anonyme = contents.anonyme
@@ -1001,7 +1007,18 @@ class BeneficiairesPage(QWidget):
         ReadOp(self, self.ctx, work, done).run_in_background()
 
     def refresh(self) -> None:
+        """Shown again after a write: the list, and the file open beside it (its timeline may
+        have a new accompaniment), are read again."""
         self.model.reload()
+        shown = self.fiche.beneficiaire_id
+        if shown is not None and not self.fiche.isHidden():
+            self.fiche.show_beneficiaire(shown, failure=self._file_gone)
+
+    def _file_gone(self, exc: BaseException) -> None:
+        if isinstance(exc, NotFoundError):
+            self.fiche.hide()  # erased or merged meanwhile: nothing left to show
+        else:
+            show_error(self, exc)
 
     def apply_search(self) -> None:
         self._timer.stop()

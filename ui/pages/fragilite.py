@@ -4,13 +4,22 @@ compute the index, see it as a table and a map, export it, compare with an earli
 Reading and computing run off the GUI thread with a progress bar and « Annuler ». Rows with
 problems are never dropped unless the person ticks the explicit exclusion box, and the number
 excluded is shown with every result. The web engine is imported only when the map is first shown.
+
+The computing modules (pandas, scipy, statsmodels: seconds to import, ≈ 170 MB) are not imported
+by this module: the page is built at once with its controls disabled, and a background task
+imports them and reads the configured territory (``preparer``), showing its progress in the page.
+The GUI thread touches those modules only once they are loaded. A test checks, in a fresh
+process, that opening the page imports none of them on the GUI thread.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,29 +27,20 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from core import paths
 from core.i18n import N_, _
 from core.progress import Progress
-from fragilite import cartes, lecture
-from fragilite.calcul import (
-    Resultat,
-    calculer,
-    ecrire_csv,
-    journaliser_calcul,
-    methode_configuree,
-    territoire_configure,
-)
-from fragilite.estimation import COLONNES_ESTIMEES, Territoire
-from fragilite.ponderation import Marges, lire_marges
-from fragilite.rapport import alertes
 from ui.context import AppContext
+from ui.widgets import messages
 from ui.widgets.fit import compact_combo, without_tab_trap
 from ui.widgets.fragilite_tables import (
     MAX_PROBLEMES_AFFICHES,
@@ -48,11 +48,73 @@ from ui.widgets.fragilite_tables import (
     ProblemesModel,
     ResultatsModel,
 )
-from ui.widgets.messages import show_error, show_info
+from ui.widgets.messages import show_info
+from ui.widgets.operations import ReadOp
 from ui.widgets.progress import run_with_progress
 from ui.widgets.web_map import WebMap, fit_until_touched_js
 
+if TYPE_CHECKING:
+    from fragilite import lecture
+    from fragilite.calcul import Resultat
+    from fragilite.estimation import Territoire
+    from fragilite.ponderation import Marges
+
 FILTRE_ENQUETE = N_("Enquête (*.csv *.xlsx);;CSV (*.csv);;Classeur (*.xlsx)")
+
+# What the background preparation imports, in order, with what the page says meanwhile.
+MODULES_DE_CALCUL: tuple[tuple[str, str], ...] = (
+    ("pandas", N_("Chargement des tableaux de données…")),
+    ("scipy.stats", N_("Chargement des outils statistiques…")),
+    ("statsmodels.stats.proportion", N_("Chargement des intervalles de confiance…")),
+    ("fragilite.calcul", N_("Chargement du calcul de l'indice…")),
+    ("fragilite.cartes", N_("Chargement des cartes…")),
+    ("fragilite.rapport", N_("Chargement des rapports…")),
+    ("fragilite.comparaison", N_("Chargement de la comparaison…")),
+)
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What the page needs from the computing modules, read off the GUI thread."""
+
+    territoire: Territoire
+    indicateurs: tuple[tuple[str, str], ...]  # (column, French title), in display order
+    avertissement: str
+    demo: tuple[Path | None, Path | None] = (None, None)  # the demo's survey and margins
+
+
+def _demo_files() -> tuple[Path | None, Path | None]:
+    from fragilite import demo
+
+    folder = paths.data_dir() / "fragilite"
+    survey, margins = folder / demo.ENQUETE_DEMO, folder / demo.MARGES_DEMO
+    return (survey if survey.exists() else None, margins if margins.exists() else None)
+
+
+def preparer(session: Session, progress: Progress, *, demo: bool = False) -> Preparation:
+    """Import the computing modules and read the configured territory (in a worker thread)."""
+    import importlib
+
+    from ui.pages import IMPORT_LOCK
+
+    total = len(MODULES_DE_CALCUL) + 1
+    for done, (module, label) in enumerate(MODULES_DE_CALCUL):
+        progress.step(done, total, _(label))
+        with IMPORT_LOCK:  # one module at a time: another page may be opened meanwhile
+            importlib.import_module(module)
+    progress.step(total - 1, total, _("Lecture du territoire…"))
+    from fragilite import cartes
+    from fragilite.calcul import territoire_configure
+    from fragilite.estimation import COLONNES_ESTIMEES
+
+    preparation = Preparation(
+        territoire_configure(session),
+        tuple((name, cartes.titre(name)) for name in COLONNES_ESTIMEES),
+        methode_configuree_text(),
+        _demo_files() if demo else (None, None),
+    )
+    progress.step(total, total, "")
+    return preparation
 
 
 def _table(parent: QWidget, model: Any, name: str) -> QTableView:
@@ -88,8 +150,8 @@ class FragilitePage(QWidget):
         self.resultat: Resultat | None = None
         self.comparaison: Any = None
         self._map_file: Path | None = None
-        with ctx.db.read_session() as s:
-            self.territoire: Territoire = territoire_configure(s)
+        self.territoire: Territoire | None = None  # known once ``preparer`` has run
+        self.ready = False
 
         self.import_button = self._button(_("&Importer une enquête…"), self.choose_survey)
         self.margins_button = self._button(_("&Marges de population…"), self.choose_margins)
@@ -100,9 +162,6 @@ class FragilitePage(QWidget):
         self.compute_button = self._button(_("&Calculer l'indice"), self.compute)
         self.indicator = QComboBox(self)
         self.indicator.setAccessibleName(_("Indicateur affiché"))
-        for name in COLONNES_ESTIMEES:
-            self.indicator.addItem(cartes.titre(name), name)
-        self.indicator.setCurrentIndex(self.indicator.findData("indice"))
         compact_combo(self.indicator, 24)
         self.indicator.currentIndexChanged.connect(lambda _i: self._indicator_changed())
         indicator_label = QLabel(_("In&dicateur :"), self)
@@ -115,9 +174,13 @@ class FragilitePage(QWidget):
         top.addWidget(indicator_label)
         top.addWidget(self.indicator)
 
-        self.summary = QLabel(_("Aucune enquête importée."), self)
+        self.summary = QLabel(_("Préparation du calcul de la fragilité…"), self)
         self.summary.setAccessibleName(_("État de l'enquête"))
         self.summary.setWordWrap(True)
+        self.busy = QProgressBar(self)
+        self.busy.setAccessibleName(_("Préparation du calcul de la fragilité"))
+        self.busy.setRange(0, 0)  # moving until the first step is known
+        self.busy.setTextVisible(True)
 
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName(_("Onglets de la fragilité numérique"))
@@ -153,21 +216,63 @@ class FragilitePage(QWidget):
         self.provenance = QLabel("", self)
         self.provenance.setAccessibleName(_("Provenance du résultat"))
         self.provenance.setWordWrap(True)
-        caveat = QLabel(methode_configuree_text(), self)
-        caveat.setWordWrap(True)
-        caveat.setAccessibleName(_("Avertissement sur l'enquête"))
-        caveat.setStyleSheet("font-weight: bold")
+        self.caveat = QLabel("", self)
+        self.caveat.setWordWrap(True)
+        self.caveat.setAccessibleName(_("Avertissement sur l'enquête"))
+        self.caveat.setStyleSheet("font-weight: bold")
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
+        layout.addWidget(self.busy)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(exports)
         layout.addWidget(self.provenance)
-        layout.addWidget(caveat)
+        layout.addWidget(self.caveat)
         self._update_buttons()
-        if ctx.demo:
-            self._open_demo()
+        ReadOp(self, ctx, partial(preparer, demo=ctx.demo), self._prepared).failure(
+            self._preparation_failed
+        ).progress_to(self._preparing).run_in_background()
+
+    # --- preparation (off the GUI thread) --------------------------------------------------
+
+    def _preparing(self, done: int, total: int, label: str) -> None:
+        if self.ready:
+            return
+        self.busy.setRange(0, max(total, 1))
+        self.busy.setValue(min(done, total))
+        if label:
+            self.summary.setText(label)
+            self.busy.setFormat(label)
+
+    def _prepared(self, preparation: Preparation) -> None:
+        self.ready = True
+        self.territoire = preparation.territoire
+        self.busy.hide()
+        self.indicator.blockSignals(True)
+        for name, title in preparation.indicateurs:
+            self.indicator.addItem(title, name)
+        self.indicator.setCurrentIndex(self.indicator.findData("indice"))
+        self.indicator.blockSignals(False)
+        self.caveat.setText(preparation.avertissement)
+        self.summary.setText(_("Aucune enquête importée."))
+        self._update_buttons()
+        survey, margins = preparation.demo
+        if survey is not None:
+            if margins is not None:
+                self.load_margins(margins, then=lambda: self.load_survey(survey))
+            else:
+                self.load_survey(survey)
+
+    def _preparation_failed(self, exc: BaseException) -> None:
+        self.busy.hide()
+        self.summary.setText(
+            _(
+                "Le calcul de la fragilité n'a pas pu être préparé : la page reste en lecture "
+                "seule. Le détail est dans le fichier journal."
+            )
+        )
+        messages.show_error(self, exc, exc.__traceback__)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -195,8 +300,11 @@ class FragilitePage(QWidget):
 
     def _update_buttons(self) -> None:
         e = self.enquete
+        self.import_button.setEnabled(self.ready)
+        self.margins_button.setEnabled(self.ready)
         computable = (
-            e is not None
+            self.ready
+            and e is not None
             and not e.erreur_fatale
             and (not e.lignes_invalides or self.exclude.isChecked())
         )
@@ -209,18 +317,6 @@ class FragilitePage(QWidget):
     def chosen(self) -> str:
         return str(self.indicator.currentData())
 
-    def _open_demo(self) -> None:
-        from fragilite import demo
-
-        folder = paths.data_dir() / "fragilite"
-        survey = folder / demo.ENQUETE_DEMO
-        if not survey.exists():
-            return
-        margins = folder / demo.MARGES_DEMO
-        if margins.exists():
-            self.load_margins(margins)
-        self.load_survey(survey)
-
     # --- import ----------------------------------------------------------------------------
 
     def choose_survey(self) -> None:
@@ -231,9 +327,13 @@ class FragilitePage(QWidget):
             self.load_survey(Path(path))
 
     def load_survey(self, path: Path) -> None:
+        if self.territoire is None:
+            return  # not prepared yet: the button is disabled meanwhile
         codes = self.territoire.codes
 
         def work(progress: Progress) -> lecture.Enquete:
+            from fragilite import lecture
+
             return lecture.charger(path, codes, progress)
 
         def done(enquete: lecture.Enquete) -> None:
@@ -285,15 +385,21 @@ class FragilitePage(QWidget):
         if path:
             self.load_margins(Path(path))
 
-    def load_margins(self, path: Path) -> None:
-        try:
-            self.marges = lire_marges(path)
-        except Exception as exc:  # noqa: BLE001 - a MedianumError is shown, a bug goes on
-            show_error(self, exc)
-            return
-        self.margins_button.setText(_("&Marges : {f}").format(f=path.name))
-        if self.resultat is not None:
-            self.compute()
+    def load_margins(self, path: Path, then: Callable[[], None] | None = None) -> None:
+        def work(_progress: Progress) -> Marges:
+            from fragilite.ponderation import lire_marges
+
+            return lire_marges(path)
+
+        def done(marges: Marges) -> None:
+            self.marges = marges
+            self.margins_button.setText(_("&Marges : {f}").format(f=path.name))
+            if then is not None:
+                then()
+            elif self.resultat is not None:
+                self.compute()
+
+        run_with_progress(self, self.ctx.tasks, work, _("Lecture des marges…"), done)
 
     # --- compute ---------------------------------------------------------------------------
 
@@ -303,8 +409,13 @@ class FragilitePage(QWidget):
             return
         exclude = self.exclude.isChecked()
         marges, territoire = self.marges, self.territoire
+        if territoire is None:
+            return
 
         def work(progress: Progress) -> Resultat:
+            from fragilite import lecture
+            from fragilite.calcul import calculer, journaliser_calcul, methode_configuree
+
             retained = lecture.retenir(enquete, exclude)
             with self.ctx.db.session() as s:
                 methode = methode_configuree(s)
@@ -315,6 +426,8 @@ class FragilitePage(QWidget):
         run_with_progress(self, self.ctx.tasks, work, _("Calcul de l'indice…"), self._computed)
 
     def _computed(self, resultat: Resultat) -> None:
+        from fragilite.rapport import alertes  # loaded by ``preparer``
+
         self.resultat = resultat
         self.comparaison = None
         self.summary.setText(
@@ -349,6 +462,9 @@ class FragilitePage(QWidget):
             self.show_map()
 
     def map_html(self) -> str:
+        from fragilite import cartes
+        from fragilite.estimation import COLONNES_ESTIMEES
+
         assert self.resultat is not None
         return cartes.carte_html(
             self.resultat, [self.chosen()] + [n for n in COLONNES_ESTIMEES if n != self.chosen()]
@@ -409,6 +525,9 @@ class FragilitePage(QWidget):
         name = self.chosen()
 
         def work(_progress: Progress) -> Path:
+            from fragilite import cartes
+            from fragilite.calcul import ecrire_csv
+
             if kind == "csv":
                 ecrire_csv(resultat, path)
             elif kind == "xlsx":
@@ -441,14 +560,16 @@ class FragilitePage(QWidget):
     def compare_with(self, earlier: Path) -> None:
         later = self.resultat
         enquete = self.enquete
-        if later is None or enquete is None:
+        territoire = self.territoire
+        if later is None or enquete is None or territoire is None:
             return
-        from fragilite import comparaison
-
         exclude = self.exclude.isChecked()
-        marges, territoire = self.marges, self.territoire
+        marges = self.marges
 
         def work(progress: Progress) -> Any:
+            from fragilite import comparaison, lecture
+            from fragilite.calcul import calculer
+
             before_survey = lecture.retenir(lecture.charger(earlier, territoire.codes, progress))
             before = calculer(before_survey, territoire, marges, later.methode)
             after = calculer(
@@ -487,6 +608,9 @@ def methode_configuree_text() -> str:
 def export_xlsx(resultat: Resultat, path: Path) -> None:
     """The table for people: French column titles, and a sheet stating the provenance."""
     import pandas as pd
+
+    from fragilite import cartes
+    from fragilite.estimation import COLONNES_ESTIMEES
 
     table = resultat.table()
     titles = {

@@ -7,6 +7,7 @@ shown and ended when it is left: the application never loads the web engine itse
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from lieux.schema import load_schema
 from ui.context import AppContext
 from ui.widgets.empty_state import empty_state
 from ui.widgets.fit import compact_combo, without_tab_trap
+from ui.widgets.operations import ReadOp
 from ui.widgets.web_map import WebMap, fit_until_touched_js
 
 PAGE_SIZE = 500
@@ -116,6 +118,19 @@ class LieuxTableModel(QAbstractTableModel):
 
     def lieu_id(self, row: int) -> int:
         return self.rows[row][0]
+
+
+@dataclass(frozen=True)
+class NearestChoices:
+    communes: tuple[tuple[str, str], ...]  # (code INSEE, name) of the territory's communes
+    services: tuple[str, ...]  # the services of the places' schema
+
+
+def _nearest_choices(session: Session, _progress: Progress) -> NearestChoices:
+    return NearestChoices(
+        tuple((c.code_insee, c.nom) for c in territory_communes(session)),
+        tuple(load_schema().field("services").enum),
+    )
 
 
 class LieuxPage(QWidget):
@@ -402,14 +417,11 @@ class LieuxPage(QWidget):
         # Editable: a commune of the list, or any commune's name or an address typed in.
         self.commune.setEditable(True)
         self.commune.setAccessibleName(_("Commune ou adresse du bénéficiaire"))
-        with self.ctx.db.read_session() as s:
-            for c in territory_communes(s):
-                self.commune.addItem(f"{c.nom} ({c.code_insee})", c.code_insee)
         self.service = QComboBox(tab)
         self.service.setAccessibleName(_("Service recherché"))
         self.service.addItem(_("Tous les services"), None)
-        for value in load_schema().field("services").enum:
-            self.service.addItem(value, value)
+        # The territory's communes and the schema's services are read off the GUI thread.
+        ReadOp(self, self.ctx, _nearest_choices, self._fill_nearest_choices).run_in_background()
         search = QPushButton(_("&Rechercher"), tab)
         search.clicked.connect(self.search_nearest)
         self.print_button = QPushButton(_("&Imprimer la liste (PDF)…"), tab)
@@ -446,6 +458,12 @@ class LieuxPage(QWidget):
         layout.addLayout(below)
         self.nearest: list[Any] = []
         return tab
+
+    def _fill_nearest_choices(self, choices: NearestChoices) -> None:
+        for code, nom in choices.communes:
+            self.commune.addItem(f"{nom} ({code})", code)
+        for value in choices.services:
+            self.service.addItem(value, value)
 
     def search_nearest(self) -> None:
         from lieux.proximite import lieux_proches, point_de_depart

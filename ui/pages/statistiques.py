@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from core.auth import Permission
 from core.errors import MedianumError
@@ -39,6 +40,7 @@ from mediation.exports import (
     exporter_statistiques,
 )
 from mediation.statistiques import (
+    ChoixPerimetre,
     Perimetre,
     Repartition,
     Statistiques,
@@ -50,6 +52,7 @@ from ui.context import AppContext
 from ui.widgets.fit import emphasize, scrolling
 from ui.widgets.mediation_bar_chart import EXPORT_FORMATS, BarChart, ChartData, export_chart
 from ui.widgets.messages import show_error, show_info
+from ui.widgets.operations import ReadOp
 from ui.widgets.progress import run_with_progress
 
 EXPORTS = {
@@ -214,12 +217,13 @@ class StatistiquesPage(QWidget):
         # (structure_id, agent_id) of each entry of the combo, by index.
         self.scopes: list[tuple[int | None, int | None]] = [(None, None)]
         self.perimetre.addItem(whole)
-        try:
-            with self.ctx.db.read_session() as session:
-                choix = choix_perimetre(session, self.ctx.actor)
-        except MedianumError as exc:
-            show_error(self, exc)
-            return
+        actor = self.ctx.actor
+        # Read off the GUI thread; meanwhile the statistics of the whole scope are computed.
+        ReadOp(
+            self, self.ctx, lambda session, _progress: choix_perimetre(session, actor), self._scopes
+        ).run_in_background()
+
+    def _scopes(self, choix: ChoixPerimetre) -> None:
         for sid, nom in choix.structures:
             self.perimetre.addItem(_("Structure : {nom}").format(nom=nom))
             self.scopes.append((sid, None))
@@ -240,15 +244,23 @@ class StatistiquesPage(QWidget):
 
     def compute(self) -> None:
         perimetre = self.current_perimetre()
-        db, actor = self.ctx.db, self.ctx.actor
+        actor = self.ctx.actor
 
-        def work(_progress: Progress) -> Statistiques:
-            with db.read_session() as session:
-                return calculer_statistiques(session, actor, perimetre)
+        def work(session: Session, _progress: Progress) -> Statistiques:
+            return calculer_statistiques(session, actor, perimetre)
+
+        self._generation += 1
+        generation = self._generation
+
+        def done(stats: Statistiques) -> None:
+            if generation == self._generation:  # else a newer computation is on its way
+                self.show_stats(stats)
 
         self.calculer.setEnabled(False)
         self.libelle.setText(_("Calcul en cours…"))
-        self.ctx.tasks.run(work, on_done=self.show_stats, on_error=self._failed)
+        ReadOp(self, self.ctx, work, done).failure(self._failed).run_in_background()
+
+    _generation = 0
 
     def _failed(self, exc: BaseException) -> None:
         self.calculer.setEnabled(True)

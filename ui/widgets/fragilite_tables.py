@@ -2,21 +2,26 @@
 
 The data are small once computed (one row per commune), so the models hold them in memory; the
 validation report of a large broken file is capped for display, the full report being exportable.
+
+The computing modules (pandas, scipy, statsmodels through ``fragilite.calcul``) are not imported
+here: the page is built without them, and they are loaded off the GUI thread before any model is
+filled (``ui.pages.fragilite``); the functions below then find them already imported.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from core.i18n import N_, _, format_number
-from fragilite.calcul import Resultat
-from fragilite.cartes import formater, titre
-from fragilite.estimation import COLONNES_ESTIMEES
-from fragilite.lecture import Probleme
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fragilite.calcul import Resultat
+    from fragilite.lecture import Probleme
 
 Index = QModelIndex | QPersistentModelIndex
 MAX_PROBLEMES_AFFICHES = 5000
@@ -77,12 +82,16 @@ class ProblemesModel(_Model):
 
 
 def _estimate(value: float, low: float, high: float, name: str) -> str:
+    from fragilite.cartes import formater
+
     if not math.isfinite(value):
         return "—"
     return f"{formater(value, name)}  [{formater(low, name)} – {formater(high, name)}]"
 
 
 def ordre(choisi: str) -> list[str]:
+    from fragilite.estimation import COLONNES_ESTIMEES
+
     return [choisi, *(n for n in COLONNES_ESTIMEES if n != choisi)]
 
 
@@ -90,6 +99,8 @@ class ResultatsModel(_Model):
     """One row per commune then the territory; the chosen indicator first, with its interval."""
 
     def charger(self, resultat: Resultat, choisi: str) -> None:
+        from fragilite.cartes import titre
+
         est = resultat.estimations
         names = ordre(choisi)
         communes = [*est.territoire.communes, (est.territoire.siren, est.territoire.nom)]
@@ -129,6 +140,8 @@ class ResultatsModel(_Model):
 
 class ComparaisonModel(_Model):
     def charger(self, frame: pd.DataFrame, choisi: str) -> None:
+        from fragilite.cartes import formater, titre
+
         names = ordre(choisi)
         rows = []
         for rec in frame.to_dict("records"):

@@ -8,12 +8,16 @@ it uses, so that a widget may run an operation without an import cycle.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core.db import Database
@@ -33,9 +37,10 @@ class _Environment(Protocol):
 
 
 class DataChanges(QObject):
-    """Told after every write made through ``WriteOp``: pages showing that data read it again.
+    """Told after every write: pages showing that data read it again when next shown.
 
-    ``changed(origin)``: ``origin`` is the widget that wrote, so it can skip its own change.
+    ``changed(origin)``: ``origin`` is the widget that wrote through ``WriteOp``, so it can skip
+    its own change; ``None`` for a write seen by ``watch_writes`` (any other code path).
     """
 
     changed = Signal(object)
@@ -49,6 +54,42 @@ def data_changes() -> DataChanges:
     if _changes is None:
         _changes = DataChanges()
     return _changes
+
+
+_watched: weakref.WeakSet[Engine] = weakref.WeakSet()
+_listening = False
+_WROTE = "medianum_wrote"
+
+
+def watch_writes(db: Database) -> None:
+    """Tell the pages (``data_changes``) after every transaction that wrote through ``db``,
+    whichever code wrote: a use case called by a dialog, a background import, a ``WriteOp``.
+
+    Every use case writes its journal entry in its transaction, so a write always flushes. Call
+    it on the GUI thread: the notifier lives there, and a commit in a worker reaches it queued.
+    """
+    global _listening
+    data_changes()  # created here, on the GUI thread, so that its signal is delivered there
+    _watched.add(db.engine)
+    if not _listening:
+        event.listen(Session, "after_flush", _flushed)
+        event.listen(Session, "after_commit", _committed)
+        _listening = True
+
+
+def _flushed(session: Session, _context: Any) -> None:
+    if session.bind in _watched and (session.new or session.dirty or session.deleted):
+        session.info[_WROTE] = True
+
+
+def _committed(session: Session) -> None:
+    if not session.info.pop(_WROTE, False):
+        return
+    notifier = data_changes()
+    if threading.current_thread() is threading.main_thread():
+        notifier.changed.emit(None)
+    else:  # from a worker: delivered on the GUI thread, where the notifier lives
+        QTimer.singleShot(0, notifier, lambda: notifier.changed.emit(None))
 
 
 class _Operation(Generic[T]):
@@ -73,6 +114,7 @@ class _Operation(Generic[T]):
         self.parent, self.env, self.work, self.success = parent, env, work, success
         self._failure: Callable[[BaseException], None] | None = None
         self._label: str | None = None
+        self._progress: Callable[[int, int, str], None] | None = None
 
     def failure(self, handler: Callable[[BaseException], None]) -> _Operation[T]:
         self._failure = handler
@@ -80,6 +122,12 @@ class _Operation(Generic[T]):
 
     def with_progress(self, label: str) -> _Operation[T]:
         self._label = label
+        return self
+
+    def progress_to(self, show: Callable[[int, int, str], None]) -> _Operation[T]:
+        """Steps of the work go to ``show(done, total, label)`` on the GUI thread (a busy bar
+        in the page itself rather than a dialog)."""
+        self._progress = show
         return self
 
     def run_in_background(self) -> TaskHandle:
@@ -95,7 +143,13 @@ class _Operation(Generic[T]):
                 self.parent, self.env.tasks, task, self._label, self._done, self._failed
             )
         self.parent.setCursor(Qt.CursorShape.BusyCursor)
-        return self.env.tasks.run(task, on_done=self._done, on_error=self._failed)
+        return self.env.tasks.run(
+            task, on_done=self._done, on_error=self._failed, on_progress=self._stepped
+        )
+
+    def _stepped(self, done: int, total: int, label: str) -> None:
+        if self._progress is not None and shiboken6.isValid(self.parent):
+            self._progress(done, total, label)
 
     def _alive(self) -> bool:
         if not shiboken6.isValid(self.parent):
