@@ -33,7 +33,7 @@ from core.territory import cog
 from mediation import journal as journal_mediation
 from mediation import referentiel as ref
 from mediation import registre_effacements as ledger
-from mediation.mandats import (
+from mediation.mandats.retention import (
     active_mandate_until,
     erase_mandant_identity,
     has_active_mandate_clause,
@@ -421,7 +421,7 @@ def _section_value(key: str, value: Any) -> str:
     if key in _NOT_DATES:
         return str(value) if value else "—"
     if key == "categorie" and isinstance(value, str):
-        from mediation.mandat_models import CATEGORIES_BY_KEY
+        from mediation.mandats.models import CATEGORIES_BY_KEY
 
         found = CATEGORIES_BY_KEY.get(value)
         return found.titre if found else value

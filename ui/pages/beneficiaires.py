@@ -73,16 +73,12 @@ from mediation.beneficiaires import (
 )
 from mediation.diagnostics import DiagnosticData, record_diagnostic
 from mediation.droits import erase_beneficiaire, export_personal_data
-from mediation.mandats import (
-    STATUT_TITRES,
-    MandatRow,
-    categorie_titre,
-    mandats_of_person,
-)
+from mediation.mandats.lecture import STATUT_TITRES, MandatRow, categorie_titre, mandats_of_person
 from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
 from ui.models.beneficiaires_model import BeneficiairesModel
 from ui.models.mediation_paging import Work
+from ui.pages.mandats.wizard import MandatRequest, NouveauMandatWizard
 from ui.widgets.fit import (
     emphasize,
     fit_to_screen,
@@ -90,7 +86,6 @@ from ui.widgets.fit import (
     scroll_dialog_body,
     without_tab_trap,
 )
-from ui.widgets.mandat_wizard import MandatRequest, NouveauMandatWizard
 from ui.widgets.mediation_accompagnement_form import AccompagnementForm
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
 from ui.widgets.mediation_commune_field import CommuneField
@@ -882,7 +877,7 @@ class BeneficiaireFile(QWidget):
         )
 
     def _create_and_print(self, request: MandatRequest, progress: Progress) -> tuple[Path, str]:
-        from ui.pages.mandats import create_and_print_mandat
+        from ui.pages.mandats.actions import create_and_print_mandat
 
         return create_and_print_mandat(self.ctx, request, progress)
 

@@ -10,25 +10,25 @@ from typing import Any
 from core.cli import CliContext, FrenchParser
 from core.errors import ValidationError
 from core.i18n import _, format_date
-from mediation.mandat_models import CATEGORY_KEYS, DUREES_JOURS
-from mediation.mandats import (
+from mediation.mandats.creation import (
+    MandantIdentity,
+    create_mandat,
+    identity_draft,
+    preview_replacements,
+    renew_mandat,
+)
+from mediation.mandats.impression import print_mandat, print_revocation
+from mediation.mandats.lecture import (
     STATUT_TITRES,
     Filtre,
-    MandantIdentity,
     MandatRow,
     categorie_titre,
-    create_mandat,
     expiring_mandats,
-    identity_draft,
     list_mandats,
-    mandat_qr_content,
-    preview_replacements,
-    print_mandat,
-    print_revocation,
-    renew_mandat,
-    revoke_mandat,
-    verify_mandat,
 )
+from mediation.mandats.models import CATEGORY_KEYS, DUREES_JOURS
+from mediation.mandats.revocation import revoke_mandat
+from mediation.mandats.verification import mandat_qr_content, verify_mandat
 
 
 def _row_json(row: MandatRow) -> dict[str, Any]:
