@@ -25,7 +25,6 @@ from core.i18n import _, format_date, to_local
 from core.models import Structure, TerritoryCommune
 from core.validation import fold
 from mediation import journal as journal_mediation
-from mediation.beneficiaires import get_beneficiaire
 from mediation.mandats import templates as mandat_templates
 from mediation.mandats.integrite import integrity_code
 from mediation.mandats.lecture import (
@@ -44,6 +43,7 @@ from mediation.mandats.models import (
 )
 from mediation.mandats.revocation import _revoke
 from mediation.models import Beneficiaire
+from mediation.visibility import load_visible
 
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
@@ -89,7 +89,7 @@ def _new_reference(session: Session) -> str:
 
 def _beneficiaire(session: Session, actor: Actor, beneficiaire_id: int) -> Beneficiaire:
     # The mediation rule of who sees whose file applies (NotFoundError / PermissionDenied).
-    person = get_beneficiaire(session, actor, beneficiaire_id)
+    person = load_visible(session, actor, beneficiaire_id)
     if person.anonyme or not (person.nom and person.prenom):
         raise ValidationError(
             _("Un mandat se donne par une personne nommée, pas par un bénéficiaire anonyme."),
