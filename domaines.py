@@ -77,6 +77,8 @@ DOMAINES: tuple[Domaine, ...] = (
         autotest=(Autotest("mandat", N_("PDF du mandat"), selftest.check_mandate),),
         # A restored backup must not bring back the people erased since it was made.
         apres_restauration=droits.after_restore,
+        # A database restored outside Médianum (pg_restore) is caught at each desk's start.
+        au_demarrage=droits.at_start,
     ),
     Domaine(
         "lieux",

@@ -35,6 +35,7 @@ import xlsxwriter
 from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from core import fichiers_nominatifs
 from core.auth import Actor, Permission, require_anywhere
 from core.db import Database
 from core.errors import MedianumError, ValidationError
@@ -701,15 +702,24 @@ def _exporter_liste(
     colonnes: Sequence[str],
     lignes_de: Callable[[Session, Actor, Perimetre, Progress], Iterator[list[Cellule]]],
     action: ActionMediation,
+    colonne_personne: int | None = None,
 ) -> ResultatExport:
-    """Stream one list into a file in a read session, then journal it once it is complete."""
+    """Stream one list into a file in a read session, then journal it once it is complete.
+
+    ``colonne_personne``: the column holding the number of the person a row names; the file is
+    then recorded as naming them, so that erasing one of them deletes it."""
     fmt = format_du_fichier(chemin)
     lignes = 0
+    nommes: set[int] = set()
     with db.read_session() as session, _fichier(chemin, fmt) as tableur:
         tableur.feuille(feuille, colonnes)
         for row in lignes_de(session, actor, perimetre, progress):
             tableur.ligne(row)
             lignes += 1
+            if colonne_personne is not None:
+                nommes.add(int(row[colonne_personne]))  # type: ignore[arg-type]
+    if nommes:
+        fichiers_nominatifs.record(chemin, nommes)
     resultat = ResultatExport(chemin, fmt, lignes)
     _journaliser(db, actor, action, perimetre, resultat)
     return resultat
@@ -859,4 +869,5 @@ def exporter_beneficiaires(
         colonnes=COLONNES_BENEFICIAIRES,
         lignes_de=lignes_beneficiaires,
         action=ActionMediation.EXPORT_BENEFICIAIRES,
+        colonne_personne=COLONNES_BENEFICIAIRES.index("Identifiant"),
     )

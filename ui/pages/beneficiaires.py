@@ -72,7 +72,12 @@ from mediation.beneficiaires import (
     update_beneficiaire,
 )
 from mediation.diagnostics import DiagnosticData, record_diagnostic
-from mediation.droits import erase_beneficiaire, export_personal_data
+from mediation.droits import (
+    erase_beneficiaire,
+    export_personal_data,
+    files_deleted_message,
+    files_notice,
+)
 from mediation.mandats.lecture import STATUT_TITRES, MandatRow, categorie_titre, mandats_of_person
 from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
@@ -902,16 +907,20 @@ class BeneficiaireFile(QWidget):
             _(
                 "Effacer définitivement les données personnelles de {who} ? Ses activités restent "
                 "dans les statistiques, de façon anonyme. Cette action est irréversible."
-            ).format(who=self.libelle),
+            ).format(who=self.libelle)
+            + "\n\n"
+            + files_notice(),
             yes_label=_("Effacer"),
         ):
             return
         try:
             with self.ctx.db.session() as session:
-                erase_beneficiaire(session, self.ctx.actor, self.beneficiaire_id)
+                files = erase_beneficiaire(session, self.ctx.actor, self.beneficiaire_id)
         except MedianumError as exc:
             show_error(self, exc)
             return
+        if files:
+            show_info(self, files_deleted_message(files))
         self.beneficiaire_id = None
         self.changed.emit()
         self.closed.emit()

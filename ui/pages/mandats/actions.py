@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core import paths
+from core import fichiers_nominatifs, paths
 from core.i18n import _
 from core.progress import Progress
 from mediation.mandats.creation import create_mandat
@@ -39,5 +39,13 @@ def create_and_print_mandat(
         progress.step(1, 2, _("Impression"))
         pdf = print_mandat(session, ctx.actor, mandat.id)
         path = mandats_folder() / f"{mandat.reference}.pdf"
-        path.write_bytes(pdf)
+        write_paper(path, pdf, mandat.beneficiaire_id)
         return path, mandat.reference
+
+
+def write_paper(path: Path, pdf: bytes, beneficiaire_id: int) -> Path:
+    """Write a mandate's paper in the exports, recorded as naming the person: erasing them
+    deletes it (``core.fichiers_nominatifs``)."""
+    path.write_bytes(pdf)
+    fichiers_nominatifs.record(path, [beneficiaire_id])
+    return path

@@ -39,7 +39,7 @@ from mediation.mandats.lecture import Filtre, MandatRow, Statut, categorie_titre
 from mediation.mandats.revocation import revoke_mandat
 from mediation.mandats.verification import Verification, verify_mandat
 from ui.context import AppContext
-from ui.pages.mandats.actions import create_and_print_mandat, mandats_folder
+from ui.pages.mandats.actions import create_and_print_mandat, mandats_folder, write_paper
 from ui.pages.mandats.dialogs import RenewDialog, RevokeDialog
 from ui.pages.mandats.table import MandatTableModel
 from ui.pages.mandats.wizard import MandatRequest, NouveauMandatWizard
@@ -322,8 +322,7 @@ class MandatsPage(QWidget):
             # The French copies alone and with their translation are two different files.
             suffix = f"-avec-traduction-{traduction}" if traduction else ""
             path = mandats_folder() / f"{row.reference}{suffix}.pdf"
-            path.write_bytes(pdf)
-            return path
+            return write_paper(path, pdf, row.beneficiaire_id)
 
         self._run(
             work,
@@ -355,7 +354,7 @@ class MandatsPage(QWidget):
                 progress.step(1, 2, _("Impression"))
                 pdf = print_mandat(session, self.ctx.actor, mandat.id)
                 path = mandats_folder() / f"{mandat.reference}.pdf"
-                path.write_bytes(pdf)
+                write_paper(path, pdf, mandat.beneficiaire_id)
                 return path, mandat.reference
 
         self._run(work, self._created)
@@ -394,8 +393,7 @@ class MandatsPage(QWidget):
                 progress.step(1, 2, _("Impression"))
                 pdf = print_revocation(session, self.ctx.actor, revocation.id)
                 path = mandats_folder() / f"{row.reference}-revocation-{revocation.id}.pdf"
-                path.write_bytes(pdf)
-                return path
+                return write_paper(path, pdf, row.beneficiaire_id)
 
         def done(path: Path) -> None:
             self._opened(
