@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import enum
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from core.errors import MedianumError, ValidationError
 from core.i18n import DISPLAY_TZ, _, format_date, to_local
 from core.models import Agent, Structure, TerritoryCommune
 from core.progress import NO_PROGRESS, Progress
+from core.tableur import XLSXWRITER_TEXTE, neutraliser_csv
 from core.territory import cog
 from mediation import journal as journal_mediation
 from mediation import referentiel as ref
@@ -192,9 +192,7 @@ class _Xlsx:
             {
                 "constant_memory": True,
                 "default_date_format": "dd/mm/yyyy",
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
+                **XLSXWRITER_TEXTE,
             },
         )
         self.ws: Any = None
@@ -247,23 +245,9 @@ class _Csv:
         self.fichier.close()
 
 
-# A cell a spreadsheet would read as a formula (OWASP « CSV injection »): a name imported as
-# ``=HYPERLINK(…)`` must come back as text, never as a live formula.
-_DEBUTS_DE_FORMULE = ("=", "+", "-", "@", "\t", "\r")
-# What starts with a sign yet is no formula: the national tool's « - » for an empty value, a
-# signed number, a phone number in international form.
-_SIGNE_SANS_FORMULE = re.compile(r"[+-]|[+-]\d+(?:[.,]\d+)?")
-
-
-def neutraliser_formule_csv(value: str | int) -> str | int:
-    """The OWASP rule for CSV: a text that starts like a formula gets a leading apostrophe."""
-    if (
-        isinstance(value, str)
-        and value.startswith(_DEBUTS_DE_FORMULE)
-        and not _SIGNE_SANS_FORMULE.fullmatch(value)
-    ):
-        return "'" + value
-    return value
+# A cell a spreadsheet would read as a formula (OWASP « CSV injection »): the rule shared by every
+# spreadsheet Médianum writes.
+neutraliser_formule_csv = neutraliser_csv
 
 
 def _texte_csv(value: Cellule) -> str | int:

@@ -150,9 +150,11 @@ def test_a_file_that_could_not_be_deleted_goes_at_the_next_start(
 
 
 def _libpq(db: Database) -> str:
-    return make_url(str(db.url.render_as_string(hide_password=False))).set(
-        drivername="postgresql"
-    ).render_as_string(hide_password=False)
+    return (
+        make_url(str(db.url.render_as_string(hide_password=False)))
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
 
 
 def test_a_postgresql_database_restored_outside_medianum_gets_its_erasures_back(

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from core import paths
 from core.i18n import N_, _
 from core.progress import Progress
+from core.tableur import cellules_en_texte
 from fragilite import cartes, lecture
 from fragilite.calcul import (
     Resultat,
@@ -506,3 +507,4 @@ def export_xlsx(resultat: Resultat, path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         table.rename(columns=titles).to_excel(writer, sheet_name=_("Résultats"), index=False)
         meta.to_excel(writer, sheet_name=_("Provenance"), index=False)
+        cellules_en_texte(writer.book)
