@@ -24,6 +24,8 @@ from mediation.mandats.lecture import revocations_of
 from mediation.mandats.models import Mandat
 from mediation.models import Beneficiaire
 from mediation.statistiques import Perimetre
+from tests.gui.shell_support import boxes as boxes  # the fixture
+from tests.gui.shell_support import restored_globals as restored_globals  # the fixture
 from tests.mandats.conftest import pdf_text
 from tests.mandats.test_effacement import (
     AFTER_REVOCATION,
@@ -215,3 +217,33 @@ def test_a_postgresql_database_restored_outside_medianum_gets_its_erasures_back(
     out = json.loads(capsys.readouterr().out)
     assert len(out["apres_restauration"]) == 1 and "1 effacement(s)" in out["apres_restauration"][0]
     erased_again()
+
+
+def test_the_desks_start_replays_a_ledger_erasure_the_database_lacks(
+    qapp,
+    db: Database,
+    desks: Desks,
+    admin,
+    boxes,
+    restored_globals: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    from mediation import registre_effacements as ledger
+    from tests.mediation.dossier_data import add_person
+    from ui.app import run_gui
+    from ui.login import LoginDialog
+
+    bid = add_person(db, desks.accueil_nord, nom=NOM)
+    with db.read_session() as s:
+        person = s.get(Beneficiaire, bid)
+        assert person is not None
+        created = person.created_at
+    # The erasure was made at this desk after the backup the database was restored from.
+    ledger.append(ledger.LedgerEntry(bid, created, AFTER_REVOCATION))
+    monkeypatch.setenv("MEDIANUM_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    monkeypatch.setattr(LoginDialog, "exec", lambda _self: 0)  # the agent closes the login
+    assert run_gui() == 0
+    with db.read_session() as s:
+        person = s.get(Beneficiaire, bid)
+        assert person is not None and person.efface and person.nom != NOM
+    assert boxes.shown == []
