@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import core.models
 import lieux.models
-import mediation.mandat_models
+import mediation.mandats.models
 import mediation.models
 import pass_numerique.models
 import selftest
@@ -23,7 +23,8 @@ from core.i18n import N_
 from fragilite import cli as fragilite_cli
 from lieux import cli as lieux_cli
 from mediation import cli as mediation_cli
-from mediation import droits, mandat_cli, stats_cli
+from mediation import droits, stats_cli
+from mediation.mandats import cli as mandat_cli
 from pass_numerique import cli as pass_cli
 from pass_numerique.structures import lieux_references
 
@@ -43,7 +44,7 @@ def _mediation_demo(session: Session, demo: DemoContext) -> dict[str, int]:
 
 
 def _mandat_demo(session: Session, demo: DemoContext) -> dict[str, int]:
-    from mediation import mandat_demo
+    from mediation.mandats import demo as mandat_demo
 
     return mandat_demo.populate(session, demo)
 
@@ -70,12 +71,14 @@ DOMAINES: tuple[Domaine, ...] = (
     Domaine("core", modeles=(core.models,), cli=(core_cli.register, selftest.register)),
     Domaine(
         "mediation",
-        modeles=(mediation.models, mediation.mandat_models),
+        modeles=(mediation.models, mediation.mandats.models),
         cli=(mediation_cli.register, stats_cli.register, mandat_cli.register),
         demo=(_mediation_demo, _mandat_demo),
         autotest=(Autotest("mandat", N_("PDF du mandat"), selftest.check_mandate),),
         # A restored backup must not bring back the people erased since it was made.
         apres_restauration=droits.after_restore,
+        # A database restored outside Médianum (pg_restore) is caught at each desk's start.
+        au_demarrage=droits.at_start,
     ),
     Domaine(
         "lieux",

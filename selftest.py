@@ -169,9 +169,9 @@ def check_chequebook(folder: Path) -> str:
 
 
 def check_mandate(folder: Path) -> str:
-    from mediation import mandat_templates
-    from mediation.mandat_models import Mandat, MandatCategorie
-    from mediation.mandat_pdf import mandat_pdf
+    from mediation.mandats import templates as mandat_templates
+    from mediation.mandats.models import Mandat, MandatCategorie
+    from mediation.mandats.pdf import mandat_pdf
 
     start = datetime.now(UTC)
     reference = "M-AUTOTEST-1"

@@ -56,15 +56,10 @@ def _run(report: Report, tmp: Path) -> None:
     from core.db import Database, utcnow
     from core.models import Role
     from core.validation import fold
-    from mediation.mandat_models import CATEGORY_KEYS, Mandat, MandatCategorie
-    from mediation.mandat_pdf import mandat_pdf
-    from mediation.mandats import (
-        Filtre,
-        MandantIdentity,
-        create_mandat,
-        expiring_mandats,
-        list_mandats,
-    )
+    from mediation.mandats.creation import MandantIdentity, create_mandat
+    from mediation.mandats.lecture import Filtre, expiring_mandats, list_mandats
+    from mediation.mandats.models import CATEGORY_KEYS, Mandat, MandatCategorie
+    from mediation.mandats.pdf import mandat_pdf
     from mediation.models import Beneficiaire
 
     db = Database(f"sqlite:///{tmp / 'bench.sqlite3'}")

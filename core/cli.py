@@ -360,6 +360,24 @@ def _db_backup(ctx: CliContext) -> int:
     return 0
 
 
+def _db_after_restore(ctx: CliContext) -> int:
+    """What a desk redoes on a database restored outside Médianum (``pg_restore``): the same
+    work each desk's start does, run on demand by the administrator who restored."""
+    from core.domaine import run_start_hooks
+
+    db = Database()
+    try:
+        said = run_start_hooks(db, tuple(ctx.domaines))
+    finally:
+        db.dispose()
+    ctx.emit(
+        {"apres_restauration": said},
+        "\n".join(said)
+        or _("Rien à réappliquer : la base connaît déjà les effacements de ce poste."),
+    )
+    return 0
+
+
 def _db_restore(ctx: CliContext) -> int:
     from core import migrate
     from core.backup import after_restore, restore_sqlite
@@ -368,7 +386,11 @@ def _db_restore(ctx: CliContext) -> int:
     if not db.is_sqlite or not db.url.database:
         db.dispose()
         raise MedianumError(
-            _("La restauration intégrée concerne SQLite ; pour PostgreSQL, pg_restore.")
+            _(
+                "La restauration intégrée concerne SQLite ; pour PostgreSQL, pg_restore, puis "
+                "« medianum db apres-restauration » sur chaque poste (chaque poste le fait aussi "
+                "à son démarrage)."
+            )
         )
     target = Path(db.url.database)
     db.dispose()
@@ -563,6 +585,11 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     p = dbs.add_parser("restore", help=_("restaurer une sauvegarde vérifiée (Médianum fermé)"))
     p.add_argument("fichier", help=_("fichier de sauvegarde"))
     p.set_defaults(handler=_db_restore)
+    p = dbs.add_parser(
+        "apres-restauration",
+        help=_("après un pg_restore : réappliquer les effacements faits à ce poste"),
+    )
+    p.set_defaults(handler=_db_after_restore)
 
     p = sub.add_parser(
         "installation",

@@ -71,6 +71,9 @@ class Domaine:
     demo: tuple[Populate, ...] = ()  # each in its own transaction; counts created, by label
     autotest: tuple[Autotest, ...] = ()
     apres_restauration: AfterRestore | None = None  # a sentence for the person who restored
+    # Run by every desk when it opens its database (the GUI's start, « db apres-restauration »):
+    # redo what a restore made outside Médianum (pg_restore) undid; "" when nothing was done.
+    au_demarrage: AfterRestore | None = None
 
 
 _installed: tuple[Domaine, ...] | None = None
@@ -80,6 +83,22 @@ def install(domaines: tuple[Domaine, ...]) -> None:
     """Called by ``domaines.py`` once its list is built (its models are then imported)."""
     global _installed
     _installed = domaines
+
+
+def installed() -> tuple[Domaine, ...]:
+    """The domains ``domaines.py`` installed (empty before it is imported)."""
+    return _installed or ()
+
+
+def run_start_hooks(db: Database, domaines: tuple[Domaine, ...] | None = None) -> list[str]:
+    """Each domain's start-up work on the database just opened; the sentences worth showing."""
+    said = []
+    for domaine in installed() if domaines is None else domaines:
+        if domaine.au_demarrage is not None:
+            sentence = domaine.au_demarrage(db)
+            if sentence:
+                said.append(sentence)
+    return said
 
 
 def all_models() -> MetaData:

@@ -20,6 +20,7 @@ from core.auth import Actor, Permission, require
 from core.errors import ValidationError
 from core.i18n import _
 from core.progress import NO_PROGRESS, Progress
+from core.tableur import tableau_csv
 from core.territory import cog, default_preset, get_territory, territory_communes
 from fragilite import indicateurs, methodologie
 from fragilite import journal as journal_fragilite
@@ -116,7 +117,7 @@ class Resultat:
 
 def ecrire_csv(resultat: Resultat, path: Path) -> Path:
     """The table with a dot as decimal separator, and its provenance beside it (``.json``)."""
-    resultat.table().to_csv(
+    tableau_csv(resultat.table()).to_csv(
         path, index=False, float_format="%.6f", quoting=csv.QUOTE_MINIMAL, lineterminator="\n"
     )
     meta = path.with_suffix(".metadonnees.json")

@@ -18,6 +18,7 @@ from scipy import stats
 
 from core.errors import ValidationError
 from core.i18n import _
+from core.tableur import tableau_csv
 from fragilite.calcul import Resultat
 from fragilite.estimation import COLONNES_ESTIMEES, MASQUE
 
@@ -52,6 +53,6 @@ def comparer(avant: Resultat, apres: Resultat) -> pd.DataFrame:
 
 
 def ecrire_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(
+    tableau_csv(frame).to_csv(
         path, index=False, float_format="%.6f", quoting=csv.QUOTE_MINIMAL, lineterminator="\n"
     )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.auth import Actor, Permission, require
 from core.errors import ValidationError
 from core.i18n import _
+from core.tableur import ligne_csv
 from core.validation import fold
 from lieux import journal as journal_lieux
 from lieux.erreurs import raison_systeme
@@ -72,7 +73,7 @@ def ecrire_csv(lieux: Sequence[Lieu], path: Path) -> None:
         writer = csv.writer(fh, delimiter=",", lineterminator="\r\n")
         writer.writerow(names)
         for lieu in lieux:
-            writer.writerow([_cell(lieu, n) for n in names])
+            writer.writerow(ligne_csv(_cell(lieu, n) for n in names))
 
 
 def geojson(lieux: Sequence[Lieu]) -> dict[str, Any]:

@@ -621,7 +621,7 @@ def merge_beneficiaires(
 
 def _move_foreign_rows(session: Session, from_id: int, to_id: int) -> None:
     from mediation.droits import foreign_references
-    from mediation.mandats import yield_current_lines_before_merge
+    from mediation.mandats.creation import yield_current_lines_before_merge
 
     yield_current_lines_before_merge(session, from_id, to_id)
     for table, column in foreign_references(session):

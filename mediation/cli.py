@@ -63,21 +63,35 @@ def _confirmed(ctx: CliContext, question: str) -> bool:
 
 
 def _erase(ctx: CliContext) -> int:
-    from mediation.droits import erase_beneficiaire, pseudonym
+    from mediation.droits import (
+        erase_beneficiaire,
+        files_deleted_message,
+        files_notice,
+        pseudonym,
+    )
 
     if not _confirmed(
-        ctx, _("Effacer les données personnelles du dossier n° {id} ?").format(id=ctx.args.id)
+        ctx,
+        _("Effacer les données personnelles du dossier n° {id} ?").format(id=ctx.args.id)
+        + " "
+        + files_notice(),
     ):
         ctx.emit({"id": ctx.args.id, "efface": False}, _("Rien n'a été effacé."))
         return 1
     with ctx.session() as session:
         actor = ctx.actor(session)
-        erase_beneficiaire(session, actor, ctx.args.id)
+        files = erase_beneficiaire(session, actor, ctx.args.id)
+    said = _("Dossier effacé : il s'appelle désormais « {name} ».").format(
+        name=pseudonym(ctx.args.id)
+    )
     ctx.emit(
-        {"id": ctx.args.id, "efface": True, "pseudonyme": pseudonym(ctx.args.id)},
-        _("Dossier effacé : il s'appelle désormais « {name} ».").format(
-            name=pseudonym(ctx.args.id)
-        ),
+        {
+            "id": ctx.args.id,
+            "efface": True,
+            "pseudonyme": pseudonym(ctx.args.id),
+            "fichiers_supprimes": [str(f) for f in files],
+        },
+        "\n".join(p for p in (said, files_deleted_message(files)) if p),
     )
     return 0
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Column, Table, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
+from core import fichiers_nominatifs
 from core.auth import Actor, Permission, require
 from core.db import Database, utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
@@ -33,7 +34,7 @@ from core.territory import cog
 from mediation import journal as journal_mediation
 from mediation import referentiel as ref
 from mediation import registre_effacements as ledger
-from mediation.mandats import (
+from mediation.mandats.retention import (
     active_mandate_until,
     erase_mandant_identity,
     has_active_mandate_clause,
@@ -421,7 +422,7 @@ def _section_value(key: str, value: Any) -> str:
     if key in _NOT_DATES:
         return str(value) if value else "—"
     if key == "categorie" and isinstance(value, str):
-        from mediation.mandat_models import CATEGORIES_BY_KEY
+        from mediation.mandats.models import CATEGORIES_BY_KEY
 
         found = CATEGORIES_BY_KEY.get(value)
         return found.titre if found else value
@@ -539,6 +540,7 @@ def export_personal_data(
             target.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         else:
             write_access_pdf(data, target)
+        fichiers_nominatifs.record(target, [beneficiaire_id])
         written.append(target)
     return written
 
@@ -596,6 +598,7 @@ def _erase(session: Session, b: Beneficiaire, at: datetime, *, to_ledger: bool =
     erase_mandant_identity(session, b.id, pseudonym(b.id), at)
     session.flush()
     _checkpoint_after_commit(session)
+    _delete_files_after_commit(session, b.id)
 
 
 _A_DOMICILE = "À domicile"
@@ -623,6 +626,31 @@ def _checkpoint_after_commit(session: Session) -> None:
     event.listen(session, "after_commit", checkpoint, once=True)
 
 
+def _delete_files_after_commit(session: Session, beneficiaire_id: int) -> None:
+    """Once the erasure is committed, delete the files the application wrote that name the
+    person (``core.fichiers_nominatifs``): a mandate's PDF, an access export, a chequebook, a
+    list. Not before: an erasure rolled back leaves the files as they were."""
+    session.info.setdefault(_FILES_KEY, set()).add(beneficiaire_id)
+    if session.info.get(_FILES_LISTENING):
+        return
+    session.info[_FILES_LISTENING] = True
+
+    def delete(committed: Session) -> None:
+        ids = committed.info.pop(_FILES_KEY, set())
+        if ids:
+            fichiers_nominatifs.delete_files_naming(ids)
+
+    def forget(rolled_back: Session) -> None:
+        rolled_back.info.pop(_FILES_KEY, None)
+
+    event.listen(session, "after_commit", delete)
+    event.listen(session, "after_rollback", forget)
+
+
+_FILES_KEY = "beneficiaires_effaces_fichiers"
+_FILES_LISTENING = "fichiers_nominatifs_ecoute"
+
+
 def _rights_file(session: Session, actor: Actor, beneficiaire_id: int) -> Beneficiaire:
     """The file a data-protection request is about. The right is checked before anything is
     said about the file (erased or not), so that nobody learns of another structure's
@@ -636,10 +664,30 @@ def _rights_file(session: Session, actor: Actor, beneficiaire_id: int) -> Benefi
     return found
 
 
+def files_notice() -> str:
+    """What an erasure's confirmation says of the files (French, translated)."""
+    return _(
+        "Les fichiers que Médianum a écrits à son nom dans le dossier des exports (mandats, "
+        "chéquiers, exports de données) seront supprimés. Les copies faites ailleurs (clé USB, "
+        "courriel, autre dossier) sont hors de portée de Médianum : supprimez-les vous-même."
+    )
+
+
+def files_deleted_message(files: list[Path]) -> str:
+    """The files an erasure deleted, for the agent (French, translated); "" when none."""
+    if not files:
+        return ""
+    return _("Fichiers supprimés des exports : {files}").format(
+        files=", ".join(f.name for f in files)
+    )
+
+
 def erase_beneficiaire(
     session: Session, actor: Actor, beneficiaire_id: int, *, now: datetime | None = None
-) -> None:
-    """Right to erasure: the file becomes « Personne effacée n° <id> »; irreversible.
+) -> list[Path]:
+    """Right to erasure: the file becomes « Personne effacée n° <id> »; irreversible. Returns
+    the files of the data folder that name the person, deleted once the erasure is committed
+    (copies made elsewhere are beyond reach).
 
     Refused (``ConflictError``, with the date from which it becomes possible) while a mandate of
     the person is in force: the aidant acts on their behalf under it and must be able to show
@@ -661,17 +709,35 @@ def erase_beneficiaire(
                 "que le mandat sera révoqué : la personne peut y mettre fin à tout moment."
             ).format(date=format_date(active_until))
         )
+    files = fichiers_nominatifs.files_naming([b.id])
     _erase(session, b, at)
     journal_mediation.beneficiaire_effacement(session, actor, b.id, motif="demande")
+    return files
+
+
+_LEDGER_IDS_PER_QUERY = 900
 
 
 def replay_erasure_ledger(session: Session) -> int:
     """Erase again, in a restored database, the files the ledger says were erased; returns
-    how many were (those the backup already had erased, or never had, are left alone)."""
+    how many were (those the backup already had erased, or never had, are left alone).
+
+    Cheap when there is nothing to do (one query per 900 ledger lines), so that every desk can
+    run it at each start: a PostgreSQL database restored by ``pg_restore`` outside Médianum is
+    caught by the first start of each desk, each replaying the erasures made there."""
+    wanted = {e.beneficiaire_id: e for e in ledger.entries()}
+    ids = sorted(wanted)
+    missing: list[int] = []
+    for chunk in range(0, len(ids), _LEDGER_IDS_PER_QUERY):
+        part = ids[chunk : chunk + _LEDGER_IDS_PER_QUERY]
+        missing += session.scalars(
+            select(Beneficiaire.id).where(Beneficiaire.id.in_(part), Beneficiaire.efface.is_(False))
+        ).all()
     replayed = 0
-    for entry in ledger.entries():
-        b = session.get(Beneficiaire, entry.beneficiaire_id)
-        if b is None or b.efface or b.created_at != entry.cree_le:
+    for bid in sorted(missing):
+        entry = wanted[bid]
+        b = session.get(Beneficiaire, bid)
+        if b is None or b.efface or not _same_instant(b.created_at, entry.cree_le):
             continue
         _erase(session, b, entry.efface_le, to_ledger=False)
         journal_mediation.beneficiaire_effacement(
@@ -681,11 +747,57 @@ def replay_erasure_ledger(session: Session) -> int:
     return replayed
 
 
+def _same_instant(recorded: datetime, in_ledger: datetime) -> bool:
+    """The same creation instant, whichever engine stored it (SQLite hands back naive UTC)."""
+    if recorded.tzinfo is None:
+        recorded = recorded.replace(tzinfo=UTC)
+    if in_ledger.tzinfo is None:
+        in_ledger = in_ledger.replace(tzinfo=UTC)
+    return recorded == in_ledger
+
+
 def after_restore(db: Database) -> str:
     """Restore hook (``core.backup``): replay the erasure ledger, and say how many."""
     with db.session() as session:
         count = replay_erasure_ledger(session)
     return _("{n} effacement(s) réappliqué(s) depuis le registre des effacements.").format(n=count)
+
+
+def at_start(db: Database) -> str:
+    """Start-up hook of every desk: replay the erasures of this desk's ledger that the database
+    lacks (a backup restored outside Médianum, ``pg_restore`` for PostgreSQL), then delete the
+    files of the data folder that name an erased person (one an erasure could not delete, or
+    one of a person erased at another desk). A sentence when something was done, else ""."""
+    with db.session() as session:
+        count = replay_erasure_ledger(session)
+    named = fichiers_nominatifs.named()
+    erased: list[int] = []
+    if named:
+        ids = sorted(named)
+        with db.read_session() as session:
+            for chunk in range(0, len(ids), _LEDGER_IDS_PER_QUERY):
+                erased += session.scalars(
+                    select(Beneficiaire.id).where(
+                        Beneficiaire.id.in_(ids[chunk : chunk + _LEDGER_IDS_PER_QUERY]),
+                        Beneficiaire.efface.is_(True),
+                    )
+                ).all()
+    deleted = fichiers_nominatifs.delete_files_naming(erased) if erased else []
+    parts = []
+    if count:
+        parts.append(
+            _(
+                "La base ne connaissait pas {n} effacement(s) faits à ce poste (sauvegarde "
+                "restaurée) : ils ont été réappliqués."
+            ).format(n=count)
+        )
+    if deleted:
+        parts.append(
+            _("{n} fichier(s) nommant des personnes effacées supprimé(s) des exports.").format(
+                n=len(deleted)
+            )
+        )
+    return " ".join(parts)
 
 
 # --- retention ----------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import enum
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,12 +34,14 @@ import xlsxwriter
 from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from core import fichiers_nominatifs
 from core.auth import Actor, Permission, require_anywhere
 from core.db import Database
 from core.errors import MedianumError, ValidationError
 from core.i18n import DISPLAY_TZ, _, format_date, to_local
 from core.models import Agent, Structure, TerritoryCommune
 from core.progress import NO_PROGRESS, Progress
+from core.tableur import XLSXWRITER_TEXTE, neutraliser_csv
 from core.territory import cog
 from mediation import journal as journal_mediation
 from mediation import referentiel as ref
@@ -191,9 +192,7 @@ class _Xlsx:
             {
                 "constant_memory": True,
                 "default_date_format": "dd/mm/yyyy",
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
+                **XLSXWRITER_TEXTE,
             },
         )
         self.ws: Any = None
@@ -246,23 +245,9 @@ class _Csv:
         self.fichier.close()
 
 
-# A cell a spreadsheet would read as a formula (OWASP « CSV injection »): a name imported as
-# ``=HYPERLINK(…)`` must come back as text, never as a live formula.
-_DEBUTS_DE_FORMULE = ("=", "+", "-", "@", "\t", "\r")
-# What starts with a sign yet is no formula: the national tool's « - » for an empty value, a
-# signed number, a phone number in international form.
-_SIGNE_SANS_FORMULE = re.compile(r"[+-]|[+-]\d+(?:[.,]\d+)?")
-
-
-def neutraliser_formule_csv(value: str | int) -> str | int:
-    """The OWASP rule for CSV: a text that starts like a formula gets a leading apostrophe."""
-    if (
-        isinstance(value, str)
-        and value.startswith(_DEBUTS_DE_FORMULE)
-        and not _SIGNE_SANS_FORMULE.fullmatch(value)
-    ):
-        return "'" + value
-    return value
+# A cell a spreadsheet would read as a formula (OWASP « CSV injection »): the rule shared by every
+# spreadsheet Médianum writes.
+neutraliser_formule_csv = neutraliser_csv
 
 
 def _texte_csv(value: Cellule) -> str | int:
@@ -701,15 +686,24 @@ def _exporter_liste(
     colonnes: Sequence[str],
     lignes_de: Callable[[Session, Actor, Perimetre, Progress], Iterator[list[Cellule]]],
     action: ActionMediation,
+    colonne_personne: int | None = None,
 ) -> ResultatExport:
-    """Stream one list into a file in a read session, then journal it once it is complete."""
+    """Stream one list into a file in a read session, then journal it once it is complete.
+
+    ``colonne_personne``: the column holding the number of the person a row names; the file is
+    then recorded as naming them, so that erasing one of them deletes it."""
     fmt = format_du_fichier(chemin)
     lignes = 0
+    nommes: set[int] = set()
     with db.read_session() as session, _fichier(chemin, fmt) as tableur:
         tableur.feuille(feuille, colonnes)
         for row in lignes_de(session, actor, perimetre, progress):
             tableur.ligne(row)
             lignes += 1
+            if colonne_personne is not None:
+                nommes.add(int(row[colonne_personne]))  # type: ignore[arg-type]
+    if nommes:
+        fichiers_nominatifs.record(chemin, nommes)
     resultat = ResultatExport(chemin, fmt, lignes)
     _journaliser(db, actor, action, perimetre, resultat)
     return resultat
@@ -859,4 +853,5 @@ def exporter_beneficiaires(
         colonnes=COLONNES_BENEFICIAIRES,
         lignes_de=lignes_beneficiaires,
         action=ActionMediation.EXPORT_BENEFICIAIRES,
+        colonne_personne=COLONNES_BENEFICIAIRES.index("Identifiant"),
     )

@@ -13,10 +13,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from core import fichiers_nominatifs
 from core.auth import Actor
 from core.cli import CliContext, FrenchParser
 from core.errors import ValidationError
 from core.i18n import _, format_date, format_money
+from pass_numerique.models import Chequier
 
 
 def _day(text: str) -> date:
@@ -216,6 +218,7 @@ def _issue(ctx: CliContext) -> int:
         book = chequebook_print(session, actor, chequier.id)
         # Written inside the unit of work: no chequebook is recorded without its printout.
         target = _write(ctx.args.out, chequebook_pdf(book))
+        fichiers_nominatifs.record(target, [chequier.beneficiaire_id])
     ctx.emit(
         {
             "chequier_id": book.chequier_id,
@@ -238,6 +241,9 @@ def _reprint(ctx: CliContext) -> int:
             session, ctx.actor(session), ctx.args.chequier, serials_only=ctx.args.serial or None
         )
         target = _write(ctx.args.out, chequebook_pdf(book))
+        holder = session.get(Chequier, ctx.args.chequier)
+        if holder is not None:
+            fichiers_nominatifs.record(target, [holder.beneficiaire_id])
     ctx.emit(
         {"chequier_id": book.chequier_id, "serials": [p.serial for p in book.passes]},
         _("Réimpression : {path}").format(path=target),

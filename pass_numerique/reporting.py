@@ -15,6 +15,7 @@ from core.auth import Actor, Permission, require_anywhere
 from core.errors import PermissionDenied, ValidationError
 from core.i18n import _, format_date, format_money
 from core.models import TerritoryCommune
+from core.tableur import cellules_en_texte
 from core.territory import commune as cog_commune
 from mediation.models import Beneficiaire, Diagnostic
 from pass_numerique.campagnes import Budget, budget_of
@@ -281,6 +282,7 @@ def report_xlsx(report: FinancerReport) -> bytes:
         for label, b in data.items():
             ws.append([label, b.chequiers, b.passes_encaisses, b.montant_encaisse_cents / 100])
         ws.column_dimensions["A"].width = 50
+    cellules_en_texte(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

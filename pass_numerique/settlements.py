@@ -23,6 +23,7 @@ from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, ValidationError
 from core.i18n import DISPLAY_TZ, _, format_datetime
 from core.models import Agent, Structure
+from core.tableur import ligne_csv
 from pass_numerique import journal as journal_pass
 from pass_numerique.models import (
     Encaissement,
@@ -349,13 +350,15 @@ def settlement_csv(settlement: Settlement) -> str:
     writer.writerow(["structure", "siret", "mois", "serial", "encaisse_le", "montant_euros"])
     for line in settlement.lines:
         writer.writerow(
-            [
-                settlement.structure,
-                settlement.siret or "",
-                settlement.mois,
-                line.serial,
-                line.at.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M"),
-                f"{line.valeur_cents // 100},{line.valeur_cents % 100:02d}",
-            ]
+            ligne_csv(
+                [
+                    settlement.structure,
+                    settlement.siret or "",
+                    settlement.mois,
+                    line.serial,
+                    line.at.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M"),
+                    f"{line.valeur_cents // 100},{line.valeur_cents % 100:02d}",
+                ]
+            )
         )
     return out.getvalue()

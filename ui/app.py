@@ -232,6 +232,29 @@ def _run(app: QApplication, settings: Settings) -> int:
         db.dispose()
 
 
+def _redo_after_outside_restore(db: Database) -> None:
+    """Each domain's start-up work (erasures a ``pg_restore`` brought back are erased again).
+    A failure is logged and shown, never stops the desk from starting."""
+    from core.domaine import run_start_hooks
+
+    try:
+        said = run_start_hooks(db)
+    except (MedianumError, DatabaseError):
+        log.exception("start-up work of the domains failed")
+        from ui.widgets import show_warning
+
+        show_warning(
+            None,
+            _(
+                "Les effacements faits à ce poste n'ont pas pu être vérifiés au démarrage ; "
+                "lancez « medianum db apres-restauration » ou prévenez l'administrateur."
+            ),
+        )
+        return
+    for sentence in said:
+        log.info("start-up: %s", sentence)
+
+
 def _open(app: QApplication, settings: Settings, db: Database) -> int:
     try:
         if not schema_is_current(db):
@@ -247,6 +270,8 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
         if translated is exc:
             raise
         raise translated from exc
+
+    _redo_after_outside_restore(db)
 
     if settings.get("backup_at_start"):
         from core.sauvegarde_auto import run_at_start

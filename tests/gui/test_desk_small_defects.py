@@ -231,7 +231,7 @@ def test_an_empty_list_of_mandates_and_of_nearest_places_says_so(
     demo_db: Database,  # noqa: F811
 ) -> None:  # type: ignore[no-untyped-def]
     from ui.pages.lieux import LieuxPage
-    from ui.pages.mandats import MandatsPage
+    from ui.pages.mandats.page import MandatsPage
 
     mandats = MandatsPage(context(demo_db, agent(demo_db, "aidant")))
     qtbot.addWidget(mandats)
@@ -257,7 +257,7 @@ def test_the_mandate_wizard_calls_the_31st_of_february_impossible(
     qtbot,
     demo_db: Database,  # noqa: F811
 ) -> None:  # type: ignore[no-untyped-def]
-    from ui.widgets.mandat_wizard import NouveauMandatWizard
+    from ui.pages.mandats.wizard import NouveauMandatWizard
 
     aidant = agent(demo_db, "aidant")
     wizard = NouveauMandatWizard(context(demo_db, aidant), new_person(demo_db, aidant))

@@ -59,10 +59,16 @@ def test_the_administrator_has_the_page_and_erases_on_request(
     page.dossier.setValue(bid)
     page.export_button.click()
     assert "exportées" in page.message.text()
-    assert any(Path(p).exists() for p in page.message.text().split(": ", 1)[1].split(", "))
+    exported = [Path(p) for p in page.message.text().split(": ", 1)[1].split(", ")]
+    assert exported and all(p.exists() for p in exported)
     page.erase_button.click()
     assert answers and "irréversible" in answers[-1]
+    # The export just written names the person: it goes with the erasure, which says so; the
+    # confirmation said that copies made elsewhere are beyond reach.
+    assert "hors de portée" in answers[-1]
     assert f"Personne effacée n° {bid}" in page.message.text()
+    assert "Fichiers supprimés des exports" in page.message.text()
+    assert all(p.name in page.message.text() and not p.exists() for p in exported)
     with db.session() as s:
         assert s.get(Beneficiaire, bid).efface is True  # type: ignore[union-attr]
 

@@ -192,7 +192,7 @@ def _new_accompaniment_with_demarches(window: MainWindow) -> QDialog:
 
 
 def _mandate_dialog(window: MainWindow, kind: str) -> QDialog:
-    from ui.widgets.mandat_dialogs import RenewDialog, RevokeDialog
+    from ui.pages.mandats.dialogs import RenewDialog, RevokeDialog
 
     row = _mandats(window).model.row_at(0)  # type: ignore[attr-defined]
     assert row is not None

@@ -12,19 +12,15 @@ from PySide6.QtWidgets import QMessageBox, QWizard
 
 from core.db import Database, utcnow
 from core.settings import Settings
-from mediation.mandats import (
-    Filtre,
-    create_mandat,
-    get_mandat,
-    list_mandats,
-    mandat_qr_content,
-    revoke_mandat,
-)
+from mediation.mandats.creation import create_mandat
+from mediation.mandats.lecture import Filtre, get_mandat, list_mandats
+from mediation.mandats.revocation import revoke_mandat
+from mediation.mandats.verification import mandat_qr_content
 from tests.mandats.conftest import IDENTITE, Desk, make_desk, pdf_text
 from ui.context import AppContext
-from ui.pages.mandats import MandatsPage
+from ui.pages.mandats.dialogs import RevokeDialog
+from ui.pages.mandats.page import MandatsPage
 from ui.tasks import ImmediateTaskRunner
-from ui.widgets.mandat_dialogs import RevokeDialog
 
 
 @pytest.fixture

@@ -401,7 +401,7 @@ def test_a_mediator_sees_neither_pass_nor_mandate_actions_in_the_file(
 def test_erasing_from_the_file_a_person_with_a_kept_mandate_says_until_when_and_keeps_it(
     qtbot: QtBot, db: Database, make_agent: MakeAgent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mediation.mandats import create_mandat
+    from mediation.mandats.creation import create_mandat
     from tests.mandats.conftest import IDENTITE
     from ui.widgets import messages
 

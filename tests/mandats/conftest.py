@@ -16,7 +16,7 @@ from core.auth import Actor, create_structure
 from core.db import Database
 from core.models import Role
 from core.validation import fold
-from mediation.mandats import MandantIdentity
+from mediation.mandats.creation import MandantIdentity
 from mediation.models import Beneficiaire
 
 

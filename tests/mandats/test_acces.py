@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from core.models import Role
 from mediation.droits import export_personal_data
-from mediation.mandats import MandantIdentity, create_mandat
+from mediation.mandats.creation import MandantIdentity, create_mandat
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.redemption import redeem
 from tests.pass_numerique.conftest import TODAY, World

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from core.db import Database, utcnow
 from core.errors import ConflictError
-from mediation.mandat_models import Mandat, MandatCategorie, MandatRevocation
-from mediation.mandats import create_mandat
+from mediation.mandats.creation import create_mandat
+from mediation.mandats.models import Mandat, MandatCategorie, MandatRevocation
 from tests.mandats.conftest import IDENTITE, Desk
 
 DESKS = 4

@@ -19,15 +19,11 @@ from mediation.accompagnements import record_accompagnement
 from mediation.beneficiaires import BeneficiaireData, create_beneficiaire
 from mediation.diagnostics import DiagnosticData, record_diagnostic
 from mediation.droits import erase_beneficiaire
-from mediation.mandat_models import Mandat, MandatCategorie
-from mediation.mandats import (
-    Filtre,
-    MandantIdentity,
-    create_mandat,
-    list_mandats,
-    revoke_mandat,
-    verify_mandat,
-)
+from mediation.mandats.creation import MandantIdentity, create_mandat
+from mediation.mandats.lecture import Filtre, list_mandats
+from mediation.mandats.models import Mandat, MandatCategorie
+from mediation.mandats.revocation import revoke_mandat
+from mediation.mandats.verification import verify_mandat
 from mediation.models import Beneficiaire
 from mediation.registre_effacements import ledger_file
 from tests.mediation.dossier_data import TODAY, Desks, individual, make_desks

@@ -7,14 +7,12 @@ from pathlib import Path
 
 from core.db import Database, utcnow
 from core.i18n import to_local
-from mediation import mandat_templates
-from mediation.mandats import (
-    create_mandat,
-    get_mandat,
-    mandat_qr_content,
-    print_mandat,
-    revoke_mandat,
-)
+from mediation.mandats import templates as mandat_templates
+from mediation.mandats.creation import create_mandat
+from mediation.mandats.impression import print_mandat
+from mediation.mandats.lecture import get_mandat
+from mediation.mandats.revocation import revoke_mandat
+from mediation.mandats.verification import mandat_qr_content
 from tests.mandats.conftest import IDENTITE, Desk, decode_qr_codes_per_page, pdf_pages, pdf_text
 
 # What the issue requires the current text to state, written here independently of the template.

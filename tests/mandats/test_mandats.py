@@ -14,26 +14,26 @@ from core.db import Database, utcnow
 from core.errors import ConflictError, PermissionDenied, ValidationError
 from core.i18n import format_date
 from core.models import AuditEntry
-from mediation import mandat_templates
-from mediation.mandat_models import Mandat, MandatRevocation
-from mediation.mandats import (
-    Filtre,
+from mediation.mandats import templates as mandat_templates
+from mediation.mandats.creation import (
     MandantIdentity,
-    count_mandats,
     create_mandat,
+    preview_replacements,
+    renew_mandat,
+)
+from mediation.mandats.impression import print_mandat, print_revocation
+from mediation.mandats.lecture import (
+    Filtre,
+    count_mandats,
     expiring_mandats,
     get_mandat,
     list_mandats,
-    mandat_qr_content,
     mandate_reminder,
-    preview_replacements,
-    print_mandat,
-    print_revocation,
-    purge_mandats_past_retention,
-    renew_mandat,
-    revoke_mandat,
-    verify_mandat,
 )
+from mediation.mandats.models import Mandat, MandatRevocation
+from mediation.mandats.retention import purge_mandats_past_retention
+from mediation.mandats.revocation import revoke_mandat
+from mediation.mandats.verification import mandat_qr_content, verify_mandat
 from mediation.models import Beneficiaire
 from tests.mandats.conftest import IDENTITE, Desk, add_beneficiaire, decode_qr_codes, pdf_text
 
@@ -597,7 +597,7 @@ def test_one_day_mandate_ends_the_next_day(db: Database, desk: Desk) -> None:
 def test_a_structure_limited_to_some_categories_cannot_grant_others(
     db: Database, desk: Desk, admin
 ) -> None:  # type: ignore[no-untyped-def]
-    from mediation.mandats import allowed_categories, limit_structure_categories
+    from mediation.mandats.creation import allowed_categories, limit_structure_categories
 
     with db.session() as s:
         limit_structure_categories(s, admin, desk.structure_id, ["social", "logement"])

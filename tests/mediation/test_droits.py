@@ -26,7 +26,8 @@ from mediation.droits import (
     retention_due,
     retention_held_by_mandates,
 )
-from mediation.mandats import MandantIdentity, create_mandat, revoke_mandat
+from mediation.mandats.creation import MandantIdentity, create_mandat
+from mediation.mandats.revocation import revoke_mandat
 from mediation.models import Accompagnement, Beneficiaire, Diagnostic
 from tests.mediation.dossier_data import TODAY, Desks, add_person, individual, make_desks
 

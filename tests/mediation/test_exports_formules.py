@@ -90,3 +90,27 @@ def test_temporary_files_of_exports_stay_in_the_data_folder_and_go_at_start_up(
     written = Path(create_temporary_file())
     assert written.parent == paths.data_dir() / "temporaire"
     written.unlink()
+
+
+def test_a_formula_in_a_structure_name_stays_text_in_the_statistics_export(
+    db: Database, jeu: Jeu, tmp_path: Path
+) -> None:
+    from core.models import Structure
+    from mediation.exports import exporter_statistiques
+
+    structures, _nord, _sud, coordinateur = jeu
+    with db.session() as s:
+        s.execute(update(Structure).where(Structure.id == structures.nord).values(nom=FORMULE))
+    perimetre = replace(ANNEE_2026, structure_id=structures.nord)
+    xlsx = exporter_statistiques(db, coordinateur, perimetre, tmp_path / "stats.xlsx").chemin
+    with zipfile.ZipFile(xlsx) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert "<f>" not in "".join(archive.read(n).decode("utf-8") for n in sheets)
+    values = [
+        c.value for row in openpyxl.load_workbook(xlsx).worksheets[0].iter_rows() for c in row
+    ]
+    assert FORMULE in values
+    path = exporter_statistiques(db, coordinateur, perimetre, tmp_path / "stats.csv").chemin
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        cells = [c for row in csv.reader(fh, delimiter=";") for c in row]
+    assert "'" + FORMULE in cells and FORMULE not in cells

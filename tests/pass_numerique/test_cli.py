@@ -144,3 +144,53 @@ def test_report_settlement_and_batch_round_trip(demo_home: Path, tmp_path: Path)
     assert first["acceptes"] == 0 and first["conflits"] == []  # all already known centrally
     second = json.loads(_run(demo_home, "--json", "pass", "batch-import", str(lot)).stdout)
     assert second["deja_importe"]
+
+
+def test_a_chequebook_written_in_the_exports_goes_with_its_holders_erasure(
+    demo_home: Path,
+) -> None:
+    from tests.mandats.conftest import pdf_text
+
+    with sqlite3.connect(demo_home / "medianum.sqlite3") as conn:
+        # No mandate at all: a mandate in force would hold the erasure back.
+        with_mandate = {r[0] for r in conn.execute("SELECT beneficiaire_id FROM mandat")}
+    holder = next(
+        b
+        for b in _candidates(demo_home)
+        if b not in with_mandate
+        and _run(demo_home, "pass", "eligibilite", str(b), "--campagne", "1").returncode == 0
+    )
+    with sqlite3.connect(demo_home / "medianum.sqlite3") as conn:
+        (prenom,) = conn.execute(
+            "SELECT prenom FROM beneficiaire WHERE id = ?", (holder,)
+        ).fetchone()
+    folder = demo_home / "exports" / "chequiers"
+    folder.mkdir(parents=True, exist_ok=True)
+    issued = _run(
+        demo_home,
+        "--json",
+        "pass",
+        "issue",
+        str(holder),
+        "--campagne",
+        "1",
+        "--out",
+        str(folder / "emis.pdf"),
+    )
+    assert issued.returncode == 0, issued.stderr
+    chequier = json.loads(issued.stdout)["chequier_id"]
+    reprint = _run(
+        demo_home, "pass", "reprint", str(chequier), "--out", str(folder / "reimpression.pdf")
+    )
+    assert reprint.returncode == 0, reprint.stderr
+    printed = [folder / "emis.pdf", folder / "reimpression.pdf"]
+    assert all(prenom in pdf_text(p.read_bytes()) for p in printed)  # it was there
+
+    erased = _run(demo_home, "--json", "beneficiaire", "effacer", str(holder), "--oui")
+    assert erased.returncode == 0, erased.stderr
+    said = json.loads(erased.stdout)
+    assert sorted(Path(p).name for p in said["fichiers_supprimes"]) == [
+        "emis.pdf",
+        "reimpression.pdf",
+    ]
+    assert not any(p.exists() for p in printed)

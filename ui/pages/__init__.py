@@ -61,7 +61,7 @@ PAGES: tuple[PageSpec, ...] = (
         "PassPage",
     ),
     PageSpec(
-        "mandats", N_("Mandats"), (Permission.MANDAT_GERER,), "ui.pages.mandats", "MandatsPage"
+        "mandats", N_("Mandats"), (Permission.MANDAT_GERER,), "ui.pages.mandats.page", "MandatsPage"
     ),
     PageSpec(
         "lieux",

@@ -72,17 +72,18 @@ from mediation.beneficiaires import (
     update_beneficiaire,
 )
 from mediation.diagnostics import DiagnosticData, record_diagnostic
-from mediation.droits import erase_beneficiaire, export_personal_data
-from mediation.mandats import (
-    STATUT_TITRES,
-    MandatRow,
-    categorie_titre,
-    mandats_of_person,
+from mediation.droits import (
+    erase_beneficiaire,
+    export_personal_data,
+    files_deleted_message,
+    files_notice,
 )
+from mediation.mandats.lecture import STATUT_TITRES, MandatRow, categorie_titre, mandats_of_person
 from pass_numerique.dossier import ChequebookSummary, chequebooks_of
 from ui.context import AppContext
 from ui.models.beneficiaires_model import BeneficiairesModel
 from ui.models.mediation_paging import Work
+from ui.pages.mandats.wizard import MandatRequest, NouveauMandatWizard
 from ui.widgets.fit import (
     emphasize,
     fit_to_screen,
@@ -90,7 +91,6 @@ from ui.widgets.fit import (
     scroll_dialog_body,
     without_tab_trap,
 )
-from ui.widgets.mandat_wizard import MandatRequest, NouveauMandatWizard
 from ui.widgets.mediation_accompagnement_form import AccompagnementForm
 from ui.widgets.mediation_beneficiaire_picker import BeneficiairePicker
 from ui.widgets.mediation_commune_field import CommuneField
@@ -888,7 +888,7 @@ class BeneficiaireFile(QWidget):
         )
 
     def _create_and_print(self, request: MandatRequest, progress: Progress) -> tuple[Path, str]:
-        from ui.pages.mandats import create_and_print_mandat
+        from ui.pages.mandats.actions import create_and_print_mandat
 
         return create_and_print_mandat(self.ctx, request, progress)
 
@@ -913,16 +913,20 @@ class BeneficiaireFile(QWidget):
             _(
                 "Effacer définitivement les données personnelles de {who} ? Ses activités restent "
                 "dans les statistiques, de façon anonyme. Cette action est irréversible."
-            ).format(who=self.libelle),
+            ).format(who=self.libelle)
+            + "\n\n"
+            + files_notice(),
             yes_label=_("Effacer"),
         ):
             return
         try:
             with self.ctx.db.session() as session:
-                erase_beneficiaire(session, self.ctx.actor, self.beneficiaire_id)
+                files = erase_beneficiaire(session, self.ctx.actor, self.beneficiaire_id)
         except MedianumError as exc:
             show_error(self, exc)
             return
+        if files:
+            show_info(self, files_deleted_message(files))
         self.beneficiaire_id = None
         self.changed.emit()
         self.closed.emit()

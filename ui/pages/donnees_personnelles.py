@@ -33,6 +33,8 @@ from mediation.droits import (
     apply_retention,
     erase_beneficiaire,
     export_personal_data,
+    files_deleted_message,
+    files_notice,
     pseudonym,
     retention_due,
     retention_held_by_mandates,
@@ -153,22 +155,22 @@ class DonneesPersonnellesPage(QWidget):
             "Effacer les données personnelles du dossier n° {id} ? C'est irréversible : le "
             "dossier deviendra « {name} »."
         ).format(id=bid, name=pseudonym(bid))
-        if not confirm(self, question, yes_label=_("Effacer")):
+        if not confirm(self, question + "\n\n" + files_notice(), yes_label=_("Effacer")):
             return
 
-        def work(_p: Progress) -> int:
+        def work(_p: Progress) -> tuple[int, list[Path]]:
             with self.ctx.db.session() as session:
-                erase_beneficiaire(session, self.ctx.actor, bid)
-            return bid
+                files = erase_beneficiaire(session, self.ctx.actor, bid)
+            return bid, files
 
-        self._run(
-            work,
-            lambda erased: self._say(
-                _("Dossier effacé : il s'appelle désormais « {name} ».").format(
-                    name=pseudonym(erased)
-                )
-            ),
-        )
+        def done(result: tuple[int, list[Path]]) -> None:
+            erased, files = result
+            said = _("Dossier effacé : il s'appelle désormais « {name} ».").format(
+                name=pseudonym(erased)
+            )
+            self._say(" ".join(p for p in (said, files_deleted_message(files)) if p))
+
+        self._run(work, done)
 
     # --- retention -----------------------------------------------------------------------------
 
@@ -204,7 +206,9 @@ class DonneesPersonnellesPage(QWidget):
         ids = [c.id for c in self.due]
         if not ids or not confirm(
             self,
-            _("Effacer les {n} dossiers listés ? C'est irréversible.").format(n=len(ids)),
+            _("Effacer les {n} dossiers listés ? C'est irréversible.").format(n=len(ids))
+            + "\n\n"
+            + files_notice(),
             yes_label=_("Effacer"),
         ):
             return

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from core import paths
 from core.i18n import N_, _
 from core.progress import Progress
+from core.tableur import cellules_en_texte
 from ui.context import AppContext
 from ui.widgets import messages
 from ui.widgets.fit import compact_combo, without_tab_trap
@@ -630,3 +631,4 @@ def export_xlsx(resultat: Resultat, path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         table.rename(columns=titles).to_excel(writer, sheet_name=_("Résultats"), index=False)
         meta.to_excel(writer, sheet_name=_("Provenance"), index=False)
+        cellules_en_texte(writer.book)

@@ -55,10 +55,10 @@ MandateReminder = Callable[..., str | None]
 
 
 def _mandate_reminder() -> MandateReminder | None:
-    """``mediation.mandats.mandate_reminder`` when the mandates domain is installed."""
+    """``mediation.mandats.lecture.mandate_reminder`` when the mandates domain is installed."""
     if importlib.util.find_spec("mediation.mandats") is None:
         return None
-    module = importlib.import_module("mediation.mandats")
+    module = importlib.import_module("mediation.mandats.lecture")
     found: MandateReminder | None = getattr(module, "mandate_reminder", None)
     return found
 

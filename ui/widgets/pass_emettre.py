@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from core import paths
+from core import fichiers_nominatifs, paths
 from core.errors import NotFoundError
 from core.i18n import _, format_date
 from core.progress import Progress
@@ -35,6 +35,7 @@ from pass_numerique.issuance import (
     eligibility_for,
     issue_chequebook,
 )
+from pass_numerique.models import Chequier
 from pass_numerique.opposition import (
     find_chequier_by_serial,
     lift_opposition,
@@ -186,6 +187,7 @@ class EmettreWidget(QWidget):
                 book = chequebook_print(session, self.ctx.actor, chequier.id)
                 target = chequebooks_folder() / f"chequier-{chequier.id}.pdf"
                 target.write_bytes(chequebook_pdf(book))
+                fichiers_nominatifs.record(target, [chequier.beneficiaire_id])
             return _("Chéquier n° {id} émis — PDF : {path}").format(
                 id=chequier.id, path=target
             ), target
@@ -214,6 +216,9 @@ class EmettreWidget(QWidget):
                 n = book.reimpression_no
                 target = chequebooks_folder() / f"chequier-{chequier_id}-reimpression-{n}.pdf"
                 target.write_bytes(chequebook_pdf(book))
+                holder = session.get(Chequier, chequier_id)
+                if holder is not None:
+                    fichiers_nominatifs.record(target, [holder.beneficiaire_id])
             return _("Réimpression n° {n} du chéquier n° {id} — PDF : {path}").format(
                 n=n, id=chequier_id, path=target
             ), target

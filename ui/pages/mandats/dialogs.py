@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.i18n import _
-from mediation.mandat_models import DUREES_JOURS
-from mediation.mandats import MandatRow, categorie_titre, duree_titre
+from mediation.mandats.lecture import MandatRow, categorie_titre, duree_titre
+from mediation.mandats.models import DUREES_JOURS
 
 
 class RevokeDialog(QDialog):

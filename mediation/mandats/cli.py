@@ -7,28 +7,30 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core import fichiers_nominatifs
 from core.cli import CliContext, FrenchParser
 from core.errors import ValidationError
 from core.i18n import _, format_date
-from mediation.mandat_models import CATEGORY_KEYS, DUREES_JOURS
-from mediation.mandats import (
+from mediation.mandats.creation import (
+    MandantIdentity,
+    create_mandat,
+    identity_draft,
+    preview_replacements,
+    renew_mandat,
+)
+from mediation.mandats.impression import print_mandat, print_revocation
+from mediation.mandats.lecture import (
     STATUT_TITRES,
     Filtre,
-    MandantIdentity,
     MandatRow,
     categorie_titre,
-    create_mandat,
     expiring_mandats,
-    identity_draft,
+    get_mandat,
     list_mandats,
-    mandat_qr_content,
-    preview_replacements,
-    print_mandat,
-    print_revocation,
-    renew_mandat,
-    revoke_mandat,
-    verify_mandat,
 )
+from mediation.mandats.models import CATEGORY_KEYS, DUREES_JOURS
+from mediation.mandats.revocation import revoke_mandat
+from mediation.mandats.verification import mandat_qr_content, verify_mandat
 
 
 def _row_json(row: MandatRow) -> dict[str, Any]:
@@ -61,11 +63,14 @@ def _rows_text(rows: list[MandatRow]) -> str:
     return "\n".join(lines)
 
 
-def _write(path: str, data: bytes) -> Path:
+def _write(path: str, data: bytes, beneficiaire_id: int) -> Path:
+    """Write a mandate's paper, recorded as naming the person (an erasure deletes it when it
+    lies in the data folder)."""
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+        fichiers_nominatifs.record(target, [beneficiaire_id])
     except OSError as exc:
         raise ValidationError(
             _("Impossible d'écrire {path} ({reason}).").format(
@@ -118,7 +123,11 @@ def _new(ctx: CliContext) -> int:
         )
         out = None
         if a.out:
-            out = _write(a.out, print_mandat(session, actor, mandat.id, traduction=a.traduction))
+            out = _write(
+                a.out,
+                print_mandat(session, actor, mandat.id, traduction=a.traduction),
+                mandat.beneficiaire_id,
+            )
         data = {
             "id": mandat.id,
             "reference": mandat.reference,
@@ -160,7 +169,7 @@ def _print(ctx: CliContext) -> int:
     with ctx.session() as session:
         actor = ctx.actor(session)
         pdf = print_mandat(session, actor, ctx.args.id, traduction=ctx.args.traduction)
-        out = _write(ctx.args.out, pdf)
+        out = _write(ctx.args.out, pdf, get_mandat(session, actor, ctx.args.id).beneficiaire_id)
     ctx.emit({"pdf": str(out)}, _("Mandat imprimé : {path}").format(path=out))
     return 0
 
@@ -177,7 +186,11 @@ def _renew(ctx: CliContext) -> int:
             hors_mesure_protection=a.hors_mesure_protection,
             duree_jours=a.duree,
         )
-        out = _write(a.out, print_mandat(session, actor, mandat.id)) if a.out else None
+        out = (
+            _write(a.out, print_mandat(session, actor, mandat.id), mandat.beneficiaire_id)
+            if a.out
+            else None
+        )
         data = {"id": mandat.id, "reference": mandat.reference, "pdf": str(out) if out else None}
         text = _("Mandat renouvelé : {reference}, jusqu'au {fin}.").format(
             reference=mandat.reference, fin=format_date(mandat.fin)
@@ -190,7 +203,11 @@ def _revoke(ctx: CliContext) -> int:
     with ctx.session() as session:
         actor = ctx.actor(session)
         revocation = revoke_mandat(session, actor, ctx.args.id, ctx.args.categorie)
-        out = _write(ctx.args.out, print_revocation(session, actor, revocation.id))
+        out = _write(
+            ctx.args.out,
+            print_revocation(session, actor, revocation.id),
+            get_mandat(session, actor, revocation.mandat_id).beneficiaire_id,
+        )
     ctx.emit(
         {"revocation": revocation.id, "categorie": ctx.args.categorie, "pdf": str(out)},
         _("Révocation enregistrée ; attestation à faire signer : {path}").format(path=out),

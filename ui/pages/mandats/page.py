@@ -29,31 +29,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import paths
 from core.auth import Permission
 from core.errors import MedianumError
 from core.i18n import N_, _
 from core.progress import Progress
-from mediation.mandats import (
-    Filtre,
-    MandatRow,
-    Statut,
-    Verification,
-    categorie_titre,
-    create_mandat,
-    print_mandat,
-    print_revocation,
-    renew_mandat,
-    revoke_mandat,
-    verify_mandat,
-)
+from mediation.mandats.creation import renew_mandat
+from mediation.mandats.impression import print_mandat, print_revocation
+from mediation.mandats.lecture import Filtre, MandatRow, Statut, categorie_titre
+from mediation.mandats.revocation import revoke_mandat
+from mediation.mandats.verification import Verification, verify_mandat
 from ui.context import AppContext
+from ui.pages.mandats.actions import create_and_print_mandat, mandats_folder, write_paper
+from ui.pages.mandats.dialogs import RenewDialog, RevokeDialog
+from ui.pages.mandats.table import MandatTableModel
+from ui.pages.mandats.wizard import MandatRequest, NouveauMandatWizard
 from ui.tasks import TaskHandle
 from ui.widgets.empty_state import empty_state
 from ui.widgets.fit import emphasize
-from ui.widgets.mandat_dialogs import RenewDialog, RevokeDialog
-from ui.widgets.mandat_table import MandatTableModel
-from ui.widgets.mandat_wizard import MandatRequest, NouveauMandatWizard
 
 FILTRES: tuple[tuple[Filtre, str], ...] = (
     (Filtre.TOUS, N_("Tous les mandats")),
@@ -63,35 +55,6 @@ FILTRES: tuple[tuple[Filtre, str], ...] = (
     (Filtre.REVOQUES, N_("Révoqués")),
 )
 SEARCH_DEBOUNCE_MS = 200
-
-
-def mandats_folder() -> Path:
-    folder = paths.export_dir() / "mandats"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def create_and_print_mandat(
-    ctx: AppContext, request: MandatRequest, progress: Progress
-) -> tuple[Path, str]:
-    """Record the mandate the wizard gathered and write its PDF; (PDF path, reference)."""
-    with ctx.db.session() as session:
-        mandat = create_mandat(
-            session,
-            ctx.actor,
-            request.beneficiaire_id,
-            categories=request.categories,
-            duree_jours=request.duree_jours,
-            identite=request.identite,
-            mentions_lues=request.mentions_lues,
-            hors_mesure_protection=request.hors_mesure_protection,
-            actions_specifiques=request.actions,
-        )
-        progress.step(1, 2, _("Impression"))
-        pdf = print_mandat(session, ctx.actor, mandat.id)
-        path = mandats_folder() / f"{mandat.reference}.pdf"
-        path.write_bytes(pdf)
-        return path, mandat.reference
 
 
 class MandatsPage(QWidget):
@@ -359,8 +322,7 @@ class MandatsPage(QWidget):
             # The French copies alone and with their translation are two different files.
             suffix = f"-avec-traduction-{traduction}" if traduction else ""
             path = mandats_folder() / f"{row.reference}{suffix}.pdf"
-            path.write_bytes(pdf)
-            return path
+            return write_paper(path, pdf, row.beneficiaire_id)
 
         self._run(
             work,
@@ -392,7 +354,7 @@ class MandatsPage(QWidget):
                 progress.step(1, 2, _("Impression"))
                 pdf = print_mandat(session, self.ctx.actor, mandat.id)
                 path = mandats_folder() / f"{mandat.reference}.pdf"
-                path.write_bytes(pdf)
+                write_paper(path, pdf, mandat.beneficiaire_id)
                 return path, mandat.reference
 
         self._run(work, self._created)
@@ -431,8 +393,7 @@ class MandatsPage(QWidget):
                 progress.step(1, 2, _("Impression"))
                 pdf = print_revocation(session, self.ctx.actor, revocation.id)
                 path = mandats_folder() / f"{row.reference}-revocation-{revocation.id}.pdf"
-                path.write_bytes(pdf)
-                return path
+                return write_paper(path, pdf, row.beneficiaire_id)
 
         def done(path: Path) -> None:
             self._opened(

@@ -39,10 +39,10 @@ from reportlab.platypus import (
 )
 
 from core.i18n import DISPLAY_TZ
-from mediation import mandat_templates
-from mediation.mandat_integrity import qr_content
-from mediation.mandat_models import Mandat, MandatRevocation
-from mediation.mandat_templates import Template
+from mediation.mandats import templates as mandat_templates
+from mediation.mandats.integrite import qr_content
+from mediation.mandats.models import Mandat, MandatRevocation
+from mediation.mandats.templates import Template
 
 _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 _DATETIME_PATTERNS = {"fr": "d MMMM y 'à' HH:mm", "en": "d MMMM y 'at' HH:mm"}

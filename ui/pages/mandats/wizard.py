@@ -34,17 +34,16 @@ from core.db import utcnow
 from core.errors import MedianumError, ValidationError
 from core.i18n import _, format_date, to_local
 from core.models import Structure
-from mediation import mandat_templates
-from mediation.mandat_models import CATEGORIES, DUREES_JOURS
-from mediation.mandats import (
+from mediation.mandats import templates as mandat_templates
+from mediation.mandats.creation import (
     MandantIdentity,
     Replacement,
     allowed_categories,
-    categorie_titre,
-    duree_titre,
     identity_draft,
     preview_replacements,
 )
+from mediation.mandats.lecture import categorie_titre, duree_titre
+from mediation.mandats.models import CATEGORIES, DUREES_JOURS
 from ui.context import AppContext
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mediation.mandat_models import Mandat
+    from mediation.mandats.models import Mandat
 
 QR_PREFIX = "MEDIANUM-MANDAT"
 FORMAT_VERSION = 1

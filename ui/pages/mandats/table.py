@@ -10,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor
 from core.auth import Actor
 from core.db import Database
 from core.i18n import N_, _, format_date
-from mediation.mandats import (
+from mediation.mandats.lecture import (
     STATUT_TITRES,
     Filtre,
     MandatRow,

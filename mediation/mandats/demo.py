@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.validation import fold
-from mediation.mandats import MandantIdentity, create_mandat, revoke_mandat
+from mediation.mandats.creation import MandantIdentity, create_mandat
+from mediation.mandats.revocation import revoke_mandat
 from mediation.models import Beneficiaire
 
 if TYPE_CHECKING:
