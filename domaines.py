@@ -8,35 +8,100 @@ numérique issues chequebooks to the beneficiaries that mediation created).
 
 from __future__ import annotations
 
-from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import core.models
 import lieux.models
 import mediation.mandats.models
 import mediation.models
 import pass_numerique.models
-import selftest
-from core import cli as core_cli
 from core.domaine import Autotest, Domaine, install
 from core.i18n import N_
-from fragilite import cli as fragilite_cli
-from lieux import cli as lieux_cli
-from mediation import cli as mediation_cli
-from mediation import droits, stats_cli
-from mediation.mandats import cli as mandat_cli
-from pass_numerique import cli as pass_cli
-from pass_numerique.structures import lieux_references
 
 if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
+
     from sqlalchemy.orm import Session
 
+    from core.db import Database
     from core.domaine import DemoContext
+
+
+# Commands, self-test checks and restore hooks are imported when they run, not when the desk
+# starts: the window needs only the models, and the command modules pull in the spreadsheet
+# and PDF writers (about a third of the start-up imports). The imports stay plain statements, so
+# the import graph (lint-imports) still shows the wiring.
+def _core_cli(sub: argparse._SubParsersAction[Any]) -> None:
+    import selftest
+    from core import cli
+
+    cli.register(sub)
+    selftest.register(sub)
+
+
+def _mediation_cli(sub: argparse._SubParsersAction[Any]) -> None:
+    from mediation import cli, stats_cli
+    from mediation.mandats import cli as mandat_cli
+
+    cli.register(sub)
+    stats_cli.register(sub)
+    mandat_cli.register(sub)
+
+
+def _lieux_cli(sub: argparse._SubParsersAction[Any]) -> None:
+    from lieux import cli
+    from pass_numerique.structures import lieux_references
+
+    # The map rings the places of the Pass numérique: handed over as a function, so that lieux
+    # does not import pass_numerique.
+    cli.register(sub, lieux_pass=lieux_references)
+
+
+def _pass_cli(sub: argparse._SubParsersAction[Any]) -> None:
+    from pass_numerique import cli
+
+    cli.register(sub)
+
+
+def _fragilite_cli(sub: argparse._SubParsersAction[Any]) -> None:
+    from fragilite import cli
+
+    cli.register(sub)
+
+
+def _check_mandate(folder: Path) -> str:
+    import selftest
+
+    return selftest.check_mandate(folder)
+
+
+def _check_map(folder: Path) -> str:
+    import selftest
+
+    return selftest.check_map(folder)
+
+
+def _check_chequebook(folder: Path) -> str:
+    import selftest
+
+    return selftest.check_chequebook(folder)
+
+
+def _mediation_after_restore(db: Database) -> str:
+    from mediation import droits
+
+    return droits.after_restore(db)
+
+
+def _mediation_at_start(db: Database) -> str:
+    from mediation import droits
+
+    return droits.at_start(db)
+
 
 # The demonstrations import their data generators (pandas for the survey) only when a demo is
 # made, so that every command does not pay for them.
-
-
 def _mediation_demo(session: Session, demo: DemoContext) -> dict[str, int]:
     from mediation import demo as mediation_demo
 
@@ -68,39 +133,35 @@ def _fragilite_demo(session: Session, demo: DemoContext) -> dict[str, int]:
 
 
 DOMAINES: tuple[Domaine, ...] = (
-    Domaine("core", modeles=(core.models,), cli=(core_cli.register, selftest.register)),
+    Domaine("core", modeles=(core.models,), cli=(_core_cli,)),
     Domaine(
         "mediation",
         modeles=(mediation.models, mediation.mandats.models),
-        cli=(mediation_cli.register, stats_cli.register, mandat_cli.register),
+        cli=(_mediation_cli,),
         demo=(_mediation_demo, _mandat_demo),
-        autotest=(Autotest("mandat", N_("PDF du mandat"), selftest.check_mandate),),
+        autotest=(Autotest("mandat", N_("PDF du mandat"), _check_mandate),),
         # A restored backup must not bring back the people erased since it was made.
-        apres_restauration=droits.after_restore,
+        apres_restauration=_mediation_after_restore,
         # A database restored outside Médianum (pg_restore) is caught at each desk's start.
-        au_demarrage=droits.at_start,
+        au_demarrage=_mediation_at_start,
     ),
     Domaine(
         "lieux",
         modeles=(lieux.models,),
-        # The map rings the places of the Pass numérique: handed over as a function, so that
-        # lieux does not import pass_numerique.
-        cli=(partial(lieux_cli.register, lieux_pass=lieux_references),),
+        cli=(_lieux_cli,),
         demo=(_lieux_demo,),
-        autotest=(Autotest("carte", N_("Carte hors ligne des lieux"), selftest.check_map),),
+        autotest=(Autotest("carte", N_("Carte hors ligne des lieux"), _check_map),),
     ),
     Domaine(
         "pass_numerique",
         modeles=(pass_numerique.models,),
-        cli=(pass_cli.register,),
+        cli=(_pass_cli,),
         demo=(_pass_demo,),
-        autotest=(
-            Autotest("chequier", N_("PDF du chéquier Pass numérique"), selftest.check_chequebook),
-        ),
+        autotest=(Autotest("chequier", N_("PDF du chéquier Pass numérique"), _check_chequebook),),
     ),
     Domaine(
         "fragilite",
-        cli=(fragilite_cli.register,),
+        cli=(_fragilite_cli,),
         demo=(_fragilite_demo,),
     ),
 )

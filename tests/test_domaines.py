@@ -55,7 +55,7 @@ def test_every_domain_package_is_in_the_registry_with_its_models() -> None:
     on_disk = {
         ".".join(p.relative_to(ROOT).with_suffix("").parts)
         for package in ("core", *DOMAIN_PACKAGES)
-        for p in (ROOT / package).glob("*models.py")
+        for p in (ROOT / package).rglob("*models.py")
     }
     assert listed == on_disk
 
