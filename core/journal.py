@@ -14,19 +14,21 @@ docs/journal.md states what each protection covers and what it does not.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets as pysecrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.orm import Session
 
@@ -56,30 +58,59 @@ class ActionJournal(StrEnum):
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
-def _canonical(entry: AuditEntry) -> bytes:
+def _canonical_form(
+    seq: int,
+    at: datetime,
+    agent_id: int | None,
+    action: str,
+    entity_type: str | None,
+    entity_id: str | None,
+    details: Mapping[str, object] | None,
+    prev_hash: str,
+    cle_id: str | None,
+) -> bytes:
     payload: dict[str, object] = {
-        "seq": entry.seq,
-        "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "agent_id": entry.agent_id,
-        "action": entry.action,
-        "entity_type": entry.entity_type,
-        "entity_id": entry.entity_id,
-        "details": entry.details or {},
-        "prev": entry.prev_hash,
+        "seq": seq,
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "agent_id": agent_id,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "details": details or {},
+        "prev": prev_hash,
     }
-    if entry.cle_id is not None:
+    if cle_id is not None:
         # Lines written before the journal had a key keep their original payload.
-        payload["cle"] = entry.cle_id
+        payload["cle"] = cle_id
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    return _canonical_form(
+        entry.seq,
+        entry.at,
+        entry.agent_id,
+        entry.action,
+        entry.entity_type,
+        entry.entity_id,
+        entry.details,
+        entry.prev_hash,
+        entry.cle_id,
+    )
+
+
+def _seal(canonical: bytes, cle_id: str | None, key: bytes | None = None) -> str:
+    """Plain SHA-256 for an unkeyed line; HMAC-SHA-256 with the journal key for a sealed one."""
+    if cle_id is None:
+        return hashlib.sha256(canonical).hexdigest()
+    if key is None:
+        key = journal_key(cle_id)
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest()
 
 
 def _entry_hash(entry: AuditEntry, key: bytes | None = None) -> str:
     """Plain SHA-256 for an unkeyed line; HMAC-SHA-256 with the journal key for a sealed one."""
-    if entry.cle_id is None:
-        return hashlib.sha256(_canonical(entry)).hexdigest()
-    if key is None:
-        key = journal_key(entry.cle_id)
-    return hmac.new(key, _canonical(entry), hashlib.sha256).hexdigest()
+    return _seal(_canonical(entry), entry.cle_id, key)
 
 
 # --- the journal key -------------------------------------------------------------------------
@@ -170,6 +201,17 @@ def journal_anchor(session: Session) -> tuple[int, str]:
     return (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
 
 
+# Built once: every use case writes a line, and building a statement costs more than running it.
+# Executed on the session's connection, they bypass the ORM layer.
+_HEAD = (
+    select(AuditEntry.seq, AuditEntry.hash, AuditEntry.cle_id)
+    .order_by(AuditEntry.seq.desc())
+    .limit(1)
+)
+_APPEND = insert(AuditEntry)
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
 def record(
     session: Session,
     actor: Actor | None,
@@ -186,32 +228,46 @@ def record(
     Once the journal has a key, every line is sealed with the key of the line before it (or,
     for a rotation, the new key): a desk without that key refuses to write rather than append
     a line the verification would rightly call forged.
+
+    The line is written by one Core INSERT of precomputed values (no unit of work: a desk
+    redeems all day long); the entry returned is a detached copy of what was stored.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_JOURNAL_LOCK})
-    head = _head(session)
+    # What the caller added before must reach the database first (an agent created in this
+    # transaction, named by the line), as the ORM flush of the line used to do.
+    session.flush()
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_PG_LOCK, {"k": _PG_JOURNAL_LOCK})
+    head = conn.execute(_HEAD).first()
     seq, prev_hash, cle_id = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS_HASH, None)
     if _cle_id is not None:
         cle_id = _cle_id
     # JSON round trip: the hash must be computed on exactly what the database gives back.
     clean_details = json.loads(json.dumps(dict(details or {}), ensure_ascii=False, default=str))
-    entry = AuditEntry(
-        seq=seq,
-        at=utcnow(),
-        agent_id=actor.agent_id if actor is not None else agent_id,
-        action=action,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        details=clean_details,
-        prev_hash=prev_hash,
-        hash="",
-        cle_id=cle_id,
+    at = utcnow()
+    line_agent = actor.agent_id if actor is not None else agent_id
+    line_entity = None if entity_id is None else str(entity_id)
+    digest = _seal(
+        _canonical_form(
+            seq, at, line_agent, action, entity_type, line_entity, clean_details, prev_hash, cle_id
+        ),
+        cle_id,
     )
-    entry.hash = _entry_hash(entry)
-    session.add(entry)
-    session.flush()
-    session.info[_PENDING_HEAD] = (entry.seq, entry.hash)
-    return entry
+    values = {
+        "seq": seq,
+        "at": at,
+        "agent_id": line_agent,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": line_entity,
+        "details": clean_details,
+        "prev_hash": prev_hash,
+        "hash": digest,
+        "cle_id": cle_id,
+    }
+    inserted = conn.execute(_APPEND, values).inserted_primary_key
+    session.info[_PENDING_HEAD] = (seq, digest)
+    return AuditEntry(id=inserted[0] if inserted else None, **values)
 
 
 # --- the anchor kept outside the database ------------------------------------------------------
@@ -243,25 +299,76 @@ class Anchor:
 def database_identity(url: URL) -> str:
     """Which database an anchor belongs to: a desk may switch between several."""
     if url.get_backend_name() == "sqlite":
+        if Path(url.database or "").is_absolute():
+            return _absolute_sqlite_identity(url.database or "")
         return "sqlite:" + str(Path(url.database or "").resolve())
     host = url.host or str(url.query.get("host", ""))
     return f"{url.get_backend_name()}://{host}:{url.port or ''}/{url.database}"
 
 
+@functools.lru_cache(maxsize=16)
+def _absolute_sqlite_identity(database: str) -> str:
+    # Resolved once per file: every commit that writes the journal names its database.
+    return "sqlite:" + str(Path(database).resolve())
+
+
+# The path of the anchor file by MEDIANUM_HOME: working it out checks the data directory on disk,
+# which every commit would pay; a file gone since (a test, a new folder) is looked up again.
+_anchor_paths: dict[str | None, Path] = {}
+
+
+def _anchor_file() -> Path:
+    home = os.environ.get("MEDIANUM_HOME")
+    found = _anchor_paths.get(home)
+    if found is None:
+        found = _anchor_paths[home] = paths.journal_anchor_file()
+    return found
+
+
+# The desk's anchor file is one JSON object (database identity → head) followed by one JSON line
+# per head written since, appended: renaming a file over another costs ext4 a flush of its data
+# (half a millisecond, more than the redemption it records), an append costs a few microseconds.
+# Readers keep the highest head of each database; the lines are folded into the object once the
+# file grows past ANCHOR_FOLD_BYTES, and at each forced save (a restore going back).
+ANCHOR_FOLD_BYTES = 64 * 1024
+
+
+def _anchor_seq(entry: object) -> int:
+    try:
+        return int(str(entry["seq"])) if isinstance(entry, dict) else -1
+    except (KeyError, ValueError):
+        return -1
+
+
 def _read_anchor_file(path: Path) -> dict[str, dict[str, object]]:
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError):
+    except OSError:
         log.warning("journal anchor file %s unreadable", path.name)
         return {}
-    return payload if isinstance(payload, dict) else {}
+    try:
+        payload, end = json.JSONDecoder().raw_decode(raw.lstrip())
+    except ValueError:
+        log.warning("journal anchor file %s unreadable", path.name)
+        return {}
+    if not isinstance(payload, dict):
+        return {}
+    for line in raw.lstrip()[end:].splitlines():
+        try:
+            head = json.loads(line)
+            key, seq, hash_ = str(head["db"]), int(head["seq"]), str(head["hash"])
+        except (ValueError, TypeError, KeyError):
+            continue  # a line torn by a crash: the lines before and after it still count
+        if len(hash_) == 64 and seq > _anchor_seq(payload.get(key)):
+            payload[key] = {"seq": seq, "hash": hash_, "le": head.get("le")}
+    return payload
 
 
 def _write_json_atomically(path: Path, payload: object) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
 
 
@@ -279,13 +386,29 @@ def desk_anchor(url: URL) -> Anchor | None:
 
 def save_desk_anchor(url: URL, seq: int, hash_: str, *, force: bool = False) -> None:
     """Remember a head; only forward unless ``force`` (a restore legitimately goes back)."""
-    path = paths.journal_anchor_file()
-    anchors = _read_anchor_file(path)
+    path = _anchor_file()
     key = database_identity(url)
-    known = anchors.get(key)
-    if not force and isinstance(known, dict) and int(str(known.get("seq", 0))) >= seq:
+    le = utcnow().isoformat(timespec="seconds")
+    if not force:
+        line = json.dumps({"db": key, "seq": seq, "hash": hash_, "le": le}, ensure_ascii=False)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        except FileNotFoundError:
+            pass  # first head of this desk: the file is created whole below
+        else:
+            try:
+                os.write(fd, (line + "\n").encode())
+                size = os.fstat(fd).st_size
+            finally:
+                os.close(fd)
+            if size > ANCHOR_FOLD_BYTES:
+                _write_json_atomically(path, _read_anchor_file(path))
+            return
+    path = _anchor_paths[os.environ.get("MEDIANUM_HOME")] = paths.journal_anchor_file()
+    anchors = _read_anchor_file(path)
+    if not force and _anchor_seq(anchors.get(key)) >= seq:
         return
-    anchors[key] = {"seq": seq, "hash": hash_, "le": utcnow().isoformat(timespec="seconds")}
+    anchors[key] = {"seq": seq, "hash": hash_, "le": le}
     _write_json_atomically(path, anchors)
 
 
