@@ -212,6 +212,66 @@ _APPEND = insert(AuditEntry)
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
+def _plain_details(details: Mapping[str, object] | None) -> dict[str, object]:
+    """``details`` as the database gives them back (the hash is computed on exactly that)."""
+    if details is None:
+        return {}
+    if all(type(k) is str and type(v) in _JSON_EXACT for k, v in details.items()):
+        return dict(details)  # a JSON round trip would give back the same values
+    return json.loads(json.dumps(dict(details), ensure_ascii=False, default=str))  # type: ignore[no-any-return]
+
+
+_JSON_EXACT = frozenset({str, int, type(None)})
+
+
+def _write_line(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity_type: str | None,
+    entity_id: object | None,
+    details: Mapping[str, object] | None,
+    agent_id: int | None,
+    cle_id_override: str | None,
+) -> tuple[object, dict[str, object]]:
+    """Insert one line; its primary key and the values stored."""
+    # What the caller added before must reach the database first (an agent created in this
+    # transaction, named by the line), as the ORM flush of the line used to do.
+    session.flush()
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_PG_LOCK, {"k": _PG_JOURNAL_LOCK})
+    head = conn.execute(_HEAD).first()
+    seq, prev_hash, cle_id = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS_HASH, None)
+    if cle_id_override is not None:
+        cle_id = cle_id_override
+    clean_details = _plain_details(details)
+    at = utcnow()
+    line_agent = actor.agent_id if actor is not None else agent_id
+    line_entity = None if entity_id is None else str(entity_id)
+    digest = _seal(
+        _canonical_form(
+            seq, at, line_agent, action, entity_type, line_entity, clean_details, prev_hash, cle_id
+        ),
+        cle_id,
+    )
+    values: dict[str, object] = {
+        "seq": seq,
+        "at": at,
+        "agent_id": line_agent,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": line_entity,
+        "details": clean_details,
+        "prev_hash": prev_hash,
+        "hash": digest,
+        "cle_id": cle_id,
+    }
+    inserted = conn.execute(_APPEND, values).inserted_primary_key
+    session.info[_PENDING_HEAD] = (seq, digest)
+    return (inserted[0] if inserted else None), values
+
+
 def record(
     session: Session,
     actor: Actor | None,
@@ -229,45 +289,29 @@ def record(
     for a rotation, the new key): a desk without that key refuses to write rather than append
     a line the verification would rightly call forged.
 
-    The line is written by one Core INSERT of precomputed values (no unit of work: a desk
-    redeems all day long); the entry returned is a detached copy of what was stored.
+    The line is written by one Core INSERT of precomputed values (no unit of work); the entry
+    returned is a detached copy of what was stored.
     """
-    # What the caller added before must reach the database first (an agent created in this
-    # transaction, named by the line), as the ORM flush of the line used to do.
-    session.flush()
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(_PG_LOCK, {"k": _PG_JOURNAL_LOCK})
-    head = conn.execute(_HEAD).first()
-    seq, prev_hash, cle_id = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS_HASH, None)
-    if _cle_id is not None:
-        cle_id = _cle_id
-    # JSON round trip: the hash must be computed on exactly what the database gives back.
-    clean_details = json.loads(json.dumps(dict(details or {}), ensure_ascii=False, default=str))
-    at = utcnow()
-    line_agent = actor.agent_id if actor is not None else agent_id
-    line_entity = None if entity_id is None else str(entity_id)
-    digest = _seal(
-        _canonical_form(
-            seq, at, line_agent, action, entity_type, line_entity, clean_details, prev_hash, cle_id
-        ),
-        cle_id,
+    line_id, values = _write_line(
+        session, actor, action, entity_type, entity_id, details, agent_id, _cle_id
     )
-    values = {
-        "seq": seq,
-        "at": at,
-        "agent_id": line_agent,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": line_entity,
-        "details": clean_details,
-        "prev_hash": prev_hash,
-        "hash": digest,
-        "cle_id": cle_id,
-    }
-    inserted = conn.execute(_APPEND, values).inserted_primary_key
-    session.info[_PENDING_HEAD] = (seq, digest)
-    return AuditEntry(id=inserted[0] if inserted else None, **values)
+    return AuditEntry(id=line_id, **values)
+
+
+def record_line(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity_type: str | None = None,
+    entity_id: object | None = None,
+    details: Mapping[str, object] | None = None,
+) -> tuple[int, str]:
+    """``record`` for the hot paths (a desk redeems all day): the same line, written the same
+    way, but only its (sequence, hash) comes back, without building an ORM object."""
+    _line_id, values = _write_line(
+        session, actor, action, entity_type, entity_id, details, None, None
+    )
+    return int(str(values["seq"])), str(values["hash"])
 
 
 # --- the anchor kept outside the database ------------------------------------------------------
@@ -299,17 +343,16 @@ class Anchor:
 def database_identity(url: URL) -> str:
     """Which database an anchor belongs to: a desk may switch between several."""
     if url.get_backend_name() == "sqlite":
-        if Path(url.database or "").is_absolute():
-            return _absolute_sqlite_identity(url.database or "")
-        return "sqlite:" + str(Path(url.database or "").resolve())
+        return _sqlite_identity(url.database or "", str(Path.cwd()))
     host = url.host or str(url.query.get("host", ""))
     return f"{url.get_backend_name()}://{host}:{url.port or ''}/{url.database}"
 
 
 @functools.lru_cache(maxsize=16)
-def _absolute_sqlite_identity(database: str) -> str:
-    # Resolved once per file: every commit that writes the journal names its database.
-    return "sqlite:" + str(Path(database).resolve())
+def _sqlite_identity(database: str, cwd: str) -> str:
+    # Resolved once per file (and folder, for a relative path): every commit that writes the
+    # journal names its database.
+    return "sqlite:" + str((Path(cwd) / database).resolve())
 
 
 # The path of the anchor file by MEDIANUM_HOME: working it out checks the data directory on disk,
@@ -331,6 +374,7 @@ def _anchor_file() -> Path:
 # Readers keep the highest head of each database; the lines are folded into the object once the
 # file grows past ANCHOR_FOLD_BYTES, and at each forced save (a restore going back).
 ANCHOR_FOLD_BYTES = 64 * 1024
+_appends = [0]  # the file's size is looked at every 64 appends of this process
 
 
 def _anchor_seq(entry: object) -> int:
@@ -398,7 +442,8 @@ def save_desk_anchor(url: URL, seq: int, hash_: str, *, force: bool = False) -> 
         else:
             try:
                 os.write(fd, (line + "\n").encode())
-                size = os.fstat(fd).st_size
+                _appends[0] += 1
+                size = os.fstat(fd).st_size if _appends[0] % 64 == 0 else 0
             finally:
                 os.close(fd)
             if size > ANCHOR_FOLD_BYTES:

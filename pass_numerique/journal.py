@@ -50,8 +50,9 @@ def encaisse(
     serial: str,
     pass_structure_id: int,
     valeur_cents: int,
-) -> AuditEntry:
-    return journal.record(
+) -> tuple[int, str]:
+    """The line of each redemption: the hot path, so only its (sequence, hash) comes back."""
+    return journal.record_line(
         session,
         actor,
         ActionPass.ENCAISSE,
