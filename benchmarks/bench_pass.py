@@ -136,7 +136,7 @@ class World:
                     [(Role.MEDIATEUR, ref.structure_id)],
                 ),
             )
-            key = keys.create_key(s, admin)
+            key = keys.create_key(s, admin, campagne.id)
             self.kid, self.key_id = key.kid, key.id
             self.private = keys.private_key(s, key)
             self.campagne_id, self.expire_le = campagne.id, last_valid_day(campagne)

@@ -370,9 +370,15 @@ def cle_creee(
     *,
     kid: str,
     demo: bool,
+    campagne_id: int,
 ) -> AuditEntry:
     return journal.record(
-        session, actor, ActionPass.CLE_CREEE, "pass_cle", cle_id, {"kid": kid, "demo": demo}
+        session,
+        actor,
+        ActionPass.CLE_CREEE,
+        "pass_cle",
+        cle_id,
+        {"kid": kid, "demo": demo, "campagne_id": campagne_id},
     )
 
 

@@ -220,8 +220,9 @@ def verify_scan(
 
 
 # One statement answers everything a redemption must know before its write: the actor's
-# referenced structure, the pass, the signing key the QR code names and whether the structure
-# is referenced for the pass's campaign. A desk scans all day: round trips are its cost.
+# referenced structure, the pass, the signing key the QR code names (and its campaign) and
+# whether the structure is referenced for the pass's campaign. A desk scans all day: round
+# trips are its cost.
 _SCAN = (
     select(
         PassStructure.id,
@@ -235,6 +236,7 @@ _SCAN = (
         Pass.valeur_cents,
         PassCle.publique,
         PassCle.statut,
+        PassCle.campagne_id,
         exists().where(
             PassStructureCampagne.pass_structure_id == PassStructure.id,
             PassStructureCampagne.campagne_id == Pass.campagne_id,
@@ -299,6 +301,7 @@ def redeem(
         content, signature, message = parsed
         try:
             qr.check_signature(row[9], row[10], signature, message)
+            qr.check_campaign(row[11], content)
         except qr.QrRefused:
             return _unknown()
         if content.valeur_cents != p.valeur_cents or content.campagne_id != p.campagne_id:
@@ -306,7 +309,7 @@ def redeem(
     day = today or date.today()
     refusal = _state_refusal(session, p, day)
     if refusal is None and not (
-        ref.actif_du <= day and (ref.actif_au is None or day <= ref.actif_au) and row[11]
+        ref.actif_du <= day and (ref.actif_au is None or day <= ref.actif_au) and row[12]
     ):
         refusal = _not_referenced_for_campaign(p)
     if refusal is not None:
