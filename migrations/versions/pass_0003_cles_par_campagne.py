@@ -18,6 +18,14 @@ down_revision: str | None = 'pass_0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# A key whose chequebooks all belong to one campaign becomes that campaign's key.
+TIE_KEYS = (
+    "UPDATE pass_cle SET campagne_id = ("
+    " SELECT MIN(c.campagne_id) FROM pass_chequier c WHERE c.cle_id = pass_cle.id)"
+    " WHERE (SELECT COUNT(DISTINCT c.campagne_id) FROM pass_chequier c"
+    " WHERE c.cle_id = pass_cle.id) = 1"
+)
+
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
@@ -36,12 +44,7 @@ def upgrade() -> None:
             'CONSTRAINT fk_pass_cle_campagne_id_pass_campagne REFERENCES pass_campagne (id)'
         )
     op.create_index(op.f('ix_pass_cle_campagne_id'), 'pass_cle', ['campagne_id'], unique=False)
-    op.execute(
-        "UPDATE pass_cle SET campagne_id = ("
-        " SELECT MIN(c.campagne_id) FROM pass_chequier c WHERE c.cle_id = pass_cle.id)"
-        " WHERE (SELECT COUNT(DISTINCT c.campagne_id) FROM pass_chequier c"
-        " WHERE c.cle_id = pass_cle.id) = 1"
-    )
+    op.execute(TIE_KEYS)
 
 
 def downgrade() -> None:

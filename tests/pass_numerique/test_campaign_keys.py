@@ -3,7 +3,7 @@ office, a stolen laptop) cannot make passes of another campaign that any desk wo
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from core import secrets
 from pass_numerique import keys, qr
@@ -117,3 +117,34 @@ def test_a_key_from_before_campaign_keys_still_verifies_and_is_retired_by_the_fi
     with world.db.session() as s:
         assert redeem(s, world.mediateur, texts[2], today=TODAY).accepted
         assert redeem(s, world.mediateur, reprint.passes[1].qr_text, today=TODAY).accepted
+
+
+def test_the_upgrade_ties_a_key_to_its_only_campaign_and_leaves_a_shared_key_untied(
+    world: World,
+) -> None:
+    """The data step of migration pass_0003, run on rows as a database before it held them:
+    keys without a campaign, one used by a single campaign, one shared by two."""
+    import importlib.util
+
+    from core.paths import MIGRATIONS_DIR
+
+    spec = importlib.util.spec_from_file_location(
+        "pass_0003", MIGRATIONS_DIR / "versions" / "pass_0003_cles_par_campagne.py"
+    )
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    other = _other_campaign(world)
+    _a, texts_a = _issue(world, world.campagne_id, "Alice")
+    _b, texts_b = _issue(world, other, "Bruno")
+    chequier_c, _texts_c = _issue(world, other, "Chloé")
+    shared, own = _kid(texts_a[0]), _kid(texts_b[0])
+    with world.db.session() as s:
+        shared_id = s.scalar(select(PassCle.id).where(PassCle.kid == shared))
+        s.execute(update(Chequier).where(Chequier.id == chequier_c).values(cle_id=shared_id))
+        s.execute(update(PassCle).values(campagne_id=None))
+    with world.db.session() as s:
+        s.execute(text(migration.TIE_KEYS))
+    with world.db.read_session() as s:
+        tied = {k.kid: k.campagne_id for k in keys.list_keys(s)}
+    assert tied == {shared: None, own: other}
