@@ -374,7 +374,8 @@ def _anchor_file() -> Path:
 # Readers keep the highest head of each database; the lines are folded into the object once the
 # file grows past ANCHOR_FOLD_BYTES, and at each forced save (a restore going back).
 ANCHOR_FOLD_BYTES = 64 * 1024
-_appends = [0]  # the file's size is looked at every 64 appends of this process
+ANCHOR_FOLD_EVERY = 64  # appends of this process between two looks at the file's size
+_appends = [0]
 
 
 def _anchor_seq(entry: object) -> int:
@@ -441,9 +442,10 @@ def save_desk_anchor(url: URL, seq: int, hash_: str, *, force: bool = False) -> 
             pass  # first head of this desk: the file is created whole below
         else:
             try:
-                os.write(fd, (line + "\n").encode())
+                # Newline first too: a line torn by a crash ends there, not in this one.
+                os.write(fd, ("\n" + line + "\n").encode())
                 _appends[0] += 1
-                size = os.fstat(fd).st_size if _appends[0] % 64 == 0 else 0
+                size = os.fstat(fd).st_size if _appends[0] % ANCHOR_FOLD_EVERY == 0 else 0
             finally:
                 os.close(fd)
             if size > ANCHOR_FOLD_BYTES:
