@@ -50,8 +50,10 @@ def encaisse(
     serial: str,
     pass_structure_id: int,
     valeur_cents: int,
+    read_head: journal.HeadRead | None = None,
 ) -> tuple[int, str]:
-    """The line of each redemption: the hot path, so only its (sequence, hash) comes back."""
+    """The line of each redemption: the hot path, so only its (sequence, hash) comes back;
+    ``read_head`` as ``journal.record_line`` takes it."""
     return journal.record_line(
         session,
         actor,
@@ -59,6 +61,7 @@ def encaisse(
         "pass",
         pass_id,
         {"serial": serial, "pass_structure_id": pass_structure_id, "valeur_cents": valeur_cents},
+        read_head=read_head,
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
+from core import journal
 from core.auth import Actor, Permission, require
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
@@ -247,6 +248,9 @@ _SCAN = (
     .outerjoin(PassCle, PassCle.kid == bindparam("kid"))
     .where(PassStructure.structure_id == bindparam("structure"))
 )
+# On SQLite the same statement reads the journal's head too: the writer lock is held from
+# BEGIN IMMEDIATE on, so the journal line needs no statement of its own to find its place.
+_SCAN_WITH_HEAD = _SCAN.add_columns(*journal.HEAD_COLUMNS)
 _RECORD_ROW = (
     Encaissement.__table__.insert().returning(Encaissement.__table__.c.id)  # type: ignore[attr-defined]
 )
@@ -283,8 +287,9 @@ def redeem(
     found = _parsed(text)
     serial, parsed = found if found is not None else ("", None)
     conn = session.connection()
+    with_head = conn.dialect.name == "sqlite"
     row = conn.execute(
-        _SCAN,
+        _SCAN_WITH_HEAD if with_head else _SCAN,
         {
             "structure": actor.structure_id,
             "serial": serial,
@@ -339,7 +344,13 @@ def redeem(
             ).format(serial=serials.display(p.serial))
         ) from exc
     journal_pass.encaisse(
-        session, actor, p.id, serial=p.serial, pass_structure_id=ref.id, valeur_cents=p.valeur_cents
+        session,
+        actor,
+        p.id,
+        serial=p.serial,
+        pass_structure_id=ref.id,
+        valeur_cents=p.valeur_cents,
+        read_head=(row[13], row[14], row[15]) if with_head else None,
     )
     return ScanResult(
         True,
