@@ -14,6 +14,7 @@ docs/journal.md states what each protection covers and what it does not.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -23,11 +24,11 @@ import secrets as pysecrets
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.orm import Session
 
@@ -55,30 +56,59 @@ class ActionJournal(StrEnum):
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
-def _canonical(entry: AuditEntry) -> bytes:
+def _canonical_form(
+    seq: int,
+    at: datetime,
+    agent_id: int | None,
+    action: str,
+    entity_type: str | None,
+    entity_id: str | None,
+    details: Mapping[str, object] | None,
+    prev_hash: str,
+    cle_id: str | None,
+) -> bytes:
     payload: dict[str, object] = {
-        "seq": entry.seq,
-        "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "agent_id": entry.agent_id,
-        "action": entry.action,
-        "entity_type": entry.entity_type,
-        "entity_id": entry.entity_id,
-        "details": entry.details or {},
-        "prev": entry.prev_hash,
+        "seq": seq,
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "agent_id": agent_id,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "details": details or {},
+        "prev": prev_hash,
     }
-    if entry.cle_id is not None:
+    if cle_id is not None:
         # Lines written before the journal had a key keep their original payload.
-        payload["cle"] = entry.cle_id
+        payload["cle"] = cle_id
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    return _canonical_form(
+        entry.seq,
+        entry.at,
+        entry.agent_id,
+        entry.action,
+        entry.entity_type,
+        entry.entity_id,
+        entry.details,
+        entry.prev_hash,
+        entry.cle_id,
+    )
+
+
+def _seal(canonical: bytes, cle_id: str | None, key: bytes | None = None) -> str:
+    """Plain SHA-256 for an unkeyed line; HMAC-SHA-256 with the journal key for a sealed one."""
+    if cle_id is None:
+        return hashlib.sha256(canonical).hexdigest()
+    if key is None:
+        key = journal_key(cle_id)
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest()
 
 
 def _entry_hash(entry: AuditEntry, key: bytes | None = None) -> str:
     """Plain SHA-256 for an unkeyed line; HMAC-SHA-256 with the journal key for a sealed one."""
-    if entry.cle_id is None:
-        return hashlib.sha256(_canonical(entry)).hexdigest()
-    if key is None:
-        key = journal_key(entry.cle_id)
-    return hmac.new(key, _canonical(entry), hashlib.sha256).hexdigest()
+    return _seal(_canonical(entry), entry.cle_id, key)
 
 
 # --- the journal key -------------------------------------------------------------------------
@@ -165,6 +195,96 @@ def journal_anchor(session: Session) -> tuple[int, str]:
     return (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
 
 
+# Built once: every use case writes a line, and building a statement costs more than running it.
+# Executed on the session's connection, they bypass the ORM layer.
+_HEAD = (
+    select(AuditEntry.seq, AuditEntry.hash, AuditEntry.cle_id)
+    .order_by(AuditEntry.seq.desc())
+    .limit(1)
+)
+_APPEND = insert(AuditEntry)
+
+# The head as three columns a caller adds to its own SELECT (see ``record_line``); None, None,
+# None for an empty journal.
+_LAST = select(func.max(AuditEntry.seq)).scalar_subquery()
+HEAD_COLUMNS = (
+    _LAST.label("journal_seq"),
+    select(AuditEntry.hash).where(AuditEntry.seq == _LAST).scalar_subquery().label("journal_hash"),
+    select(AuditEntry.cle_id).where(AuditEntry.seq == _LAST).scalar_subquery().label("journal_cle"),
+)
+HeadRead = tuple[int | None, str | None, str | None]
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def _plain_details(details: Mapping[str, object] | None) -> dict[str, object]:
+    """``details`` as the database gives them back (the hash is computed on exactly that)."""
+    if details is None:
+        return {}
+    if all(type(k) is str and type(v) in _JSON_EXACT for k, v in details.items()):
+        return dict(details)  # a JSON round trip would give back the same values
+    return json.loads(json.dumps(dict(details), ensure_ascii=False, default=str))  # type: ignore[no-any-return]
+
+
+_JSON_EXACT = frozenset({str, int, type(None)})
+
+
+def _write_line(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity_type: str | None,
+    entity_id: object | None,
+    details: Mapping[str, object] | None,
+    agent_id: int | None,
+    cle_id_override: str | None,
+    read_head: HeadRead | None = None,
+) -> tuple[object, dict[str, object]]:
+    """Insert one line; its primary key and the values stored."""
+    # What the caller added before must reach the database first (an agent created in this
+    # transaction, named by the line), as the ORM flush of the line used to do.
+    session.flush()
+    conn = session.connection()
+    head: Sequence[object] | None
+    if read_head is not None and conn.dialect.name == "sqlite":
+        head = read_head if read_head[0] is not None else None
+    else:
+        if conn.dialect.name == "postgresql":
+            conn.execute(_PG_LOCK, {"k": _PG_JOURNAL_LOCK})
+        head = conn.execute(_HEAD).first()
+    seq, prev_hash, cle_id = (
+        (int(str(head[0])) + 1, str(head[1]), None if head[2] is None else str(head[2]))
+        if head
+        else (1, GENESIS_HASH, None)
+    )
+    if cle_id_override is not None:
+        cle_id = cle_id_override
+    clean_details = _plain_details(details)
+    at = utcnow()
+    line_agent = actor.agent_id if actor is not None else agent_id
+    line_entity = None if entity_id is None else str(entity_id)
+    digest = _seal(
+        _canonical_form(
+            seq, at, line_agent, action, entity_type, line_entity, clean_details, prev_hash, cle_id
+        ),
+        cle_id,
+    )
+    values: dict[str, object] = {
+        "seq": seq,
+        "at": at,
+        "agent_id": line_agent,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": line_entity,
+        "details": clean_details,
+        "prev_hash": prev_hash,
+        "hash": digest,
+        "cle_id": cle_id,
+    }
+    inserted = conn.execute(_APPEND, values).inserted_primary_key
+    session.info[_PENDING_HEAD] = (seq, digest)
+    return (inserted[0] if inserted else None), values
+
+
 def record(
     session: Session,
     actor: Actor | None,
@@ -181,32 +301,37 @@ def record(
     Once the journal has a key, every line is sealed with the key of the line before it (or,
     for a rotation, the new key): a desk without that key refuses to write rather than append
     a line the verification would rightly call forged.
+
+    The line is written by one Core INSERT of precomputed values (no unit of work); the entry
+    returned is a detached copy of what was stored.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_JOURNAL_LOCK})
-    head = _head(session)
-    seq, prev_hash, cle_id = (head[0] + 1, head[1], head[2]) if head else (1, GENESIS_HASH, None)
-    if _cle_id is not None:
-        cle_id = _cle_id
-    # JSON round trip: the hash must be computed on exactly what the database gives back.
-    clean_details = json.loads(json.dumps(dict(details or {}), ensure_ascii=False, default=str))
-    entry = AuditEntry(
-        seq=seq,
-        at=utcnow(),
-        agent_id=actor.agent_id if actor is not None else agent_id,
-        action=action,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        details=clean_details,
-        prev_hash=prev_hash,
-        hash="",
-        cle_id=cle_id,
+    line_id, values = _write_line(
+        session, actor, action, entity_type, entity_id, details, agent_id, _cle_id
     )
-    entry.hash = _entry_hash(entry)
-    session.add(entry)
-    session.flush()
-    session.info[_PENDING_HEAD] = (entry.seq, entry.hash)
-    return entry
+    return AuditEntry(id=line_id, **values)
+
+
+def record_line(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity_type: str | None = None,
+    entity_id: object | None = None,
+    details: Mapping[str, object] | None = None,
+    *,
+    read_head: HeadRead | None = None,
+) -> tuple[int, str]:
+    """``record`` for the hot paths (a desk redeems all day): the same line, written the same
+    way, but only its (sequence, hash) comes back, without building an ORM object.
+
+    ``read_head``: the ``HEAD_COLUMNS`` the caller read in its own statement of this writing
+    transaction, which saves a round trip on SQLite, where the writer lock is held from
+    ``BEGIN IMMEDIATE`` on (a head read before would be refused by the unique sequence, never
+    fork the chain). PostgreSQL ignores it: there the head is read after the journal's lock."""
+    _line_id, values = _write_line(
+        session, actor, action, entity_type, entity_id, details, None, None, read_head
+    )
+    return int(str(values["seq"])), str(values["hash"])
 
 
 # --- the anchor kept outside the database ------------------------------------------------------
@@ -238,20 +363,72 @@ class Anchor:
 def database_identity(url: URL) -> str:
     """Which database an anchor belongs to: a desk may switch between several."""
     if url.get_backend_name() == "sqlite":
-        return "sqlite:" + str(Path(url.database or "").resolve())
+        return _sqlite_identity(url.database or "", str(Path.cwd()))
     host = url.host or str(url.query.get("host", ""))
     return f"{url.get_backend_name()}://{host}:{url.port or ''}/{url.database}"
 
 
+@functools.lru_cache(maxsize=16)
+def _sqlite_identity(database: str, cwd: str) -> str:
+    # Resolved once per file (and folder, for a relative path): every commit that writes the
+    # journal names its database.
+    return "sqlite:" + str((Path(cwd) / database).resolve())
+
+
+# The path of the anchor file by MEDIANUM_HOME: working it out checks the data directory on disk,
+# which every commit would pay; a file gone since (a test, a new folder) is looked up again.
+_anchor_paths: dict[str | None, Path] = {}
+
+
+def _anchor_file() -> Path:
+    home = os.environ.get("MEDIANUM_HOME")
+    found = _anchor_paths.get(home)
+    if found is None:
+        found = _anchor_paths[home] = paths.journal_anchor_file()
+    return found
+
+
+# The desk's anchor file is one JSON object (database identity → head) followed by one JSON line
+# per head written since, appended: renaming a file over another costs ext4 a flush of its data
+# (half a millisecond, more than the redemption it records), an append costs a few microseconds.
+# Readers keep the highest head of each database; the lines are folded into the object once the
+# file grows past ANCHOR_FOLD_BYTES, and at each forced save (a restore going back).
+ANCHOR_FOLD_BYTES = 64 * 1024
+ANCHOR_FOLD_EVERY = 64  # appends of this process between two looks at the file's size
+_appends = [0]
+
+
+def _anchor_seq(entry: object) -> int:
+    try:
+        return int(str(entry["seq"])) if isinstance(entry, dict) else -1
+    except (KeyError, ValueError):
+        return -1
+
+
 def _read_anchor_file(path: Path) -> dict[str, dict[str, object]]:
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError):
+    except OSError:
         log.warning("journal anchor file %s unreadable", path.name)
         return {}
-    return payload if isinstance(payload, dict) else {}
+    try:
+        payload, end = json.JSONDecoder().raw_decode(raw.lstrip())
+    except ValueError:
+        log.warning("journal anchor file %s unreadable", path.name)
+        return {}
+    if not isinstance(payload, dict):
+        return {}
+    for line in raw.lstrip()[end:].splitlines():
+        try:
+            head = json.loads(line)
+            key, seq, hash_ = str(head["db"]), int(head["seq"]), str(head["hash"])
+        except (ValueError, TypeError, KeyError):
+            continue  # a line torn by a crash: the lines before and after it still count
+        if len(hash_) == 64 and seq > _anchor_seq(payload.get(key)):
+            payload[key] = {"seq": seq, "hash": hash_, "le": head.get("le")}
+    return payload
 
 
 _ANCHOR_FILE_LOCK = threading.Lock()
@@ -261,7 +438,7 @@ def _write_json_atomically(path: Path, payload: object) -> None:
     # A temporary name of its own per process and thread: two desks' sessions of one process
     # (or a command beside the window) that commit at once must not rename each other's file.
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
 
 
@@ -279,14 +456,33 @@ def desk_anchor(url: URL) -> Anchor | None:
 
 def save_desk_anchor(url: URL, seq: int, hash_: str, *, force: bool = False) -> None:
     """Remember a head; only forward unless ``force`` (a restore legitimately goes back)."""
-    path = paths.journal_anchor_file()
+    path = _anchor_file()
+    key = database_identity(url)
+    le = utcnow().isoformat(timespec="seconds")
+    if not force:
+        line = json.dumps({"db": key, "seq": seq, "hash": hash_, "le": le}, ensure_ascii=False)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        except FileNotFoundError:
+            pass  # first head of this desk: the file is created whole below
+        else:
+            try:
+                # Newline first too: a line torn by a crash ends there, not in this one.
+                os.write(fd, ("\n" + line + "\n").encode())
+                _appends[0] += 1
+                size = os.fstat(fd).st_size if _appends[0] % ANCHOR_FOLD_EVERY == 0 else 0
+            finally:
+                os.close(fd)
+            if size > ANCHOR_FOLD_BYTES:
+                with _ANCHOR_FILE_LOCK:  # one thread of this process folds at a time
+                    _write_json_atomically(path, _read_anchor_file(path))
+            return
+    path = _anchor_paths[os.environ.get("MEDIANUM_HOME")] = paths.journal_anchor_file()
     with _ANCHOR_FILE_LOCK:  # read, compare, write: one thread of this process at a time
         anchors = _read_anchor_file(path)
-        key = database_identity(url)
-        known = anchors.get(key)
-        if not force and isinstance(known, dict) and int(str(known.get("seq", 0))) >= seq:
+        if not force and _anchor_seq(anchors.get(key)) >= seq:
             return
-        anchors[key] = {"seq": seq, "hash": hash_, "le": utcnow().isoformat(timespec="seconds")}
+        anchors[key] = {"seq": seq, "hash": hash_, "le": le}
         _write_json_atomically(path, anchors)
 
 

@@ -86,9 +86,11 @@ def _campagne_create(ctx: CliContext) -> int:
 
 def _campagne_list(ctx: CliContext) -> int:
     from pass_numerique.campagnes import last_valid_day, list_campagnes
+    from pass_numerique.keys import campaign_keys
 
     with ctx.session() as session:
         ctx.actor(session)
+        kids = campaign_keys(session)
         rows = [
             {
                 "id": c.id,
@@ -100,6 +102,7 @@ def _campagne_list(ctx: CliContext) -> int:
                 "fin": c.fin.isoformat(),
                 "dernier_jour": last_valid_day(c).isoformat(),
                 "cloturee": c.cloturee,
+                "cle": kids.get(c.id),
             }
             for c in list_campagnes(session)
         ]
@@ -109,6 +112,12 @@ def _campagne_list(ctx: CliContext) -> int:
             f"{r['id']:>4}  {r['nom']} — {r['passes_par_chequier']} × "
             f"{format_money(int(str(r['valeur_cents'])))}, {r['debut']} → {r['fin']}"
             + (_(" (close)") if r["cloturee"] else "")
+            + "  "
+            + (
+                _("clé {kid}").format(kid=r["cle"])
+                if r["cle"]
+                else _("clé créée au premier chéquier")
+            )
             for r in rows
         )
         or _("Aucune campagne."),
@@ -538,16 +547,35 @@ def _cles(ctx: CliContext) -> int:
     with ctx.session() as session:
         actor = ctx.actor(session)
         if ctx.args.action == "rotate":
-            keys.rotate_key(session, actor)
+            if ctx.args.campagne is None:
+                raise ValidationError(_("Indiquez la campagne dont la clé change (--campagne)."))
+            keys.rotate_key(session, actor, ctx.args.campagne)
         elif ctx.args.action == "revoke":
             if not ctx.args.kid:
                 raise ValidationError(_("Indiquez la clé à révoquer."))
             keys.revoke_key(session, actor, ctx.args.kid)
         rows = [
-            {"kid": k.kid, "statut": k.statut, "demo": k.demo_prive is not None}
+            {
+                "kid": k.kid,
+                "statut": k.statut,
+                "demo": k.demo_prive is not None,
+                "campagne_id": k.campagne_id,
+            }
             for k in keys.list_keys(session)
         ]
-    ctx.emit(rows, "\n".join(f"{r['kid']}  {r['statut']}" for r in rows) or _("Aucune clé."))
+    ctx.emit(
+        rows,
+        "\n".join(
+            f"{r['kid']}  {r['statut']}  "
+            + (
+                _("campagne {id}").format(id=r["campagne_id"])
+                if r["campagne_id"] is not None
+                else _("antérieure aux clés par campagne")
+            )
+            for r in rows
+        )
+        or _("Aucune clé."),
+    )
     return 0
 
 
@@ -690,4 +718,7 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     p = cmd.add_parser("cle", help=_("clés de signature : liste, rotation, révocation"))
     p.add_argument("action", choices=["list", "rotate", "revoke"])
     p.add_argument("kid", nargs="?")
+    p.add_argument(
+        "--campagne", type=int, help=_("campagne dont la clé change (rotation : obligatoire)")
+    )
     p.set_defaults(handler=_cles)

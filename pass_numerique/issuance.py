@@ -80,7 +80,7 @@ def issue_chequebook(
     verdict = check_eligibility(session, b, campagne, day)
     if not verdict.eligible:
         raise ValidationError(verdict.summary())
-    key = keys.signing_key(session, actor)
+    key = keys.signing_key(session, actor, campagne.id)
     keys.private_key(session, key)  # refuse now rather than at printing time
     now = now or utcnow()
     chequier = Chequier(
@@ -154,11 +154,11 @@ def _porteur(prenom: str | None, nom: str | None) -> str:
 
 def _key_for_print(session: Session, chequier: Chequier) -> PassCle:
     """The chequebook's own key while it is active, so a reprint shows the same QR code
-    (Ed25519 is deterministic); the active key once that one is retired (its private half is
-    destroyed) or revoked."""
+    (Ed25519 is deterministic); the campaign's active key once that one is retired (its
+    private half is destroyed), revoked, or shared by campaigns from before keys were tied."""
     key = session.get(PassCle, chequier.cle_id)
-    if key is None or key.statut != StatutCle.ACTIVE.value:
-        key = keys.signing_key(session, None)
+    if key is None or key.statut != StatutCle.ACTIVE.value or key.campagne_id is None:
+        key = keys.signing_key(session, None, chequier.campagne_id)
     return key
 
 

@@ -50,14 +50,18 @@ def encaisse(
     serial: str,
     pass_structure_id: int,
     valeur_cents: int,
-) -> AuditEntry:
-    return journal.record(
+    read_head: journal.HeadRead | None = None,
+) -> tuple[int, str]:
+    """The line of each redemption: the hot path, so only its (sequence, hash) comes back;
+    ``read_head`` as ``journal.record_line`` takes it."""
+    return journal.record_line(
         session,
         actor,
         ActionPass.ENCAISSE,
         "pass",
         pass_id,
         {"serial": serial, "pass_structure_id": pass_structure_id, "valeur_cents": valeur_cents},
+        read_head=read_head,
     )
 
 
@@ -369,9 +373,15 @@ def cle_creee(
     *,
     kid: str,
     demo: bool,
+    campagne_id: int,
 ) -> AuditEntry:
     return journal.record(
-        session, actor, ActionPass.CLE_CREEE, "pass_cle", cle_id, {"kid": kid, "demo": demo}
+        session,
+        actor,
+        ActionPass.CLE_CREEE,
+        "pass_cle",
+        cle_id,
+        {"kid": kid, "demo": demo, "campagne_id": campagne_id},
     )
 
 

@@ -1,9 +1,12 @@
 """Ed25519 signing keys of the QR codes: creation, rotation, revocation.
 
-The public half is in the database (``pass_cle``) so that every desk verifies offline. The private
-half is in the OS keyring of the issuing office (``core.secrets``). A fresh demonstration machine
-has no keyring: on a demonstration database only, the demo key is kept in the database, flagged
-as such; a real database refuses that.
+Each campaign has its own key (created at its first issuance): a QR code is genuine only if
+signed by a key of its own campaign, so whoever holds one campaign's key (a partner office, a
+stolen laptop) cannot make passes of another. The public half is in the database
+(``pass_cle``) so that every desk verifies offline. The private half is in the OS keyring of
+the issuing office (``core.secrets``). A fresh demonstration machine has no keyring: on a
+demonstration database only, the demo key is kept in the database, flagged as such; a real
+database refuses that.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import secrets
@@ -26,7 +29,7 @@ from core.errors import ConflictError, KeyringUnavailableError, NotFoundError, P
 from core.i18n import _
 from core.installation import is_demo
 from pass_numerique import journal as journal_pass
-from pass_numerique.models import PassCle, StatutCle
+from pass_numerique.models import PassCampagne, PassCle, StatutCle
 from pass_numerique.serials import ALPHABET
 
 
@@ -54,12 +57,17 @@ def _new_kid(session: Session) -> str:
             return kid
 
 
-def create_key(session: Session, actor: Actor | None, *, first_use: bool = False) -> PassCle:
-    """A new active key; the previous active one is retired (it still verifies).
+def create_key(
+    session: Session, actor: Actor | None, campagne_id: int, *, first_use: bool = False
+) -> PassCle:
+    """A new active key for the campaign; the campaign's previous active key, and any untied
+    key from before keys belonged to campaigns, are retired (they still verify).
 
-    ``first_use``: created by the first issuance of an installation, not by a key manager."""
+    ``first_use``: created by the campaign's first issuance, not by a key manager."""
     if not first_use:
         _require_key_admin(actor)
+    if session.get(PassCampagne, campagne_id) is None:
+        raise NotFoundError(_("Campagne introuvable (n° {id}).").format(id=campagne_id))
     private = Ed25519PrivateKey.generate()
     kid = _new_kid(session)
     raw = private.private_bytes_raw().hex()
@@ -70,14 +78,25 @@ def create_key(session: Session, actor: Actor | None, *, first_use: bool = False
         if not is_demo(session):
             raise
         demo_prive = raw  # demonstration database only: see the module docstring
-    for old in session.scalars(select(PassCle).where(PassCle.statut == StatutCle.ACTIVE.value)):
+    for old in session.scalars(
+        select(PassCle).where(
+            PassCle.statut == StatutCle.ACTIVE.value,
+            or_(PassCle.campagne_id == campagne_id, PassCle.campagne_id.is_(None)),
+        )
+    ):
         _retire(old)
     key = PassCle(
-        kid=kid, publique=_public_hex(private), statut=StatutCle.ACTIVE.value, demo_prive=demo_prive
+        kid=kid,
+        publique=_public_hex(private),
+        statut=StatutCle.ACTIVE.value,
+        demo_prive=demo_prive,
+        campagne_id=campagne_id,
     )
     session.add(key)
     session.flush()
-    journal_pass.cle_creee(session, actor, key.id, kid=kid, demo=bool(demo_prive))
+    journal_pass.cle_creee(
+        session, actor, key.id, kid=kid, demo=bool(demo_prive), campagne_id=campagne_id
+    )
     return key
 
 
@@ -90,14 +109,19 @@ def _retire(key: PassCle) -> None:
         secrets.delete_secret(_secret_name(key.kid))
 
 
-def active_key(session: Session) -> PassCle | None:
-    return session.scalar(select(PassCle).where(PassCle.statut == StatutCle.ACTIVE.value))
+def active_key(session: Session, campagne_id: int) -> PassCle | None:
+    """The key that signs the campaign's passes now (None before its first issuance)."""
+    return session.scalar(
+        select(PassCle).where(
+            PassCle.statut == StatutCle.ACTIVE.value, PassCle.campagne_id == campagne_id
+        )
+    )
 
 
-def signing_key(session: Session, actor: Actor | None) -> PassCle:
-    """The active key, created on first use."""
-    key = active_key(session)
-    return key if key is not None else create_key(session, actor, first_use=True)
+def signing_key(session: Session, actor: Actor | None, campagne_id: int) -> PassCle:
+    """The campaign's active key, created on first use."""
+    key = active_key(session, campagne_id)
+    return key if key is not None else create_key(session, actor, campagne_id, first_use=True)
 
 
 def private_key(session: Session, key: PassCle) -> Ed25519PrivateKey:
@@ -131,9 +155,9 @@ def public_key(key: PassCle) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(key.publique))
 
 
-def rotate_key(session: Session, actor: Actor) -> PassCle:
+def rotate_key(session: Session, actor: Actor, campagne_id: int) -> PassCle:
     _require_key_admin(actor)
-    return create_key(session, actor)
+    return create_key(session, actor, campagne_id)
 
 
 def revoke_key(session: Session, actor: Actor, kid: str) -> PassCle:
@@ -153,3 +177,14 @@ def revoke_key(session: Session, actor: Actor, kid: str) -> PassCle:
 
 def list_keys(session: Session) -> list[PassCle]:
     return list(session.scalars(select(PassCle).order_by(PassCle.id)))
+
+
+def campaign_keys(session: Session) -> dict[int, str]:
+    """Campaign id → identifier of the key that signs its passes now (campaigns that issued
+    nothing yet have none)."""
+    rows = session.execute(
+        select(PassCle.campagne_id, PassCle.kid).where(
+            PassCle.statut == StatutCle.ACTIVE.value, PassCle.campagne_id.is_not(None)
+        )
+    )
+    return {campagne_id: kid for campagne_id, kid in rows if campagne_id is not None}

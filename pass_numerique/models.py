@@ -152,6 +152,10 @@ class PassCle(Base):
     demo_prive: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    # The campaign whose passes this key signs: a QR code of another campaign signed with it is
+    # refused. None: a key from before keys were tied to campaigns, shared by several; it still
+    # verifies what it signed and is retired by the first campaign key created.
+    campagne_id: Mapped[int | None] = mapped_column(ForeignKey("pass_campagne.id"), index=True)
 
 
 class Chequier(Base):

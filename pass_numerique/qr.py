@@ -103,7 +103,9 @@ def parse(text: str) -> tuple[QrContent, bytes, str]:
     return content, raw_signature, message
 
 
-_KEY = select(PassCle.publique, PassCle.statut).where(PassCle.kid == bindparam("kid"))
+_KEY = select(PassCle.publique, PassCle.statut, PassCle.campagne_id).where(
+    PassCle.kid == bindparam("kid")
+)
 
 
 @functools.lru_cache(maxsize=64)
@@ -126,9 +128,17 @@ def check_signature(
         raise QrRefused("signature") from None
 
 
+def check_campaign(key_campagne_id: int | None, content: QrContent) -> None:
+    """QrRefused unless the key that signed ``content`` is its campaign's (a key from before
+    keys were tied to campaigns, ``None``, still verifies what it signed)."""
+    if key_campagne_id is not None and key_campagne_id != content.campagne_id:
+        raise QrRefused("campagne")
+
+
 def verify(session: Session, text: str) -> QrContent:
     """The content of a genuine QR code, checked against the public keys in the database."""
     content, signature, message = parse(text)
     key = session.execute(_KEY, {"kid": content.kid}).first()
     check_signature(key.publique if key else None, key.statut if key else None, signature, message)
+    check_campaign(key.campagne_id if key else None, content)
     return content

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
+from core import journal
 from core.auth import Actor, Permission, require
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
@@ -220,8 +221,9 @@ def verify_scan(
 
 
 # One statement answers everything a redemption must know before its write: the actor's
-# referenced structure, the pass, the signing key the QR code names and whether the structure
-# is referenced for the pass's campaign. A desk scans all day: round trips are its cost.
+# referenced structure, the pass, the signing key the QR code names (and its campaign) and
+# whether the structure is referenced for the pass's campaign. A desk scans all day: round
+# trips are its cost.
 _SCAN = (
     select(
         PassStructure.id,
@@ -235,6 +237,7 @@ _SCAN = (
         Pass.valeur_cents,
         PassCle.publique,
         PassCle.statut,
+        PassCle.campagne_id,
         exists().where(
             PassStructureCampagne.pass_structure_id == PassStructure.id,
             PassStructureCampagne.campagne_id == Pass.campagne_id,
@@ -245,6 +248,9 @@ _SCAN = (
     .outerjoin(PassCle, PassCle.kid == bindparam("kid"))
     .where(PassStructure.structure_id == bindparam("structure"))
 )
+# On SQLite the same statement reads the journal's head too: the writer lock is held from
+# BEGIN IMMEDIATE on, so the journal line needs no statement of its own to find its place.
+_SCAN_WITH_HEAD = _SCAN.add_columns(*journal.HEAD_COLUMNS)
 _RECORD_ROW = (
     Encaissement.__table__.insert().returning(Encaissement.__table__.c.id)  # type: ignore[attr-defined]
 )
@@ -281,8 +287,9 @@ def redeem(
     found = _parsed(text)
     serial, parsed = found if found is not None else ("", None)
     conn = session.connection()
+    with_head = conn.dialect.name == "sqlite"
     row = conn.execute(
-        _SCAN,
+        _SCAN_WITH_HEAD if with_head else _SCAN,
         {
             "structure": actor.structure_id,
             "serial": serial,
@@ -299,6 +306,7 @@ def redeem(
         content, signature, message = parsed
         try:
             qr.check_signature(row[9], row[10], signature, message)
+            qr.check_campaign(row[11], content)
         except qr.QrRefused:
             return _unknown()
         if content.valeur_cents != p.valeur_cents or content.campagne_id != p.campagne_id:
@@ -306,7 +314,7 @@ def redeem(
     day = today or date.today()
     refusal = _state_refusal(session, p, day)
     if refusal is None and not (
-        ref.actif_du <= day and (ref.actif_au is None or day <= ref.actif_au) and row[11]
+        ref.actif_du <= day and (ref.actif_au is None or day <= ref.actif_au) and row[12]
     ):
         refusal = _not_referenced_for_campaign(p)
     if refusal is not None:
@@ -336,7 +344,13 @@ def redeem(
             ).format(serial=serials.display(p.serial))
         ) from exc
     journal_pass.encaisse(
-        session, actor, p.id, serial=p.serial, pass_structure_id=ref.id, valeur_cents=p.valeur_cents
+        session,
+        actor,
+        p.id,
+        serial=p.serial,
+        pass_structure_id=ref.id,
+        valeur_cents=p.valeur_cents,
+        read_head=(row[13], row[14], row[15]) if with_head else None,
     )
     return ScanResult(
         True,

@@ -269,3 +269,34 @@ def test_desks_of_one_process_saving_the_anchor_at_once_never_trip_over_each_oth
     assert failures == []
     anchor = desk_anchor(db.url)
     assert anchor is not None and anchor.seq == 399  # the highest, never moved back
+
+
+def test_the_desk_anchor_is_appended_folded_and_survives_a_line_torn_by_a_crash(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each commit appends its head to the desk's anchor file (renaming a file over another
+    costs ext4 a data flush per commit); the lines are folded into the file's object once it
+    grows, and a line half-written by a crash hides neither the heads before nor after it."""
+    from core import paths
+
+    monkeypatch.setattr(journal, "ANCHOR_FOLD_BYTES", 2000)
+    monkeypatch.setattr(journal, "ANCHOR_FOLD_EVERY", 1)
+    for _ in range(30):
+        _write_entries(db, admin, 1)
+    path = paths.journal_anchor_file()
+    assert path.stat().st_size < 2000 + 400  # folded at least once, not grown line by line
+    with path.open("a", encoding="utf-8") as f:
+        f.write('{"db": "sqlite:/torn", "se')  # the crash, mid-line
+    with db.read_session() as s:
+        head = journal_anchor(s)
+    anchor = journal.desk_anchor(db.url)
+    assert anchor is not None and (anchor.seq, anchor.hash) == head
+    _write_entries(db, admin, 1)
+    with db.read_session() as s:
+        head = journal_anchor(s)
+    anchor = journal.desk_anchor(db.url)
+    assert anchor is not None and (anchor.seq, anchor.hash) == head
+    _drop_guards(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry WHERE seq = :s"), {"s": head[0]})
+    assert any("raccourci" in p for p in _report(db).problems)

@@ -258,3 +258,17 @@ def test_the_coordinator_sees_and_sets_the_campaign_budget(
         for i in range(rapport.summary.rowCount())
     }
     assert shown["Budget restant"] == "200,00\xa0€"
+
+
+def test_the_coordinator_sees_which_key_signs_each_campaign(
+    qtbot, world: World, current: int
+) -> None:  # type: ignore[no-untyped-def]
+    kid = _issued(world, current)[0].split(":")[1]
+    page = _page(qtbot, world, world.coordinateur)
+    widget = page.campagnes
+    assert widget is not None
+    column = 6
+    assert widget.campagnes.horizontalHeaderItem(column).text() == "Clé de signature"
+    assert widget.campagnes.item(widget.campagne_ids.index(current), column).text() == kid
+    untouched = widget.campagne_ids.index(world.campagne_id)
+    assert widget.campagnes.item(untouched, column).text() == "au premier chéquier"

@@ -194,3 +194,25 @@ def test_a_chequebook_written_in_the_exports_goes_with_its_holders_erasure(
         "reimpression.pdf",
     ]
     assert not any(p.exists() for p in printed)
+
+
+def test_the_command_line_shows_which_key_signs_each_campaign(demo_home: Path) -> None:
+    campagnes = json.loads(_run(demo_home, "--json", "pass", "campagne", "list").stdout)
+    cles = json.loads(_run(demo_home, "--json", "pass", "cle", "list").stdout)
+    active = {c["campagne_id"]: c["kid"] for c in cles if c["statut"] == "active"}
+    with sqlite3.connect(demo_home / "medianum.sqlite3") as conn:
+        issued = {
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT k.kid FROM pass_chequier c JOIN pass_cle k ON k.id = c.cle_id "
+                "WHERE c.campagne_id = ? AND k.statut = 'active'",
+                (campagnes[0]["id"],),
+            )
+        }
+    assert campagnes[0]["cle"] == active[campagnes[0]["id"]]
+    assert issued == {campagnes[0]["cle"]}
+    listed = _run(demo_home, "pass", "cle", "list").stdout
+    assert f"{campagnes[0]['cle']}  active  campagne {campagnes[0]['id']}" in listed
+    refused = _run(demo_home, "pass", "cle", "rotate")
+    assert refused.returncode != 0
+    assert "Indiquez la campagne dont la clé change" in refused.stdout + refused.stderr

@@ -49,6 +49,8 @@ def test_a_command_checks_the_password_while_no_writing_transaction_is_open(
     monkeypatch.setattr(core.auth, "_hasher", WatchedHasher())
     monkeypatch.setenv("MEDIANUM_AGENT", world.coordinateur.login)
     monkeypatch.setenv("MEDIANUM_PASSWORD", "mot-de-passe-solide")
-    ctx = CliContext(argparse.Namespace(action="rotate", kid=None), _db=world.db)
+    ctx = CliContext(
+        argparse.Namespace(action="rotate", kid=None, campagne=world.campagne_id), _db=world.db
+    )
     assert cli._cles(ctx) == 0
     assert writer_free_during_check == [True]

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.auth import Actor
+from core.journal import verify_journal
 from core.models import AuditEntry
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.models import Encaissement
@@ -73,3 +74,7 @@ def test_racing_desks_accept_each_pass_exactly_once(world: World) -> None:
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "pass.encaisse")
         )
         assert journalled == len(scans)
+    with world.db.read_session() as s:
+        # Racing desks write one linear chain: each line found its place after the one before.
+        report = verify_journal(s, anchors=[])
+    assert report.ok, report.problems

@@ -129,7 +129,7 @@ def test_rotation_keeps_old_chequebooks_valid_and_signs_new_ones_with_the_new_ke
 ) -> None:
     _chequier, old_texts = _issue(world)
     with world.db.session() as s:
-        new_key = keys.rotate_key(s, world.coordinateur)
+        new_key = keys.rotate_key(s, world.coordinateur, world.campagne_id)
         new_kid = new_key.kid
     other = world.add_beneficiaire(prenom="Jean", nom="Martin")
     _chequier2, new_texts = _issue(world, other)
@@ -221,7 +221,7 @@ def test_a_retired_key_loses_its_private_half_and_signs_nothing_more(world: Worl
     chequier_id, old_texts = _issue(world)
     old_kid = old_texts[0].split(":")[1]
     with world.db.session() as s:
-        keys.rotate_key(s, world.coordinateur)
+        keys.rotate_key(s, world.coordinateur, world.campagne_id)
     assert secrets.get_secret(f"pass-signature-{old_kid}") is None
     with world.db.session() as s:
         old = next(k for k in keys.list_keys(s) if k.kid == old_kid)

@@ -41,6 +41,7 @@ from pass_numerique.campagnes import (
     list_campagnes,
     set_budget,
 )
+from pass_numerique.keys import campaign_keys
 from pass_numerique.reporting import expiring, financer_report, report_pdf, report_xlsx
 from pass_numerique.settlements import Settlement
 from pass_numerique.structures import ReferencementData, list_referenced, reference_structure
@@ -108,7 +109,15 @@ class CampagnesWidget(QWidget):
         layout.addLayout(campagnes_row, 1)
         layout.addLayout(structures_row, 1)
         self.campagnes = _table(
-            [_("N°"), _("Campagne"), _("Financeur"), _("Pass"), _("Validité"), _("Budget restant")],
+            [
+                _("N°"),
+                _("Campagne"),
+                _("Financeur"),
+                _("Pass"),
+                _("Validité"),
+                _("Budget restant"),
+                _("Clé de signature"),
+            ],
             _("Campagnes"),
         )
         self.campagne_ids: list[int] = []
@@ -220,6 +229,7 @@ class CampagnesWidget(QWidget):
             with self.ctx.db.read_session() as session:
                 campagnes = list_campagnes(session)
                 refs = list_referenced(session)
+                kids = campaign_keys(session)
                 return (
                     [
                         [
@@ -229,6 +239,7 @@ class CampagnesWidget(QWidget):
                             f"{c.passes_par_chequier} × {format_money(c.valeur_cents)}",
                             f"{format_date(c.debut, 'short')} → {format_date(c.fin, 'short')}",
                             _remaining(budget_of(session, c)),
+                            kids.get(c.id, _("au premier chéquier")),
                         ]
                         for c in campagnes
                     ],
