@@ -130,8 +130,8 @@ def _cellules(ys: dict[str, Vecteur], w: Vecteur, g: npt.NDArray[np.int64]) -> _
         commune=np.asarray(uniques // (3 ** len(INDICATEURS)), dtype=np.int64),
         valeurs=np.where(states == 2, np.nan, states.astype(float)),
         effectif=np.bincount(inverse, minlength=m).astype(float),
-        somme_w=np.bincount(inverse, weights=w, minlength=m),
-        somme_w2=np.bincount(inverse, weights=w * w, minlength=m),
+        somme_w=np.bincount(inverse, weights=w, minlength=m).astype(float),
+        somme_w2=np.bincount(inverse, weights=w * w, minlength=m).astype(float),
     )
 
 

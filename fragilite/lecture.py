@@ -166,7 +166,7 @@ def lire_tableau(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _factoriser(series: pd.Series) -> tuple[npt.NDArray[np.intp], Sequence[Any]]:
+def _factoriser(series: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], Sequence[Any]]:
     """Per cell, the index of its value among the column's distinct values (-1 when empty),
     and those values: a column read as categories already holds both, nothing is hashed."""
     if isinstance(series.dtype, pd.CategoricalDtype):
@@ -220,7 +220,9 @@ def valider(
     lignes = np.arange(PREMIERE_LIGNE, PREMIERE_LIGNE + n, dtype=np.int64)
     problems: list[Probleme] = []
     # An absent column reads as empty cells (categories with none given: nothing to convert).
-    empty = pd.Series(pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=[]))
+    empty = pd.Series(pd.Categorical([None] * 0, categories=pd.Index([], dtype=object))).reindex(
+        range(n)
+    )
 
     def col(name: str) -> pd.Series:
         return frame[name] if name in frame.columns else empty
