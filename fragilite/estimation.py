@@ -8,7 +8,10 @@ Statistics, in order (the methodology file says the same in plain French):
    that effective size (``statsmodels.stats.proportion.proportion_confint``). Each indicator has
    its own n: below the minimum number of respondents it is masked on its own.
 2. Status: ``masque`` below the minimum number of respondents (nothing shown), ``peu_fiable``
-   when the commune's effective size is below the reliability threshold, else ``ok``.
+   when the commune's effective size is below the reliability threshold, else ``ok``. Never
+   exactly one commune (or one commune's indicator) is masked: the shown one with the fewest
+   respondents is masked as its complement, so no masked figure is the territory's less the
+   communes shown (``_complement``); the territory's counts are rounded to ten as well.
 3. Smoothing of every indicator whose effective size is below the threshold: Fay–Herriot model
    on the arcsine scale with the Li–Lahiri adjusted REML (``fragilite.petites_zones``). The
    shrinkage weight ``B`` — the share of the territory's level in the published figure — is
@@ -22,6 +25,7 @@ Statistics, in order (the methodology file says the same in plain French):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -229,12 +233,33 @@ def estimer(
         else OK
         for i in range(size)
     ]
+    notes: list[str] = []
+    names = list(INDICATEURS)
+    complement = _complement(n[:-1], [s != MASQUE for s in statut[:-1]])
+    if complement is not None:
+        statut[complement] = MASQUE
+        notes.append(
+            _(
+                "Commune {c} masquée en complément d'une seule commune sous le seuil : sans "
+                "cela, les chiffres de celle-ci se déduiraient de ceux du territoire et des "
+                "communes affichées."
+            ).format(c=territoire.communes[complement][1])
+        )
     shown = np.array([s != MASQUE for s in statut])
 
     d = _directes(ys, w, g, n_c)
-    names = list(INDICATEURS)
     # Each indicator is masked on its own below the minimum number of respondents who answered.
     shown_k = shown[:, None] & (d.n >= methode.minimum_repondants)
+    for j, name in enumerate(names):
+        complement = _complement(d.n[:-1, j], shown_k[:-1, j])
+        if complement is not None:
+            shown_k[complement, j] = False
+            notes.append(
+                _(
+                    "Indicateur « {i} » masqué aussi pour {c}, en complément d'une seule "
+                    "commune masquée pour cet indicateur."
+                ).format(i=name, c=territoire.communes[complement][1])
+            )
     lisser = (d.n_eff[:-1] < methode.seuil_fiable_n_eff) & (d.n_eff[:-1] > 0)
     progress.step(1, steps, _("Lissage des petites communes"))
     tir = petites_zones.tirer(
@@ -277,7 +302,6 @@ def estimer(
     axis_levels, axis_draws, axis_coef = axes.niveaux, axes.tirages, axes.coefficients
 
     levels = reference or axis_levels
-    notes: list[str] = []
     usable = []
     for axe in methode.axes:
         level = levels.get(axe.nom, np.nan)
@@ -380,6 +404,23 @@ class _Axes:
 
 
 ARRONDI = 10
+
+
+def _complement(
+    n: npt.NDArray[np.int64], shown: Sequence[bool] | npt.NDArray[np.bool_]
+) -> int | None:
+    """The commune to mask as well when exactly one commune with respondents is masked: the
+    territory's figure less those of the communes shown would otherwise be that commune's own.
+    With two masked, only their pooled figure can be worked out. The complement is the shown
+    commune with the fewest respondents (the first in the territory's order on a tie)."""
+    shown = np.asarray(shown, dtype=bool)
+    answered = n > 0
+    if np.count_nonzero(~shown & answered) != 1:
+        return None
+    candidates = np.flatnonzero(shown & answered)
+    if candidates.size == 0:
+        return None
+    return int(candidates[np.argmin(n[candidates])])
 
 
 def _suppression_secondaire(
