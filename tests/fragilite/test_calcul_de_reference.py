@@ -308,3 +308,60 @@ def test_the_calibrated_methodology_is_the_one_the_figures_were_computed_with(ca
     assert (methode.minimum_repondants, methode.seuil_fiable_n_eff, methode.niveau) == (5, 30, 0.95)
     assert [a.nom for a in methode.axes] == list(AXES)
     assert resultat.ponderation == "poids_enquete"
+
+
+def test_the_1_to_10_scale_maps_the_index_and_its_bounds_by_hand(cas) -> None:  # type: ignore[no-untyped-def]
+    """1 = least fragile commune shown, 10 = most: x ↦ 1 + 9 (x − min) / (max − min), bounds
+    clipped to [1, 10], spreads × 9 / (max − min)."""
+    frame, _y, hundred, _ref, _levels = cas
+    scale = methodologie.charger().avec(normalisation="echelle_1_10")
+    est = calculer(enquete(frame), TERRITOIRE, methode=scale).estimations
+    base = hundred.estimations
+    communes = base.valeurs["indice"][:-1]
+    low, high = communes.min(), communes.max()
+
+    def f(x: float) -> float:
+        return min(max(1 + 9 * (x - low) / (high - low), 1.0), 10.0)
+
+    for row in range(len(TERRITOIRE.codes) + 1):
+        assert est.valeurs["indice"][row] == pytest.approx(f(base.valeurs["indice"][row]))
+        assert est.ic_bas["indice"][row] == pytest.approx(f(base.ic_bas["indice"][row]))
+        assert est.ic_haut["indice"][row] == pytest.approx(f(base.ic_haut["indice"][row]))
+        assert est.ecart_type["indice"][row] == pytest.approx(
+            base.ecart_type["indice"][row] * 9 / (high - low)
+        )
+
+
+def test_an_axis_null_on_the_territory_leaves_the_index_with_the_others_reweighted(cas) -> None:  # type: ignore[no-untyped-def]
+    frame, y, _own, _ref, _levels = cas
+    helped = frame.assign(aide_entourage="oui")  # nobody lacks help anywhere: that axis is 0
+    resultat = calculer(enquete(helped), TERRITOIRE)
+    est = resultat.estimations
+    assert any(
+        "axe_aide" in note and "exclu" in note for note in resultat.metadonnees()["avertissements"]
+    )
+    shares, _cov = _covariance_territoire(frame, y)
+    levels = {a: float(_coefficients(a) @ shares) for a in AXES if a != "axe_aide"}
+    for row in range(2):  # the two direct communes
+        mine = sum(100 / 3 * est.valeurs[a][row] / levels[a] for a in levels)
+        assert est.valeurs["indice"][row] == pytest.approx(mine, rel=1e-12)
+
+
+def test_progress_is_reported_up_to_the_end(cas) -> None:  # type: ignore[no-untyped-def]
+    from core.progress import Progress
+    from fragilite.estimation import estimer
+    from fragilite.indicateurs import calculer as indicateurs
+
+    frame, _y, _own, _ref, _levels = cas
+    steps: list[tuple[int, int]] = []
+    survey = enquete(frame)
+    estimer(
+        indicateurs(survey),
+        frame["poids"].astype(float).to_numpy(),
+        survey.code_insee,
+        TERRITOIRE,
+        methodologie.charger(),
+        progress=Progress(lambda done, total, _label: steps.append((done, total))),
+    )
+    assert steps[0] == (0, 4) and steps[-1] == (4, 4)
+    assert [d for d, _t in steps] == sorted(d for d, _t in steps)

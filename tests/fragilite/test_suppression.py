@@ -81,6 +81,9 @@ def test_a_commune_masked_alone_cannot_be_recovered_by_difference(tmp_path: Path
     # The territory itself is still published.
     assert math.isclose(table.loc[SIREN, "sans_connexion"], 18 / 103, abs_tol=1e-6)
     assert table.loc["17300", "n"] == 60
+    # Its counts are rounded to ten: 103 respondents are published as 100.
+    assert table.loc[SIREN, "n"] == 100 and table.loc[SIREN, "sans_connexion_n"] == 100
+    assert table.loc[SIREN, "n_eff"] == 100
 
 
 def test_an_indicator_masked_in_one_commune_only_is_not_recoverable_either(
