@@ -365,3 +365,43 @@ def test_progress_is_reported_up_to_the_end(cas) -> None:  # type: ignore[no-unt
     )
     assert steps[0] == (0, 4) and steps[-1] == (4, 4)
     assert [d for d, _t in steps] == sorted(d for d, _t in steps)
+
+
+def test_on_the_1_to_10_scale_a_single_commune_shown_is_1_and_masked_ones_do_not_count() -> None:
+    """Nobody answered in La Rochelle, 3 people in Lagord (masked, nobody fragile), 40 in Aytré
+    (masked as Lagord's complement, all fragile), 50 in Périgny: Périgny alone is shown, so the
+    scale's span is empty and it reads 1 — neither Lagord's nor Aytré's figures, computed but
+    masked, stretch the scale."""
+    from fragilite.estimation import Territoire
+
+    territory = Territoire(
+        "Quatre communes",
+        "200000004",
+        (("17300", "La Rochelle"), ("17200", "Lagord"), ("17028", "Aytré"), ("17274", "Périgny")),
+    )
+    everything = {
+        "connexion_domicile": "non",
+        "usage_internet_3mois": "non",
+        "aide_entourage": "non",
+        "aide_lieu_connu": "non",
+        "difficulte_demarches": "toujours",
+    }
+    rows = [repondant(i, code="17200") for i in range(3)]
+    rows += [repondant(100 + i, code="17028", **everything) for i in range(40)]
+    rows += [
+        repondant(200 + i, code="17274", **(everything if i % 3 == 0 else {})) for i in range(50)
+    ]
+    survey = enquete(pd.DataFrame(rows), territory)
+    hundred = calculer(survey, territory).estimations
+    scale = methodologie.charger().avec(normalisation="echelle_1_10")
+    est = calculer(survey, territory, methode=scale).estimations
+    assert est.statut == ["masque", "masque", "masque", "ok", "ok"]
+    value = hundred.valeurs["indice"][3]
+
+    def f(x: float) -> float:
+        return min(max(1 + 9 * (x - value), 1.0), 10.0)
+
+    assert est.valeurs["indice"][3] == 1.0
+    assert est.ic_bas["indice"][3] == pytest.approx(f(hundred.ic_bas["indice"][3]))
+    assert est.ic_haut["indice"][3] == pytest.approx(f(hundred.ic_haut["indice"][3]))
+    assert est.ecart_type["indice"][3] == pytest.approx(9 * hundred.ecart_type["indice"][3])

@@ -9,8 +9,10 @@ import math
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from fragilite.calcul import calculer, ecrire_csv
+from fragilite.indicateurs import INDICATEURS
 from tests.fragilite.enquetes import TERRITOIRE, enquete, repondant
 
 SIREN = "200000001"
@@ -113,3 +115,8 @@ def test_an_indicator_masked_in_one_commune_only_is_not_recoverable_either(
     assert pd.isna(table.loc["17200", "difficulte_demarches_n"])
     assert table.loc["17200", "sans_connexion_n"] == 40
     assert any("Lagord" in n and "difficulte_demarches" in n for n in notes)
+    # Aytré's mean pull towards the territory is over the six indicators it still shows.
+    shown = [k for k in INDICATEURS if k != "difficulte_demarches"]
+    pulls = [table.loc["17028", f"{k}_poids_territoire"] for k in shown]
+    assert 0 < table.loc["17028", "poids_territoire"] == pytest.approx(sum(pulls) / 6, abs=1e-4)
+    assert table.loc["17300", "poids_territoire"] == 0
