@@ -231,8 +231,11 @@ def test_hand_computed_post_stratification_with_an_unknown_age_and_fractional_se
         ("17300", "60-74", "F"): 200.0,
         ("17300", "60-74", "M"): 200.0,
     }
+    # Lagord has margins but its only respondent gave no age: no adjustment to average, 1.
+    rows += [repondant(30, code="17200", age="")]
+    cells[("17200", "40-59", "*")] = 6000.0
     result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
-    expected = [0.3, 0.2, 0.3, 0.2] + [100.0] * 4 + [401.0 / 8]
+    expected = [0.3, 0.2, 0.3, 0.2] + [100.0] * 4 + [401.0 / 8, 1.0]
     assert result.poids.tolist() == pytest.approx(expected)
 
 
