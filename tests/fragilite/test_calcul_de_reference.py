@@ -115,7 +115,9 @@ def _a_la_main(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-@pytest.fixture(scope="module")
+# Function-scoped on purpose: mutation testing runs, for each mutant, only the tests that call
+# the mutated function, and a module-scoped fixture would credit every call to the first test.
+@pytest.fixture
 def cas() -> tuple[pd.DataFrame, pd.DataFrame, Resultat, Resultat, dict[str, float]]:
     frame = _reponses()
     y = _a_la_main(frame)
@@ -405,3 +407,17 @@ def test_on_the_1_to_10_scale_a_single_commune_shown_is_1_and_masked_ones_do_not
     assert est.ic_bas["indice"][3] == pytest.approx(f(hundred.ic_bas["indice"][3]))
     assert est.ic_haut["indice"][3] == pytest.approx(f(hundred.ic_haut["indice"][3]))
     assert est.ecart_type["indice"][3] == pytest.approx(9 * hundred.ecart_type["indice"][3])
+
+
+def test_a_small_commune_is_smoothed_even_when_the_first_commune_has_no_respondent() -> None:
+    rows = [
+        repondant(i, code="17200", connexion_domicile="non" if i < 3 else "oui") for i in range(8)
+    ]
+    rows += [
+        repondant(100 + i, code="17028", connexion_domicile="non" if i % 4 == 0 else "oui")
+        for i in range(60)
+    ]
+    est = calculer(enquete(pd.DataFrame(rows)), TERRITOIRE).estimations
+    assert est.statut[:3] == ["masque", "peu_fiable", "ok"]
+    assert est.lisse["sans_connexion"][1] and 0 < est.poids_territoire["sans_connexion"][1] < 1
+    assert not est.lisse["sans_connexion"][2]
