@@ -257,6 +257,11 @@ def test_a_direct_commune_axis_spread_matches_the_delta_method(cas) -> None:  # 
             resid[ok, j] = yj[ok] - (w[ok] * yj[ok]).sum() / w[ok].sum()
     cross = (resid * w[:, None]).T @ resid
     corr = cross / np.sqrt(np.outer(np.diag(cross), np.diag(cross)))
+    # The correlation the draws use is this one: people who did not answer add nothing to it.
+    from fragilite.estimation import _correlation_intra, _directes
+
+    ys = {k: y[k].to_numpy(dtype=float) for k in INDICATEURS}
+    assert _correlation_intra(_directes(ys, w, g.astype(np.int64), 3)) == pytest.approx(corr)
     for row, code in enumerate(TERRITOIRE.codes[:2]):
         inside = frame["code_insee"] == code
         slope = np.empty(len(INDICATEURS))
