@@ -8,7 +8,10 @@ Statistics, in order (the methodology file says the same in plain French):
    that effective size (``statsmodels.stats.proportion.proportion_confint``). Each indicator has
    its own n: below the minimum number of respondents it is masked on its own.
 2. Status: ``masque`` below the minimum number of respondents (nothing shown), ``peu_fiable``
-   when the commune's effective size is below the reliability threshold, else ``ok``.
+   when the commune's effective size is below the reliability threshold, else ``ok``. Never
+   exactly one commune (or one commune's indicator) is masked: the shown one with the fewest
+   respondents is masked as its complement, so no masked figure is the territory's less the
+   communes shown (``_complement``); the territory's counts are rounded to ten as well.
 3. Smoothing of every indicator whose effective size is below the threshold: Fay–Herriot model
    on the arcsine scale with the Li–Lahiri adjusted REML (``fragilite.petites_zones``). The
    shrinkage weight ``B`` — the share of the territory's level in the published figure — is
@@ -22,6 +25,7 @@ Statistics, in order (the methodology file says the same in plain French):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -97,40 +101,94 @@ class _Directes:
     p: npt.NDArray[np.float64]
     n_eff: npt.NDArray[np.float64]
     n: npt.NDArray[np.int64]
-    residus: npt.NDArray[np.float64]  # respondents × indicators, centred on their commune
-    influence_territoire: npt.NDArray[np.float64]  # respondents × indicators
+    croises: npt.NDArray[np.float64]  # Σ w r r' of the residuals centred on their commune
+    cov_territoire: npt.NDArray[np.float64]  # Σ u u' of the territory's influence values
+
+
+@dataclass
+class _Cellules:
+    """Respondents grouped by commune and pattern of answers: within a cell every indicator is
+    the same, so every sum over respondents is a sum over cells of the cell's Σw, Σw² or count.
+    A million rows reduce to a few thousand cells in three passes."""
+
+    commune: npt.NDArray[np.int64]
+    valeurs: npt.NDArray[np.float64]  # cells × indicators, NaN where not answered
+    effectif: Vecteur
+    somme_w: Vecteur
+    somme_w2: Vecteur
+
+
+def _cellules(ys: dict[str, Vecteur], w: Vecteur, g: npt.NDArray[np.int64]) -> _Cellules | None:
+    """The cells, or None when an indicator is not 0, 1 or NaN (then rows are used as such)."""
+    pattern = g * (3 ** len(INDICATEURS))
+    for j, name in enumerate(INDICATEURS):
+        state = np.where(np.isnan(ys[name]), 2.0, ys[name])
+        code = state.astype(np.int64)
+        if not np.array_equal(code, state) or code.min(initial=0) < 0 or code.max(initial=0) > 2:
+            return None
+        pattern += code * (3**j)
+    inverse, uniques = pd.factorize(pattern)
+    m = len(uniques)
+    states = (uniques[:, None] // 3 ** np.arange(len(INDICATEURS))[None, :]) % 3
+    return _Cellules(
+        commune=np.asarray(uniques // (3 ** len(INDICATEURS)), dtype=np.int64),
+        valeurs=np.where(states == 2, np.nan, states.astype(float)),
+        effectif=np.bincount(inverse, minlength=m).astype(float),
+        somme_w=np.bincount(inverse, weights=w, minlength=m).astype(float),
+        somme_w2=np.bincount(inverse, weights=w * w, minlength=m).astype(float),
+    )
 
 
 def _directes(ys: dict[str, Vecteur], w: Vecteur, g: npt.NDArray[np.int64], n_c: int) -> _Directes:
+    cells = _cellules(ys, w, g)
+    if cells is None:
+        # Rows as cells of one respondent each.
+        cells = _Cellules(
+            g,
+            np.column_stack([ys[k] for k in INDICATEURS]),
+            np.ones(len(w)),
+            w.astype(float),
+            w * w,
+        )
+    gc = cells.commune
     size = n_c + 1
     k = len(INDICATEURS)
     p = np.full((size, k), np.nan)
     ne = np.zeros((size, k))
     n = np.zeros((size, k), dtype=np.int64)
-    resid = np.zeros((len(w), k))
-    infl = np.zeros((len(w), k))
-    for j, name in enumerate(INDICATEURS):
-        y = ys[name]
+    resid = np.zeros((len(gc), k))
+    infl = np.zeros((len(gc), k))
+    for j in range(k):
+        y = cells.valeurs[:, j]
         answered = ~np.isnan(y)
         y0 = np.where(answered, y, 0.0)
-        wr = w * answered
-        W, S, W2 = (_bincount(g, v, n_c) for v in (wr, wr * y0, wr * wr))
-        W, S, W2 = (np.append(v, v.sum()) for v in (W, S, W2))
-        cnt = np.bincount(g, weights=answered, minlength=n_c).astype(np.int64)
-        n[:, j] = np.append(cnt, cnt.sum())
+        W, S, W2, cnt = (
+            _bincount(gc, v, n_c)
+            for v in (
+                cells.somme_w * answered,
+                cells.somme_w * y0,
+                cells.somme_w2 * answered,
+                cells.effectif * answered,
+            )
+        )
+        W, S, W2, cnt = (np.append(v, v.sum()) for v in (W, S, W2, cnt))
+        n[:, j] = np.rint(cnt).astype(np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
             p[:, j] = np.clip(np.where(W > 0, S / W, np.nan), 0.0, 1.0)
             ne[:, j] = np.where(W2 > 0, W * W / W2, 0.0)
         pc = np.nan_to_num(p[:, j])
-        resid[:, j] = np.where(answered, y0 - pc[g], 0.0)
-        infl[:, j] = np.where(answered, w * (y0 - pc[-1]) / (W[-1] if W[-1] > 0 else 1.0), 0.0)
-    return _Directes(p, ne, n, resid, infl)
+        resid[:, j] = np.where(answered, y0 - pc[gc], 0.0)
+        # Influence of a respondent on the territory's share, per unit of their weight:
+        # non-respondents to the item have none.
+        infl[:, j] = np.where(answered, (y0 - pc[-1]) / (W[-1] if W[-1] > 0 else 1.0), 0.0)
+    croises = (resid * cells.somme_w[:, None]).T @ resid
+    cov_t = (infl * cells.somme_w2[:, None]).T @ infl
+    return _Directes(p, ne, n, croises, cov_t)
 
 
-def _correlation_intra(d: _Directes, w: Vecteur) -> npt.NDArray[np.float64]:
+def _correlation_intra(d: _Directes) -> npt.NDArray[np.float64]:
     """Correlation of the indicators among respondents of a same commune (pooled)."""
-    r = d.residus * np.sqrt(w)[:, None]
-    cross = r.T @ r
+    cross = d.croises
     var = np.sqrt(np.maximum(np.diag(cross), 1e-12))
     return np.asarray(np.clip(cross / var[:, None] / var[None, :], -1, 1), dtype=float)
 
@@ -148,11 +206,14 @@ def estimer(
     (e.g. an earlier survey's, to compare two surveys on the same scale)."""
     codes = territoire.codes
     n_c = len(codes)
-    g_all = pd.Index(codes).get_indexer(pd.Index(code_insee.astype(str)))
+    # Each distinct code looked up once, not a million strings.
+    rows, uniques = pd.factorize(np.asarray(code_insee))
+    lookup = np.append(pd.Index(codes).get_indexer(pd.Index(uniques.astype(str))), -1)
+    g_all = lookup[rows]
     inside = g_all >= 0
     g = g_all[inside].astype(np.int64)
     w = poids[inside].astype(float)
-    ys = {k: v[inside] for k, v in indicateurs.items()}
+    ys = indicateurs if inside.all() else {k: v[inside] for k, v in indicateurs.items()}
     size = n_c + 1  # last slot: the territory
     z = float(stats.norm.ppf(0.5 + methode.niveau / 2))
     alpha = 1 - methode.niveau
@@ -172,16 +233,37 @@ def estimer(
         else OK
         for i in range(size)
     ]
+    notes: list[str] = []
+    names = list(INDICATEURS)
+    complement = _complement(n[:-1], [s != MASQUE for s in statut[:-1]])
+    if complement is not None:
+        statut[complement] = MASQUE
+        notes.append(
+            _(
+                "Commune {c} masquée en complément d'une seule commune sous le seuil : sans "
+                "cela, les chiffres de celle-ci se déduiraient de ceux du territoire et des "
+                "communes affichées."
+            ).format(c=territoire.communes[complement][1])
+        )
     shown = np.array([s != MASQUE for s in statut])
 
     d = _directes(ys, w, g, n_c)
-    names = list(INDICATEURS)
     # Each indicator is masked on its own below the minimum number of respondents who answered.
     shown_k = shown[:, None] & (d.n >= methode.minimum_repondants)
+    for j, name in enumerate(names):
+        complement = _complement(d.n[:-1, j], shown_k[:-1, j])
+        if complement is not None:
+            shown_k[complement, j] = False
+            notes.append(
+                _(
+                    "Indicateur « {i} » masqué aussi pour {c}, en complément d'une seule "
+                    "commune masquée pour cet indicateur."
+                ).format(i=name, c=territoire.communes[complement][1])
+            )
     lisser = (d.n_eff[:-1] < methode.seuil_fiable_n_eff) & (d.n_eff[:-1] > 0)
     progress.step(1, steps, _("Lissage des petites communes"))
     tir = petites_zones.tirer(
-        d.p[:-1], d.n_eff[:-1], lisser, _correlation_intra(d, w), methode.replicats, methode.graine
+        d.p[:-1], d.n_eff[:-1], lisser, _correlation_intra(d), methode.replicats, methode.graine
     )
     q_lo, q_hi = alpha / 2, 1 - alpha / 2
 
@@ -214,14 +296,12 @@ def estimer(
     progress.step(2, steps, _("Calcul des axes et de l'indice"))
 
     # Territory row: linearised covariance of its shares (influence values).
-    u_t = d.influence_territoire
-    cov_t = (u_t.T @ u_t) * (n[-1] / max(n[-1] - 1, 1))
+    cov_t = d.cov_territoire * (n[-1] / max(n[-1] - 1, 1))
     axes = _Axes(valeurs, bas, haut, se, lisse)
     shown_k = axes.calculer(methode, names, tir.parts, cov_t, shown_k, z, (q_lo, q_hi))
     axis_levels, axis_draws, axis_coef = axes.niveaux, axes.tirages, axes.coefficients
 
     levels = reference or axis_levels
-    notes: list[str] = []
     usable = []
     for axe in methode.axes:
         level = levels.get(axe.nom, np.nan)
@@ -324,6 +404,23 @@ class _Axes:
 
 
 ARRONDI = 10
+
+
+def _complement(
+    n: npt.NDArray[np.int64], shown: Sequence[bool] | npt.NDArray[np.bool_]
+) -> int | None:
+    """The commune to mask as well when exactly one commune with respondents is masked: the
+    territory's figure less those of the communes shown would otherwise be that commune's own.
+    With two masked, only their pooled figure can be worked out. The complement is the shown
+    commune with the fewest respondents (the first in the territory's order on a tie)."""
+    shown = np.asarray(shown, dtype=bool)
+    answered = n > 0
+    if np.count_nonzero(~shown & answered) != 1:
+        return None
+    candidates = np.flatnonzero(shown & answered)
+    if candidates.size == 0:
+        return None
+    return int(candidates[np.argmin(n[candidates])])
 
 
 def _suppression_secondaire(

@@ -391,7 +391,9 @@ def _ecreter(
     total = np.bincount(commune_idx, weights=w, minlength=n_c)
     cap = (PLAFOND * total / np.maximum(count, 1))[commune_idx]
     trimmed = np.zeros(len(w), dtype=bool)
-    for _round in range(20):
+    # Until no weight is over its cap: each round caps at least one weight not capped before,
+    # so there are at most as many rounds as respondents (a fixed count could stop short).
+    while True:
         over = w > cap * (1 + 1e-9)
         if not over.any():
             break

@@ -252,6 +252,8 @@ def ecrire_pdf(resultat: Resultat, path: Path) -> None:
             )
         )
     )
+    if "protection" in texte:
+        story.append(p(texte["protection"]))
     story.append(p(resultat.methode.avertissement, caveat))
     notes = resultat.metadonnees()["avertissements"]
     app = cartes.apparier(terr.codes)

@@ -66,7 +66,7 @@ def test_compute_writes_one_row_per_commune_and_one_for_the_territory(
     out = tmp_path / "resultat.csv"
     assert _main("compute", "--survey", str(survey), "--out", str(out)) == 0
     printed = capsys.readouterr().out
-    assert "Méthodologie v1.1" in printed
+    assert "Méthodologie v1.2" in printed
     assert "Attention : Aucune marge de population : le biais d'âge du recrutement" in printed
 
     preset = default_preset()
@@ -91,7 +91,7 @@ def test_compute_writes_one_row_per_commune_and_one_for_the_territory(
     shares = table.loc[table["statut"] != "masque", "sans_internet"].astype(float)
     assert ((shares >= 0) & (shares <= 1)).all()
     meta = json.loads(out.with_suffix(".metadonnees.json").read_text(encoding="utf-8"))
-    assert meta["lignes_exclues"] == 0 and meta["methodologie_version"] == "1.1"
+    assert meta["lignes_exclues"] == 0 and meta["methodologie_version"] == "1.2"
 
 
 def test_validate_prints_every_problem_and_compute_refuses_until_rows_are_excluded(

@@ -220,7 +220,7 @@ def test_same_inputs_give_the_same_numbers_and_state_methodology_and_fingerprint
     assert outputs[0] == outputs[1]
     meta = res.metadonnees()
     method_file = resource("fragilite", "methodologie-v1.json")
-    assert meta["methodologie_version"] == "1.1"
+    assert meta["methodologie_version"] == "1.2"
     assert (
         meta["methodologie_empreinte_sha256"]
         == hashlib.sha256(method_file.read_bytes()).hexdigest()

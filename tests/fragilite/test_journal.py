@@ -39,7 +39,7 @@ def test_a_computation_is_journalled_with_fingerprints_and_no_answers(
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "fragilite.calcul")).one()
         assert entry.details["enquete_sha256"] == "0" * 64
         assert entry.details["repondants"] == 12
-        assert entry.details["methodologie"] == "1.1"
+        assert entry.details["methodologie"] == "1.2"
         assert "R1" not in str(entry.details)
         assert verify_journal(s).ok
 

@@ -209,3 +209,55 @@ def test_without_margins_the_uncorrected_age_bias_of_the_desk_is_stated() -> Non
         "biais d'âge du recrutement aux guichets n'est pas corrigé" in w
         for w in result.avertissements
     )
+
+
+# --- Reference values: weights worked out by hand -----------------------------------------------
+
+
+def test_hand_computed_post_stratification_with_an_unknown_age_and_fractional_sex_cells(
+    tmp_path: Path,
+) -> None:
+    """La Rochelle: 4 aged 30 (2 F, 2 M), 4 aged 70, one of unknown age (left in by calling the
+    weighting directly). Margins 25-39: F 0.6 and M 0.4 (fractions of a person are legal
+    estimates), 60-74: F 200, M 200. By hand: age factor = band population / band count; sex
+    factor = the band's sex share × its total / that sex's total; unknown age = the commune's
+    population / the weights of its respondents in a band."""
+    rows = [repondant(i, age="30", sexe="FM"[i % 2]) for i in range(4)]
+    rows += [repondant(10 + i, age="70", sexe="FM"[i % 2]) for i in range(4)]
+    rows += [repondant(20, age="")]
+    cells = {
+        ("17300", "25-39", "F"): 0.6,
+        ("17300", "25-39", "M"): 0.4,
+        ("17300", "60-74", "F"): 200.0,
+        ("17300", "60-74", "M"): 200.0,
+    }
+    # Lagord has margins but its only respondent gave no age: no adjustment to average, 1.
+    rows += [repondant(30, code="17200", age="")]
+    cells[("17200", "40-59", "*")] = 6000.0
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    expected = [0.3, 0.2, 0.3, 0.2] + [100.0] * 4 + [401.0 / 8, 1.0]
+    assert result.poids.tolist() == pytest.approx(expected)
+
+
+def test_a_commune_without_margins_whose_weights_sum_below_one_is_still_rescaled(
+    tmp_path: Path,
+) -> None:
+    rows = [*_lagord_rows(2), repondant(900, code="17028", poids="0.5")]
+    rows = [{**r, "poids": r.get("poids", "1")} for r in rows]
+    weights = ponderer(enquete(rows), lire_marges(_lagord(tmp_path, {}))).poids
+    # Aytré's legal population (9,578) × the 85 % aged 15+ of Lagord's margins.
+    assert weights[-1] == pytest.approx(9578 * 0.85)
+
+
+def test_trimming_keeps_a_tiny_communes_total_even_when_its_other_weights_sum_below_one(
+    tmp_path: Path,
+) -> None:
+    # A commune of margins 2 (a fraction of a survey's population, as small-area margins are),
+    # one respondent weighing 100 times the 9 others: capped at 3 × the mean, the rest
+    # spread over the others, whose calibrated weights together are below one.
+    rows = [repondant(i, age="30", poids="100" if i == 0 else "1") for i in range(10)]
+    cells = {("17300", "25-39", "*"): 2.0}
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    assert result.poids.sum() == pytest.approx(2.0)
+    assert result.poids[0] == pytest.approx(3 * 2.0 / 10)
+    assert result.poids[1:] == pytest.approx([(2.0 - 0.6) / 9] * 9)
