@@ -5,7 +5,8 @@ accompaniments and their link tables:
 
 - ``stat_activite_jour``: per day, structure and mediator, the count of each counted value
   (types, places, duration buckets, thématiques, démarche sub-themes, matériel, named and
-  anonymous participants, minutes);
+  anonymous participants, minutes), and ``stat_activite_mois`` the same per calendar month,
+  summed from its days: a period reads its whole months there and only its edge days by day;
 - ``stat_presence``: per person, the (day, structure, mediator) triples of their participations.
 
 How they stay exact: they are never updated by increments. Each write that changes what they
@@ -29,7 +30,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -52,6 +53,7 @@ from mediation.models import (
     AccompagnementThematique,
     ParticipantsAnonymes,
     StatActiviteJour,
+    StatActiviteMois,
     StatPresence,
 )
 
@@ -86,7 +88,7 @@ _CHUNK = 500
 def _duree_sql() -> ColumnElement[str]:
     # Bounds and labels inline, not bound: PostgreSQL refuses a GROUP BY whose expression holds
     # bind parameters distinct from the SELECT's, even with the same values.
-    whens = [
+    whens: list[tuple[ColumnElement[bool], ColumnElement[str]]] = [
         (Accompagnement.duree_min < literal_column(str(int(upper))), literal_column(f"'{label}'"))
         for upper, label in DUREES
         if upper
@@ -143,28 +145,70 @@ def _compter(session: Session, where: list[ColumnElement[bool]]) -> Counter[_Cle
     return out
 
 
-def _inserer(session: Session, counts: Counter[_Cle]) -> None:
+def _inserer(session: Session, table: Any, column: str, counts: Counter[_Cle]) -> None:
     rows = [
-        {"jour": d, "structure_id": s, "agent_id": g, "dimension": k, "valeur": v, "nombre": n}
+        {column: d, "structure_id": s, "agent_id": g, "dimension": k, "valeur": v, "nombre": n}
         for (d, s, g, k, v), n in counts.items()
         if n
     ]
     for start in range(0, len(rows), 5000):
-        session.execute(insert(StatActiviteJour), rows[start : start + 5000])
+        session.execute(insert(table), rows[start : start + 5000])
+
+
+def debut_du_mois(jour: date) -> date:
+    return jour.replace(day=1)
+
+
+def fin_du_mois(jour: date) -> date:
+    suivant = (jour.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return suivant - timedelta(days=1)
+
+
+def par_mois(jours: Counter[_Cle]) -> Counter[_Cle]:
+    mois: Counter[_Cle] = Counter()
+    for (d, s, g, k, v), n in jours.items():
+        mois[(debut_du_mois(d), s, g, k, v)] += n
+    return mois
+
+
+def _rafraichir_mois(session: Session, d: date, s: int, g: int) -> None:
+    """The month row of that cell, summed from its days (already up to date)."""
+    jour, mois = StatActiviteJour, StatActiviteMois
+    premier = debut_du_mois(d)
+    session.execute(
+        delete(mois).where(mois.mois == premier, mois.structure_id == s, mois.agent_id == g)
+    )
+    counts: Counter[_Cle] = Counter()
+    for k, v, n in session.execute(
+        select(jour.dimension, jour.valeur, func.sum(jour.nombre))
+        .where(
+            jour.jour.between(premier, fin_du_mois(d)),
+            jour.structure_id == s,
+            jour.agent_id == g,
+        )
+        .group_by(jour.dimension, jour.valeur)
+    ):
+        counts[(premier, s, g, str(k), str(v))] = int(n or 0)
+    _inserer(session, mois, "mois", counts)
 
 
 def rafraichir_activites(session: Session, cellules: Iterable[Cellule]) -> None:
     """Recompute the daily counts of these (day, structure, mediator) cells from the source
-    tables, in the caller's transaction."""
+    tables, then their months from their days, in the caller's transaction."""
     a, stat = Accompagnement, StatActiviteJour
-    for d, s, g in sorted(set(cellules)):
+    cellules = sorted(set(cellules))
+    for d, s, g in cellules:
         session.execute(
             delete(stat).where(stat.jour == d, stat.structure_id == s, stat.agent_id == g)
         )
         _inserer(
             session,
+            stat,
+            "jour",
             _compter(session, [a.date == d, a.structure_id == s, a.agent_id == g]),
         )
+    for premier, s, g in sorted({(debut_du_mois(d), s, g) for d, s, g in cellules}):
+        _rafraichir_mois(session, premier, s, g)
 
 
 def cellules_des_accompagnements(session: Session, ids: Sequence[int]) -> set[Cellule]:
@@ -236,27 +280,37 @@ def apres_fusion(session: Session, kept_id: int, other_id: int) -> None:
 
 
 def reconstruire(session: Session) -> None:
-    """Rebuild both tables from the source tables (the demo generator, after its bulk inserts;
-    the migration's backfill does the same in SQL)."""
-    session.execute(delete(StatActiviteJour))
-    session.execute(delete(StatPresence))
-    _inserer(session, _compter(session, []))
+    """Rebuild the three tables from the source tables (the demo generator, after its bulk
+    inserts; the migration's backfill does the same in SQL)."""
+    for table in (StatActiviteJour, StatActiviteMois, StatPresence):
+        session.execute(delete(table))
+    jours = _compter(session, [])
+    _inserer(session, StatActiviteJour, "jour", jours)
+    _inserer(session, StatActiviteMois, "mois", par_mois(jours))
     session.execute(insert(StatPresence).from_select(_PRESENCE_COLUMNS, _presence_select([])))
 
 
-def cellules_ecart(session: Session) -> tuple[Counter[_Cle], Counter[_Cle]]:
-    """(stored, recomputed) daily counts: equal when the aggregates are exact (self-test and
-    tests)."""
-    stat = StatActiviteJour
+def _stockees(session: Session, table: Any, column: Any) -> Counter[_Cle]:
     stored: Counter[_Cle] = Counter()
     for d, s, g, k, v, n in session.execute(
-        select(
-            stat.jour, stat.structure_id, stat.agent_id, stat.dimension, stat.valeur, stat.nombre
-        )
-    ):
+        select(column, table.structure_id, table.agent_id, table.dimension, table.valeur,
+               table.nombre)
+    ):  # fmt: skip
         stored[(d, int(s), int(g), str(k), str(v))] = int(n)
-    recomputed = _compter(session, [])
-    return stored, Counter({k: n for k, n in recomputed.items() if n})
+    return stored
+
+
+def cellules_ecart(session: Session) -> tuple[Counter[_Cle], Counter[_Cle]]:
+    """(stored, recomputed) daily and monthly counts, days then months in one counter whose keys
+    are tagged: equal when the aggregates are exact (tests)."""
+    jours = Counter({k: n for k, n in _compter(session, []).items() if n})
+    stored = Counter({("jour", *k): n for k, n in _stockees(
+        session, StatActiviteJour, StatActiviteJour.jour).items()})  # fmt: skip
+    stored.update({("mois", *k): n for k, n in _stockees(
+        session, StatActiviteMois, StatActiviteMois.mois).items()})  # fmt: skip
+    recomputed = Counter({("jour", *k): n for k, n in jours.items()})
+    recomputed.update({("mois", *k): n for k, n in par_mois(jours).items() if n})
+    return stored, recomputed  # type: ignore[return-value]
 
 
 def presence_ecart(session: Session) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:

@@ -184,6 +184,24 @@ class StatActiviteJour(Base):
     nombre: Mapped[int] = mapped_column(Integer)
 
 
+class StatActiviteMois(Base):
+    """The same counts summed per calendar month (``mois``: its first day), derived from the
+    daily rows of that month: a year's statistics read twelve months of rows, not 365 days."""
+
+    __tablename__ = "stat_activite_mois"
+    __table_args__ = (
+        Index("ix_stat_activite_mois_structure", "structure_id", "mois"),
+        Index("ix_stat_activite_mois_agent", "agent_id", "mois"),
+    )
+
+    mois: Mapped[date] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    valeur: Mapped[str] = mapped_column(String(200), primary_key=True)
+    nombre: Mapped[int] = mapped_column(Integer)
+
+
 class StatPresence(Base):
     """Who was accompanied on which day, where and by whom: the participations with their
     accompaniment's date, structure and mediator copied beside them (duplicates folded), so that

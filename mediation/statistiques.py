@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
@@ -42,7 +42,13 @@ from core.models import Agent, Structure, TerritoryCommune
 from core.territory import cog
 from mediation import agregats
 from mediation.agregats import DUREES
-from mediation.models import Accompagnement, Beneficiaire, StatActiviteJour, StatPresence
+from mediation.models import (
+    Accompagnement,
+    Beneficiaire,
+    StatActiviteJour,
+    StatActiviteMois,
+    StatPresence,
+)
 from mediation.referentiel import (
     GENRE_NON_COMMUNIQUE,
     GENRES,
@@ -307,20 +313,26 @@ def calculer_statistiques(
     """``parcours`` forces how the period's people are found (``"jours"`` or ``"personnes"``,
     for tests); by default the cheaper one for the period's size."""
     structures = structures_du_perimetre(actor, perimetre)
-    stat = StatActiviteJour
-    where = _filtre_agregats(
-        perimetre.du, perimetre.au, structures, perimetre.agent_id,
-        stat.jour, stat.structure_id, stat.agent_id,
-    )  # fmt: skip
 
-    # 1. Every activity-level figure: the period's daily counts, summed.
+    # 1. Every activity-level figure: the period's whole months from the monthly counts, its
+    # edge days from the daily ones, summed; activities per structure on the way.
     comptes: dict[str, Counter[str]] = {}
-    for dimension, valeur, n in session.execute(
-        select(stat.dimension, stat.valeur, func.sum(stat.nombre))
-        .where(*where)
-        .group_by(stat.dimension, stat.valeur)
-    ):
-        comptes.setdefault(str(dimension), Counter())[str(valeur)] += int(n or 0)
+    par_structure: Counter[int] = Counter()
+    for table, colonne, du, au in _tranches(perimetre.du, perimetre.au):
+        where = _filtre_agregats(
+            du, au, structures, perimetre.agent_id, colonne, table.structure_id, table.agent_id
+        )
+        # Inline, not bound: PostgreSQL refuses GROUP BY parameters other than the SELECT's.
+        activites = table.dimension == literal_column(f"'{agregats.ACTIVITES}'")
+        structure = case((activites, table.structure_id), else_=None)
+        for dimension, valeur, structure_id, n in session.execute(
+            select(table.dimension, table.valeur, structure, func.sum(table.nombre))
+            .where(*where)
+            .group_by(table.dimension, table.valeur, structure)
+        ):
+            comptes.setdefault(str(dimension), Counter())[str(valeur)] += int(n or 0)
+            if structure_id is not None:
+                par_structure[int(structure_id)] += int(n or 0)
 
     def compte(dimension: str) -> Counter[str]:
         return comptes.get(dimension, Counter())
@@ -341,7 +353,7 @@ def calculer_statistiques(
     materiels = Counter({v: tous_materiels[v] for v in MATERIELS})
     if sum(tous_materiels.values()) > sum(materiels.values()):
         materiels[autre] += sum(tous_materiels.values()) - sum(materiels.values())
-    lieux = _activites_par_lieu(session, where)
+    lieux = _activites_par_lieu(session, par_structure)
 
     # 2. Participations: named ones, and anonymous ones by their declared profile.
     nb_nommes = compte(agregats.NOMMES)[""]
@@ -480,23 +492,33 @@ def _personnes(
     )
 
 
-def _activites_par_lieu(session: Session, where: list[ColumnElement[bool]]) -> list[Ligne]:
+def _activites_par_lieu(session: Session, par_structure: Counter[int]) -> list[Ligne]:
     """Activités per structure, most first: the Coop's « Nombre d’activités par lieux »."""
-    stat = StatActiviteJour
-    par_structure = (
-        select(stat.structure_id, func.sum(stat.nombre).label("n"))
-        .where(*where, stat.dimension == agregats.ACTIVITES)
-        .group_by(stat.structure_id)
-        .subquery()
+    noms = dict(
+        session.execute(
+            select(Structure.id, Structure.nom).where(Structure.id.in_(sorted(par_structure)))
+        ).all()
     )
-    rows = session.execute(
-        select(Structure.nom, par_structure.c.n).join(
-            par_structure, par_structure.c.structure_id == Structure.id
-        )
-    ).all()
-    return [
-        Ligne(str(nom), int(n)) for nom, n in sorted(rows, key=lambda r: (-int(r[1]), r[0])) if n
+    rows = [(str(noms[i]), n) for i, n in par_structure.items() if n and i in noms]
+    return [Ligne(nom, n) for nom, n in sorted(rows, key=lambda r: (-r[1], r[0]))]
+
+
+def _tranches(du: date, au: date) -> list[tuple[Any, Any, date, date]]:
+    """(table, date column, from, to) covering [du, au]: whole calendar months from the monthly
+    counts, the days before the first and after the last whole month from the daily ones."""
+    jour, mois = StatActiviteJour, StatActiviteMois
+    premier_entier = du if du.day == 1 else agregats.fin_du_mois(du) + timedelta(days=1)
+    dernier_entier = au if agregats.fin_du_mois(au) == au else au.replace(day=1) - timedelta(days=1)
+    if premier_entier > dernier_entier:
+        return [(jour, jour.jour, du, au)]
+    out: list[tuple[Any, Any, date, date]] = [
+        (mois, mois.mois, premier_entier, agregats.debut_du_mois(dernier_entier))
     ]
+    if du < premier_entier:
+        out.append((jour, jour.jour, du, premier_entier - timedelta(days=1)))
+    if dernier_entier < au:
+        out.append((jour, jour.jour, dernier_entier + timedelta(days=1), au))
+    return out
 
 
 def _repartition_communes(session: Session, counts: Counter[str], total: int) -> Repartition:

@@ -1,4 +1,4 @@
-"""mediation: daily pre-aggregates of the statistics (stat_activite_jour, stat_presence)
+"""mediation: pre-aggregates of the statistics (stat_activite_jour, _mois, stat_presence)
 
 Derived from the accompaniments, their link tables and participations, and backfilled here from
 them; from then on ``mediation.agregats`` keeps them exact in each writer's transaction. The
@@ -70,6 +70,12 @@ _JSON_ELEMENTS = {
 }
 
 
+_MONTH = {
+    "sqlite": "date(jour, 'start of month')",
+    "postgresql": "CAST(date_trunc('month', jour) AS date)",
+}
+
+
 def _backfill() -> None:
     insert = (
         "INSERT INTO stat_activite_jour (jour, structure_id, agent_id, dimension, valeur, nombre) "
@@ -86,6 +92,14 @@ def _backfill() -> None:
     op.execute(
         f"{insert} SELECT {_CELL}, 'sous_theme', j.value, count(DISTINCT a.id) "
         f"FROM accompagnement a {elements} GROUP BY {_CELL}, j.value"
+    )
+    # Months: their days summed.
+    month = _MONTH[op.get_bind().dialect.name]
+    op.execute(
+        "INSERT INTO stat_activite_mois "
+        "(mois, structure_id, agent_id, dimension, valeur, nombre) "
+        f"SELECT {month}, structure_id, agent_id, dimension, valeur, sum(nombre) "
+        f"FROM stat_activite_jour GROUP BY {month}, structure_id, agent_id, dimension, valeur"
     )
     op.execute(
         "INSERT INTO stat_presence (beneficiaire_id, jour, structure_id, agent_id) "
@@ -113,6 +127,19 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "stat_activite_mois",
+        sa.Column("mois", sa.Date(), nullable=False),
+        sa.Column("structure_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("dimension", sa.String(length=20), nullable=False),
+        sa.Column("valeur", sa.String(length=200), nullable=False),
+        sa.Column("nombre", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "mois", "structure_id", "agent_id", "dimension", "valeur",
+            name=op.f("pk_stat_activite_mois"),
+        ),
+    )
+    op.create_table(
         "stat_presence",
         sa.Column("beneficiaire_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("jour", sa.Date(), nullable=False),
@@ -129,6 +156,8 @@ def upgrade() -> None:
         "ix_stat_activite_jour_structure", "stat_activite_jour", ["structure_id", "jour"]
     )
     op.create_index("ix_stat_activite_jour_agent", "stat_activite_jour", ["agent_id", "jour"])
+    op.create_index("ix_stat_activite_mois_structure", "stat_activite_mois", ["structure_id", "mois"])
+    op.create_index("ix_stat_activite_mois_agent", "stat_activite_mois", ["agent_id", "mois"])
     op.create_index(
         "ix_stat_presence_jour",
         "stat_presence",
@@ -138,4 +167,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("stat_presence")
+    op.drop_table("stat_activite_mois")
     op.drop_table("stat_activite_jour")

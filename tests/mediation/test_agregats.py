@@ -261,6 +261,11 @@ def _perimetres(rng: random.Random, desks: Desks) -> list[tuple[Perimetre, set[i
         (Perimetre(DEBUT, TODAY), None),
         (Perimetre(DEBUT, TODAY, structure_id=desks.nord), {desks.nord}),
         (Perimetre(DEBUT, TODAY, agent_id=desks.mediateur_nord.agent_id), None),
+        # whole months alone, whole months with edge days, within one month
+        (Perimetre(date(2026, 3, 1), date(2026, 3, 31)), None),
+        (Perimetre(date(2026, 2, 1), date(2026, 4, 30), structure_id=desks.nord), {desks.nord}),
+        (Perimetre(date(2026, 1, 31), date(2026, 4, 1)), None),
+        (Perimetre(date(2026, 2, 2), date(2026, 2, 27)), None),
     ]
     for _k in range(4):
         du, au = sorted((_jour(rng), _jour(rng)))
