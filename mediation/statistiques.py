@@ -15,10 +15,12 @@ tool's statistics (La Coop de la médiation numérique, ``buildStatistiquesWorks
   as only the birth year is known, the age is the one reached during that day's year. The
   statistics and both list exports use it.
 
-Everything is computed in SQL with a handful of scans over the period's rows: per-section
-``GROUP BY`` on the accompaniment and its link tables, and one grouped query over the distinct
-beneficiaries who took part. Marginals are derived in Python from those few grouped rows, never
-from the rows themselves, so a year over a million accompaniments stays under a second on SQLite.
+Every activity-level figure is summed from the pre-aggregated daily and monthly counts that
+``mediation.agregats`` keeps exact in each writer's transaction (a few thousand rows whatever the
+volume); the distinct people of the period are found in ``stat_presence`` (one seek per person
+on file, or the day index for a small period) and profiled by one grouped query on
+``beneficiaire``, whose values are read at query time, never copied. That last query is what
+still costs seconds over 200,000 people (see docs/performance.md).
 
 Who sees what: the permission is ``STATISTIQUES``; an agent whose grant is not territory-wide sees
 only the structures it belongs to; the figures are aggregates, so coordinators may read them all.
@@ -235,20 +237,6 @@ def structures_du_perimetre(actor: Actor, perimetre: Perimetre) -> frozenset[int
     return visibles
 
 
-def _filtre_accompagnements(
-    perimetre: Perimetre, structures: frozenset[int] | None
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        Accompagnement.date >= perimetre.du,
-        Accompagnement.date <= perimetre.au,
-    ]
-    if structures is not None:
-        conditions.append(Accompagnement.structure_id.in_(sorted(structures)))
-    if perimetre.agent_id is not None:
-        conditions.append(Accompagnement.agent_id == perimetre.agent_id)
-    return conditions
-
-
 def libelle_perimetre(session: Session, actor: Actor, perimetre: Perimetre) -> str:
     parts: list[str] = []
     if perimetre.structure_id is not None:
@@ -275,13 +263,6 @@ def _repartition(titre: str, counts: Counter[str], ordre: Iterable[str], total: 
     lignes = [Ligne(v, counts.get(v, 0)) for v in ordre]
     lignes += [Ligne(v, n) for v, n in sorted(counts.items()) if v not in ordre and n]
     return Repartition(titre, lignes, total)
-
-
-def _counter(rows: Iterable[Any]) -> Counter[str]:
-    result: Counter[str] = Counter()
-    for key, n in rows:
-        result[key if key is not None else NON_COMMUNIQUE] += int(n or 0)
-    return result
 
 
 def _filtre_agregats(
