@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -50,8 +51,8 @@ def big_database(n_benef: int = N_BENEF, n_acc: int = N_ACC) -> tuple[Path, floa
     if db_file.exists() and meta.exists():
         return db_file, float(json.loads(meta.read_text())["seconds"])
     if home.exists():
-        for leftover in home.iterdir():
-            leftover.unlink()
+        # A generation cut short: its files, and the folder its open database keeps beside.
+        shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
     from core.demo import create_demo
     from domaines import DOMAINES

@@ -1,20 +1,28 @@
-"""Mediation statistics and national exports at scale (issue 3).
+"""Mediation statistics and national exports at scale (issues 3 and 15).
 
-On a demonstration database of 200,000 beneficiaries and 1,000,000 accompaniments (SQLite, the
-one ``bench_mediation`` builds once with the ``demo`` code and caches), and on a copy of it where
-accompaniments are numbered in date order as a real desk records them (the demo numbers them in
-random date order, the worst case for the statistics' id-range shortcut):
+On a demonstration database of 200,000 beneficiaries and 1,000,000 accompaniments (the one
+``bench_mediation`` builds once with the ``demo`` code and caches under /tmp), on SQLite, and on
+a PostgreSQL copy of it (loaded once by ``COPY`` into a database kept as a cache on the server,
+``medianum_bench_stats_<size>``), every question a coordinator asks, each beside a bare
+``SELECT count(*)`` over the same accompaniments in the same run (target: every question under
+1 s on both engines):
 
-- the statistics of a year for the whole territory (target: under 1 s), beside a bare
-  ``SELECT count(*)`` over the same rows; the same for half a year and for one structure, where
-  the id-range shortcut does not apply in full;
-- the XLSX export of 100,000 accompaniments, in rows per second (target: ≥ 20,000), beside
-  XlsxWriter writing the same number of constant rows in the same constant-memory mode;
+- a year of the whole territory; six months (in the demo, accompaniments are numbered in random
+  date order, so no period is a run of ids); the busiest structure's year; the busiest
+  mediator's year; a single day;
+- the XLSX export of 100,000 accompaniment rows, in rows per second (target: ≥ 20,000), beside
+  the same rows read and built but written nowhere, then each writer alone on those rows:
+  Médianum's streamed writer, XlsxWriter constant-memory, openpyxl write-only (SQLite only);
 - one page of the beneficiaries list model (first page, and a page 100,000 rows down), beside the
-  same SELECT written as raw SQL.
+  same SELECT written as raw SQL (SQLite only).
 
 ``MEDIANUM_BENCH_SCALE=0.1`` divides the volume (for a quick run while others work);
-``MEDIANUM_BENCH_MEDIATION_HOME`` points at an existing demonstration data directory.
+``MEDIANUM_BENCH_MEDIATION_HOME`` points at an existing demonstration data directory;
+``MEDIANUM_BENCH_PG_URL`` is a server URL whose user may create databases (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``): unreachable, PostgreSQL is skipped,
+saying so. ``MEDIANUM_BENCH_STATS_ONLY=1`` skips the export and list-model measures. The
+export is also measured writer by writer on the same rows held in memory (rustpy-xlsxwriter
+only if installed).
 """
 
 from __future__ import annotations
@@ -25,17 +33,27 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+import keyring
 import xlsxwriter
-from sqlalchemy import func, select, text
+from keyring.backend import KeyringBackend
+from sqlalchemy import ColumnElement, create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from benchmarks.harness import Report, Result, median_ms
+from core import migrate
 from core.auth import Actor, actor_for
 from core.db import Database
 from core.models import Agent
-from mediation.exports import COLONNES_ACCOMPAGNEMENTS, exporter_accompagnements
+from mediation.exports import (
+    COLONNES_ACCOMPAGNEMENTS,
+    exporter_accompagnements,
+    lignes_accompagnements,
+)
 from mediation.models import Accompagnement
 from mediation.statistiques import Perimetre, calculer_statistiques
+from mediation.xlsx_flux import ClasseurXlsx
 
 BENEFICIAIRES = 200_000
 ACCOMPAGNEMENTS = 1_000_000
@@ -61,54 +79,110 @@ def _database_file() -> Path:
     return path
 
 
-_LINK_TABLES = (
-    "accompagnement_thematique",
-    "accompagnement_materiel",
-    "accompagnement_participant",
-    "participants_anonymes",
+PG_URL = os.environ.get(
+    "MEDIANUM_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 
 
-def _chronological_copy(source: Path) -> Path:
-    """The same data with accompaniments numbered in date order, as a real desk records them.
+class _MemoryKeyring(KeyringBackend):
+    """No system keyring here: the demo's signing keys live in memory for the run."""
 
-    The demonstration generator numbers them in random date order, the worst case for the
-    statistics' id-range shortcut; measuring both shows what each costs.
-    """
-    target = source.with_name("medianum-chronologique.sqlite3")
-    if target.exists():
-        return target
-    partial = target.with_name(target.name + ".partiel")
-    partial.unlink(missing_ok=True)
-    conn = sqlite3.connect(source)
-    conn.execute("VACUUM INTO ?", (str(partial),))
-    conn.close()
-    conn = sqlite3.connect(partial, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute("ATTACH ? AS src", (str(source),))
-    conn.execute("BEGIN")
-    conn.execute(
-        "CREATE TEMP TABLE remap AS SELECT id AS old, "
-        "row_number() OVER (ORDER BY date, id) AS new FROM src.accompagnement"
-    )
-    conn.execute("CREATE UNIQUE INDEX temp.remap_old ON remap(old)")
-    columns = {}
-    for table in ("accompagnement", *_LINK_TABLES):
-        columns[table] = [row[1] for row in conn.execute(f"PRAGMA main.table_info({table})")]
-        conn.execute(f"DELETE FROM main.{table}")
-    key = {"accompagnement": "id"} | dict.fromkeys(_LINK_TABLES, "accompagnement_id")
-    for table in ("accompagnement", *_LINK_TABLES):
-        names = columns[table]
-        chosen = ", ".join("r.new" if c == key[table] else f"t.{c}" for c in names)
-        conn.execute(
-            f"INSERT INTO main.{table} ({', '.join(names)}) SELECT {chosen} "
-            f"FROM src.{table} t JOIN remap r ON r.old = t.{key[table]} ORDER BY r.new"
-        )
-    conn.execute("COMMIT")
-    conn.execute("DETACH src")
-    conn.close()
-    partial.replace(target)
-    return target
+    priority = 10
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+def _postgres_copy(source: Path) -> str | None:
+    """URL of a PostgreSQL database holding the same rows as ``source``, loaded by ``COPY``
+    once and kept on the server as a cache (named after the file's size); None, saying so, when
+    no server answers."""
+    name = f"medianum_bench_stats_{source.stat().st_size}"
+    admin_url = make_url(PG_URL)
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            ready: Any = False  # a finished load leaves a marker table
+            if exists:
+                probe = create_engine(url)
+                try:
+                    with probe.connect() as pconn:
+                        ready = pconn.scalar(
+                            text("SELECT to_regclass('public.bench_charge_complete')")
+                        )
+                finally:
+                    probe.dispose()
+                if not ready:
+                    conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            if not ready:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no server to measure on
+        print(f"  PostgreSQL not reachable ({exc.__class__.__name__}): not measured there")
+        return None
+    if ready:
+        return url
+    started = time.perf_counter()
+    db = Database(url)
+    migrate.upgrade(db, backup=False)
+    metadata = migrate.load_all_models()
+    lite = sqlite3.connect(source)
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        tables = [t.name for t in metadata.sorted_tables]
+        cursor.execute("SET session_replication_role = replica")  # no FK checks while loading
+        for table in tables:
+            cursor.execute(f'DELETE FROM "{table}"')
+        for table in tables:
+            columns = [row[1] for row in lite.execute(f'PRAGMA table_info("{table}")')]
+            if not columns:
+                continue
+            booleans = {c.name for c in metadata.tables[table].columns if str(c.type) == "BOOLEAN"}
+            names = ", ".join(f'"{c}"' for c in columns)
+            rows = lite.execute(f'SELECT {names} FROM "{table}"')
+            fix = [i for i, c in enumerate(columns) if c in booleans]
+            with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    if fix:
+                        row = list(row)
+                        for i in fix:
+                            if row[i] is not None:
+                                row[i] = bool(row[i])
+                    copy.write_row(row)
+            for column in metadata.tables[table].primary_key.columns:
+                if column.autoincrement is True or (
+                    column.autoincrement == "auto"
+                    and len(metadata.tables[table].primary_key) == 1
+                    and str(column.type) == "INTEGER"
+                ):
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column.name}'), "
+                        f'coalesce((SELECT max("{column.name}") FROM "{table}"), 0) + 1, false)'
+                    )
+        cursor.execute("CREATE TABLE bench_charge_complete ()")
+        raw.commit()
+        driver: Any = raw.driver_connection
+        driver.autocommit = True
+        driver.execute("VACUUM ANALYZE")
+    finally:
+        raw.close()
+        lite.close()
+        db.dispose()
+    print(f"  (PostgreSQL copy {name} loaded in {time.perf_counter() - started:.0f} s)")
+    return url
 
 
 def _actor(db: Database, login: str) -> Actor:
@@ -119,20 +193,24 @@ def _actor(db: Database, login: str) -> Actor:
 
 
 def _bare_count(db: Database, perimetre: Perimetre) -> float:
+    conditions: list[ColumnElement[bool]] = [
+        Accompagnement.date.between(perimetre.du, perimetre.au)
+    ]
+    if perimetre.structure_id is not None:
+        conditions.append(Accompagnement.structure_id == perimetre.structure_id)
+    if perimetre.agent_id is not None:
+        conditions.append(Accompagnement.agent_id == perimetre.agent_id)
+
     def run() -> None:
         with db.read_session() as session:
-            session.scalar(
-                select(func.count())
-                .select_from(Accompagnement)
-                .where(Accompagnement.date.between(perimetre.du, perimetre.au))
-            )
+            session.scalar(select(func.count()).select_from(Accompagnement).where(*conditions))
 
     return median_ms(run, repeat=5, warmup=1)
 
 
 def _stats(report: Report, db: Database, actor: Actor, name: str, perimetre: Perimetre) -> None:
     with db.read_session() as session:
-        n = calculer_statistiques(session, actor, perimetre).activites
+        stats = calculer_statistiques(session, actor, perimetre)
 
     def run() -> None:
         with db.read_session() as session:
@@ -143,10 +221,10 @@ def _stats(report: Report, db: Database, actor: Actor, name: str, perimetre: Per
             name,
             median_ms(run, repeat=5, warmup=1),
             "ms",
-            "SELECT count(*) over the same period",
+            "SELECT count(*) of the same accompaniments",
             _bare_count(db, perimetre),
-            "< 1000 ms (a year, territory)",
-            f"{n} accompaniments",
+            "< 1000 ms",
+            f"{stats.activites} activities, {stats.beneficiaires} people",
         )
     )
 
@@ -168,32 +246,87 @@ def _export(report: Report, db: Database, actor: Actor, au: date) -> None:
         started = time.perf_counter()
         result = exporter_accompagnements(db, actor, perimetre, out)
         elapsed = time.perf_counter() - started
+        # The rows alone (read and built, written nowhere), then each writer alone on the same
+        # rows held in memory: where the export's time goes.
         started = time.perf_counter()
-        # The same writer, alone: XlsxWriter in constant-memory mode, constant rows.
-        workbook = xlsxwriter.Workbook(
-            str(Path(folder) / "constantes.xlsx"),
-            {"constant_memory": True, "default_date_format": "dd/mm/yyyy"},
-        )
-        sheet = workbook.add_worksheet("constantes")
-        sheet.write_row(0, 0, COLONNES_ACCOMPAGNEMENTS)
-        constant = [date(2026, 1, 1), "Accompagnement individuel", "Structure", "Médiateur"] + [
-            "valeur"
-        ] * (len(COLONNES_ACCOMPAGNEMENTS) - 4)
-        for i in range(result.lignes):
-            sheet.write_row(i + 1, 0, constant)
-        workbook.close()
-        baseline = time.perf_counter() - started
+        with db.read_session() as session:
+            rows_in_memory = list(lignes_accompagnements(session, actor, perimetre))
+        building = time.perf_counter() - started
+        # (writers alone on the first 10,000 rows: the slowest write some 300 rows/s here)
+        sample = rows_in_memory[:10_000]
+        writers = _writers(Path(folder), sample)
     report.add(
         Result(
             "XLSX export of the accompaniments (rows per second)",
             result.lignes / elapsed,
             "rows/s",
-            "XlsxWriter constant_memory alone, same number of constant rows",
-            result.lignes / baseline,
+            "the same rows read and built, written nowhere",
+            len(rows_in_memory) / building,
             "≥ 20,000 rows/s",
             f"{result.lignes} rows in {elapsed:.1f} s ({du} – {au})",
         )
     )
+    ours = writers.pop("Médianum streamed SpreadsheetML")
+    for name, seconds in writers.items():
+        report.add(
+            Result(
+                f"XLSX writer alone: {name}",
+                len(sample) / seconds,
+                "rows/s",
+                "Médianum's streamed SpreadsheetML writer, same rows, same run",
+                len(sample) / ours,
+                "",
+                f"{len(sample)} rows × {len(COLONNES_ACCOMPAGNEMENTS)} columns",
+            )
+        )
+
+
+def _writers(folder: Path, rows: list[list[Any]]) -> dict[str, float]:
+    """Seconds each writer takes to write ``rows`` (XlsxWriter constant-memory, openpyxl
+    write-only, rustpy-xlsxwriter when installed, and Médianum's own)."""
+    import openpyxl
+
+    out: dict[str, float] = {}
+    started = time.perf_counter()
+    ours = ClasseurXlsx(folder / "flux.xlsx")
+    ours.feuille("Accompagnements", COLONNES_ACCOMPAGNEMENTS)
+    for row in rows:
+        ours.ligne(row)
+    ours.fermer()
+    out["Médianum streamed SpreadsheetML"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    workbook = xlsxwriter.Workbook(
+        str(folder / "xlsxwriter.xlsx"),
+        {"constant_memory": True, "default_date_format": "dd/mm/yyyy",
+         "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+    )  # fmt: skip
+    sheet = workbook.add_worksheet("Accompagnements")
+    sheet.write_row(0, 0, COLONNES_ACCOMPAGNEMENTS)
+    for i, row in enumerate(rows, start=1):
+        sheet.write_row(i, 0, row)
+    workbook.close()
+    out["XlsxWriter constant_memory"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    book = openpyxl.Workbook(write_only=True)
+    ws = book.create_sheet("Accompagnements")
+    ws.append(list(COLONNES_ACCOMPAGNEMENTS))
+    for row in rows:
+        ws.append(row)
+    book.save(folder / "openpyxl.xlsx")
+    out["openpyxl write_only"] = time.perf_counter() - started
+
+    try:
+        from rustpy_xlsxwriter import FastExcel
+    except ImportError:
+        print("  rustpy-xlsxwriter not installed: not measured")
+    else:
+        started = time.perf_counter()
+        records = [dict(zip(COLONNES_ACCOMPAGNEMENTS, row, strict=True)) for row in rows]
+        FastExcel(str(folder / "rustpy.xlsx")).sheet("Accompagnements", records).save()
+        out["rustpy-xlsxwriter (dict records)"] = time.perf_counter() - started
+    return out
 
 
 def _list_model(report: Report, db: Database, actor: Actor) -> None:
@@ -243,49 +376,53 @@ def _list_model(report: Report, db: Database, actor: Actor) -> None:
     )
 
 
-def _stats_suite(report: Report, db: Database, suffix: str) -> None:
+def _stats_suite(report: Report, db: Database, engine: str) -> None:
     coordinateur = _actor(db, "coordinateur")
     with db.read_session() as session:
         last = session.scalar(select(func.max(Accompagnement.date)))
-        structure_id = session.scalar(
-            select(Accompagnement.structure_id)
-            .group_by(Accompagnement.structure_id)
-            .order_by(func.count().desc())
-            .limit(1)
-        )
+        busiest = {
+            column.key: session.scalar(
+                select(column).group_by(column).order_by(func.count().desc()).limit(1)
+            )
+            for column in (Accompagnement.structure_id, Accompagnement.agent_id)
+        }
     assert last is not None
     year = Perimetre(last - timedelta(days=364), last)
-    _stats(report, db, coordinateur, f"Statistics of a year, whole territory{suffix}", year)
-    _stats(
-        report,
-        db,
-        coordinateur,
-        f"Statistics of the last six months, territory{suffix}",
-        Perimetre(last - timedelta(days=182), last),
-    )
-    _stats(
-        report,
-        db,
-        coordinateur,
-        f"Statistics of a year, busiest structure{suffix}",
-        Perimetre(year.du, year.au, structure_id=structure_id),
-    )
+    questions = [
+        ("a year, whole territory", year),
+        ("six months, territory", Perimetre(last - timedelta(days=272), last - timedelta(days=90))),
+        (
+            "a year, busiest structure",
+            Perimetre(year.du, year.au, structure_id=busiest["structure_id"]),
+        ),
+        ("a year, busiest mediator", Perimetre(year.du, year.au, agent_id=busiest["agent_id"])),
+        (
+            "a single day, territory",
+            Perimetre(last - timedelta(days=30), last - timedelta(days=30)),
+        ),
+    ]
+    for label, perimetre in questions:
+        _stats(report, db, coordinateur, f"Statistics of {label} ({engine})", perimetre)
 
 
 def run(report: Report) -> None:
+    keyring.set_keyring(_MemoryKeyring())
     source = _database_file()
     db = Database(f"sqlite:///{source}")
     try:
-        _stats_suite(report, db, " (demo ids)")
-        with db.read_session() as session:
-            last = session.scalar(select(func.max(Accompagnement.date)))
-        assert last is not None
-        _export(report, db, _actor(db, "coordinateur"), last)
-        _list_model(report, db, _actor(db, "demo"))
+        _stats_suite(report, db, "SQLite")
+        if not os.environ.get("MEDIANUM_BENCH_STATS_ONLY"):
+            with db.read_session() as session:
+                last = session.scalar(select(func.max(Accompagnement.date)))
+            assert last is not None
+            _export(report, db, _actor(db, "coordinateur"), last)
+            _list_model(report, db, _actor(db, "demo"))
     finally:
         db.dispose()
-    chronological = Database(f"sqlite:///{_chronological_copy(source)}")
-    try:
-        _stats_suite(report, chronological, " (ids in date order)")
-    finally:
-        chronological.dispose()
+    url = _postgres_copy(source)
+    if url is not None:
+        pg = Database(url)
+        try:
+            _stats_suite(report, pg, "PostgreSQL")
+        finally:
+            pg.dispose()

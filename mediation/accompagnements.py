@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.auth import Actor, Permission, require
 from core.errors import NotFoundError, ValidationError
 from core.i18n import _
+from mediation import agregats
 from mediation import journal as journal_mediation
 from mediation import referentiel as ref
 from mediation.models import (
@@ -255,6 +256,8 @@ def record_accompagnement(
         )
         avancer_premier_accompagnement(session, [b.id for b in participants], clean.date)
     session.flush()
+    # The statistics' daily counts, in this same transaction.
+    agregats.apres_accompagnement(session, acc)
     journal_mediation.accompagnement_creation(
         session,
         actor,

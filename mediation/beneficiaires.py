@@ -23,6 +23,7 @@ from core.i18n import _
 from core.models import TerritoryCommune
 from core.territory import commune
 from core.validation import fold, normalize_email, normalize_phone
+from mediation import agregats
 from mediation import journal as journal_mediation
 from mediation import referentiel as ref
 from mediation.models import AccompagnementParticipant, Beneficiaire, Diagnostic
@@ -607,6 +608,8 @@ def merge_beneficiaires(
 
     pseudonymise(other)
     session.flush()
+    # The statistics' presence rows and daily counts, in this same transaction.
+    agregats.apres_fusion(session, kept_id, other_id)
     journal_mediation.beneficiaire_fusion(
         session,
         actor,

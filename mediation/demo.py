@@ -22,6 +22,7 @@ from core.db import utcnow
 from core.demo import DemoContext
 from core.models import TerritoryCommune
 from core.validation import fold
+from mediation import agregats
 from mediation import referentiel as ref
 from mediation.accompagnements import AccompagnementData, record_accompagnement
 from mediation.beneficiaires import BeneficiaireData, create_beneficiaire
@@ -403,6 +404,8 @@ def populate(session: Session, demo: DemoContext) -> dict[str, int]:
     _bulk(session, ParticipantsAnonymes.__table__, anon_rows)  # type: ignore[arg-type]
     _fix_sequences(session, ("beneficiaire", "diagnostic", "accompagnement"))
     session.flush()
+    # Bulk rows bypass the use cases, which keep the statistics' daily counts: rebuilt at once.
+    agregats.reconstruire(session)
     return {
         "beneficiaires": n_benef + shown,
         "diagnostics": len(diag_rows) + 1,

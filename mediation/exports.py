@@ -30,7 +30,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-import xlsxwriter
 from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
@@ -41,7 +40,7 @@ from core.errors import MedianumError, ValidationError
 from core.i18n import DISPLAY_TZ, _, format_date, to_local
 from core.models import Agent, Structure, TerritoryCommune
 from core.progress import NO_PROGRESS, Progress
-from core.tableur import XLSXWRITER_TEXTE, neutraliser_csv
+from core.tableur import neutraliser_csv
 from core.territory import cog
 from mediation import journal as journal_mediation
 from mediation import referentiel as ref
@@ -62,6 +61,7 @@ from mediation.statistiques import (
     structures_du_perimetre,
 )
 from mediation.visibility import beneficiaire_filter
+from mediation.xlsx_flux import ClasseurXlsx
 
 CHUNK = 2000
 
@@ -181,48 +181,6 @@ class _Tableur(Protocol):
     def fermer(self) -> None: ...
 
 
-class _Xlsx:
-    """XlsxWriter in constant-memory mode: each row goes to disk as it is written, four times
-    faster than openpyxl's write-only mode and as flat in memory. Cell text is never read as a
-    formula, a number or a link: it is written as the string it is."""
-
-    def __init__(self, chemin: Path) -> None:
-        self.classeur = xlsxwriter.Workbook(
-            str(chemin),
-            {
-                "constant_memory": True,
-                "default_date_format": "dd/mm/yyyy",
-                **XLSXWRITER_TEXTE,
-            },
-        )
-        self.ws: Any = None
-        self._rang = 0
-        self._gras = self.classeur.add_format({"bold": True})
-
-    def feuille(self, titre: str, entetes: Sequence[str]) -> None:
-        self.ws = self.classeur.add_worksheet(titre[:31])
-        self.ws.freeze_panes(1, 0)
-        self.ws.write_row(0, 0, entetes, self._gras)
-        self._rang = 1
-
-    def ligne(self, valeurs: Sequence[Cellule]) -> None:
-        assert self.ws is not None, "feuille() comes first"
-        self.ws.write_row(self._rang, 0, valeurs)
-        self._rang += 1
-
-    def fermer(self) -> None:
-        self.classeur.close()
-
-    def abandonner(self) -> None:
-        # Each sheet streams into a temporary file that ``close`` would assemble: remove them.
-        for ws in self.classeur.worksheets():
-            if ws.row_data_fh is not None and not ws.row_data_fh.closed:
-                ws.row_data_fh.close()
-            if ws.row_data_filename:
-                Path(ws.row_data_filename).unlink(missing_ok=True)
-        self.classeur.fileclosed = True
-
-
 class _Csv:
     def __init__(self, chemin: Path) -> None:
         self.fichier: IO[str] = chemin.open("w", encoding="utf-8-sig", newline="")
@@ -266,7 +224,9 @@ def _fichier(chemin: Path, fmt: FormatExport) -> Iterator[_Tableur]:
     partiel = chemin.with_name(chemin.name + ".partiel")
     try:
         chemin.parent.mkdir(parents=True, exist_ok=True)
-        tableur: _Xlsx | _Csv = _Xlsx(partiel) if fmt is FormatExport.XLSX else _Csv(partiel)
+        tableur: ClasseurXlsx | _Csv = (
+            ClasseurXlsx(partiel) if fmt is FormatExport.XLSX else _Csv(partiel)
+        )
     except OSError as exc:
         raise _erreur_fichier(chemin, exc) from exc
     try:
@@ -281,7 +241,7 @@ def _fichier(chemin: Path, fmt: FormatExport) -> Iterator[_Tableur]:
         raise
 
 
-def _supprimer(tableur: _Xlsx | _Csv, partiel: Path) -> None:
+def _supprimer(tableur: ClasseurXlsx | _Csv, partiel: Path) -> None:
     with contextlib.suppress(OSError):
         tableur.abandonner()
     with contextlib.suppress(OSError):

@@ -156,3 +156,66 @@ class AccompagnementMateriel(Base):
         ForeignKey("accompagnement.id", ondelete="CASCADE"), primary_key=True
     )
     materiel: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class StatActiviteJour(Base):
+    """Daily pre-aggregated counts of the activities, derived from the tables above and kept in
+    the same transaction as each write that changes them (``mediation.agregats``).
+
+    One row per day, structure, mediator, and counted value: ``dimension`` names what is
+    counted (``activites``, ``duree_totale``, ``type``, ``lieu_type``, ``duree``, ``thematique``,
+    ``sous_theme``, ``materiel``, ``nommes``, ``anonymes_genre``, ``anonymes_tranche``,
+    ``anonymes_statut``), ``valeur`` the value ('' when there is none). A period's statistics
+    sum a few hundred rows per day instead of reading every accompaniment and its link rows.
+    No foreign keys: derived data, rebuilt from the source tables at will.
+    """
+
+    __tablename__ = "stat_activite_jour"
+    __table_args__ = (
+        Index("ix_stat_activite_jour_structure", "structure_id", "jour"),
+        Index("ix_stat_activite_jour_agent", "agent_id", "jour"),
+    )
+
+    jour: Mapped[date] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    valeur: Mapped[str] = mapped_column(String(200), primary_key=True)
+    nombre: Mapped[int] = mapped_column(Integer)
+
+
+class StatActiviteMois(Base):
+    """The same counts summed per calendar month (``mois``: its first day), derived from the
+    daily rows of that month: a year's statistics read twelve months of rows, not 365 days."""
+
+    __tablename__ = "stat_activite_mois"
+    __table_args__ = (
+        Index("ix_stat_activite_mois_structure", "structure_id", "mois"),
+        Index("ix_stat_activite_mois_agent", "agent_id", "mois"),
+    )
+
+    mois: Mapped[date] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    valeur: Mapped[str] = mapped_column(String(200), primary_key=True)
+    nombre: Mapped[int] = mapped_column(Integer)
+
+
+class StatPresence(Base):
+    """Who was accompanied on which day, where and by whom: the participations with their
+    accompaniment's date, structure and mediator copied beside them (duplicates folded), so that
+    « is this person in the period's activities » is one index seek, never a join through each
+    participation to its accompaniment. Derived data, kept by ``mediation.agregats``; no
+    foreign key (a merge rebuilds the rows of both people)."""
+
+    __tablename__ = "stat_presence"
+    __table_args__ = (
+        Index("ix_stat_presence_jour", "jour", "structure_id", "agent_id", "beneficiaire_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    beneficiaire_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    jour: Mapped[date] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    agent_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

@@ -15,10 +15,12 @@ tool's statistics (La Coop de la médiation numérique, ``buildStatistiquesWorks
   as only the birth year is known, the age is the one reached during that day's year. The
   statistics and both list exports use it.
 
-Everything is computed in SQL with a handful of scans over the period's rows: per-section
-``GROUP BY`` on the accompaniment and its link tables, and one grouped query over the distinct
-beneficiaries who took part. Marginals are derived in Python from those few grouped rows, never
-from the rows themselves, so a year over a million accompaniments stays under a second on SQLite.
+Every activity-level figure is summed from the pre-aggregated daily and monthly counts that
+``mediation.agregats`` keeps exact in each writer's transaction (a few thousand rows whatever the
+volume); the distinct people of the period are found in ``stat_presence`` (one seek per person
+on file, or the day index for a small period) and profiled by one grouped query on
+``beneficiaire``, whose values are read at query time, never copied. That last query is what
+still costs seconds over 200,000 people (see docs/performance.md).
 
 Who sees what: the permission is ``STATISTIQUES``; an agent whose grant is not territory-wide sees
 only the structures it belongs to; the figures are aggregates, so coordinators may read them all.
@@ -26,39 +28,28 @@ only the structures it belongs to; the figures are aggregates, so coordinators m
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    Text,
-    and_,
-    case,
-    cast,
-    func,
-    literal_column,
-    not_,
-    select,
-)
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
+from sqlalchemy.orm import Session
 
 from core.auth import Actor, Permission, require_anywhere
 from core.errors import PermissionDenied, ValidationError
 from core.i18n import _
 from core.models import Agent, Structure, TerritoryCommune
 from core.territory import cog
+from mediation import agregats
+from mediation.agregats import DUREES
 from mediation.models import (
     Accompagnement,
-    AccompagnementMateriel,
-    AccompagnementParticipant,
-    AccompagnementThematique,
     Beneficiaire,
-    ParticipantsAnonymes,
+    StatActiviteJour,
+    StatActiviteMois,
+    StatPresence,
 )
 from mediation.referentiel import (
     GENRE_NON_COMMUNIQUE,
@@ -85,15 +76,6 @@ NON_COMMUNIQUE = TRANCHE_NON_COMMUNIQUEE
 _BAND_FLOORS = ((70, TRANCHES_AGE[6]), (60, TRANCHES_AGE[5]), (40, TRANCHES_AGE[4]),
                 (25, TRANCHES_AGE[3]), (18, TRANCHES_AGE[2]), (12, TRANCHES_AGE[1]),
                 (0, TRANCHES_AGE[0]))  # fmt: skip
-
-# Duration buckets of the national statistics: upper bound in minutes (exclusive: a duration on
-# a bound starts the next bucket), label verbatim from the Coop.
-DUREES: tuple[tuple[int | None, str], ...] = (
-    (30, "Moins de 30 min"),
-    (60, "30min à 1 h"),
-    (120, "1 h à 2 h"),
-    (None, "2 h et plus"),
-)
 
 # Section titles of the Coop's statistics export, verbatim (national labels, never translated:
 # the figures are compared line by line with the national tool's).
@@ -255,20 +237,6 @@ def structures_du_perimetre(actor: Actor, perimetre: Perimetre) -> frozenset[int
     return visibles
 
 
-def _filtre_accompagnements(
-    perimetre: Perimetre, structures: frozenset[int] | None
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        Accompagnement.date >= perimetre.du,
-        Accompagnement.date <= perimetre.au,
-    ]
-    if structures is not None:
-        conditions.append(Accompagnement.structure_id.in_(sorted(structures)))
-    if perimetre.agent_id is not None:
-        conditions.append(Accompagnement.agent_id == perimetre.agent_id)
-    return conditions
-
-
 def libelle_perimetre(session: Session, actor: Actor, perimetre: Perimetre) -> str:
     parts: list[str] = []
     if perimetre.structure_id is not None:
@@ -297,177 +265,87 @@ def _repartition(titre: str, counts: Counter[str], ordre: Iterable[str], total: 
     return Repartition(titre, lignes, total)
 
 
-def _counter(rows: Iterable[Any]) -> Counter[str]:
-    result: Counter[str] = Counter()
-    for key, n in rows:
-        result[key if key is not None else NON_COMMUNIQUE] += int(n or 0)
-    return result
+def _filtre_agregats(
+    du: date,
+    au: date,
+    structures: frozenset[int] | None,
+    agent_id: int | None,
+    jour: Any,
+    structure_id: Any,
+    agent: Any,
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [jour >= du, jour <= au]
+    if structures is not None:
+        conditions.append(structure_id.in_(sorted(structures)))
+    if agent_id is not None:
+        conditions.append(agent == agent_id)
+    return conditions
 
 
-# Accompaniments outside the scope tolerated inside the period's id range (recorded late, or
-# at another structure between two of this scope's): they are excluded by a literal id list.
-MAX_EXCLUS = 5000
+# Below this many named participations per person on file, the period's people are found from
+# the day index of ``stat_presence`` (a few rows); above it, each person on file is probed by
+# one seek, which costs the same whatever the period. Both give the same people.
+_PART_PAR_PROBE = 4
 
 
-@dataclass(frozen=True)
-class _Plage:
-    """How the period's accompaniments can be selected in the link tables.
-
-    Accompaniments are numbered as they are recorded, so a period usually is one run of ids with
-    at most a few strangers in it (an activity typed in late). Then link tables are filtered by
-    an id range (a primary-key range scan) minus those few ids, instead of a join per row; when
-    the run spans the whole table, no filter at all. Exactly the same counts, far fewer lookups.
-    Otherwise (``contigue`` false) the statistics join on the accompaniment.
-    """
-
-    nombre: int
-    premier: int | None
-    dernier: int | None
-    contigue: bool
-    toute_la_table: bool
-    exclus: tuple[int, ...] = ()
-
-    def filtre(self, link_id: InstrumentedAttribute[int]) -> list[ColumnElement[bool]]:
-        if self.toute_la_table:
-            return []
-        conditions: list[ColumnElement[bool]] = [link_id.between(self.premier, self.dernier)]
-        if self.exclus:
-            conditions.append(link_id.not_in(self.exclus))
-        return conditions
-
-
-def _plage(session: Session, where: list[ColumnElement[bool]]) -> _Plage:
-    nombre, premier, dernier = session.execute(
-        select(func.count(), func.min(Accompagnement.id), func.max(Accompagnement.id)).where(*where)
-    ).one()
-    if not nombre:
-        return _Plage(0, None, None, False, False)
-    if nombre == dernier - premier + 1:
-        # As many ids as the range holds integers: every one of them is in the scope.
-        etrangers = 0
-    else:
-        dans_la_plage = session.scalar(
-            select(func.count())
-            .select_from(Accompagnement)
-            .where(Accompagnement.id.between(premier, dernier))
-        )
-        etrangers = int(dans_la_plage or 0) - int(nombre)
-    if etrangers > MAX_EXCLUS:
-        return _Plage(int(nombre), premier, dernier, False, False)
-    exclus: tuple[int, ...] = ()
-    if etrangers:
-        exclus = tuple(
-            session.scalars(
-                select(Accompagnement.id).where(
-                    Accompagnement.id.between(premier, dernier), not_(and_(*where))
-                )
-            )
-        )
-    # Two statements: SQLite answers a lone min() or max() from the b-tree edge, not both at once.
-    toute = (
-        not exclus
-        and premier == session.scalar(select(func.min(Accompagnement.id)))
-        and dernier == session.scalar(select(func.max(Accompagnement.id)))
-    )
-    return _Plage(int(nombre), premier, dernier, True, toute, exclus)
-
-
-def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) -> Statistiques:
+def calculer_statistiques(
+    session: Session, actor: Actor, perimetre: Perimetre, *, parcours: str | None = None
+) -> Statistiques:
+    """``parcours`` forces how the period's people are found (``"jours"`` or ``"personnes"``,
+    for tests); by default the cheaper one for the period's size."""
     structures = structures_du_perimetre(actor, perimetre)
-    where = _filtre_accompagnements(perimetre, structures)
-    plage = _plage(session, where)
-    acc_where = plage.filtre(Accompagnement.id) if plage.contigue else where
 
-    # 1. One pass over the period's accompaniments: type, lieu, durations, minutes.
-    bornes = [upper for upper, _label in DUREES if upper is not None]
-    row = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(Accompagnement.duree_min), 0),
-            *(func.count().filter(Accompagnement.type == t) for t in TYPES),
-            *(func.count().filter(Accompagnement.lieu_type == v) for v in LIEUX),
-            *(func.count().filter(Accompagnement.duree_min < b) for b in bornes),
-        ).where(*acc_where)
-    ).one()
-    nb_accompagnements, duree_totale = int(row[0]), int(row[1])
-    rest = list(row[2:])
-    types = Counter({t: int(rest.pop(0)) for t in TYPES})
-    canaux = Counter({v: int(rest.pop(0)) for v in LIEUX})
-    cumul = [int(rest.pop(0)) for _b in bornes] + [nb_accompagnements]
-    durees = Counter(
-        {label: cumul[i] - (cumul[i - 1] if i else 0) for i, (_upper, label) in enumerate(DUREES)}
-    )
-    demarches = _sous_themes(session, acc_where)
+    # 1. Every activity-level figure: the period's whole months from the monthly counts, its
+    # edge days from the daily ones, summed; activities per structure on the way.
+    comptes: dict[str, Counter[str]] = {}
+    par_structure: Counter[int] = Counter()
+    for table, colonne, du, au in _tranches(perimetre.du, perimetre.au):
+        where = _filtre_agregats(
+            du, au, structures, perimetre.agent_id, colonne, table.structure_id, table.agent_id
+        )
+        # Inline, not bound: PostgreSQL refuses GROUP BY parameters other than the SELECT's.
+        activites = table.dimension == literal_column(f"'{agregats.ACTIVITES}'")
+        structure = case((activites, table.structure_id), else_=None)
+        for dimension, valeur, structure_id, n in session.execute(
+            select(table.dimension, table.valeur, structure, func.sum(table.nombre))
+            .where(*where)
+            .group_by(table.dimension, table.valeur, structure)
+        ):
+            comptes.setdefault(str(dimension), Counter())[str(valeur)] += int(n or 0)
+            if structure_id is not None:
+                par_structure[int(structure_id)] += int(n or 0)
+
+    def compte(dimension: str) -> Counter[str]:
+        return comptes.get(dimension, Counter())
+
+    nb_accompagnements = compte(agregats.ACTIVITES)[""]
+    duree_totale = compte(agregats.DUREE_TOTALE)[""]
     autre = _("Autre valeur")
+    types = Counter({t: compte(agregats.TYPE)[t] for t in TYPES})
+    canaux = Counter({v: compte(agregats.LIEU_TYPE)[v] for v in LIEUX})
     for counter in (types, canaux):
         hors_referentiel = nb_accompagnements - sum(counter.values())
         if hors_referentiel:
             counter[autre] += hors_referentiel
-    lieux = _activites_par_lieu(session, acc_where)
-
-    def link_counts(
-        column: InstrumentedAttribute[str], link_id: InstrumentedAttribute[int]
-    ) -> Counter[str]:
-        query: Select[str, int] = select(column, func.count()).group_by(column)
-        if plage.contigue:
-            query = query.where(*plage.filtre(link_id))
-        else:
-            query = query.join(Accompagnement, Accompagnement.id == link_id).where(*where)
-        return _counter(session.execute(query).all())
-
-    thematiques = link_counts(
-        AccompagnementThematique.thematique, AccompagnementThematique.accompagnement_id
-    )
-    # Matériel has no index of its own: FILTER counts of the five national values read the rows
-    # once without sorting them; anything else is counted as « Autre valeur ».
-    materiel = AccompagnementMateriel.materiel
-    par_materiel = select(
-        func.count(), *(func.count().filter(materiel == v) for v in MATERIELS)
-    ).select_from(AccompagnementMateriel)
-    if plage.contigue:
-        par_materiel = par_materiel.where(*plage.filtre(AccompagnementMateriel.accompagnement_id))
-    else:
-        par_materiel = par_materiel.join(
-            Accompagnement, Accompagnement.id == AccompagnementMateriel.accompagnement_id
-        ).where(*where)
-    row = session.execute(par_materiel).one()
-    materiels = Counter({v: int(n) for v, n in zip(MATERIELS, row[1:], strict=True)})
-    if int(row[0]) > sum(materiels.values()):
-        materiels[autre] += int(row[0]) - sum(materiels.values())
+    durees = compte(agregats.DUREE)
+    demarches = compte(agregats.SOUS_THEME)
+    thematiques = compte(agregats.THEMATIQUE)
+    tous_materiels = compte(agregats.MATERIEL)
+    materiels = Counter({v: tous_materiels[v] for v in MATERIELS})
+    if sum(tous_materiels.values()) > sum(materiels.values()):
+        materiels[autre] += sum(tous_materiels.values()) - sum(materiels.values())
+    lieux = _activites_par_lieu(session, par_structure)
 
     # 2. Participations: named ones, and anonymous ones by their declared profile.
-    participant_id = AccompagnementParticipant.accompagnement_id
-    named = select(func.count()).select_from(AccompagnementParticipant)
-    if plage.contigue:
-        named = named.where(*plage.filtre(participant_id))
-    else:
-        named = named.join(Accompagnement, Accompagnement.id == participant_id).where(*where)
-    nb_nommes = int(session.scalar(named) or 0)
-    anonymes = select(
-        ParticipantsAnonymes.genre,
-        ParticipantsAnonymes.tranche_age,
-        ParticipantsAnonymes.statut,
-        func.sum(ParticipantsAnonymes.nombre),
-    ).group_by(
-        ParticipantsAnonymes.genre, ParticipantsAnonymes.tranche_age, ParticipantsAnonymes.statut
-    )
-    if plage.contigue:
-        anonymes = anonymes.where(*plage.filtre(ParticipantsAnonymes.accompagnement_id))
-    else:
-        anonymes = anonymes.join(
-            Accompagnement, Accompagnement.id == ParticipantsAnonymes.accompagnement_id
-        ).where(*where)
-    anon_genres: Counter[str] = Counter()
+    nb_nommes = compte(agregats.NOMMES)[""]
+    anon_genres = compte(agregats.ANONYMES_GENRE)
+    anon_statuts = compte(agregats.ANONYMES_STATUT)
     anon_tranches: Counter[str] = Counter()
-    anon_statuts: Counter[str] = Counter()
-    for genre, tranche, statut, n in session.execute(anonymes):
-        n = int(n or 0)
-        anon_genres[genre] += n
+    for tranche, n in compte(agregats.ANONYMES_TRANCHE).items():
         anon_tranches[tranche if tranche in TRANCHES_AGE else NON_COMMUNIQUE] += n
-        anon_statuts[statut] += n
     nb_anonymes = sum(anon_genres.values())
     # An individual accompaniment concerns exactly one person, named or anonymous (a rule of
-    # ``validate_accompagnement``): the ateliers' participants are all the others, no join needed.
+    # ``validate_accompagnement``): the ateliers' participants are all the others.
     individuels = types[TYPE_INDIVIDUEL]
     participations = Counter(
         {
@@ -477,48 +355,14 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
     )
 
     # 3. The distinct people recorded in the period's activities, profiled in one grouped query.
-    if plage.toute_la_table:
-        present: ColumnElement[bool] = (
-            select(AccompagnementParticipant.beneficiaire_id)
-            .where(AccompagnementParticipant.beneficiaire_id == Beneficiaire.id)
-            .exists()
-        )
-    elif plage.contigue:
-        present = Beneficiaire.id.in_(
-            select(AccompagnementParticipant.beneficiaire_id).where(*plage.filtre(participant_id))
-        )
-    else:
-        present = Beneficiaire.id.in_(
-            select(AccompagnementParticipant.beneficiaire_id)
-            .join(Accompagnement, Accompagnement.id == participant_id)
-            .where(*where)
-        )
-    tranche_sql = _tranche_age_sql(perimetre.date_reference_age.year)
-    # New: whose first accompaniment, anywhere, falls in the period. The date is stored on the
-    # person by every write that adds or moves a participation, so this is a range test, not a
-    # lookup through each person's participations.
-    nouveau = Beneficiaire.premier_accompagnement.between(perimetre.du, perimetre.au)
     genres: Counter[str] = Counter()
     tranches: Counter[str] = Counter()
     statuts: Counter[str] = Counter()
     communes: Counter[str] = Counter()
     nb_beneficiaires = nb_nouveaux = nb_anonymes_enregistres = 0
-    if plage.nombre:
-        for genre, tranche_, statut, commune, n, nouveaux, anonymes_ in session.execute(
-            select(
-                Beneficiaire.genre,
-                tranche_sql,
-                Beneficiaire.statut,
-                Beneficiaire.commune_insee,
-                func.count(),
-                func.count().filter(nouveau),
-                func.count().filter(Beneficiaire.anonyme.is_(True)),
-            )
-            .where(present)
-            .group_by(
-                Beneficiaire.genre, tranche_sql, Beneficiaire.statut, Beneficiaire.commune_insee
-            )
-        ):
+    if nb_nommes:
+        rows = _personnes(session, perimetre, structures, nb_nommes, parcours)
+        for genre, tranche_, statut, commune, n, nouveaux, anonymes_ in rows:
             genres[genre or GENRE_NON_COMMUNIQUE] += n
             tranches[tranche_] += n
             statuts[statut or STATUT_NON_COMMUNIQUE] += n
@@ -570,29 +414,92 @@ def calculer_statistiques(session: Session, actor: Actor, perimetre: Perimetre) 
     )
 
 
-def _sous_themes(session: Session, where: list[ColumnElement[bool]]) -> Counter[str]:
-    """Accompaniments per administrative sub-theme. The lists are stored as JSON text and few
-    distinct lists occur: grouped by their text, then each list is read once in Python."""
-    texte = cast(Accompagnement.sous_themes_admin, Text)
-    counts: Counter[str] = Counter()
-    for valeur, n in session.execute(
-        select(texte, func.count()).where(*where, texte != "[]").group_by(texte)
-    ):
-        for sous_theme in set(json.loads(valeur) or ()) if valeur else ():
-            counts[sous_theme] += int(n)
-    return counts
+def _personnes(
+    session: Session,
+    perimetre: Perimetre,
+    structures: frozenset[int] | None,
+    nb_nommes: int,
+    parcours: str | None,
+) -> list[Any]:
+    """(genre, age band, statut, commune, people, new ones, anonymous ones) of the distinct
+    people in the period's activities, grouped."""
+    presence = StatPresence
+    dans_le_perimetre = _filtre_agregats(
+        perimetre.du, perimetre.au, structures, perimetre.agent_id,
+        presence.jour, presence.structure_id, presence.agent_id,
+    )  # fmt: skip
+    if parcours is None:
+        fichiers = int(session.scalar(select(func.max(Beneficiaire.id))) or 0)
+        parcours = "jours" if nb_nommes * _PART_PAR_PROBE < fichiers else "personnes"
+    if parcours == "jours":
+        # Few participations: read them from the day index, people found by their id.
+        present: ColumnElement[bool] = Beneficiaire.id.in_(
+            select(presence.beneficiaire_id).where(*dans_le_perimetre)
+        )
+    else:
+        # Many: one seek per person on file in their own presence rows (the primary key), which
+        # costs the same whatever the period. Nobody first accompanied after the period can be
+        # in it; on the whole territory, whoever was first accompanied within it is in it.
+        seek = (
+            select(presence.beneficiaire_id)
+            .where(presence.beneficiaire_id == Beneficiaire.id, *dans_le_perimetre)
+            .exists()
+        )
+        present = and_(Beneficiaire.premier_accompagnement <= perimetre.au, seek)
+        if structures is None and perimetre.agent_id is None:
+            present = and_(
+                Beneficiaire.premier_accompagnement <= perimetre.au,
+                or_(Beneficiaire.premier_accompagnement >= perimetre.du, seek),
+            )
+    tranche_sql = _tranche_age_sql(perimetre.date_reference_age.year)
+    # New: whose first accompaniment, anywhere, falls in the period (stored on the person).
+    nouveau = Beneficiaire.premier_accompagnement.between(perimetre.du, perimetre.au)
+    return list(
+        session.execute(
+            select(
+                Beneficiaire.genre,
+                tranche_sql,
+                Beneficiaire.statut,
+                Beneficiaire.commune_insee,
+                func.count(),
+                func.count().filter(nouveau),
+                func.count().filter(Beneficiaire.anonyme.is_(True)),
+            )
+            .where(present)
+            .group_by(
+                Beneficiaire.genre, tranche_sql, Beneficiaire.statut, Beneficiaire.commune_insee
+            )
+        )
+    )
 
 
-def _activites_par_lieu(session: Session, where: list[ColumnElement[bool]]) -> list[Ligne]:
+def _activites_par_lieu(session: Session, par_structure: Counter[int]) -> list[Ligne]:
     """Activités per structure, most first: the Coop's « Nombre d’activités par lieux »."""
-    rows = session.execute(
-        select(Structure.nom, func.count())
-        .select_from(Accompagnement)
-        .join(Structure, Structure.id == Accompagnement.structure_id)
-        .where(*where)
-        .group_by(Structure.id, Structure.nom)
-    ).all()
-    return [Ligne(str(nom), int(n)) for nom, n in sorted(rows, key=lambda r: (-r[1], r[0]))]
+    noms = dict(
+        session.execute(
+            select(Structure.id, Structure.nom).where(Structure.id.in_(sorted(par_structure)))
+        ).all()
+    )
+    rows = [(str(noms[i]), n) for i, n in par_structure.items() if n and i in noms]
+    return [Ligne(nom, n) for nom, n in sorted(rows, key=lambda r: (-r[1], r[0]))]
+
+
+def _tranches(du: date, au: date) -> list[tuple[Any, Any, date, date]]:
+    """(table, date column, from, to) covering [du, au]: whole calendar months from the monthly
+    counts, the days before the first and after the last whole month from the daily ones."""
+    jour, mois = StatActiviteJour, StatActiviteMois
+    premier_entier = du if du.day == 1 else agregats.fin_du_mois(du) + timedelta(days=1)
+    dernier_entier = au if agregats.fin_du_mois(au) == au else au.replace(day=1) - timedelta(days=1)
+    if premier_entier > dernier_entier:
+        return [(jour, jour.jour, du, au)]
+    out: list[tuple[Any, Any, date, date]] = [
+        (mois, mois.mois, premier_entier, agregats.debut_du_mois(dernier_entier))
+    ]
+    if du < premier_entier:
+        out.append((jour, jour.jour, du, premier_entier - timedelta(days=1)))
+    if dernier_entier < au:
+        out.append((jour, jour.jour, dernier_entier + timedelta(days=1), au))
+    return out
 
 
 def _repartition_communes(session: Session, counts: Counter[str], total: int) -> Repartition:

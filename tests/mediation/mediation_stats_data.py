@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.auth import Actor
 from core.db import Database
 from core.models import Role, Structure
+from mediation import agregats
 from mediation.accompagnements import avancer_premier_accompagnement
 from mediation.models import (
     Accompagnement,
@@ -80,6 +81,7 @@ def accompagnement(
     autonomie: str | None = None,
     orientation: str | None = None,
     titre: str | None = None,
+    sous_themes: tuple[str, ...] = (),
 ) -> Accompagnement:
     a = Accompagnement(
         structure_id=structure_id,
@@ -88,7 +90,7 @@ def accompagnement(
         date=jour,
         duree_min=duree,
         lieu_type=lieu,
-        sous_themes_admin=[],
+        sous_themes_admin=list(sous_themes),
         autonomie=autonomie,
         oriente=orientation is not None,
         orientation=orientation,
@@ -111,6 +113,8 @@ def accompagnement(
     # What record_accompagnement does besides the rows: the people's first-accompaniment date.
     avancer_premier_accompagnement(session, [b.id for b in participants], jour)
     session.flush()
+    # ... and the statistics' daily counts.
+    agregats.apres_accompagnement(session, a)
     return a
 
 
