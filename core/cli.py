@@ -80,7 +80,13 @@ class CliContext:
             from core import migrate
 
             db = Database()
-            migrate.upgrade(db)
+            try:
+                migrate.upgrade(db)
+            except BaseException:
+                # Refused (a newer database) or failed: its connection goes back to the server
+                # now, not whenever the garbage collector finds the engine.
+                db.dispose()
+                raise
             self._db = db
         return self._db
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import argparse
+import gc
 import os
 import sqlite3
 from pathlib import Path
@@ -11,9 +13,16 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from core import migrate
+from core.cli import CliContext, run_handler
 from core.db import Database
 from core.errors import DatabaseTooNewError
-from tests.conftest import PG_SKIP_REASON, PG_URL, fresh_pg_database, pg_drop
+from tests.conftest import (
+    PG_SKIP_REASON,
+    PG_URL,
+    _pg_admin_engine,
+    fresh_pg_database,
+    pg_drop,
+)
 
 
 @pytest.fixture(
@@ -66,6 +75,37 @@ def test_database_newer_than_the_code_is_refused_and_left_untouched(empty_db: Da
     with empty_db.engine.connect() as conn:
         versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     assert versions == ["futur_9999"]
+
+
+@pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
+def test_a_command_refused_by_a_newer_database_leaves_no_connection_open_on_the_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A shared server's connection slots are few: a command refused because the database is
+    newer than the code gives its connection back at once. Regression: the refused database
+    was never disposed, its pooled connection stayed open until the garbage collector."""
+    name, url = fresh_pg_database()
+    try:
+        newer = Database(url)
+        migrate.upgrade(newer)
+        with newer.engine.begin() as conn:
+            conn.execute(text("DELETE FROM alembic_version"))
+            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('futur_9999')"))
+        newer.dispose()
+        monkeypatch.setenv("MEDIANUM_DATABASE_URL", url)
+        ctx = CliContext(argparse.Namespace(command="essai"))
+        assert run_handler(ctx, lambda c: c.database() and 0) != 0
+        admin = _pg_admin_engine()
+        with admin.connect() as conn:
+            still_open = conn.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
+            )
+        admin.dispose()
+        assert still_open == 0
+        gc.collect()  # a connection left for the collector would warn here, in this test
+    finally:
+        pg_drop(name)
 
 
 def test_sqlite_file_is_backed_up_before_an_upgrade(tmp_path: Path) -> None:

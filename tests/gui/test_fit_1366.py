@@ -296,6 +296,30 @@ def test_each_main_dialog_opens_within_the_screen_with_its_buttons_in_view(
     dialog.close()
 
 
+def test_the_place_dialog_measures_the_screen_each_time_it_opens(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The « nouveau lieu » dialog opens within the screen of the moment, not within the screen
+    of whenever its module was first imported. Regression: it bound ``available_size`` at
+    import, so after the accessibility walk had imported it (real offscreen screen, 800×800)
+    it opened 760 px tall on the 1366×740 screen of this file's tests, which then failed or
+    passed depending on the order of the files in a pytest worker."""
+    from ui.widgets.lieu_form import LieuFormDialog
+
+    for screen in (QSize(1366, 740), QSize(1024, 600), QSize(1366, 740)):
+        monkeypatch.setattr(fit, "available_size", lambda screen=screen: QSize(screen))
+        dialog = LieuFormDialog({})
+        qtbot.addWidget(dialog)
+        dialog.show()
+        QApplication.processEvents()
+        size = dialog.size()
+        assert size.width() <= screen.width(), (screen.toTuple(), size.toTuple())
+        assert size.height() <= screen.height(), (screen.toTuple(), size.toTuple())
+        buttons = primary_buttons(dialog)
+        assert buttons and all(in_view(button, dialog) for button in buttons)
+        dialog.close()
+
+
 def test_screenshots_of_every_page_at_1366_by_768(
     qtbot,
     demo_db: Database,  # noqa: F811

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from core.errors import MedianumError
 from core.i18n import _
 from lieux.schema import MULTI_SEPARATOR, load_schema
-from ui.widgets.fit import available_size
+from ui.widgets import fit
 from ui.widgets.lieu_horaires import HorairesEditor
 
 _LONG_TEXT = ("presentation_detail",)
@@ -89,7 +89,10 @@ class LieuFormDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll)
         layout.addWidget(buttons)
-        self.resize(QSize(980, 760).boundedTo(available_size()))
+        # ``fit.available_size`` looked up now, not bound at import: the free area of the screen
+        # when the dialog opens (a name imported once kept whichever function was current at
+        # the first import, e.g. another test's patched screen, whatever the screen is later).
+        self.resize(QSize(980, 760).boundedTo(fit.available_size()))
         self.set_values(valeurs or {})
         self._generated_identifier()
 
