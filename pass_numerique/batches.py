@@ -662,7 +662,8 @@ def _import_chunk(
     # Dates and instants come back as the driver gives them (text on SQLite) and are converted
     # once per distinct value: ten passes share a hand-over, thousands a campaign.
     # Plain driver rows, no Row objects: (id, serial, etat, expire_le, campagne_id, remis_at,
-    # debut), converted by ``_verdict`` once per distinct value.
+    # debut, redemption's structure, redemption's instant), converted by ``_verdict`` once per
+    # distinct value.
     with conn.execute(
         select(
             Pass.id,
@@ -672,23 +673,21 @@ def _import_chunk(
             Pass.campagne_id,
             type_coerce(Chequier.remis_at, _AS_STORED),
             type_coerce(PassCampagne.debut, _AS_STORED),
+            Encaissement.pass_structure_id,
+            type_coerce(Encaissement.at, _AS_STORED),
         )
         .join(Chequier, Chequier.id == Pass.chequier_id)
         .join(PassCampagne, PassCampagne.id == Pass.campagne_id)
+        .outerjoin(Encaissement, Encaissement.pass_id == Pass.id)
         .where(Pass.serial.in_(_listed(session, wanted, String())))
         .with_for_update(of=Pass)
     ) as result:
         rows = result.cursor.fetchall()  # the driver's tuples, as they come
     passes: dict[str, Any] = {row[1]: row for row in rows}
     ids = [row[0] for row in rows]
-    redeemed = {
-        pass_id: (psid, at)
-        for pass_id, psid, at in conn.execute(
-            select(Encaissement.pass_id, Encaissement.pass_structure_id, Encaissement.at).where(
-                Encaissement.pass_id.in_(_listed(session, ids, Integer()))
-            )
-        )
-    }
+    # A pass redeemed already came with its redemption (outer join): (structure, instant as
+    # stored), converted only for those few.
+    redeemed = {row[0]: (row[7], ctx.instant(row[8])) for row in rows if row[7] is not None}
     pending = {
         (pass_id, at)
         for pass_id, at in conn.execute(
