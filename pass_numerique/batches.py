@@ -359,7 +359,16 @@ def _lines(items: object) -> list[_Line]:
         # The line that is right (all of them but a forged one) is checked inline, without
         # building its error label; any doubt goes to ``_instant``, which says what is wrong.
         at: datetime | None = None
-        if type(value) is str and len(value) <= 40:
+        if type(value) is str and utc_text(value):  # UTC by its spelling: no conversion
+            try:
+                at = fromisoformat(value)
+            except ValueError:  # a month 13, a day 32: ``_instant`` says so
+                at = None
+            if at is not None and earliest <= at < latest:
+                append((serial, at, value[:10] + " " + value[11:26]))
+                continue
+            at = None
+        elif type(value) is str and len(value) <= 40:
             try:
                 at = fromisoformat(value)
                 if at.tzinfo is None or at.utcoffset() is None:
@@ -372,7 +381,7 @@ def _lines(items: object) -> list[_Line]:
                 at = None
         if at is None:
             at = _instant(value, partial(_line_label, n))
-        append((serial, at, value[:10] + " " + value[11:26] if utc_text(value) else None))
+        append((serial, at, None))
     return lines
 
 

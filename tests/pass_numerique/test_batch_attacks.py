@@ -206,6 +206,11 @@ def test_a_line_dated_before_an_opposition_does_not_bring_an_opposed_pass_back_i
         (False, "9999-12-31T23:59:59+00:00", "entre 2000 et 2099"),
         (False, "9999-12-31T23:59:59-12:00", "entre 2000 et 2099"),
         (False, ["2026-03-14"], "date illisible"),
+        # The desks' own spelling (UTC, microseconds), read without a conversion: same checks.
+        (False, "9999-12-31T23:59:59.000001+00:00", "entre 2000 et 2099"),
+        (False, "1999-12-31T23:59:59.999999+00:00", "entre 2000 et 2099"),
+        (False, "2026-02-30T10:00:00.000000+00:00", "date illisible"),
+        (False, "2026-13-14T10:00:00.000000+00:00", "date illisible"),
     ],
 )
 def test_a_malformed_batch_is_refused_whole_in_french(
