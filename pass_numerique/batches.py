@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -292,12 +292,16 @@ class ImportReport:
         }
 
 
+# serial as written, instant, and on the desks' usual spelling its UTC text as SQLite stores it
+_Line = tuple[str, datetime, str | None]
+
+
 @dataclass(frozen=True)
 class _Batch:
     siret: str
     exporte_at: datetime
     cle_publique: str
-    lines: list[tuple[str, datetime]]
+    lines: list[_Line]
     signed: bytes
 
 
@@ -330,11 +334,20 @@ def _line_label(n: int) -> str:
     return _("ligne {n}").format(n=n)
 
 
-def _lines(items: object) -> list[tuple[str, datetime]]:
+# The spelling every desk exports (``datetime.isoformat`` of a UTC instant): its UTC wall time
+# is read off the text, without ``isoformat`` (2 µs a line) to store it on SQLite.
+_UTC_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00", re.ASCII
+)
+
+
+def _lines(items: object) -> list[_Line]:
     if not isinstance(items, list):
         raise _unreadable()
-    lines: list[tuple[str, datetime]] = []
+    lines: list[_Line] = []
     append = lines.append
+    fromisoformat, utc_text = datetime.fromisoformat, _UTC_TEXT.fullmatch
+    earliest, latest = _EARLIEST, _LATEST
     for n, item in enumerate(items, 1):
         if not (type(item) is dict and len(item) == 2 and "serial" in item and "at" in item):
             raise ValidationError(_("Lot refusé : la ligne {n} est mal formée.").format(n=n))
@@ -343,24 +356,33 @@ def _lines(items: object) -> list[tuple[str, datetime]]:
             raise ValidationError(
                 _("Lot refusé : le numéro de pass de la ligne {n} est illisible.").format(n=n)
             )
-        at = _quick_instant(value)
-        append((serial, at if at is not None else _instant(value, partial(_line_label, n))))
+        # The line that is right (all of them but a forged one) is checked inline, without
+        # building its error label; any doubt goes to ``_instant``, which says what is wrong.
+        at: datetime | None = None
+        if type(value) is str and utc_text(value):  # UTC by its spelling: no conversion
+            try:
+                at = fromisoformat(value)
+            except ValueError:  # a month 13, a day 32: ``_instant`` says so
+                at = None
+            if at is not None and earliest <= at < latest:
+                append((serial, at, value[:10] + " " + value[11:26]))
+                continue
+            at = None
+        elif type(value) is str and len(value) <= 40:
+            try:
+                at = fromisoformat(value)
+                if at.tzinfo is None or at.utcoffset() is None:
+                    at = None
+                else:
+                    at = at.astimezone(UTC)
+                    if not earliest <= at < latest:
+                        at = None
+            except (ValueError, OverflowError):
+                at = None
+        if at is None:
+            at = _instant(value, partial(_line_label, n))
+        append((serial, at, None))
     return lines
-
-
-def _quick_instant(value: object) -> datetime | None:
-    """``_instant`` for the line that is right (all of them but a forged one), without building
-    its error label; None sends any doubt to ``_instant``, which says what is wrong."""
-    if type(value) is not str or len(value) > 40:
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-        if at.tzinfo is None or at.utcoffset() is None:
-            return None
-        at = at.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-    return at if _EARLIEST <= at < _LATEST else None
 
 
 def _read(data: bytes) -> _Batch:
@@ -505,7 +527,7 @@ class _Context:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     # Campaign id -> first instant of its first day, on the desks' wall clock.
     starts: dict[int, datetime] = field(default_factory=dict)
-    ends: dict[date, datetime] = field(default_factory=dict)
+    ends: dict[object, datetime] = field(default_factory=dict)  # expire_le as stored
     _days: dict[object, date] = field(default_factory=dict)
     _instants: dict[object, datetime] = field(default_factory=dict)
 
@@ -531,16 +553,6 @@ class _Context:
         return found
 
 
-class _Held(NamedTuple):
-    id: int
-    serial: str
-    etat: str
-    expire_le: date
-    campagne_id: int
-    remis_at: datetime | None
-    debut: date
-
-
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(), DISPLAY_TZ).astimezone(UTC)
 
@@ -549,27 +561,30 @@ def _day_start(day: date) -> datetime:
 _ANNULE, _EMIS = EtatPass.ANNULE.value, EtatPass.EMIS.value
 
 
-def _verdict(ctx: _Context, p: _Held, at: datetime) -> str | None:
-    """Why an offline redemption of a pass nobody else redeemed cannot be paid as is."""
-    if p.etat == _ANNULE:
+def _verdict(ctx: _Context, p: Any, at: datetime) -> str | None:
+    """Why an offline redemption of a pass nobody else redeemed cannot be paid as is; ``p`` is
+    a driver row (id, serial, etat, expire_le, campagne_id, remis_at, debut)."""
+    etat = p[2]
+    if etat == _ANNULE:
         return "opposition"
-    if p.etat == _EMIS or p.remis_at is None:
+    if etat == _EMIS or p[5] is None:
         return "non_remis"
-    if at < p.remis_at:
+    if at < ctx.instant(p[5]):
         return "avant_remise"
     if at > ctx.latest:
         return "apres_export"
-    start = ctx.starts.get(p.campagne_id)
+    campagne_id = p[4]
+    start = ctx.starts.get(campagne_id)
     if start is None:
-        start = ctx.starts[p.campagne_id] = _day_start(p.debut)
+        start = ctx.starts[campagne_id] = _day_start(ctx.day(p[6]))
     if at < start:
         return "hors_campagne"
-    end = ctx.ends.get(p.expire_le)
+    end = ctx.ends.get(p[3])
     if end is None:
-        end = ctx.ends[p.expire_le] = _day_start(p.expire_le + timedelta(days=1))
+        end = ctx.ends[p[3]] = _day_start(ctx.day(p[3]) + timedelta(days=1))
     if at >= end:
         return "expire"
-    if p.campagne_id not in ctx.campagnes:
+    if campagne_id not in ctx.campagnes:
         return "non_reference"
     return None
 
@@ -595,7 +610,9 @@ _AS_STORED = NullType()
 _ENCAISSEMENT = cast(Table, Encaissement.__table__)
 
 
-def _insert_redemptions(conn: Connection, ctx: _Context, rows: list[tuple[int, datetime]]) -> None:
+def _insert_redemptions(
+    conn: Connection, ctx: _Context, rows: list[tuple[int, datetime, str | None]]
+) -> None:
     """One INSERT … SELECT for the whole chunk, its rows bound as one parameter (JSON text on
     SQLite, two arrays on PostgreSQL): binding 5,000 rows of six values one by one cost more
     than the checks. ``at`` is stored as SQLAlchemy stores a UTCDateTime (on SQLite, UTC text
@@ -626,7 +643,7 @@ def _insert_redemptions(conn: Connection, ctx: _Context, rows: list[tuple[int, d
         source = select(table.c.pass_id, fixed[0], fixed[1], table.c.at, fixed[2], fixed[3])
     else:
         stored = json.dumps(
-            [(r[0], r[1].replace(tzinfo=None).isoformat(" ", "microseconds")) for r in rows]
+            [(r[0], r[2] or r[1].replace(tzinfo=None).isoformat(" ", "microseconds")) for r in rows]
         )
         table = func.json_each(bindparam(None, stored)).table_valued("value")
         source = select(
@@ -641,52 +658,45 @@ def _insert_redemptions(conn: Connection, ctx: _Context, rows: list[tuple[int, d
 
 
 def _import_chunk(
-    session: Session, ctx: _Context, chunk: list[tuple[str, datetime]], report: ImportReport
+    session: Session, ctx: _Context, chunk: list[_Line], report: ImportReport
 ) -> None:
+    is_canonical, normalize = serials.is_canonical, serials.normalize
     wanted = [
-        serial if serials.is_canonical(serial) else (serials.normalize(serial) or serial[:20])
-        for serial, _at in chunk
+        serial if is_canonical(serial) else (normalize(serial) or serial[:20])
+        for serial, _at, _text in chunk
     ]
     # Locking the rows (PostgreSQL; SQLite's writer lock already excludes others) makes the
     # read-then-write below atomic against desks redeeming the same passes right now.
     conn = session.connection()  # Core rows: 100,000 of them need no ORM loading
     # Dates and instants come back as the driver gives them (text on SQLite) and are converted
     # once per distinct value: ten passes share a hand-over, thousands a campaign.
-    passes = {
-        row[1]: _Held(
-            row[0],
-            row[1],
-            row[2],
-            ctx.day(row[3]),
-            row[4],
-            None if row[5] is None else ctx.instant(row[5]),
-            ctx.day(row[6]),
+    # Plain driver rows, no Row objects: (id, serial, etat, expire_le, campagne_id, remis_at,
+    # debut, redemption's structure, redemption's instant), converted by ``_verdict`` once per
+    # distinct value.
+    with conn.execute(
+        select(
+            Pass.id,
+            Pass.serial,
+            Pass.etat,
+            type_coerce(Pass.expire_le, _AS_STORED),
+            Pass.campagne_id,
+            type_coerce(Chequier.remis_at, _AS_STORED),
+            type_coerce(PassCampagne.debut, _AS_STORED),
+            Encaissement.pass_structure_id,
+            type_coerce(Encaissement.at, _AS_STORED),
         )
-        for row in conn.execute(
-            select(
-                Pass.id,
-                Pass.serial,
-                Pass.etat,
-                type_coerce(Pass.expire_le, _AS_STORED),
-                Pass.campagne_id,
-                type_coerce(Chequier.remis_at, _AS_STORED),
-                type_coerce(PassCampagne.debut, _AS_STORED),
-            )
-            .join(Chequier, Chequier.id == Pass.chequier_id)
-            .join(PassCampagne, PassCampagne.id == Pass.campagne_id)
-            .where(Pass.serial.in_(_listed(session, wanted, String())))
-            .with_for_update(of=Pass)
-        ).all()
-    }
-    ids = [p.id for p in passes.values()]
-    redeemed = {
-        pass_id: (psid, at)
-        for pass_id, psid, at in conn.execute(
-            select(Encaissement.pass_id, Encaissement.pass_structure_id, Encaissement.at).where(
-                Encaissement.pass_id.in_(_listed(session, ids, Integer()))
-            )
-        )
-    }
+        .join(Chequier, Chequier.id == Pass.chequier_id)
+        .join(PassCampagne, PassCampagne.id == Pass.campagne_id)
+        .outerjoin(Encaissement, Encaissement.pass_id == Pass.id)
+        .where(Pass.serial.in_(_listed(session, wanted, String())))
+        .with_for_update(of=Pass)
+    ) as result:
+        rows = result.cursor.fetchall()  # the driver's tuples, as they come
+    passes: dict[str, Any] = {row[1]: row for row in rows}
+    ids = [row[0] for row in rows]
+    # A pass redeemed already came with its redemption (outer join): (structure, instant as
+    # stored), converted only for those few.
+    redeemed = {row[0]: (row[7], ctx.instant(row[8])) for row in rows if row[7] is not None}
     pending = {
         (pass_id, at)
         for pass_id, at in conn.execute(
@@ -698,31 +708,34 @@ def _import_chunk(
             )
         )
     }
-    accepted_rows: list[tuple[int, datetime]] = []
-    for serial, (_typed, at) in zip(wanted, chunk, strict=True):
+    accepted_rows: list[tuple[int, datetime, str | None]] = []
+    accept, seen = accepted_rows.append, ctx.seen
+    for serial, line in zip(wanted, chunk, strict=True):
+        at = line[1]
         p = passes.get(serial)
         if p is None:  # a stored serial is valid: unknown is the only answer needed
             _conflict(ctx, report, serial, "inconnu", None, at)
             continue
-        if serial in ctx.seen:
-            _conflict(ctx, report, serial, "double_lot", p.id, at)
+        pass_id = p[0]
+        if serial in seen:
+            _conflict(ctx, report, serial, "double_lot", pass_id, at)
             continue
-        ctx.seen.add(serial)
-        if p.id in redeemed:
-            psid, when = redeemed[p.id]
+        seen.add(serial)
+        if pass_id in redeemed:
+            psid, when = redeemed[pass_id]
             if psid == ctx.pass_structure_id and when == at:  # came in an earlier batch
                 report.deja_connus += 1
             else:
-                _conflict(ctx, report, serial, "deja_encaisse", p.id, at)
+                _conflict(ctx, report, serial, "deja_encaisse", pass_id, at)
             continue
-        if (p.id, at) in pending:  # already reported by an earlier batch: one conflict is enough
+        if pending and (pass_id, at) in pending:  # already reported by an earlier batch
             report.deja_connus += 1
             continue
         motif = _verdict(ctx, p, at)
         if motif is not None:
-            _conflict(ctx, report, serial, motif, p.id, at)
+            _conflict(ctx, report, serial, motif, pass_id, at)
             continue
-        accepted_rows.append((p.id, at))
+        accept((pass_id, at, line[2]))
     if accepted_rows:
         conn.execute(
             update(Pass)

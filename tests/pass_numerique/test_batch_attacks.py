@@ -206,6 +206,11 @@ def test_a_line_dated_before_an_opposition_does_not_bring_an_opposed_pass_back_i
         (False, "9999-12-31T23:59:59+00:00", "entre 2000 et 2099"),
         (False, "9999-12-31T23:59:59-12:00", "entre 2000 et 2099"),
         (False, ["2026-03-14"], "date illisible"),
+        # The desks' own spelling (UTC, microseconds), read without a conversion: same checks.
+        (False, "9999-12-31T23:59:59.000001+00:00", "entre 2000 et 2099"),
+        (False, "1999-12-31T23:59:59.999999+00:00", "entre 2000 et 2099"),
+        (False, "2026-02-30T10:00:00.000000+00:00", "date illisible"),
+        (False, "2026-13-14T10:00:00.000000+00:00", "date illisible"),
     ],
 )
 def test_a_malformed_batch_is_refused_whole_in_french(
@@ -232,20 +237,29 @@ def test_the_desk_fingerprint_is_what_the_coordinator_registers(world: World) ->
         batches.register_batch_key(s, world.coordinateur, world.ref_association, "ABCD-1234")
 
 
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("2026-03-14T10:30:05+01:00", (2026, 3, 14, 9, 30, 5, 0)),
+        # The spelling desks export (UTC with microseconds), stored without a conversion.
+        ("2026-03-14T09:30:05.250000+00:00", (2026, 3, 14, 9, 30, 5, 250000)),
+        ("2026-03-14T10:30:05.250000+01:00", (2026, 3, 14, 9, 30, 5, 250000)),
+    ],
+)
 def test_an_imported_redemption_is_stored_as_a_desk_redemption_of_the_same_instant(
-    world: World,
+    world: World, written: str, stored: tuple[int, ...]
 ) -> None:
     """The import writes its rows in one statement, not through the column types: the instant
     stored must be the one a desk stores (UTC text with microseconds on SQLite), so settlements,
     undo windows and exports read it alike."""
     private = _registered_desk(world)
     serial = _serials(world)[0]
-    paris = datetime.fromisoformat("2026-03-14T10:30:05+01:00")
-    report = _import(world, _signed(private, world.association_siret, [(serial, paris)]))
+    instant = datetime.fromisoformat(written)
+    report = _import(world, _signed(private, world.association_siret, [(serial, instant)]))
     assert report.acceptes == 1
     with world.db.read_session() as s:
         row = s.execute(select(Encaissement.at, Encaissement.source)).one()
         raw = s.execute(text("SELECT at FROM pass_encaissement")).scalar_one()
-    assert row == (datetime(2026, 3, 14, 9, 30, 5, tzinfo=UTC), "lot")
+    assert row == (datetime(*stored, tzinfo=UTC), "lot")
     if world.db.is_sqlite:  # PostgreSQL keeps a timestamptz, which the line above reads back
-        assert raw == "2026-03-14 09:30:05.000000"
+        assert raw == f"2026-03-14 09:30:05.{stored[-1]:06d}"
