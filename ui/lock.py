@@ -77,7 +77,12 @@ class InactivityWatcher(QObject):
     def watch_windows(self) -> None:
         """Put the filter on every top-level widget's window (installing twice keeps one)."""
         for window in _widget_windows():
-            window.installEventFilter(self)
+            try:
+                window.installEventFilter(self)
+            except RuntimeError:
+                # Destroyed between the listing and here (a dialog closing as the queued look
+                # runs): nothing left to watch.
+                continue
 
     def _focus_window_changed(self, _window: QWindow | None) -> None:
         # Emitted from inside a closing window's destructor too: look once that is over.
@@ -97,7 +102,10 @@ class InactivityWatcher(QObject):
             _application().focusWindowChanged.disconnect(self._focus_window_changed)
             self._connected = False
         for window in _widget_windows():
-            window.removeEventFilter(self)
+            try:
+                window.removeEventFilter(self)
+            except RuntimeError:
+                continue  # destroyed meanwhile: its filter went with it
 
 
 def _application() -> QGuiApplication:
