@@ -29,7 +29,8 @@ def _load(dump: Path, target: Path) -> None:
 
 
 def _snapshot(path: Path) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
-    """Every table's columns and rows (in rowid order)."""
+    """Every table's columns and rows (in rowid order; a table WITHOUT ROWID, such as the
+    statistics' aggregates, in the order of all its columns)."""
     with closing(sqlite3.connect(path)) as conn:
         tables = [
             r[0]
@@ -40,7 +41,11 @@ def _snapshot(path: Path) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
         result = {}
         for table in tables:
             columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
-            rows = conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+            without_rowid = conn.execute(
+                "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = ?", (table,)
+            ).fetchone()[0]
+            order = ", ".join(str(i + 1) for i in range(len(columns))) if without_rowid else "rowid"
+            rows = conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}').fetchall()
             result[table] = (columns, rows)
         return result
 
