@@ -34,6 +34,46 @@ from tests.conftest import MemoryKeyring
 TIMEOUT_S = 60
 
 
+class DeskKeyring(MemoryKeyring):
+    """The scenario desk's keyring, kept in a file of its data folder.
+
+    ``demo`` and each scenario are separate processes, as a desk that is restarted: the journal
+    key the demo creates (the journal is sealed from its first line) must still be in the desk's
+    keyring when the scenario runs, or every write is refused (« La clé du journal … n'est pas
+    dans le trousseau de ce poste »). The key is a synthetic test secret.
+    """
+
+    def __init__(self, file: Path) -> None:
+        super().__init__()
+        self.file = file
+        if file.exists():
+            self.store = {(s, u): p for s, u, p in json.loads(file.read_text())}
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        super().set_password(service, username, password)
+        self._save()
+
+    def delete_password(self, service: str, username: str) -> None:
+        super().delete_password(service, username)
+        self._save()
+
+    def _save(self) -> None:
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        self.file.write_text(json.dumps([[s, u, p] for (s, u), p in self.store.items()]))
+
+
+def fail_on_message_box(box: Any) -> int:
+    """A message box nobody expected ends the scenario at once, with its text.
+
+    Left to itself the box is modal and waits for a click that never comes: the scenario then
+    ran into its test's timeout with nothing said of the cause.
+    """
+    print(f"MESSAGE_BOX {box.windowTitle()!r}: {box.text()}", file=sys.stderr, flush=True)
+    if box.detailedText():
+        print(box.detailedText(), file=sys.stderr, flush=True)
+    os._exit(4)
+
+
 def make_demo() -> None:
     from core.demo import DemoSizes, create_demo
     from domaines import DOMAINES
@@ -530,7 +570,9 @@ SCENARIOS: dict[str, Callable[[Any], dict[str, Any]]] = {
 
 
 def main(name: str) -> int:
-    keyring.set_keyring(MemoryKeyring())
+    from core import paths
+
+    keyring.set_keyring(DeskKeyring(paths.data_dir() / "trousseau-du-poste-de-test.json"))
     if name == "demo":
         make_demo()
         return 0
@@ -539,6 +581,9 @@ def main(name: str) -> int:
 
     from core.i18n import set_language
 
+    from ui.widgets import messages
+
+    messages.present = fail_on_message_box
     set_language("fr")
     app = QApplication([sys.argv[0]])
     window = main_window()

@@ -23,17 +23,6 @@ from core import paths
 SCENARIO = "tests.gui.map_scenario"
 
 
-# Known regression found by the final full run of this hand-in, not fixed in time: in the
-# scenario's real desk (xcb, real thread pool) the Fragilité page's preparation, which imports
-# pandas/scipy/statsmodels in a worker, had not finished after 300 s (a thread dump shows the
-# worker inside shiboken's import hook, reading module sources). Every scenario that opens
-# Fragilité is affected; the places and pin scenarios are not. Issue 11 stays open for it.
-FRAGILITE_PREPARATION_SLOW = pytest.mark.xfail(
-    reason="Fragilité's preparation does not finish under the real thread pool (issue 11)",
-    strict=False,
-)
-
-
 def _run(home: Path, display: str, name: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIANUM_")}
     env.update(
@@ -105,7 +94,6 @@ def test_the_places_map_survives_real_input_and_draws_every_place(
     assert after == before + 1
 
 
-@FRAGILITE_PREPARATION_SLOW
 def test_the_fragility_map_survives_real_input_draws_every_commune_and_fits_the_territory(
     scenario: Callable[[str], dict[str, Any]],
 ) -> None:
@@ -119,7 +107,6 @@ def test_the_fragility_map_survives_real_input_draws_every_commune_and_fits_the_
     assert after == before + 1
 
 
-@FRAGILITE_PREPARATION_SLOW
 def test_leaving_a_map_ends_its_host_and_coming_back_shows_it_again(
     scenario: Callable[[str], dict[str, Any]],
 ) -> None:
@@ -131,7 +118,6 @@ def test_leaving_a_map_ends_its_host_and_coming_back_shows_it_again(
         assert result["new_host"] is True
 
 
-@FRAGILITE_PREPARATION_SLOW
 def test_the_desk_process_never_loads_the_web_engine(
     scenario: Callable[[str], dict[str, Any]],
 ) -> None:
