@@ -580,7 +580,6 @@ def main(name: str) -> int:
     from PySide6.QtWidgets import QApplication
 
     from core.i18n import set_language
-
     from ui.widgets import messages
 
     messages.present = fail_on_message_box
