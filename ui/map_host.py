@@ -21,11 +21,14 @@ show the map as a window of its own.
 How it talks: JSON lines, one object a line. On stdin, from the desk: ``{"load": url}`` shows a
 page (a ``file://`` URL, its fragment kept); ``{"size": [w, h]}``; ``{"js": script, "id": n}``
 runs JavaScript in the page, and answers ``{"js": n, "value": ...}`` when ``id`` is given;
-``{"show": title}`` shows the map as a window of its own; ``{"quit": true}`` ends. On stdout, to
+``{"show": title}`` shows the map as a window of its own; ``{"focus": winid}`` gives the keyboard
+to the map (Tab reached it in the desk; Échap gives it back to the desk's window ``winid``);
+``{"quit": true}`` ends. On stdout, to
 the desk: ``{"ready": class name, "pid": n}`` once the view exists; ``{"loaded": ok}`` after each
 page load; ``{"input": true}`` at most once a second while the person uses the map (the desk's
 inactivity lock cannot see input that goes to another process); ``{"closed": true}`` when a map
-window of its own is closed. The end of stdin (the desk ended, even killed) ends the host.
+window of its own is closed; ``{"leave": "next"}`` when Échap is pressed in the map (the desk
+takes the keyboard back). The end of stdin (the desk ended, even killed) ends the host.
 Qt's and Chromium's messages go to stderr, which the desk passes on to its own.
 """
 
@@ -43,6 +46,65 @@ MAP_HOST_COMMAND = "__carte"
 PARENT_OPTION = "--dans"
 
 
+# The map's container takes the keyboard (Leaflet: arrows pan, + and − zoom, Tab goes from marker
+# to marker) and shows a ring while it has it, whatever the page's own style.
+FOCUS_MAP_JS = """(function () {
+  if (!document.getElementById('medianum-focus-ring')) {
+    var style = document.createElement('style');
+    style.id = 'medianum-focus-ring';
+    style.textContent = '.leaflet-container:focus, .leaflet-container:focus-visible'
+      + ' { outline: 3px solid #1d4ed8; outline-offset: -3px; }'
+      + ' .leaflet-marker-icon:focus { outline: 3px solid #1d4ed8; }';
+    document.head.appendChild(style);
+  }
+  var map = document.querySelector('.leaflet-container');
+  if (map) { map.focus(); }
+  return !!map && document.activeElement === map;
+})()"""
+
+
+_X11: list[Any] = []
+
+
+def x11_focus(window_id: int) -> bool:
+    """Give the X keyboard focus to ``window_id`` now; False where there is no X display.
+
+    Written by hand because Qt has no call for it: ``QWindow.requestActivate`` stamps its request
+    with the time of the last event this process saw, and the key that moved the keyboard (Tab
+    in the desk, or Échap here) went to the other process: the X server ignores a request older
+    than the last change of focus. ``CurrentTime`` is always accepted."""
+    import ctypes
+    import ctypes.util
+
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.platformName() != "xcb":
+        return False
+    if not _X11:
+        library = ctypes.util.find_library("X11")
+        if library is None:
+            return False
+        x11 = ctypes.CDLL(library)
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XSetInputFocus.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_ulong,
+            ctypes.c_int,
+            ctypes.c_ulong,
+        ]
+        x11.XFlush.argtypes = [ctypes.c_void_p]
+        display = x11.XOpenDisplay(None)
+        if not display:
+            return False
+        _X11.extend([x11, display])
+    x11, display = _X11
+    revert_to_parent, current_time = 2, 0
+    x11.XSetInputFocus(display, window_id, revert_to_parent, current_time)
+    x11.XFlush(display)
+    return True
+
+
 def host_command() -> list[str]:
     """The command line that starts a map host: the bundle's executable, or main.py."""
     if getattr(sys, "frozen", False):
@@ -54,8 +116,8 @@ def host_command() -> list[str]:
 def run(argv: list[str]) -> NoReturn:
     """The host's main loop: ``main.py __carte [--dans WINID]``."""
     import shiboken6
-    from PySide6.QtCore import QEvent, QObject, QUrl, Signal
-    from PySide6.QtGui import QWindow
+    from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
+    from PySide6.QtGui import QKeyEvent, QWindow
     from PySide6.QtWebEngineWidgets import QWebEngineView
     from PySide6.QtWidgets import QApplication
 
@@ -94,9 +156,19 @@ def run(argv: list[str]) -> NoReturn:
             if event.type() in input_kinds and time.monotonic() - self.last > 1.0:
                 self.last = time.monotonic()
                 send({"input": True})
+            if (
+                event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Escape
+            ):
+                send({"leave": "next"})
+                if keyboard_back_to[0]:
+                    x11_focus(keyboard_back_to[0])
+                return True
             return False
 
     view = MapView()
+    keyboard_back_to = [0]  # the desk window that gave the keyboard to the map
     inbox = Inbox()
     watch = InputWatch()
     # The desk's window, held for the whole run: were its wrapper collected, Qt would take the
@@ -146,6 +218,13 @@ def run(argv: list[str]) -> NoReturn:
                 view.page().runJavaScript(
                     message["js"], 0, lambda value, i=ident: send({"js": i, "value": value})
                 )
+        elif "focus" in message:
+            keyboard_back_to[0] = int(message["focus"])
+            window = view.windowHandle()
+            if window is not None and not x11_focus(int(view.winId())):
+                window.requestActivate()
+            view.setFocus(Qt.FocusReason.TabFocusReason)
+            view.page().runJavaScript(FOCUS_MAP_JS)
         elif "show" in message:
             view.setWindowTitle(message["show"])
             view.resize(1000, 700)

@@ -261,6 +261,56 @@ def zoom_after_plus(web_map: Any, map_js: str) -> tuple[int, int]:
     return int(before), int(evaluate(web_map, f"{map_js}.getZoom()"))
 
 
+def keyboard_only(window: Any, page: Any, map_js: str) -> dict[str, Any]:
+    """A person without a mouse: from the page's controls Tab reaches the map, « + » zooms it,
+    Échap gives the keyboard back to the page. Keys are real (XTest), nothing is focused by a
+    script."""
+    from PySide6.QtWidgets import QApplication
+
+    web_map, x = page.map_tab, x_input()
+    bar = page.tabs.tabBar()
+    tab = bar.tabRect(page.tabs.indexOf(web_map)).center()  # the map's own tab, already shown
+    x.move(*on_screen(bar, tab.x(), tab.y()))
+    x.click(wait_ms=200)  # the desk's window takes the keyboard back from the map
+    wait_until(lambda: QApplication.activeWindow() is window, "poste au premier plan", 10)
+    tabs = 0
+    while not web_map.keyboard_in_map and tabs < 40:
+        x.key("Tab", wait_ms=60)
+        tabs += 1
+    reached = bool(web_map.keyboard_in_map)
+    focused = False
+    with contextlib.suppress(TimeoutError):
+        focused = wait_until(
+            lambda: evaluate(
+                web_map, "document.activeElement === document.querySelector('.leaflet-container')"
+            ),
+            "carte au clavier",
+            10,
+        )
+    before = evaluate(web_map, f"{map_js}.getZoom()")
+    x.key("KP_Add")
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: evaluate(web_map, f"{map_js}.getZoom()") != before, "zoom clavier", 10)
+    after = evaluate(web_map, f"{map_js}.getZoom()")
+    x.key("Escape", wait_ms=200)
+    with contextlib.suppress(TimeoutError):
+        wait_until(
+            lambda: not web_map.keyboard_in_map and QApplication.activeWindow() is window,
+            "clavier rendu à la page",
+            10,
+        )
+    focus = QApplication.focusWidget()
+    return {
+        "reached_by_tab": reached,
+        "tabs": tabs,
+        "map_focused_in_page": bool(focused),
+        "zoom": [before, after],
+        "back_in_page": not web_map.keyboard_in_map and QApplication.activeWindow() is window,
+        "focus_after_escape_outside_map": focus is not None and focus is not web_map.frame,
+        "described": bool(web_map.frame.accessibleDescription()),
+    }
+
+
 # Each marker icon is one place, each cluster icon as many places as its number says.
 PLACES_DRAWN_JS = """(function () {
   var n = 0;
@@ -300,7 +350,9 @@ def lieux(window: Any) -> dict[str, Any]:
     outlines = evaluate(view, "document.querySelectorAll('path.leaflet-interactive').length")
     exercise(view)
     before, after = zoom_after_plus(view, "window.medianumCarte.map")
+    keyboard = keyboard_only(window, page, "window.medianumCarte.map")
     return {
+        "keyboard": keyboard,
         "places_drawn": places_drawn,
         "zoom_size_and_places_in_view": json.loads(shown),
         "places_with_coordinates": placed,

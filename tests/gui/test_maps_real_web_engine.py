@@ -125,6 +125,19 @@ def test_the_desk_process_never_loads_the_web_engine(
         assert scenario(name)["web_engine_in_desk"] == [], name
 
 
+def test_a_person_without_a_mouse_tabs_into_the_map_zooms_it_and_escapes_back_to_the_page(
+    scenario: Callable[[str], dict[str, Any]],
+) -> None:
+    keyboard = scenario("lieux")["keyboard"]
+    assert keyboard["reached_by_tab"] is True, keyboard
+    assert keyboard["map_focused_in_page"] is True, keyboard
+    before, after = keyboard["zoom"]
+    assert after == before + 1, keyboard
+    assert keyboard["back_in_page"] is True, keyboard
+    assert keyboard["focus_after_escape_outside_map"] is True, keyboard
+    assert keyboard["described"] is True
+
+
 def test_input_over_the_map_keeps_the_station_unlocked_and_the_lock_ends_the_map(
     scenario: Callable[[str], dict[str, Any]],
 ) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QCoreApplication, QProcess, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QGuiApplication, QHideEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QFocusEvent, QGuiApplication, QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QLabel, QStackedLayout, QWidget
 
 from core.i18n import _
@@ -41,13 +41,29 @@ WINDOWLESS_PLATFORMS = frozenset({"offscreen", "minimal", "vnc"})
 
 
 class _Frame(QWidget):
-    """The native window the host's view goes into; tells the host its size."""
+    """The native window the host's view goes into; tells the host its size, and when the
+    keyboard comes to the map (Tab or Maj+Tab from the page's controls)."""
 
     resized = Signal(int, int)
+    entered = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.resized.emit(self.width(), self.height())
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        # The window coming back to the front gives its focus back to this widget: that is not
+        # the person moving the keyboard to the map.
+        if event.reason() not in (
+            Qt.FocusReason.ActiveWindowFocusReason,
+            Qt.FocusReason.PopupFocusReason,
+        ):
+            self.entered.emit()
 
 
 class WebMap(QWidget):
@@ -102,6 +118,8 @@ class WebMap(QWidget):
         # The host outlives this widget if need be (a page rebuilt for another agent), never the
         # application: it is told to end when the widget goes.
         self._box: list[QProcess | None] = [None]
+        # The keyboard was given to the map by Tab and not yet given back (Échap).
+        self.keyboard_in_map = False
         self.destroyed.connect(functools.partial(_orphaned, self._box))
         _end_hosts_at_exit()
 
@@ -141,6 +159,7 @@ class WebMap(QWidget):
         """End the host: its web engine's processes end and their memory goes back to the PC."""
         self._release_timer.stop()
         self._start_timer.stop()
+        self.keyboard_in_map = False
         host, self.host = self.host, None
         self._box[0] = None
         answers, self._answers = self._answers, {}
@@ -174,7 +193,10 @@ class WebMap(QWidget):
             self.frame = _Frame(self)
             self.frame.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
             self.frame.setAccessibleName(self.accessible_name)
+            self.frame.setAccessibleDescription(keyboard_help())
+            self.frame.setToolTip(keyboard_help())
             self.frame.resized.connect(self._send_size)
+            self.frame.entered.connect(self._keyboard_to_map)
             self.stack.addWidget(self.frame)
             arguments += [PARENT_OPTION, str(int(self.frame.winId()))]
         host = QProcess()
@@ -236,9 +258,48 @@ class WebMap(QWidget):
                 callback(message.get("value"))
         elif "input" in message:
             _person_is_active()
+        elif "leave" in message:
+            self._keyboard_to_page(forward=bool(message["leave"] != "previous"))
         elif "closed" in message:
             self.release()
             self._say(_("La carte a été fermée. Changez d'onglet puis revenez pour la rouvrir."))
+
+    def _keyboard_to_map(self) -> None:
+        """Tab reached the map: the keyboard goes to the map host's view (its page focused and
+        ringed), where the arrows move the map, + and − zoom, Tab goes from place to place."""
+        if self.host is not None and self.frame is not None:
+            self.keyboard_in_map = True
+            # The desk's window, to which the host gives the keyboard back on Échap.
+            self._send({"focus": int(self.window().winId())})
+
+    def _keyboard_to_page(self, forward: bool) -> None:
+        """Échap in the map: the keyboard comes back to the page, on the control after the map
+        (before it when ``forward`` is false)."""
+        self.keyboard_in_map = False
+        frame = self.frame
+        if frame is None:
+            return
+        target: QWidget = frame
+        for _step in range(500):  # the chain is a loop; a bound in case nothing takes focus
+            following = target.nextInFocusChain() if forward else target.previousInFocusChain()
+            if following is None or following is frame:
+                break
+            target = following
+            policy = target.focusPolicy()
+            if (
+                policy.value & Qt.FocusPolicy.TabFocus.value
+                and target.isVisible()
+                and target.isEnabled()
+            ):
+                target.setFocus(
+                    Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason
+                )
+                break
+        window = self.window()
+        window.activateWindow()
+        handle = window.windowHandle()
+        if handle is not None:
+            handle.requestActivate()
 
     def _host_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         # Only a host that was not asked to end comes here (release() disconnects first).
@@ -293,6 +354,13 @@ class WebMap(QWidget):
         else:
             # A window of its own would stay on screen, even over the lock screen: it goes now.
             self.release()
+
+
+def keyboard_help() -> str:
+    return _(
+        "Carte : au clavier, Tab y entre, les flèches la déplacent, + et − changent le zoom, "
+        "Tab passe d'un lieu à l'autre et Entrée en ouvre la fiche ; Échap rend la main à la page."
+    )
 
 
 # Every host still running, whichever widget started it: a QProcess without a Qt parent, so that
