@@ -369,8 +369,12 @@ class Database:
                 raise
             raise translated from exc
         finally:
-            session.rollback()
-            session.close()
+            # Closed even when the rollback fails (a connection the server dropped): otherwise
+            # the connection would wait for the garbage collector, outside the pool's count.
+            try:
+                session.rollback()
+            finally:
+                session.close()
 
     def dispose(self) -> None:
         if self._open_lock is not None:
