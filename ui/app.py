@@ -20,9 +20,8 @@ import sys
 import threading
 import time
 
-# isort: off
-# Start-up modules that do not need Qt are imported before PySide6: once PySide6 is loaded, its
-# feature hook reads the source of every module imported afterwards, which doubles their cost.
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
@@ -35,10 +34,6 @@ from core.installation import is_demo, needs_first_run
 from core.journal_cle import key_state
 from core.logging_setup import configure_logging
 from core.settings import Settings, load_settings
-
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
-# isort: on
 
 log = logging.getLogger(__name__)
 
