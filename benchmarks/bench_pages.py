@@ -15,6 +15,7 @@ database (creating it takes a while); ``BENCH_PAGES_RUNS`` (default 3) processes
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import statistics
@@ -56,6 +57,7 @@ def _bare_page_ms() -> float:
 
 def open_one(key: str) -> dict[str, float]:
     """In the child: sign in, show the window, then time the first opening of ``key``."""
+    importlib.import_module("ui")  # first, as in main.py: PySide6 and its lightened hook
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
