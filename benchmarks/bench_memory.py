@@ -17,7 +17,6 @@ The map's release delay is shortened to 1 s here (30 s in the application) to ke
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -119,8 +118,11 @@ def bare_web_view() -> dict[str, float]:
 
 
 def application() -> dict[str, float]:
-    importlib.import_module("ui")  # first, as in main.py: PySide6 and its lightened hook
     from PySide6.QtWidgets import QApplication
+
+    from ui import lighten_pyside_import_hook
+
+    lighten_pyside_import_hook()  # as ui.app does once PySide6 is loaded
     from sqlalchemy import select
 
     import domaines  # noqa: F401 - every domain's models, as main.py loads them

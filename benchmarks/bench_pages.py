@@ -15,7 +15,6 @@ database (creating it takes a while); ``BENCH_PAGES_RUNS`` (default 3) processes
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import statistics
@@ -57,10 +56,13 @@ def _bare_page_ms() -> float:
 
 def open_one(key: str) -> dict[str, float]:
     """In the child: sign in, show the window, then time the first opening of ``key``."""
-    importlib.import_module("ui")  # first, as in main.py: PySide6 and its lightened hook
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
+
+    from ui import lighten_pyside_import_hook
+
+    lighten_pyside_import_hook()  # as ui.app does once PySide6 is loaded
     from sqlalchemy import select
 
     import domaines  # noqa: F401 - every domain's models, as main.py loads them

@@ -1,7 +1,8 @@
 """Everything Qt: main window, pages, models, workers.
 
-Importing this package loads PySide6 and lightens the import hook PySide6 installs
-(``_lighten_pyside_import_hook``): every later import of the process goes through it.
+``lighten_pyside_import_hook`` is called as soon as PySide6 is loaded (by ``ui.app`` and
+``ui.main_window``, or here if it already is): every later import of the process goes through
+the hook it lightens.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def mentions_pyside(module: ModuleType) -> bool:
         return False
 
 
-def _lighten_pyside_import_hook() -> None:
+def lighten_pyside_import_hook() -> None:
     """Once loaded, PySide6 replaces ``__import__`` to support ``from __feature__ import``
     (snake_case, true_property: unused here). After each new module it asks whether that
     module uses PySide6 by fetching its whole source through ``inspect.getsource``, which keeps
@@ -31,12 +32,12 @@ def _lighten_pyside_import_hook() -> None:
     33 MB of text once a coordinator's pages are loaded (scipy, pandas, reportlab…), and a
     tenth of start-up's CPU time. The same question is answered here by a plain search of the
     file's bytes, nothing kept. Only the helper is replaced, never the hook itself; if a later
-    PySide6 renames it, nothing is changed and only the cost comes back."""
-    import PySide6.QtCore  # noqa: F401 - installs the hook lightened below
-
-    feature = sys.modules.get("shibokensupport.feature")
+    PySide6 renames it, nothing is changed and only the cost comes back. Modules imported
+    before PySide6 never meet the hook: ``ui.app`` loads SQLAlchemy and the models first."""
+    feature = sys.modules.get("shibokensupport.feature")  # loaded with PySide6
     if feature is not None and callable(getattr(feature, "_mod_uses_pyside", None)):
         feature._mod_uses_pyside = mentions_pyside  # type: ignore[attr-defined]
 
 
-_lighten_pyside_import_hook()
+if "PySide6.QtCore" in sys.modules:
+    lighten_pyside_import_hook()

@@ -17,8 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = r"""
 import linecache, sys
 sys.path.insert(0, sys.argv[1])
-import ui
-from PySide6.QtWidgets import QApplication  # noqa: F401 - loaded as the desk does
+import ui, ui.app  # the desk's start: SQLAlchemy and the models, then PySide6
 import uses_qt, plain  # two modules imported after PySide6, each for the first time
 import shibokensupport.feature as feature
 print("LIGHT", feature._mod_uses_pyside is ui.mentions_pyside)
