@@ -10,7 +10,8 @@ processes): the sum of their resident sets, which counts shared libraries once p
 upper bound), and of their proportional sets (PSS), which shares them out. Target: ≤ 350 MB in
 all once no map is shown; the web engine's memory goes back to the PC with its map host.
 
-``BENCH_MEMORY_BENEFICIAIRES`` (default 200000) beneficiaries in the demonstration database.
+``BENCH_MEMORY_BENEFICIAIRES`` (default 200000) beneficiaries in the demonstration database;
+``BENCH_MEMORY_HOME``: a demonstration home made beforehand with ``main.py demo`` (reused as is).
 The map's release delay is shortened to 1 s here (30 s in the application) to keep the run short.
 """
 
@@ -118,6 +119,10 @@ def bare_web_view() -> dict[str, float]:
 
 def application() -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
+
+    from ui import lighten_pyside_import_hook
+
+    lighten_pyside_import_hook()  # as ui.app does once PySide6 is loaded
     from sqlalchemy import select
 
     import domaines  # noqa: F401 - every domain's models, as main.py loads them
@@ -167,7 +172,11 @@ def application() -> dict[str, float]:
     # The desk itself never loads the web engine: its memory was the map host's.
     assert not [m for m in sys.modules if "QtWebEngine" in m], "QtWebEngine in the desk"
     assert loaded == [True], loaded
+    # Fragilité's computing libraries (a coordinator's page, visited by « demo »): the figures
+    # count them only if its preparation had finished.
+    scientific = float(all(m in sys.modules for m in ("pandas", "scipy.stats", "statsmodels")))
     return {
+        "scientific": scientific,
         **{f"no_map_{k}": v for k, v in no_map.items()},
         **{f"shown_{k}": v for k, v in shown.items()},
         **left,
@@ -197,17 +206,19 @@ def run(report: Report) -> None:
         print("xvfb-run missing (installer/system-deps.sh --with-tests): memory not measured")
         return
     beneficiaires = int(os.environ.get("BENCH_MEMORY_BENEFICIAIRES", "200000"))
+    reuse = os.environ.get("BENCH_MEMORY_HOME")  # a demonstration home made beforehand
     with tempfile.TemporaryDirectory(prefix="medianum-bench-memory-") as tmp:
-        home = Path(tmp)
-        env = dict(os.environ, MEDIANUM_HOME=str(home))
-        env.pop("MEDIANUM_DATABASE_URL", None)
-        subprocess.run(
-            [sys.executable, "main.py", "demo", "--beneficiaires", str(beneficiaires)],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        home = Path(reuse) if reuse else Path(tmp)
+        if not reuse:
+            env = dict(os.environ, MEDIANUM_HOME=str(home))
+            env.pop("MEDIANUM_DATABASE_URL", None)
+            subprocess.run(
+                [sys.executable, "main.py", "demo", "--beneficiaires", str(beneficiaires)],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         bare = _child("bare_window", home)
         web = _child("bare_web_view", home)
         app = _child("application", home)
@@ -228,7 +239,8 @@ def run(report: Report) -> None:
                     f"bare QWebEngineView: {web[kind]:.0f} MB; {app['processes']:.0f} processes"
                     f" left ({app['shown_processes']:.0f} with the map); desk process alone"
                     f" {app['no_map_own_rss']:.0f} / {app['shown_own_rss']:.0f} /"
-                    f" {app['own_rss']:.0f} MB RSS; {beneficiaires} beneficiaries",
+                    f" {app['own_rss']:.0f} MB RSS; {beneficiaires} beneficiaries; pandas, scipy"
+                    f" and statsmodels {'loaded' if app['scientific'] else 'NOT loaded'}",
                 )
             )
 

@@ -59,6 +59,10 @@ def open_one(key: str) -> dict[str, float]:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
+
+    from ui import lighten_pyside_import_hook
+
+    lighten_pyside_import_hook()  # as ui.app does once PySide6 is loaded
     from sqlalchemy import select
 
     import domaines  # noqa: F401 - every domain's models, as main.py loads them

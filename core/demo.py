@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import migrate
 from core.auth import actor_for, create_agent, create_structure
 from core.db import Database
 from core.domaine import DemoContext as DemoContext
@@ -65,6 +64,8 @@ def create_demo(
 ) -> dict[str, Any]:
     """Core's agents and structures, then each domain's ``demo`` in the order given (the order
     of ``domaines.py``, where a domain comes after those it depends on)."""
+    from core import migrate  # alembic and mako: only for creating a demonstration
+
     db = Database()
     try:
         migrate.upgrade(db)
@@ -169,6 +170,8 @@ def _discard_unfinished_demo(db: Database) -> Database:
     save_desk_anchor(db.url, 0, GENESIS_HASH, force=True)  # the old chain is gone on purpose
     log.info("unfinished demonstration database removed, starting over")
     fresh = Database(db.url)
+    from core import migrate
+
     migrate.upgrade(fresh, backup=False)
     return fresh
 

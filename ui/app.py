@@ -22,7 +22,7 @@ import time
 
 # isort: off
 # Start-up modules that do not need Qt are imported before PySide6: once PySide6 is loaded, its
-# feature hook reads the source of every module imported afterwards, which doubles their cost.
+# import hook looks at every module imported afterwards (``ui.lighten_pyside_import_hook``).
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
@@ -38,7 +38,10 @@ from core.settings import Settings, load_settings
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from ui import lighten_pyside_import_hook
 # isort: on
+
+lighten_pyside_import_hook()
 
 log = logging.getLogger(__name__)
 
@@ -208,11 +211,9 @@ def run_gui(argv: list[str] | None = None) -> int:
     set_language(language)
     translator = install_qt_translations(app, language)  # noqa: F841 - kept alive by its parent
 
-    from ui.settings_dialog import apply_font_scale
+    from ui.style import apply_font_scale, apply_style
 
     apply_font_scale(app, int(settings.get("font_scale")))
-    from ui.style import apply_style
-
     apply_style(app)
     try:
         return _run(app, settings)

@@ -37,6 +37,7 @@ from core import paths
 from core.auth import Actor
 from core.i18n import _
 from core.models import Structure
+from ui import lighten_pyside_import_hook
 from ui.context import AppContext
 from ui.lock import InactivityWatcher, LockScreen
 from ui.pages import (
@@ -53,6 +54,8 @@ from ui.widgets.fit import PageStack, scrolling
 from ui.widgets.operations import data_changes, watch_writes
 
 log = logging.getLogger(__name__)
+
+lighten_pyside_import_hook()  # before any page loads its libraries (done already by ui.app)
 
 RAIL_ROLE_KEY = Qt.ItemDataRole.UserRole
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -47,6 +46,7 @@ from core.progress import Progress
 from core.settings import SPECS, Settings
 from ui.context import AppContext
 from ui.journal_key import offer_key_import
+from ui.style import apply_font_scale
 from ui.tasks import TaskRunner
 from ui.widgets import show_error
 from ui.widgets.fit import fit_to_screen, scroll_dialog_body
@@ -54,23 +54,9 @@ from ui.widgets.messages import show_info, show_warning
 from ui.widgets.progress import run_with_progress
 
 LANGUAGES = (("fr", "Français"), ("en", "English"))
-_BASE_POINT_SIZE = "medianum_base_point_size"
 DRIVER = "postgresql+psycopg"  # the only PostgreSQL driver Médianum ships
 CONNECT_TIMEOUT_S = 5  # an unreachable server answers « no » quickly instead of hanging
 URL_EXAMPLE = "postgresql+psycopg://agent@serveur:5432/medianum"
-
-
-def apply_font_scale(app: QApplication, percent: int) -> None:
-    """Scale the application font from the system's size (not from the last scaled one)."""
-    base = app.property(_BASE_POINT_SIZE)
-    if base is None:
-        base = QFont(app.font()).pointSizeF()
-        if base <= 0:
-            base = 10.0
-        app.setProperty(_BASE_POINT_SIZE, base)
-    font = QFont(app.font())
-    font.setPointSizeF(float(base) * percent / 100)
-    app.setFont(font)
 
 
 def checked_database_url(typed: str) -> str:

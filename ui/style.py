@@ -10,7 +10,11 @@ Sizes are in em or px of the border only: the interface still scales with the fo
 
 from __future__ import annotations
 
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
+
+# The system's font size, kept on the application before the first scaling.
+_BASE_POINT_SIZE = "medianum_base_point_size"
 
 FOCUS_COLOUR = "#0b57d0"
 FIELD_BORDER = "#767676"  # 4.5:1 on white: the edge of a field is itself visible
@@ -62,3 +66,16 @@ QAbstractItemView:focus {{ border: 2px solid {FOCUS_COLOUR}; }}
 
 def apply_style(app: QApplication) -> None:
     app.setStyleSheet(STYLE_SHEET)
+
+
+def apply_font_scale(app: QApplication, percent: int) -> None:
+    """Scale the application font from the system's size (not from the last scaled one)."""
+    base = app.property(_BASE_POINT_SIZE)
+    if base is None:
+        base = QFont(app.font()).pointSizeF()
+        if base <= 0:
+            base = 10.0
+        app.setProperty(_BASE_POINT_SIZE, base)
+    font = QFont(app.font())
+    font.setPointSizeF(float(base) * percent / 100)
+    app.setFont(font)

@@ -19,8 +19,7 @@ from core.demo import DemoSizes, create_demo
 from core.models import Agent
 from domaines import DOMAINES
 from tests.conftest import MemoryKeyring
-from ui.settings_dialog import apply_font_scale
-from ui.style import apply_style
+from ui.style import apply_font_scale, apply_style
 
 DEMO_BENEFICIAIRES = 60
 
