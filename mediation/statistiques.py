@@ -66,7 +66,6 @@ from mediation.referentiel import (
     TYPE_COLLECTIF,
     TYPE_INDIVIDUEL,
     TYPES,
-    tranche_age,
 )
 from mediation.visibility import aggregate_structure_ids
 
@@ -74,8 +73,7 @@ NON_COMMUNIQUE = TRANCHE_NON_COMMUNIQUEE
 
 # Lower bound (years) of each band but the youngest, in the order of ``referentiel``'s own
 # derivation: the SQL expression below must give exactly what ``referentiel.tranche_age`` gives
-# (PostgreSQL's statistics use it, SQLite's call ``tranche_age``; the tests compare both with
-# figures computed by ``tranche_age``).
+# (the tests compare the statistics with figures computed by ``tranche_age``).
 _BAND_FLOORS = ((70, TRANCHES_AGE[6]), (60, TRANCHES_AGE[5]), (40, TRANCHES_AGE[4]),
                 (25, TRANCHES_AGE[3]), (18, TRANCHES_AGE[2]), (12, TRANCHES_AGE[1]),
                 (0, TRANCHES_AGE[0]))  # fmt: skip
@@ -97,17 +95,16 @@ TITRE_STATUTS = "Statuts"
 TITRE_COMMUNES = "Commune de résidence des bénéficiaires"
 
 
-def _tranche_age_sql(annee_reference: int) -> ColumnElement[str]:
+def _tranche_age_sql(annee_reference: int, table: Any = Beneficiaire) -> ColumnElement[str]:
+    """The age band on ``annee_reference`` from ``table``'s birth year and declared band."""
     # The year is an int rendered inline: PostgreSQL refuses a GROUP BY whose expression holds
     # bind parameters distinct from the SELECT's, even when they carry the same value.
-    age: ColumnElement[int] = (
-        literal_column(str(int(annee_reference))) - Beneficiaire.annee_naissance
-    )
-    declaree = Beneficiaire.tranche_age_declaree
+    age: ColumnElement[int] = literal_column(str(int(annee_reference))) - table.annee_naissance
+    declaree = table.tranche_age_declaree
     nationale = or_(*(declaree == literal_column(f"'{label}'") for label in TRANCHES_AGE))
     return case(
         (
-            Beneficiaire.annee_naissance.is_(None),
+            table.annee_naissance.is_(None),
             # A declared band outside the national list is not communicated, as in
             # ``tranche_age``.
             case(
@@ -456,7 +453,7 @@ def _personnes(
             .where(presence.beneficiaire_id == Beneficiaire.id, *dans_le_perimetre)
             .exists()
         )
-        premier: ColumnElement[date | None] = Beneficiaire.premier_accompagnement
+        premier: ColumnElement[date | None] = Beneficiaire.premier_accompagnement.expression
         if sqlite:
             # ``coalesce(x, x)`` is ``x``, written so that SQLite cannot walk the index of the
             # first accompaniment (and read each row from the table): it then takes every file
@@ -486,8 +483,8 @@ def _personnes(
                 )
             )
         )  # fmt: skip
-    # SQLite: grouped by the profile key (one integer, read from the narrow index), then each
-    # profile's values read from ``stat_profil``.
+    # SQLite: grouped by the profile key (one integer, read from the narrow index), then the
+    # profiles' groups joined to their values in ``stat_profil`` and grouped as above.
     par_profil = (
         select(
             Beneficiaire.profil_stat.label("profil"),
@@ -499,24 +496,18 @@ def _personnes(
     )
     groupes = par_profil.subquery()
     profil = StatProfil
-    rows = session.execute(
-        select(
-            profil.genre, profil.annee_naissance, profil.tranche_age_declaree, profil.statut,
-            profil.commune_insee, profil.anonyme, groupes.c.n, groupes.c.nouveaux,
-        ).join(profil, profil.id == groupes.c.profil)
+    tranche_sql = _tranche_age_sql(perimetre.date_reference_age.year, profil)
+    return list(
+        session.execute(
+            select(
+                profil.genre, tranche_sql, profil.statut, profil.commune_insee,
+                func.sum(groupes.c.n), func.sum(groupes.c.nouveaux),
+                func.sum(case((profil.anonyme.is_(True), groupes.c.n), else_=0)),
+            )
+            .join(profil, profil.id == groupes.c.profil)
+            .group_by(profil.genre, tranche_sql, profil.statut, profil.commune_insee)
+        )
     )  # fmt: skip
-    # The age band of each (birth year, declared band), worked out once: the one derivation
-    # the exports use too.
-    reference = perimetre.date_reference_age
-    tranches: dict[tuple[int | None, str | None], str] = {}
-    out = []
-    for genre, annee, declaree, statut, commune, anonyme, n, nouveaux in rows:
-        tranche = tranches.get((annee, declaree))
-        if tranche is None:
-            tranche = tranches[(annee, declaree)] = tranche_age(annee, declaree, reference)
-        anonymes = int(n) if anonyme else 0
-        out.append((genre, tranche, statut, commune, int(n), int(nouveaux), anonymes))
-    return out
 
 
 def _activites_par_lieu(session: Session, par_structure: Counter[int]) -> list[Ligne]:
