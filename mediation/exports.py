@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import enum
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from sqlalchemy import ColumnElement, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Text, cast, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from core import fichiers_nominatifs
@@ -358,13 +359,6 @@ def _filtres(perimetre: Perimetre, structures: frozenset[int] | None) -> list[Co
     return conditions
 
 
-def _par_id(session: Session, query: Any) -> dict[int, list[Any]]:
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for row in session.execute(query):
-        grouped[row[0]].append(row)
-    return grouped
-
-
 def _dans_l_ordre(valeurs: Iterable[str], referentiel: Sequence[str]) -> list[str]:
     """National values in the national order, unknown ones after them alphabetically: the same
     cell on SQLite and PostgreSQL, whatever order each returned the rows in."""
@@ -379,13 +373,6 @@ def _typographique(libelle: str | None) -> str | None:
 
 def _sur_trois(valeur: str | None, echelle: Sequence[str]) -> str | None:
     return f"{echelle.index(valeur) + 1}/{len(echelle)}" if valeur in echelle else None
-
-
-def _niveau(acc: Any) -> str | None:
-    """« 2/3 »: the autonomy of an individual accompaniment, else the level of the atelier."""
-    return _sur_trois(acc.autonomie, ref.AUTONOMIES) or _sur_trois(
-        acc.atelier_niveau, ref.NIVEAUX_ATELIER
-    )
 
 
 def _enregistre_le(instant: datetime | None) -> str | None:
@@ -445,131 +432,143 @@ def _oui_non_national(value: bool) -> str:
     return "Oui" if value else "Non"
 
 
-def _colonnes_activite(
-    acc: Any, ctx: _Contexte, liens: dict[str, dict[int, list[Any]]]
-) -> dict[str, Cellule]:
-    structure = ctx.structures.get(acc.structure_id)
-    # « Lieu d'activité »: the place is the structure, whose address the Coop writes.
-    lieu = structure if acc.lieu_type == ref.LIEUX[0] else None
-    prenom, nom = ctx.mediateurs.get(acc.agent_id, ("", ""))
-    thematiques = _dans_l_ordre(
-        (r.thematique for r in liens["thematiques"].get(acc.id, ())), ref.THEMATIQUES
-    ) + _dans_l_ordre(acc.sous_themes_admin or (), ref.SOUS_THEMES_ADMINISTRATIFS)
-    materiels = _dans_l_ordre(
-        (r.materiel for r in liens["materiels"].get(acc.id, ())), ref.MATERIELS
-    )
-    individuel = acc.type == ref.TYPE_INDIVIDUEL
-    return {
-        "Date": acc.date,
-        "Enregistré le": _enregistre_le(acc.created_at),
-        # Accompaniments are never modified in Médianum: the Coop leaves this blank then too.
-        "Dernière modification le": None,
-        "Prénom du médiateur": prenom,
-        "Nom du médiateur": nom,
-        "Rôle": "Médiateur",
-        "ID - Conum": None,  # Médianum does not know the Conseillers numériques' ids
-        "Type": acc.type,
-        "Canaux d’accompagnement": _typographique(acc.lieu_type),
-        "Nom du lieu": acc.lieu_nom or (lieu.nom if lieu else None),
-        "Adresse": (lieu.adresse or None) if lieu else None,
-        "Commune": ctx.commune(lieu.commune_insee) if lieu else None,
-        "Code postal": (lieu.code_postal or None) if lieu else None,
-        "Code Insee": lieu.commune_insee if lieu else None,
-        "Durée (min)": acc.duree_min,
-        "Nom de l’atelier": acc.atelier_titre,
-        "Matériel numérique utilisé": SAUT_DE_LIGNE.join(materiels),
-        "Thématique(s) d’accompagnement": SAUT_DE_LIGNE.join(thematiques),
-        "Tags": None,  # Médianum records no tags
-        "Nom de la démarche administrative": acc.demarche_nom,
-        "Niveau d’autonomie (ou de l’atelier)": _niveau(acc),
-        # Only an individual accompaniment says whether the person was sent elsewhere.
-        "Bénéficiaire réorienté": _oui_non_national(acc.oriente) if individuel else None,
-        "Structure de redirection": _typographique(acc.orientation) if acc.oriente else None,
-        "ID CRA": acc.id,
-        "Structure": structure.nom if structure else None,
-    }
+class _Lignes:
+    """Builds the rows of the accompaniments export from plain tuples, each derived cell made
+    once per distinct value it depends on (a mediator, a place, a set of thématiques, a person's
+    profile…): the rows repeat a few hundred values, and this per-row Python was the export's
+    cost (docs/performance.md, issue 15)."""
 
+    def __init__(self, ctx: _Contexte) -> None:
+        self.ctx = ctx
+        self._lieux: dict[tuple[Any, ...], tuple[Cellule, ...]] = {}
+        self._thematiques: dict[tuple[tuple[str, ...], str | None], str] = {}
+        self._materiels: dict[tuple[str, ...], str] = {}
+        self._niveaux: dict[tuple[str | None, str | None], str | None] = {}
+        self._nommes: dict[tuple[Any, ...], tuple[Cellule, ...]] = {}
+        self._anonymes: dict[tuple[str, str, str], tuple[Cellule, ...]] = {}
+        self._rang_anonyme: dict[tuple[str, str, str], tuple[Any, ...]] = {}
 
-def _personnes(
-    acc_id: int, ctx: _Contexte, liens: dict[str, dict[int, list[Any]]]
-) -> list[dict[str, Cellule]]:
-    """The people of one activity: recorded ones by file number, then the anonymous ones in the
-    national order of their profile."""
-    personnes: list[dict[str, Cellule]] = []
-    for p in sorted(liens["participants"].get(acc_id, ()), key=lambda p: p.beneficiaire_id):
-        personnes.append({
-            "Commune du bénéficiaire": ctx.commune(p.commune_insee),
-            "Code Insee du bénéficiaire": p.commune_insee,
-            "Genre du bénéficiaire": p.genre,
-            "Tranche d’âge du bénéficiaire": tranche_age(
-                p.annee_naissance, p.tranche_age_declaree, ctx.reference_age
-            ),
-            "Statut du bénéficiaire": p.statut,
-            "Bénéficiaire anonyme": _oui_non_national(p.anonyme),
-            "Commune du bénéficiaire hors territoire": ctx.hors_territoire(p.commune_insee),
-        })  # fmt: skip
-    rang = {"g": ref.GENRES, "t": ref.TRANCHES_AGE, "s": ref.STATUTS}
-    anonymes = sorted(
-        liens["anonymes"].get(acc_id, ()),
-        key=lambda a: (
-            _rang(a.genre, rang["g"]), _rang(a.tranche_age, rang["t"]), _rang(a.statut, rang["s"]),
-            a.genre, a.tranche_age, a.statut,
-        ),
-    )  # fmt: skip
-    for a in anonymes:
-        personnes += [
-            {
-                "Genre du bénéficiaire": a.genre,
-                "Tranche d’âge du bénéficiaire": a.tranche_age,
-                "Statut du bénéficiaire": a.statut,
-                "Bénéficiaire anonyme": _oui_non_national(True),
-            }
-        ] * a.nombre
-    return personnes
+    def lieu(self, structure_id: int, lieu_type: str, lieu_nom: str | None) -> tuple[Cellule, ...]:
+        """Canal, place name, address, commune, postcode, INSEE code."""
+        cle = (structure_id, lieu_type, lieu_nom)
+        cellules = self._lieux.get(cle)
+        if cellules is None:
+            structure = self.ctx.structures.get(structure_id)
+            # « Lieu d'activité »: the place is the structure, whose address the Coop writes.
+            lieu = structure if lieu_type == ref.LIEUX[0] else None
+            cellules = (
+                _typographique(lieu_type),
+                lieu_nom or (lieu.nom if lieu else None),
+                (lieu.adresse or None) if lieu else None,
+                self.ctx.commune(lieu.commune_insee) if lieu else None,
+                (lieu.code_postal or None) if lieu else None,
+                lieu.commune_insee if lieu else None,
+            )
+            self._lieux[cle] = cellules
+        return cellules
+
+    def thematiques(self, valeurs: tuple[str, ...], sous_themes_json: str | None) -> str:
+        """The thématiques in the national order, then the démarche sub-themes in theirs."""
+        cle = (valeurs, sous_themes_json)
+        cellule = self._thematiques.get(cle)
+        if cellule is None:
+            sous_themes = json.loads(sous_themes_json) if sous_themes_json else None
+            cellule = SAUT_DE_LIGNE.join(
+                _dans_l_ordre(valeurs, ref.THEMATIQUES)
+                + _dans_l_ordre(sous_themes or (), ref.SOUS_THEMES_ADMINISTRATIFS)
+            )
+            self._thematiques[cle] = cellule
+        return cellule
+
+    def materiels(self, valeurs: tuple[str, ...]) -> str:
+        cellule = self._materiels.get(valeurs)
+        if cellule is None:
+            cellule = SAUT_DE_LIGNE.join(_dans_l_ordre(valeurs, ref.MATERIELS))
+            self._materiels[valeurs] = cellule
+        return cellule
+
+    def niveau(self, autonomie: str | None, atelier_niveau: str | None) -> str | None:
+        """« 2/3 »: the autonomy of an individual accompaniment, else the atelier's level."""
+        cle = (autonomie, atelier_niveau)
+        if cle not in self._niveaux:
+            self._niveaux[cle] = _sur_trois(autonomie, ref.AUTONOMIES) or _sur_trois(
+                atelier_niveau, ref.NIVEAUX_ATELIER
+            )
+        return self._niveaux[cle]
+
+    def nomme(self, profil: tuple[Any, ...]) -> tuple[Cellule, ...]:
+        """A recorded person's columns from (anonymous, commune, genre, birth year, declared
+        band, statut): commune, postcode, INSEE code, genre, age band, statut, anonymous,
+        outside the territory."""
+        cellules = self._nommes.get(profil)
+        if cellules is None:
+            anonyme, commune, genre, annee, declaree, statut = profil
+            cellules = (
+                self.ctx.commune(commune),
+                None,
+                commune,
+                genre,
+                tranche_age(annee, declaree, self.ctx.reference_age),
+                statut,
+                _oui_non_national(anonyme),
+                self.ctx.hors_territoire(commune),
+            )
+            self._nommes[profil] = cellules
+        return cellules
+
+    def anonyme(self, genre: str, tranche: str, statut: str) -> tuple[Cellule, ...]:
+        cle = (genre, tranche, statut)
+        cellules = self._anonymes.get(cle)
+        if cellules is None:
+            cellules = (None, None, None, genre, tranche, statut, _oui_non_national(True), None)
+            self._anonymes[cle] = cellules
+        return cellules
+
+    def rang_anonyme(self, genre: str, tranche: str, statut: str) -> tuple[Any, ...]:
+        """Anonymous participants' order: the national order of their profile."""
+        cle = (genre, tranche, statut)
+        rang = self._rang_anonyme.get(cle)
+        if rang is None:
+            rang = (
+                _rang(genre, ref.GENRES), _rang(tranche, ref.TRANCHES_AGE),
+                _rang(statut, ref.STATUTS), genre, tranche, statut,
+            )  # fmt: skip
+            self._rang_anonyme[cle] = rang
+        return rang
 
 
 def _rang(valeur: str, referentiel: Sequence[str]) -> int:
     return referentiel.index(valeur) if valeur in referentiel else len(referentiel)
 
 
-def _liens(session: Session, ids: list[int]) -> dict[str, dict[int, list[Any]]]:
-    return {
-        "thematiques": _par_id(
-            session,
-            select(AccompagnementThematique.accompagnement_id, AccompagnementThematique.thematique)
-            .where(AccompagnementThematique.accompagnement_id.in_(ids)),
-        ),
-        "materiels": _par_id(
-            session,
-            select(AccompagnementMateriel.accompagnement_id, AccompagnementMateriel.materiel)
-            .where(AccompagnementMateriel.accompagnement_id.in_(ids)),
-        ),
-        "participants": _par_id(
-            session,
-            select(
-                AccompagnementParticipant.accompagnement_id,
-                AccompagnementParticipant.beneficiaire_id,
-                Beneficiaire.anonyme,
-                Beneficiaire.commune_insee,
-                Beneficiaire.genre,
-                Beneficiaire.annee_naissance,
-                Beneficiaire.tranche_age_declaree,
-                Beneficiaire.statut,
-            )
-            .join(Beneficiaire, Beneficiaire.id == AccompagnementParticipant.beneficiaire_id)
-            .where(AccompagnementParticipant.accompagnement_id.in_(ids)),
-        ),
-        "anonymes": _par_id(
-            session,
-            select(
-                ParticipantsAnonymes.accompagnement_id,
-                ParticipantsAnonymes.genre,
-                ParticipantsAnonymes.tranche_age,
-                ParticipantsAnonymes.statut,
-                ParticipantsAnonymes.nombre,
-            ).where(ParticipantsAnonymes.accompagnement_id.in_(ids)),
-        ),
-    }  # fmt: skip
+def _grouper(rows: Iterable[Any]) -> dict[int, list[Any]]:
+    """Rows whose first column is an accompaniment id, by that id."""
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row)
+    return grouped
+
+
+def _liens(conn: Any, fenetre: list[ColumnElement[bool]]) -> tuple[dict[int, list[Any]], ...]:
+    """(thématiques, matériel, recorded participants, anonymous participants) of the
+    accompaniments matching ``fenetre``, by accompaniment: a join over the chunk's window of
+    (date, id) rather than a list of ids to bind."""
+    a, t, m = Accompagnement, AccompagnementThematique, AccompagnementMateriel
+    p, anon, b = AccompagnementParticipant, ParticipantsAnonymes, Beneficiaire
+
+    def lire(*colonnes: Any, lien: Any, on: Any = None) -> dict[int, list[Any]]:
+        query = select(lien.accompagnement_id, *colonnes).join(a, a.id == lien.accompagnement_id)
+        if on is not None:
+            query = query.join(on[0], on[1])
+        return _grouper(conn.execute(query.where(*fenetre)).all())
+
+    return (
+        lire(t.thematique, lien=t),
+        lire(m.materiel, lien=m),
+        lire(p.beneficiaire_id, b.anonyme, b.commune_insee, b.genre, b.annee_naissance,
+             b.tranche_age_declaree, b.statut, lien=p, on=(b, b.id == p.beneficiaire_id)),
+        lire(anon.genre, anon.tranche_age, anon.statut, anon.nombre, lien=anon),
+    )  # fmt: skip
 
 
 def lignes_accompagnements(
@@ -587,52 +586,93 @@ def lignes_accompagnements(
     where = _filtres(perimetre, structures)
     total = session.scalar(select(func.count()).select_from(Accompagnement).where(*where)) or 0
     ctx = _contexte(session, perimetre)
+    lignes = _Lignes(ctx)
+    noms_structures = {i: s.nom for i, s in ctx.structures.items()}
+    # Core statements on the session's connection: plain tuples, no ORM row loading.
+    conn = session.connection()
+    a = Accompagnement
     done = 0
     progress.step(0, total, _("Export des accompagnements"))
     last: tuple[date, int] | None = None
     while True:
         query = (
             select(
-                Accompagnement.id,
-                Accompagnement.date,
-                Accompagnement.created_at,
-                Accompagnement.type,
-                Accompagnement.structure_id,
-                Accompagnement.agent_id,
-                Accompagnement.lieu_type,
-                Accompagnement.lieu_nom,
-                Accompagnement.duree_min,
-                Accompagnement.sous_themes_admin,
-                Accompagnement.demarche_nom,
-                Accompagnement.atelier_titre,
-                Accompagnement.atelier_niveau,
-                Accompagnement.autonomie,
-                Accompagnement.oriente,
-                Accompagnement.orientation,
+                a.id, a.date, a.created_at, a.type, a.structure_id, a.agent_id, a.lieu_type,
+                a.lieu_nom, a.duree_min, cast(a.sous_themes_admin, Text), a.demarche_nom,
+                a.atelier_titre, a.atelier_niveau, a.autonomie, a.oriente, a.orientation,
             )
             .where(*where)
-            .order_by(Accompagnement.date, Accompagnement.id)
+            .order_by(a.date, a.id)
             .limit(CHUNK)
-        )
+        )  # fmt: skip
         if last is not None:
-            query = query.where(tuple_(Accompagnement.date, Accompagnement.id) > tuple_(*last))
-        chunk = session.execute(query).all()
+            query = query.where(a.date >= last[0], tuple_(a.date, a.id) > tuple_(*last))
+        chunk = conn.execute(query).all()
         if not chunk:
             break
-        last = (chunk[-1].date, chunk[-1].id)
-        liens = _liens(session, [row.id for row in chunk])
-        for acc in chunk:
-            activite = _colonnes_activite(acc, ctx, liens)
-            personnes = _personnes(acc.id, ctx, liens) or [{}]
+        # The chunk's window, its dates also bounded alone: an index on the date serves it on
+        # either engine (PostgreSQL's has no (date, id) index to read the row values on).
+        fenetre = [
+            *where,
+            a.date <= chunk[-1][1],
+            tuple_(a.date, a.id) <= tuple_(chunk[-1][1], chunk[-1][0]),
+        ]
+        if last is not None:
+            fenetre += [a.date >= last[0], tuple_(a.date, a.id) > tuple_(*last)]
+        last = (chunk[-1][1], chunk[-1][0])
+        thematiques, materiels, participants, anonymes = _liens(conn, fenetre)
+        for (acc_id, jour, cree, type_, structure_id, agent_id, lieu_type, lieu_nom, duree,
+             sous_themes, demarche, atelier, atelier_niveau, autonomie, oriente,
+             orientation) in chunk:  # fmt: skip
+            prenom, nom = ctx.mediateurs.get(agent_id, ("", ""))
+            # Columns « Date » … « Type », then « Canaux » … « Structure de redirection »
+            # (« Participants » between them), as COLONNES_ACCOMPAGNEMENTS orders them.
+            tete: list[Cellule] = [
+                jour, _enregistre_le(cree),
+                # Accompaniments are never modified in Médianum: the Coop leaves it blank too.
+                None,
+                prenom, nom, "Médiateur",
+                None,  # « ID - Conum »: Médianum does not know the Conseillers numériques' ids
+                type_,
+            ]  # fmt: skip
+            milieu: list[Cellule] = [
+                *lignes.lieu(structure_id, lieu_type, lieu_nom),
+                duree,
+                atelier,
+                lignes.materiels(tuple(r[1] for r in materiels.get(acc_id, ()))),
+                lignes.thematiques(tuple(r[1] for r in thematiques.get(acc_id, ())), sous_themes),
+                None,  # « Tags »: Médianum records no tags
+                demarche,
+                lignes.niveau(autonomie, atelier_niveau),
+                # Only an individual accompaniment says whether the person was sent elsewhere.
+                _oui_non_national(oriente) if type_ == ref.TYPE_INDIVIDUEL else None,
+                _typographique(orientation) if oriente else None,
+            ]  # fmt: skip
+            fin: list[Cellule] = [acc_id, noms_structures.get(structure_id)]
+            # The people: recorded ones by file number, then the anonymous ones in the national
+            # order of their profile, each counted as many times as there were.
+            personnes = [
+                lignes.nomme(p[2:])
+                for p in sorted(participants.get(acc_id, ()), key=lambda p: p[1])
+            ]
+            for _id, genre, tranche, statut, nombre in sorted(
+                anonymes.get(acc_id, ()), key=lambda r: lignes.rang_anonyme(*r[1:4])
+            ):
+                personnes += [lignes.anonyme(genre, tranche, statut)] * nombre
+            if not personnes:
+                yield [*tete, None, *milieu, *_SANS_PERSONNE[:6], *fin, *_SANS_PERSONNE[6:]]
+                continue
+            n = len(personnes)
             for rang, personne in enumerate(personnes, start=1):
-                cellules = {**activite, **personne}
-                if personne:
-                    cellules["Participants"] = (
-                        1 if len(personnes) == 1 else f"{rang}/{len(personnes)}"
-                    )
-                yield [cellules.get(colonne) for colonne in COLONNES_ACCOMPAGNEMENTS]
+                yield [
+                    *tete, 1 if n == 1 else f"{rang}/{n}", *milieu, *personne[:6], *fin,
+                    *personne[6:],
+                ]  # fmt: skip
         done += len(chunk)
         progress.step(done, total, _("Export des accompagnements"))
+
+
+_SANS_PERSONNE: tuple[Cellule, ...] = (None,) * 8
 
 
 def _exporter_liste(

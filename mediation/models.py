@@ -30,6 +30,9 @@ class Beneficiaire(Base):
         # Duplicate detection compares normalised phone and e-mail.
         Index("ix_beneficiaire_telephone", "telephone"),
         Index("ix_beneficiaire_email", "email"),
+        # The statistics' people: every file in id order with its first accompaniment and its
+        # profile key, read without touching the rows (``statistiques._personnes``).
+        Index("ix_beneficiaire_stat", "id", "premier_accompagnement", "profil_stat"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +63,10 @@ class Beneficiaire(Base):
     # is then a range test on this index, as in the Coop, instead of a lookup per person.
     premier_accompagnement: Mapped[date | None] = mapped_column(index=True)
     efface: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The person's statistical profile (genre, statut, commune, birth year or declared band,
+    # anonymous) as one integer, a row of ``stat_profil``: set by a database trigger on every
+    # insert and every change of those columns (migration mediation_0004), whatever writes them.
+    profil_stat: Mapped[int | None] = mapped_column(Integer)
 
 
 class Diagnostic(Base):
@@ -219,3 +226,22 @@ class StatPresence(Base):
     jour: Mapped[date] = mapped_column(primary_key=True)
     structure_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     agent_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
+class StatProfil(Base):
+    """Each distinct statistical profile of a person, numbered: what ``beneficiaire.profil_stat``
+    points to. ``cle`` spells the profile's values unambiguously (each text prefixed by its
+    length, ``-`` for none) so that a unique index finds a profile again. Written only by the
+    trigger of ``beneficiaire`` (migration mediation_0004); a profile is never changed, a person
+    whose profile changes points to another one."""
+
+    __tablename__ = "stat_profil"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cle: Mapped[str] = mapped_column(String(400), unique=True)
+    genre: Mapped[str | None] = mapped_column(String(20))
+    statut: Mapped[str | None] = mapped_column(String(40))
+    commune_insee: Mapped[str | None] = mapped_column(String(5))
+    annee_naissance: Mapped[int | None] = mapped_column(Integer)
+    tranche_age_declaree: Mapped[str | None] = mapped_column(String(30))
+    anonyme: Mapped[bool] = mapped_column(Boolean)

@@ -73,6 +73,23 @@ def _echapper(texte: str) -> str:
     return _INTERDITS.sub("", texte)
 
 
+def _suite(v: Cellule, gras: bool = False) -> str:
+    """A cell's XML after its reference (``<c r="B12`` comes before it)."""
+    style = f' s="{_GRAS}"' if gras else ""
+    if isinstance(v, str):
+        return f'"{style} t="inlineStr"><is>{_T}{_echapper(v)}</t></is></c>'
+    if isinstance(v, datetime):
+        serial = (v - datetime(1899, 12, 30, tzinfo=v.tzinfo)).total_seconds() / 86400
+        return f'" s="{_DATE}"><v>{serial!r}</v></c>'
+    if isinstance(v, date):
+        return f'" s="{_DATE}"><v>{(v - _EPOQUE).days}</v></c>'
+    if isinstance(v, bool):
+        return f'" t="b"><v>{int(v)}</v></c>'
+    if isinstance(v, int | float):
+        return f'"{style}><v>{v!r}</v></c>'
+    raise TypeError(f"cell of type {type(v).__name__}")
+
+
 class ClasseurXlsx:
     """Sheets written one after the other, rows streamed; ``fermer`` completes the file,
     ``abandonner`` leaves a file the caller deletes."""
@@ -84,8 +101,10 @@ class ClasseurXlsx:
         self._flux: IO[bytes] | None = None
         self._rang = 0
         self._tampon: list[str] = []
-        self._textes: dict[str, str] = {}
         self._colonnes: list[str] = []
+        # Per column, each distinct text or date's cell XML; ``_en_cache`` counts them all.
+        self._caches: list[dict[Cellule, str]] = []
+        self._en_cache = 0
 
     def feuille(self, titre: str, entetes: Sequence[str]) -> None:
         self._fermer_feuille()
@@ -101,47 +120,53 @@ class ClasseurXlsx:
             ).encode()
         )
         self._rang = 0
-        self._ecrire_ligne(entetes, style=_GRAS)
+        self._caches, self._en_cache = [], 0
+        self._ecrire_entetes(entetes)
 
     def ligne(self, valeurs: Sequence[Cellule]) -> None:
+        """One data row. What follows a cell's reference is made once per distinct text or date
+        of its column and kept: the same bytes as formatting every cell, for a dictionary lookup
+        per cell (the rows repeat a few hundred values)."""
         assert self._flux is not None, "feuille() comes first"
-        self._ecrire_ligne(valeurs)
-
-    def _ecrire_ligne(self, valeurs: Sequence[Cellule], style: int = 0) -> None:
         self._rang += 1
-        n = str(self._rang)
-        colonnes = self._colonnes
-        if len(colonnes) < len(valeurs):
+        caches, colonnes = self._caches, self._colonnes
+        if len(caches) < len(valeurs):
             colonnes.extend(_lettres(i + 1) for i in range(len(colonnes), len(valeurs)))
-        textes = self._textes
-        gras = f' s="{style}"' if style else ""
+            caches.extend({} for _i in range(len(caches), len(valeurs)))
+        n = str(self._rang)
         parts = [f'<row r="{n}">']
+        append = parts.append
         for i, v in enumerate(valeurs):
             if v is None:
                 continue
-            ref = colonnes[i] + n
-            if isinstance(v, str):
-                xml = textes.get(v)
-                if xml is None:
-                    xml = _echapper(v)
-                    if len(textes) < _CACHE_MAX:
-                        textes[v] = xml
-                parts.append(f'<c r="{ref}"{gras} t="inlineStr"><is>{_T}{xml}</t></is></c>')
-            elif isinstance(v, datetime):
-                serial = (v - datetime(1899, 12, 30, tzinfo=v.tzinfo)).total_seconds() / 86400
-                parts.append(f'<c r="{ref}" s="{_DATE}"><v>{serial!r}</v></c>')
-            elif isinstance(v, date):
-                parts.append(f'<c r="{ref}" s="{_DATE}"><v>{(v - _EPOQUE).days}</v></c>')
-            elif isinstance(v, bool):
-                parts.append(f'<c r="{ref}" t="b"><v>{int(v)}</v></c>')
-            elif isinstance(v, int | float):
-                parts.append(f'<c r="{ref}"{gras}><v>{v!r}</v></c>')
+            classe = v.__class__
+            if classe is int:
+                append(f'<c r="{colonnes[i]}{n}"><v>{v}</v></c>')
+            elif classe is str or classe is date:
+                cache = caches[i]
+                suite = cache.get(v)
+                if suite is None:
+                    suite = _suite(v)
+                    if self._en_cache < _CACHE_MAX:
+                        cache[v] = suite
+                        self._en_cache += 1
+                append(f'<c r="{colonnes[i]}{n}{suite}')
             else:
-                raise TypeError(f"cell of type {type(v).__name__}")
-        parts.append("</row>")
+                append(f'<c r="{colonnes[i]}{n}{_suite(v)}')
+        append("</row>")
         self._tampon.append("".join(parts))
         if len(self._tampon) >= _TAMPON:
             self._vider()
+
+    def _ecrire_entetes(self, valeurs: Sequence[str]) -> None:
+        self._rang = 1
+        colonnes = self._colonnes
+        if len(colonnes) < len(valeurs):
+            colonnes.extend(_lettres(i + 1) for i in range(len(colonnes), len(valeurs)))
+        cellules = "".join(
+            f'<c r="{colonnes[i]}1{_suite(v, gras=True)}' for i, v in enumerate(valeurs)
+        )
+        self._tampon.append(f'<row r="1">{cellules}</row>')
 
     def _vider(self) -> None:
         if self._tampon and self._flux is not None:
