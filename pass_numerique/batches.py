@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
+from operator import itemgetter
 from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
@@ -33,18 +34,24 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     bindparam,
+    case,
     delete,
+    exists,
     func,
     insert,
     literal,
+    literal_column,
     null,
     select,
+    true,
     type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import FromClause
 from sqlalchemy.types import NullType, TypeEngine
 
 from core import secrets
@@ -292,8 +299,22 @@ class ImportReport:
         }
 
 
-# serial as written, instant, and on the desks' usual spelling its UTC text as SQLite stores it
-_Line = tuple[str, datetime, str | None]
+@dataclass(frozen=True)
+class _Lines:
+    """The batch's lines as columns, in the file's order."""
+
+    serials: list[str]  # as written
+    ats: list[datetime]  # aware, UTC
+    # Each instant as SQLite stores a UTCDateTime (UTC wall time, microseconds always written,
+    # ``_TEXT_LENGTH`` characters from 2000 to 2099): what the import compares and stores there
+    # without a conversion.
+    texts: list[str]
+
+    def __len__(self) -> int:
+        return len(self.serials)
+
+    def __getitem__(self, window: slice) -> _Lines:
+        return _Lines(self.serials[window], self.ats[window], self.texts[window])
 
 
 @dataclass(frozen=True)
@@ -301,7 +322,7 @@ class _Batch:
     siret: str
     exporte_at: datetime
     cle_publique: str
-    lines: list[_Line]
+    lines: _Lines
     signed: bytes
 
 
@@ -336,16 +357,53 @@ def _line_label(n: int) -> str:
 
 # The spelling every desk exports (``datetime.isoformat`` of a UTC instant): its UTC wall time
 # is read off the text, without ``isoformat`` (2 µs a line) to store it on SQLite.
+_TEXT_LENGTH = len("2026-03-14 09:30:05.250000")
 _UTC_TEXT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00", re.ASCII
 )
 
 
-def _lines(items: object) -> list[_Line]:
+def _lines(items: object) -> _Lines:
     if not isinstance(items, list):
         raise _unreadable()
-    lines: list[_Line] = []
-    append = lines.append
+    return _lines_at_once(items) or _lines_one_by_one(items)
+
+
+def _lines_at_once(items: list[Any]) -> _Lines | None:
+    """The lines of a batch written as every desk writes it (each line a ``serial`` and an
+    ``at`` in the desks' UTC spelling), checked by whole columns, without a Python step per
+    line; None at the least doubt, and ``_lines_one_by_one`` then reads them and names the
+    faulty line."""
+    if not items:
+        return _Lines([], [], [])
+    if set(map(type, items)) != {dict} or set(map(len, items)) != {2}:
+        return None
+    try:
+        written = list(map(itemgetter("serial"), items))
+        spelled = list(map(itemgetter("at"), items))
+    except KeyError:
+        return None
+    if set(map(type, written)) != {str} or max(map(len, written)) > 40:
+        return None
+    if set(map(type, spelled)) != {str} or not all(map(_UTC_TEXT.fullmatch, spelled)):
+        return None
+    # The spelling starts with the year's four digits: this century by text comparison.
+    if min(spelled) < "2000" or max(spelled) >= "2100":
+        return None
+    try:
+        ats = list(map(datetime.fromisoformat, spelled))  # a month 13, a day 32: one by one
+    except ValueError:
+        return None
+    # "2026-03-14T09:30:05.250000+00:00" -> "2026-03-14 09:30:05.250000": one "T" and one
+    # "+00:00" in each (the pattern above), no line break anywhere.
+    texts = "\n".join(spelled).replace("T", " ").replace("+00:00", "").split("\n")
+    return _Lines(written, ats, texts)
+
+
+def _lines_one_by_one(items: list[Any]) -> _Lines:
+    serials_: list[str] = []
+    ats: list[datetime] = []
+    texts: list[str] = []
     fromisoformat, utc_text = datetime.fromisoformat, _UTC_TEXT.fullmatch
     earliest, latest = _EARLIEST, _LATEST
     for n, item in enumerate(items, 1):
@@ -365,7 +423,9 @@ def _lines(items: object) -> list[_Line]:
             except ValueError:  # a month 13, a day 32: ``_instant`` says so
                 at = None
             if at is not None and earliest <= at < latest:
-                append((serial, at, value[:10] + " " + value[11:26]))
+                serials_.append(serial)
+                ats.append(at)
+                texts.append(value[:10] + " " + value[11:26])
                 continue
             at = None
         elif type(value) is str and len(value) <= 40:
@@ -381,8 +441,10 @@ def _lines(items: object) -> list[_Line]:
                 at = None
         if at is None:
             at = _instant(value, partial(_line_label, n))
-        append((serial, at, None))
-    return lines
+        serials_.append(serial)
+        ats.append(at)
+        texts.append(at.replace(tzinfo=None).isoformat(" ", "microseconds"))
+    return _Lines(serials_, ats, texts)
 
 
 def _read(data: bytes) -> _Batch:
@@ -486,14 +548,18 @@ def import_batch(
     session.add(lot)
     session.flush()
     report = ImportReport(lot.id, nombre=len(batch.lines))
-    campagnes = set(
-        session.scalars(
-            select(PassStructureCampagne.campagne_id).where(
-                PassStructureCampagne.pass_structure_id == ref.id
-            )
+    # The structure's campaigns, and the first instant of each (its first day, desks' clock).
+    starts = {
+        campagne_id: _day_start(debut)
+        for campagne_id, debut in session.execute(
+            select(PassCampagne.id, PassCampagne.debut)
+            .join(PassStructureCampagne, PassStructureCampagne.campagne_id == PassCampagne.id)
+            .where(PassStructureCampagne.pass_structure_id == ref.id)
         )
+    }
+    context = _Context(
+        ref.id, lot.id, set(starts), min(batch.exporte_at, now or utcnow()), starts=starts
     )
-    context = _Context(ref.id, lot.id, campagnes, min(batch.exporte_at, now or utcnow()))
     items = batch.lines
     for start in range(0, len(items), _CHUNK):
         progress.step(start, len(items), _("Import du lot"))
@@ -608,23 +674,27 @@ def _listed(session: Session, values: list[Any], item: TypeEngine[Any]) -> Selec
 _AS_STORED = NullType()
 
 _ENCAISSEMENT = cast(Table, Encaissement.__table__)
+_REDEMPTION_COLUMNS = (
+    _ENCAISSEMENT.c.pass_id,
+    _ENCAISSEMENT.c.pass_structure_id,
+    _ENCAISSEMENT.c.agent_id,
+    _ENCAISSEMENT.c.at,
+    _ENCAISSEMENT.c.source,
+    _ENCAISSEMENT.c.lot_id,
+)
+# Every UTC offset on Earth lies between -12:00 and +14:00: a pass valid until a day D is
+# valid at least until D 10:00 UTC, whatever the desks' time zone (the exact end is checked
+# line by line for the few redemptions of the last day after that).
+_LAST_DAY_SURELY_VALID_UNTIL = "10:00:00.000000"
 
 
 def _insert_redemptions(
-    conn: Connection, ctx: _Context, rows: list[tuple[int, datetime, str | None]]
+    conn: Connection, ctx: _Context, ids: list[int], ats: list[datetime], texts: list[str]
 ) -> None:
-    """One INSERT … SELECT for the whole chunk, its rows bound as one parameter (JSON text on
-    SQLite, two arrays on PostgreSQL): binding 5,000 rows of six values one by one cost more
+    """One INSERT … SELECT for the accepted lines, their rows bound as one parameter (JSON text
+    on SQLite, two arrays on PostgreSQL): binding 5,000 rows of six values one by one cost more
     than the checks. ``at`` is stored as SQLAlchemy stores a UTCDateTime (on SQLite, UTC text
     without offset, microseconds always written)."""
-    columns = (
-        _ENCAISSEMENT.c.pass_id,
-        _ENCAISSEMENT.c.pass_structure_id,
-        _ENCAISSEMENT.c.agent_id,
-        _ENCAISSEMENT.c.at,
-        _ENCAISSEMENT.c.source,
-        _ENCAISSEMENT.c.lot_id,
-    )
     fixed = (
         literal(ctx.pass_structure_id, Integer()),
         null(),
@@ -634,17 +704,15 @@ def _insert_redemptions(
     if conn.dialect.name == "postgresql":
         table = (
             func.unnest(
-                bindparam(None, [r[0] for r in rows], type_=ARRAY(Integer())),
-                bindparam(None, [r[1] for r in rows], type_=ARRAY(DateTime(timezone=True))),
+                bindparam(None, ids, type_=ARRAY(Integer())),
+                bindparam(None, ats, type_=ARRAY(DateTime(timezone=True))),
             )
             .table_valued("pass_id", "at")
             .render_derived()
         )
         source = select(table.c.pass_id, fixed[0], fixed[1], table.c.at, fixed[2], fixed[3])
     else:
-        stored = json.dumps(
-            [(r[0], r[2] or r[1].replace(tzinfo=None).isoformat(" ", "microseconds")) for r in rows]
-        )
+        stored = json.dumps(list(zip(ids, texts, strict=True)))
         table = func.json_each(bindparam(None, stored)).table_valued("value")
         source = select(
             func.json_extract(table.c.value, "$[0]"),
@@ -654,25 +722,181 @@ def _insert_redemptions(
             fixed[2],
             fixed[3],
         )
-    conn.execute(insert(_ENCAISSEMENT).from_select(columns, source))
+    conn.execute(insert(_ENCAISSEMENT).from_select(_REDEMPTION_COLUMNS, source))
 
 
-def _import_chunk(
-    session: Session, ctx: _Context, chunk: list[_Line], report: ImportReport
+def _mark_redeemed(conn: Connection, ids: Select[Any]) -> None:
+    conn.execute(
+        update(Pass)
+        .where(
+            Pass.id.in_(ids),
+            # Not indexable on purpose: SQLite would otherwise walk the (etat, expire_le)
+            # index over every pass « remis » instead of fetching these ids.
+            func.coalesce(Pass.etat, "") == EtatPass.REMIS.value,
+        )
+        .values(etat=EtatPass.ENCAISSE.value)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _accept_at_once(session: Session, conn: Connection, ctx: _Context, lines: _Lines) -> int:
+    """Accept, in ONE statement, every line that is plainly right: a pass « remis » nobody
+    redeemed, of one of the structure's campaigns, with no earlier conflict of the structure,
+    dated from its hand-over to min(export, now), from the campaign's first instant, and before
+    its last valid day's 10:00 UTC. The database checks them all (a Python step per line cost
+    more than the SQL); each condition is the same as, or stricter than, ``_verdict``'s and
+    ``_import_chunk``'s, so what it leaves (any doubt) goes to them and gets its exact answer.
+    ``lines`` hold no serial twice and none seen earlier. Returns how many were accepted."""
+    if not ctx.campagnes or not len(lines):
+        return 0
+    source: FromClause
+    if conn.dialect.name == "postgresql":
+        source = (
+            func.unnest(
+                bindparam(None, lines.serials, type_=ARRAY(String())),
+                bindparam(None, lines.ats, type_=ARRAY(DateTime(timezone=True))),
+            )
+            .table_valued("serial", "at")
+            .render_derived()
+        )
+        at = source.c.at
+
+        def instant(value: datetime) -> Any:
+            return literal(value, DateTime(timezone=True))
+
+        handed_over: Any = Chequier.remis_at
+        last_valid: Any = func.timezone(
+            "UTC", Pass.expire_le + literal_column(f"TIME '{_LAST_DAY_SURELY_VALID_UNTIL}'")
+        )
+        stored_as_expected: Any = true()
+    else:
+        # One JSON array of texts, each a line's instant (26 characters) then its serial: the
+        # cheapest to write and to read back. Materialized once, each line's two values are
+        # cut once, not once per comparison. Instants are compared as the fixed-width UTC text
+        # SQLite stores.
+        each = func.json_each(
+            bindparam(None, json.dumps(list(map(str.__add__, lines.texts, lines.serials))))
+        ).table_valued("value")
+        source = (
+            select(
+                func.substr(each.c.value, _TEXT_LENGTH + 1).label("serial"),
+                func.substr(each.c.value, 1, _TEXT_LENGTH).label("at"),
+            )
+            .cte("ligne")
+            .prefix_with("MATERIALIZED")
+        )
+        at = source.c.at
+
+        def instant(value: datetime) -> Any:
+            return literal(value.replace(tzinfo=None).isoformat(" ", "microseconds"), String())
+
+        handed_over = type_coerce(Chequier.remis_at, String())
+        last_valid = type_coerce(Pass.expire_le, String()) + f" {_LAST_DAY_SURELY_VALID_UNTIL}"
+        # Text compares as time only in the stored spelling: anything else (a row written by
+        # hand) is left to the exact checks.
+        stored_as_expected = and_(
+            func.length(handed_over) == _TEXT_LENGTH,
+            func.length(type_coerce(Pass.expire_le, String())) == 10,
+        )
+    campaign_start = case(
+        {campagne_id: instant(ctx.starts[campagne_id]) for campagne_id in ctx.campagnes},
+        value=Pass.campagne_id,
+        else_=null(),
+    )
+    earlier_conflicts = (
+        select(ConflitLot.pass_id)
+        .join(LotEncaissements, LotEncaissements.id == ConflitLot.lot_id)
+        .where(
+            LotEncaissements.pass_structure_id == ctx.pass_structure_id,
+            ConflitLot.pass_id.is_not(None),
+        )
+    )
+    accepted = (
+        select(
+            Pass.id,
+            literal(ctx.pass_structure_id, Integer()),
+            null(),
+            at,
+            literal("lot", String()),
+            literal(ctx.lot_id, Integer()),
+        )
+        .select_from(source)
+        .join(Pass, Pass.serial == source.c.serial)
+        .join(Chequier, Chequier.id == Pass.chequier_id)
+        .where(
+            # Not indexable on purpose (see ``_mark_redeemed``): the lines lead, by serial.
+            func.coalesce(Pass.etat, "") == EtatPass.REMIS.value,
+            stored_as_expected,
+            at >= handed_over,
+            at <= instant(ctx.latest),
+            at >= campaign_start,
+            at < last_valid,
+            ~exists().where(Encaissement.pass_id == Pass.id),
+            Pass.id.not_in(earlier_conflicts),
+        )
+        # The pass rows stay locked until commit (PostgreSQL; SQLite's writer lock already
+        # excludes others): a desk redeeming one of them now waits, then finds it « encaissé ».
+        .with_for_update(of=Pass)
+    )
+    # Its rows are this batch's above this id: they are counted, and the passes they redeem
+    # marked, without sending ids back and forth (the driver's row count is not kept for an
+    # INSERT that starts with WITH).
+    before = conn.scalar(select(func.coalesce(func.max(_ENCAISSEMENT.c.id), 0)))
+    conn.execute(insert(_ENCAISSEMENT).from_select(_REDEMPTION_COLUMNS, accepted))
+    ours = (_ENCAISSEMENT.c.id > before, _ENCAISSEMENT.c.lot_id == ctx.lot_id)
+    inserted = int(conn.scalar(select(func.count()).where(*ours)) or 0)
+    if inserted:
+        _mark_redeemed(conn, select(_ENCAISSEMENT.c.pass_id).where(*ours))
+    return inserted
+
+
+def _import_chunk(session: Session, ctx: _Context, chunk: _Lines, report: ImportReport) -> None:
+    if serials.all_canonical(chunk.serials):
+        wanted = chunk.serials
+    else:
+        normalize = serials.normalize
+        wanted = [
+            serial if serials.is_canonical(serial) else (normalize(serial) or serial[:20])
+            for serial in chunk.serials
+        ]
+    conn = session.connection()  # Core rows: 100,000 of them need no ORM loading
+    seen = ctx.seen
+    if len(set(wanted)) == len(wanted) and seen.isdisjoint(wanted):
+        candidates = _Lines(wanted, chunk.ats, chunk.texts)
+    else:  # a serial twice: only its first line may be accepted at once
+        first: dict[str, int] = {}
+        keep = [
+            i
+            for i, serial in enumerate(wanted)
+            if serial not in seen and first.setdefault(serial, i) == i
+        ]
+        candidates = _Lines(
+            [wanted[i] for i in keep], [chunk.ats[i] for i in keep], [chunk.texts[i] for i in keep]
+        )
+    accepted = _accept_at_once(session, conn, ctx, candidates)
+    report.acceptes += accepted
+    if accepted == len(wanted):  # every line plainly right: all passes known, now seen
+        seen.update(wanted)
+        return
+    _check_one_by_one(session, conn, ctx, chunk, wanted, report)
+
+
+def _check_one_by_one(
+    session: Session,
+    conn: Connection,
+    ctx: _Context,
+    chunk: _Lines,
+    wanted: list[str],
+    report: ImportReport,
 ) -> None:
-    is_canonical, normalize = serials.is_canonical, serials.normalize
-    wanted = [
-        serial if is_canonical(serial) else (normalize(serial) or serial[:20])
-        for serial, _at, _text in chunk
-    ]
+    """Every line of the chunk that ``_accept_at_once`` left gets its exact answer: accepted,
+    already known, or a conflict with its reason. A line it accepted is recognised by its
+    redemption, which belongs to this import's batch."""
     # Locking the rows (PostgreSQL; SQLite's writer lock already excludes others) makes the
     # read-then-write below atomic against desks redeeming the same passes right now.
-    conn = session.connection()  # Core rows: 100,000 of them need no ORM loading
-    # Dates and instants come back as the driver gives them (text on SQLite) and are converted
-    # once per distinct value: ten passes share a hand-over, thousands a campaign.
     # Plain driver rows, no Row objects: (id, serial, etat, expire_le, campagne_id, remis_at,
-    # debut, redemption's structure, redemption's instant), converted by ``_verdict`` once per
-    # distinct value.
+    # debut, redemption's structure, redemption's instant, redemption's batch), converted by
+    # ``_verdict`` once per distinct value (ten passes share a hand-over, thousands a campaign).
     with conn.execute(
         select(
             Pass.id,
@@ -684,6 +908,7 @@ def _import_chunk(
             type_coerce(PassCampagne.debut, _AS_STORED),
             Encaissement.pass_structure_id,
             type_coerce(Encaissement.at, _AS_STORED),
+            Encaissement.lot_id,
         )
         .join(Chequier, Chequier.id == Pass.chequier_id)
         .join(PassCampagne, PassCampagne.id == Pass.campagne_id)
@@ -695,8 +920,8 @@ def _import_chunk(
     passes: dict[str, Any] = {row[1]: row for row in rows}
     ids = [row[0] for row in rows]
     # A pass redeemed already came with its redemption (outer join): (structure, instant as
-    # stored), converted only for those few.
-    redeemed = {row[0]: (row[7], ctx.instant(row[8])) for row in rows if row[7] is not None}
+    # stored, batch), converted only for those few.
+    redeemed = {row[0]: (row[7], ctx.instant(row[8]), row[9]) for row in rows if row[7] is not None}
     pending = {
         (pass_id, at)
         for pass_id, at in conn.execute(
@@ -708,10 +933,10 @@ def _import_chunk(
             )
         )
     }
-    accepted_rows: list[tuple[int, datetime, str | None]] = []
-    accept, seen = accepted_rows.append, ctx.seen
-    for serial, line in zip(wanted, chunk, strict=True):
-        at = line[1]
+    keep: list[int] = []
+    accepted_ids: list[int] = []
+    seen = ctx.seen
+    for i, (serial, at) in enumerate(zip(wanted, chunk.ats, strict=True)):
         p = passes.get(serial)
         if p is None:  # a stored serial is valid: unknown is the only answer needed
             _conflict(ctx, report, serial, "inconnu", None, at)
@@ -722,7 +947,9 @@ def _import_chunk(
             continue
         seen.add(serial)
         if pass_id in redeemed:
-            psid, when = redeemed[pass_id]
+            psid, when, lot_id = redeemed[pass_id]
+            if lot_id == ctx.lot_id:  # accepted a moment ago, at once, and counted
+                continue
             if psid == ctx.pass_structure_id and when == at:  # came in an earlier batch
                 report.deja_connus += 1
             else:
@@ -735,21 +962,18 @@ def _import_chunk(
         if motif is not None:
             _conflict(ctx, report, serial, motif, pass_id, at)
             continue
-        accept((pass_id, at, line[2]))
-    if accepted_rows:
-        conn.execute(
-            update(Pass)
-            .where(
-                Pass.id.in_(_listed(session, [r[0] for r in accepted_rows], Integer())),
-                # Not indexable on purpose: SQLite would otherwise walk the (etat, expire_le)
-                # index over every pass « remis » instead of fetching these ids.
-                func.coalesce(Pass.etat, "") == EtatPass.REMIS.value,
-            )
-            .values(etat=EtatPass.ENCAISSE.value)
-            .execution_options(synchronize_session=False)
+        keep.append(i)
+        accepted_ids.append(pass_id)
+    if accepted_ids:
+        _mark_redeemed(conn, _listed(session, accepted_ids, Integer()))
+        _insert_redemptions(
+            conn,
+            ctx,
+            accepted_ids,
+            [chunk.ats[i] for i in keep],
+            [chunk.texts[i] for i in keep],
         )
-        _insert_redemptions(conn, ctx, accepted_rows)
-        report.acceptes += len(accepted_rows)
+        report.acceptes += len(accepted_ids)
 
 
 def _conflict(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
@@ -66,6 +67,11 @@ def normalize(text: str) -> str | None:
 def is_canonical(text: str) -> bool:
     """Already in canonical form (what a file written by Médianum holds): no normalising."""
     return _CANONICAL.fullmatch(text) is not None
+
+
+def all_canonical(texts: Iterable[str]) -> bool:
+    """``is_canonical`` of each, without a Python step per text (a batch holds 100,000)."""
+    return all(map(_CANONICAL.fullmatch, texts))
 
 
 def is_valid(serial: str) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from core.errors import ValidationError
 from core.models import AuditEntry
 from pass_numerique import batches, opposition
+from pass_numerique import serials as serial_numbers
 from pass_numerique.issuance import issue_chequebook
 from pass_numerique.models import Encaissement, Pass
 from tests.pass_numerique.conftest import TODAY, World
@@ -263,3 +264,127 @@ def test_an_imported_redemption_is_stored_as_a_desk_redemption_of_the_same_insta
     assert row == (datetime(*stored, tzinfo=UTC), "lot")
     if world.db.is_sqlite:  # PostgreSQL keeps a timestamptz, which the line above reads back
         assert raw == f"2026-03-14 09:30:05.{stored[-1]:06d}"
+
+
+def _by_hand(world: World, sql: str, serial: str) -> None:
+    with world.db.session() as s:
+        s.execute(text(sql), {"s": serial})
+
+
+def test_every_kind_of_line_gets_its_exact_answer_beside_lines_accepted_at_once(
+    world: World,
+) -> None:
+    """The database accepts the plainly right lines of a chunk in one statement; the lines it
+    leaves get the per-line verdict. Side by side in one batch, each answer must be the one the
+    rules give: the last valid day ends at midnight in France (23:00 UTC in winter), not at the
+    bound the statement uses; a serial twice is paid once; a pass reset by hand keeps its one
+    redemption. Imported again, nothing is paid twice and every known line is recognised."""
+    s = _serials(world) + _serials(world, prenom="Jean")
+    desk = _registered_desk(world)
+    first = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [
+                (s[4], datetime(2026, 3, 13, 10, tzinfo=UTC)),
+                (s[5], datetime(2026, 3, 13, 11, tzinfo=UTC)),
+                (s[8], datetime(2026, 3, 13, 12, tzinfo=UTC)),
+            ],
+        ),
+    )
+    assert (first.acceptes, first.conflits) == (3, [])
+    _by_hand(world, "UPDATE pass SET etat = 'remis' WHERE serial = :s", s[5])
+    _by_hand(world, "UPDATE pass SET etat = 'emis' WHERE serial = :s", s[6])
+    _by_hand(
+        world,
+        "UPDATE pass SET campagne_id = (SELECT max(id) FROM pass_campagne) WHERE serial = :s",
+        s[7],
+    )
+    unknown = serial_numbers.with_check("ZZZZZZZZZZ")
+    lines: list[tuple[str, Any]] = [
+        (s[0], datetime(2026, 3, 14, 10, tzinfo=UTC)),  # accepted
+        (s[0], datetime(2026, 3, 15, 10, tzinfo=UTC)),  # double_lot
+        (unknown, datetime(2026, 3, 14, 10, tzinfo=UTC)),  # inconnu
+        (serial_numbers.display(s[1]).lower(), "2026-03-14T11:00:00+01:00"),  # accepted
+        (
+            s[2],
+            datetime(2027, 1, 31, 22, 59, 59, 999999, tzinfo=UTC),
+        ),  # accepted: 23:59:59 in France
+        (s[3], datetime(2027, 1, 31, 23, tzinfo=UTC)),  # expire: midnight in France
+        (s[4], datetime(2026, 3, 16, 10, tzinfo=UTC)),  # deja_encaisse (first batch, other time)
+        (s[5], datetime(2026, 3, 16, 10, tzinfo=UTC)),  # deja_encaisse (reset by hand)
+        (s[6], datetime(2026, 3, 14, 10, tzinfo=UTC)),  # non_remis
+        (s[7], datetime(2026, 3, 14, 10, tzinfo=UTC)),  # non_reference
+        (s[8], datetime(2026, 3, 13, 12, tzinfo=UTC)),  # deja_connus (first batch, same time)
+        (s[9], HANDED),  # accepted: the hand-over's very instant
+    ]
+    now = datetime(2027, 2, 2, tzinfo=UTC)
+    report = _import(world, _signed(desk, world.association_siret, lines, exporte_at=now), now=now)
+    assert (report.acceptes, report.deja_connus) == (4, 1)
+    assert report.conflits == [
+        (s[0], "double_lot"),
+        (unknown, "inconnu"),
+        (s[3], "expire"),
+        (s[4], "deja_encaisse"),
+        (s[5], "deja_encaisse"),
+        (s[6], "non_remis"),
+        (s[7], "non_reference"),
+    ]
+    assert _redemptions(world) == 3 + 4
+    with world.db.read_session() as session:
+        etats = dict(
+            session.execute(select(Pass.serial, Pass.etat).where(Pass.serial.in_(s))).all()
+        )
+        paid = dict(
+            session.execute(
+                select(Pass.serial, Encaissement.at).join(
+                    Encaissement, Encaissement.pass_id == Pass.id
+                )
+            ).all()
+        )
+    assert [etats[x] for x in s[:10]] == [
+        "encaisse",
+        "encaisse",
+        "encaisse",
+        "remis",
+        "encaisse",
+        "remis",
+        "emis",
+        "remis",
+        "encaisse",
+        "encaisse",
+    ]
+    assert paid[s[1]] == datetime(2026, 3, 14, 10, tzinfo=UTC)
+    assert paid[s[2]] == datetime(2027, 1, 31, 22, 59, 59, 999999, tzinfo=UTC)
+    assert s[3] not in paid
+
+    later = now.replace(hour=1)
+    again = _import(
+        world, _signed(desk, world.association_siret, lines, exporte_at=later), now=later
+    )
+    assert (again.acceptes, again.deja_connus) == (0, 8)
+    assert again.conflits == [
+        (s[0], "double_lot"),
+        (unknown, "inconnu"),
+        (s[4], "deja_encaisse"),
+        (s[5], "deja_encaisse"),
+    ]
+    assert _redemptions(world) == 7
+
+
+def test_a_campaign_starts_at_midnight_in_france_for_lines_accepted_at_once(world: World) -> None:
+    serials = _serials(world, handed=datetime(2025, 12, 20, 9, tzinfo=UTC))
+    desk = _registered_desk(world)
+    report = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [
+                (serials[0], datetime(2025, 12, 31, 22, 59, 59, 999999, tzinfo=UTC)),
+                (serials[1], datetime(2025, 12, 31, 23, tzinfo=UTC)),  # 1 January, 00:00
+            ],
+        ),
+    )
+    assert (report.acceptes, report.conflits) == (1, [(serials[0], "hors_campagne")])
