@@ -11,7 +11,9 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import keyring
 import pytest
@@ -31,6 +33,14 @@ PG_SKIP_REASON = (
     "MEDIANUM_TEST_DATABASE_URL is not set: no PostgreSQL server to run this test on "
     "(CI sets it; see .ci/run)"
 )
+
+
+def france_today() -> date:
+    """Today at the desks, in France: the day the application's month and day rules go by.
+
+    Not ``date.today()``, the test machine's day: between 22:00/23:00 and midnight UTC they
+    differ, and on the last evening of a month so does the month."""
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 class MemoryKeyring(KeyringBackend):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from pass_numerique.campagnes import CampagneData, create_campagne
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.pdf import chequebook_pdf
 from pass_numerique.structures import set_campagnes
+from tests.conftest import france_today
 from tests.pass_numerique.conftest import World
 from tests.pass_numerique.conftest import world as world  # the fixture, shared
 from ui.context import AppContext
@@ -45,7 +46,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.fixture
 def current(world: World) -> int:
     """A campaign running today, the association referenced for it."""
-    today = date.today()
+    today = france_today()
     with world.db.session() as s:
         campagne = create_campagne(
             s,
@@ -170,7 +171,7 @@ def test_the_coordinator_validates_the_months_settlement_after_confirming(
     from pass_numerique.redemption import redeem
 
     scans = _issued(world, current)
-    last_month = date.today().replace(day=1) - timedelta(days=1)
+    last_month = france_today().replace(day=1) - timedelta(days=1)
     with world.db.session() as s:
         at = datetime.combine(last_month.replace(day=15), time(10), UTC)
         assert redeem(s, world.mediateur, scans[0], at=at).accepted
@@ -187,7 +188,7 @@ def test_the_coordinator_validates_the_months_settlement_after_confirming(
     assert widget.table.item(0, 3).text() == "validé"
     assert widget.table.item(0, 2).text() == "10,00\xa0€"
     # The current month is not over: validating it is refused in words.
-    widget.mois.setText(date.today().strftime("%Y-%m"))
+    widget.mois.setText(france_today().strftime("%Y-%m"))
     widget.validate()
     assert "pas terminé" in answers[-1]
 
