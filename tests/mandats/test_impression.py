@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from core.db import Database, utcnow
 from core.i18n import to_local
@@ -91,7 +92,8 @@ def test_a_reprint_of_a_revoked_mandate_says_so_on_every_page(db: Database, desk
     mandat_id = _create(db, desk, ["social", "papiers"])
     with db.session() as s:
         revocation = revoke_mandat(s, desk.aidant, mandat_id)
-        revoked_on = revocation.at.strftime("%d/%m/%Y")
+        # The paper gives the day in France (the desk's), not in UTC.
+        revoked_on = revocation.at.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y")
     with db.session() as s:
         pages = pdf_pages(print_mandat(s, desk.aidant, mandat_id))
     for text in pages:

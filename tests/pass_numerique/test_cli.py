@@ -7,13 +7,13 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from core.paths import PROJECT_ROOT
+from tests.conftest import france_today
 
 ASSOCIATION_SIRET = "99900000030000"  # core.demo's synthetic SIRET of the « association »
 
@@ -61,7 +61,7 @@ def test_the_demo_has_a_running_campaign_chequebooks_and_a_validated_settlement(
 ) -> None:
     campagnes = json.loads(_run(demo_home, "--json", "pass", "campagne", "list").stdout)
     assert len(campagnes) == 1 and campagnes[0]["valeur_cents"] == 1000
-    assert campagnes[0]["fin"] == f"{date.today().year}-12-31"
+    assert campagnes[0]["fin"] == f"{france_today().year}-12-31"
     with sqlite3.connect(demo_home / "medianum.sqlite3") as conn:
         assert conn.execute("SELECT count(*) FROM pass_chequier").fetchone()[0] > 0
         assert conn.execute("SELECT count(*) FROM pass_reglement").fetchone()[0] == 1
@@ -115,7 +115,9 @@ def test_report_settlement_and_batch_round_trip(demo_home: Path, tmp_path: Path)
     sheet = load_workbook(xlsx)["Synthèse"]
     labels = {row[0].value: row[1].value for row in sheet.iter_rows() if row[0].value}
     assert labels["Chéquiers émis"] > 0
-    preview = _run(demo_home, "--json", "pass", "settle", "--mois", date.today().strftime("%Y-%m"))
+    preview = _run(
+        demo_home, "--json", "pass", "settle", "--mois", france_today().strftime("%Y-%m")
+    )
     assert preview.returncode == 0
     lot = tmp_path / "lot.json"
     exported = _run(
