@@ -24,6 +24,7 @@ from pass_numerique.redemption import (
     redeem,
     redemptions_of_day,
     undo_redemption,
+    verify_scan,
 )
 from tests.pass_numerique.conftest import TODAY, World
 
@@ -164,3 +165,68 @@ def test_a_qr_code_with_a_forged_signature_is_refused_for_that_reason(world: Wor
     with world.db.session() as s, pytest.raises(qr.QrRefused) as refused:
         qr.verify(s, f"{message}:{flipped}")
     assert refused.value.reason == "signature"
+
+
+# The desk's check (« vérifier », offline, no redemption) must say what the redemption would.
+
+
+def _check(world: World, scanned: str, day: date = TODAY) -> ScanResult:
+    with world.db.session() as s:
+        return verify_scan(s, world.mediateur, scanned, today=day)
+
+
+def test_checking_a_pass_names_its_serial_and_value_and_records_nothing(world: World) -> None:
+    qr_texts = _issue(world)
+    seen = _check(world, qr_texts[0])
+    assert (seen.accepted, seen.code) == (True, "valide")
+    assert (seen.serial, seen.valeur_cents) == (_serial(qr_texts[0]), 1000)
+    assert _redemptions(world.db) == 0
+
+
+def test_checking_a_genuine_qr_code_whose_value_differs_from_the_register_says_unknown(
+    world: World,
+) -> None:
+    qr_texts = _issue(world)
+    with world.db.session() as s:
+        s.execute(
+            text("UPDATE pass SET valeur_cents = 2000 WHERE serial = :s"),
+            {"s": _serial(qr_texts[0])},
+        )
+    assert _check(world, qr_texts[0]).code == "inconnu"
+
+
+def test_checking_a_genuine_qr_code_of_another_campaign_than_the_register_says_unknown(
+    world: World,
+) -> None:
+    qr_texts = _issue(world)
+    with world.db.session() as s:
+        other = s.scalar(
+            text("SELECT id FROM pass_campagne WHERE id <> :c ORDER BY id LIMIT 1"),
+            {"c": world.campagne_id},
+        )
+        s.execute(
+            text("UPDATE pass SET campagne_id = :o WHERE serial = :s"),
+            {"o": other, "s": _serial(qr_texts[0])},
+        )
+    assert _check(world, qr_texts[0]).code == "inconnu"
+
+
+def test_checking_a_well_formed_serial_that_was_never_issued_says_unknown(world: World) -> None:
+    _issue(world)
+    # « 0000000001ZT » passes its check characters (see test_reference_values) but names no pass.
+    assert _check(world, "0000-0000-01ZT").code == "inconnu"
+
+
+def test_checking_a_redeemed_pass_says_it_is_already_redeemed(world: World) -> None:
+    qr_texts = _issue(world)
+    assert _redeem(world, qr_texts[0]).accepted
+    seen = _check(world, qr_texts[0])
+    assert (seen.accepted, seen.code) == (False, "deja_encaisse")
+
+
+def test_checking_a_pass_the_day_after_its_last_valid_day_says_it_has_expired(
+    world: World,
+) -> None:
+    qr_texts = _issue(world)
+    assert _check(world, qr_texts[0], day=date(2027, 1, 31)).code == "valide"
+    assert _check(world, qr_texts[0], day=date(2027, 2, 1)).code == "expire"
