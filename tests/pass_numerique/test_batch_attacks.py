@@ -263,3 +263,20 @@ def test_an_imported_redemption_is_stored_as_a_desk_redemption_of_the_same_insta
     assert row == (datetime(*stored, tzinfo=UTC), "lot")
     if world.db.is_sqlite:  # PostgreSQL keeps a timestamptz, which the line above reads back
         assert raw == f"2026-03-14 09:30:05.{stored[-1]:06d}"
+
+
+def test_revoking_a_desk_batch_key_is_journalled_with_who_which_key_and_which_structure(
+    world: World,
+) -> None:
+    _registered_desk(world)
+    with world.db.session() as s:
+        [cle] = batches.batch_keys(s, world.coordinateur, world.ref_association)
+        cle_id, empreinte = cle.id, cle.empreinte
+        batches.revoke_batch_key(s, world.coordinateur, cle_id)
+    with world.db.session() as s:
+        line = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "pass.lot.cle_revoquee")
+        ).one()
+        assert line.agent_id == world.coordinateur.agent_id
+        assert (line.entity_type, line.entity_id) == ("pass_cle_lot", str(cle_id))
+        assert line.details == {"pass_structure_id": world.ref_association, "empreinte": empreinte}
