@@ -230,3 +230,13 @@ def test_checking_a_pass_the_day_after_its_last_valid_day_says_it_has_expired(
     qr_texts = _issue(world)
     assert _check(world, qr_texts[0], day=date(2027, 1, 31)).code == "valide"
     assert _check(world, qr_texts[0], day=date(2027, 2, 1)).code == "expire"
+
+
+def test_a_structure_not_referenced_for_the_pass_campaign_is_refused_and_nothing_is_recorded(
+    world: World,
+) -> None:
+    qr_texts = _issue(world)
+    result = _redeem(world, qr_texts[0], actor=world.mediateur_ailleurs)
+    assert (result.accepted, result.code) == (False, "non_reference")
+    assert result.serial == _serial(qr_texts[0])
+    assert _redemptions(world.db) == 0
