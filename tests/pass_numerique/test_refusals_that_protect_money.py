@@ -240,3 +240,26 @@ def test_a_structure_not_referenced_for_the_pass_campaign_is_refused_and_nothing
     assert (result.accepted, result.code) == (False, "non_reference")
     assert result.serial == _serial(qr_texts[0])
     assert _redemptions(world.db) == 0
+
+
+def test_the_days_list_shows_only_this_structures_redemptions_newest_first_with_serial_and_value(
+    world: World,
+) -> None:
+    qr_texts = _issue(world)
+    first, second = _redeem(world, qr_texts[0]), _redeem(world, qr_texts[1])
+    with world.db.session() as s:
+        # One second apart, whatever the clock's resolution.
+        at = s.get(Encaissement, second.encaissement_id).at  # type: ignore[union-attr]
+        s.execute(
+            text("UPDATE pass_encaissement SET at = :at WHERE id = :id"),
+            {"at": at - timedelta(seconds=1), "id": first.encaissement_id},
+        )
+    with world.db.session() as s:
+        rows = redemptions_of_day(s, world.mediateur)
+        assert [(r.encaissement_id, r.serial, r.valeur_cents) for r in rows] == [
+            (second.encaissement_id, _serial(qr_texts[1]), 1000),
+            (first.encaissement_id, _serial(qr_texts[0]), 1000),
+        ]
+        assert all(r.agent_id == world.mediateur.agent_id and r.undoable for r in rows)
+        # Another referenced structure's desk sees none of them.
+        assert redemptions_of_day(s, world.mediateur_ailleurs) == []
