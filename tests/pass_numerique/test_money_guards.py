@@ -285,3 +285,17 @@ def test_a_validated_settlement_reprints_exactly_what_was_validated(world: World
     assert replace(again, ancre=None) == replace(done, ancre=None)
     pdf = "".join(_pages(settlement_pdf(again)))
     assert "20,00" in pdf and "50,00" not in pdf and "FR76 3000 6000" in pdf
+
+
+def test_validating_a_month_twice_names_who_validated_it_first(world: World) -> None:
+    _redeemed(world, MARCH, count=1)
+    with world.db.session() as s:
+        settlements.validate(s, world.coordinateur, "2026-03", world.ref_association)
+        name = s.scalar(
+            text("SELECT display_name FROM agent WHERE id = :a"),
+            {"a": world.coordinateur.agent_id},
+        )
+    assert name
+    with world.db.session() as s, pytest.raises(ConflictError) as refused:
+        settlements.validate(s, world.coordinateur, "2026-03", world.ref_association)
+    assert f"de 2026-03 pour Association test est déjà validé par {name} le" in str(refused.value)
