@@ -14,8 +14,8 @@ from sqlalchemy import func, select, text
 
 from core.auth import Actor
 from core.db import Database
-from core.errors import ConflictError, PermissionDenied
-from core.models import Role
+from core.errors import ConflictError, NotFoundError, PermissionDenied
+from core.models import AuditEntry, Role
 from pass_numerique import keys, qr, settlements
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.models import Encaissement, PassStructure
@@ -263,3 +263,30 @@ def test_the_days_list_shows_only_this_structures_redemptions_newest_first_with_
         assert all(r.agent_id == world.mediateur.agent_id and r.undoable for r in rows)
         # Another referenced structure's desk sees none of them.
         assert redemptions_of_day(s, world.mediateur_ailleurs) == []
+
+
+def test_undoing_one_redemption_gives_back_that_pass_only_and_is_journalled(world: World) -> None:
+    qr_texts = _issue(world)
+    kept, undone = _redeem(world, qr_texts[0]), _redeem(world, qr_texts[1])
+    with world.db.session() as s:
+        undo_redemption(s, world.mediateur, undone.encaissement_id or 0)
+    # The other pass stays redeemed: scanning it again is refused, so it is paid once.
+    assert _redeem(world, qr_texts[0]).code == "deja_encaisse"
+    assert _redeem(world, qr_texts[1]).accepted
+    with world.db.session() as s:
+        line = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "pass.encaissement.annule")
+        ).one()
+        assert line.agent_id == world.mediateur.agent_id
+        assert line.details == {"encaissement_id": undone.encaissement_id}
+    assert kept.accepted
+
+
+def test_undoing_a_redemption_that_does_not_exist_or_is_another_structures_says_not_found(
+    world: World,
+) -> None:
+    with world.db.session() as s, pytest.raises(NotFoundError):
+        undo_redemption(s, world.mediateur, 999_999)
+    redeemed = _redeem(world, _issue(world)[0])
+    with world.db.session() as s, pytest.raises(NotFoundError):
+        undo_redemption(s, world.mediateur_ailleurs, redeemed.encaissement_id or 0)
