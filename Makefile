@@ -49,15 +49,19 @@ bench: $(VENV)/.installed translations
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
 
 # Mutation testing of the modules where a bug costs money or rights (pyproject [tool.mutmut]);
-# not part of `make test` (long: the full run is still to be timed). Prints a score per module
-# and the survivors.
+# not part of `make test` (hours: see docs/developpement.md). Prints a score per module and the
+# survivors. MUTANTS narrows the run to mutant-name globs, e.g.
+# `make mutation MUTANTS='pass_numerique.qr.* pass_numerique.serials.*'`; MUTATION_CHILDREN
+# sets the workers (one per free core).
 $(VENV)/.mutation-installed: requirements-mutation.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-mutation.txt
 	touch $@
 
+MUTATION_CHILDREN ?= 2
+MUTANTS ?=
 mutation: $(VENV)/.mutation-installed translations
 	rm -rf mutants
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mutmut run --max-children 2
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	$(PY) tools/mutation_report.py
 
 # Re-extract the user-visible strings and merge them into the French and English catalogs.

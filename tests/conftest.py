@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -66,6 +67,10 @@ class MemoryKeyring(KeyringBackend):
 def medianum_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "medianum-home"
     monkeypatch.setenv("MEDIANUM_HOME", str(home))
+    # A command run in-process sends temporary files to its data folder (paths.
+    # use_private_temp_dir); that folder goes with the test, so the next tests, and a later
+    # pytest run in the same process (mutmut), must get the system's back.
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
     for var in ("MEDIANUM_DATABASE_URL", "MEDIANUM_AGENT", "MEDIANUM_PASSWORD"):
         monkeypatch.delenv(var, raising=False)
     from core import i18n

@@ -388,3 +388,40 @@ def test_a_campaign_starts_at_midnight_in_france_for_lines_accepted_at_once(worl
         ),
     )
     assert (report.acceptes, report.conflits) == (1, [(serials[0], "hors_campagne")])
+
+
+def test_revoking_a_desk_batch_key_is_journalled_with_who_which_key_and_which_structure(
+    world: World,
+) -> None:
+    _registered_desk(world)
+    with world.db.session() as s:
+        [cle] = batches.batch_keys(s, world.coordinateur, world.ref_association)
+        cle_id, empreinte = cle.id, cle.empreinte
+        batches.revoke_batch_key(s, world.coordinateur, cle_id)
+    with world.db.session() as s:
+        line = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "pass.lot.cle_revoquee")
+        ).one()
+        assert line.agent_id == world.coordinateur.agent_id
+        assert (line.entity_type, line.entity_id) == ("pass_cle_lot", str(cle_id))
+        assert line.details == {"pass_structure_id": world.ref_association, "empreinte": empreinte}
+
+
+def test_the_conflicts_to_decide_name_their_batch_pass_reason_and_offline_time_in_order(
+    world: World,
+) -> None:
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    early = datetime(2026, 3, 1, 10, tzinfo=UTC)  # before the chequebook was handed over
+    report = _import(
+        world,
+        _signed(desk, world.association_siret, [(serials[0], early), (serials[1], early)]),
+    )
+    with world.db.session() as s:
+        rows = batches.list_conflicts(s, world.coordinateur)
+    assert [(r.lot_id, r.serial, r.motif, r.statut) for r in rows] == [
+        (report.lot_id, serials[0], "avant_remise", "a_decider"),
+        (report.lot_id, serials[1], "avant_remise", "a_decider"),
+    ]
+    assert [r.encaisse_at.astimezone(UTC) for r in rows] == [early, early]
+    assert rows[0].id < rows[1].id

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -279,5 +280,22 @@ def test_a_validated_settlement_reprints_exactly_what_was_validated(world: World
     with world.db.session() as s:
         again = settlements.validated(s, world.coordinateur, done.reglement_id or 0)
     assert (again.montant_cents, again.iban, again.titulaire) == (2000, done.iban, done.titulaire)
+    # Every field the statement prints or pays from: structure, SIRET, month, bank details,
+    # validation number and date, and each line's serial, time and value.
+    assert replace(again, ancre=None) == replace(done, ancre=None)
     pdf = "".join(_pages(settlement_pdf(again)))
     assert "20,00" in pdf and "50,00" not in pdf and "FR76 3000 6000" in pdf
+
+
+def test_validating_a_month_twice_names_who_validated_it_first(world: World) -> None:
+    _redeemed(world, MARCH, count=1)
+    with world.db.session() as s:
+        settlements.validate(s, world.coordinateur, "2026-03", world.ref_association)
+        name = s.scalar(
+            text("SELECT display_name FROM agent WHERE id = :a"),
+            {"a": world.coordinateur.agent_id},
+        )
+    assert name
+    with world.db.session() as s, pytest.raises(ConflictError) as refused:
+        settlements.validate(s, world.coordinateur, "2026-03", world.ref_association)
+    assert f"de 2026-03 pour Association test est déjà validé par {name} le" in str(refused.value)

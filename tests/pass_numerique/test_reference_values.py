@@ -8,12 +8,13 @@ refused. These fixed values are the contract with the paper in people's hands.
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from pass_numerique import qr, serials
+from pass_numerique.settlements import Settlement, SettlementLine, settlement_csv
 
 # Worked out by hand (Crockford digits: 0-9 = 0-9, A=10 … T=26 … X=29, Y=30, Z=31; 1024 ≡ 3 and
 # 2^10 ≡ 3 modulo 1021):
@@ -114,3 +115,41 @@ def test_a_qr_code_with_an_impossible_date_is_refused_as_malformed() -> None:
 def test_normalising_refuses_text_that_cannot_be_a_serial(text: str) -> None:
     # Normalising alone (before the check) already refuses a wrong length or a foreign letter.
     assert serials.normalize(text) is None
+
+
+def test_a_settlement_statement_file_is_the_documented_text_for_the_funder() -> None:
+    # The file the funder pays from: its columns, the redemption time in Paris (10:05 UTC on
+    # 3 November is 11:05 in winter, 23:30 UTC on 31 March is 01:30 on 1 April in summer) and
+    # amounts in euros with two decimals, worked out by hand.
+    settlement = Settlement(
+        pass_structure_id=1,
+        structure="Association Lien",
+        siret="12345678900018",
+        iban="FR7630006000011234567890189",
+        titulaire="Association Lien",
+        mois="2026-11",
+        lines=[
+            SettlementLine(1, "0000000001ZT", datetime(2026, 11, 3, 10, 5, tzinfo=UTC), 1000),
+            SettlementLine(2, "0000000010WX", datetime(2026, 3, 31, 23, 30, tzinfo=UTC), 1205),
+        ],
+    )
+    assert settlement_csv(settlement) == (
+        "structure;siret;mois;serial;encaisse_le;montant_euros\r\n"
+        "Association Lien;12345678900018;2026-11;0000000001ZT;2026-11-03 11:05;10,00\r\n"
+        "Association Lien;12345678900018;2026-11;0000000010WX;2026-04-01 01:30;12,05\r\n"
+    )
+
+
+def test_a_settlement_statement_file_of_a_structure_without_siret_leaves_the_column_empty() -> None:
+    settlement = Settlement(
+        pass_structure_id=1,
+        structure="Association Lien",
+        siret=None,
+        iban="FR7630006000011234567890189",
+        titulaire="Association Lien",
+        mois="2026-11",
+        lines=[SettlementLine(1, "0000000001ZT", datetime(2026, 11, 3, 10, 5, tzinfo=UTC), 7)],
+    )
+    assert settlement_csv(settlement).splitlines()[1] == (
+        "Association Lien;;2026-11;0000000001ZT;2026-11-03 11:05;0,07"
+    )

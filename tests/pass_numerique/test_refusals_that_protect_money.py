@@ -14,8 +14,8 @@ from sqlalchemy import func, select, text
 
 from core.auth import Actor
 from core.db import Database
-from core.errors import ConflictError, PermissionDenied
-from core.models import Role
+from core.errors import ConflictError, NotFoundError, PermissionDenied
+from core.models import AuditEntry, Role
 from pass_numerique import keys, qr, settlements
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.models import Encaissement, PassStructure
@@ -24,6 +24,7 @@ from pass_numerique.redemption import (
     redeem,
     redemptions_of_day,
     undo_redemption,
+    verify_scan,
 )
 from tests.pass_numerique.conftest import TODAY, World
 
@@ -164,3 +165,128 @@ def test_a_qr_code_with_a_forged_signature_is_refused_for_that_reason(world: Wor
     with world.db.session() as s, pytest.raises(qr.QrRefused) as refused:
         qr.verify(s, f"{message}:{flipped}")
     assert refused.value.reason == "signature"
+
+
+# The desk's check (« vérifier », offline, no redemption) must say what the redemption would.
+
+
+def _check(world: World, scanned: str, day: date = TODAY) -> ScanResult:
+    with world.db.session() as s:
+        return verify_scan(s, world.mediateur, scanned, today=day)
+
+
+def test_checking_a_pass_names_its_serial_and_value_and_records_nothing(world: World) -> None:
+    qr_texts = _issue(world)
+    seen = _check(world, qr_texts[0])
+    assert (seen.accepted, seen.code) == (True, "valide")
+    assert (seen.serial, seen.valeur_cents) == (_serial(qr_texts[0]), 1000)
+    assert _redemptions(world.db) == 0
+
+
+def test_checking_a_genuine_qr_code_whose_value_differs_from_the_register_says_unknown(
+    world: World,
+) -> None:
+    qr_texts = _issue(world)
+    with world.db.session() as s:
+        s.execute(
+            text("UPDATE pass SET valeur_cents = 2000 WHERE serial = :s"),
+            {"s": _serial(qr_texts[0])},
+        )
+    assert _check(world, qr_texts[0]).code == "inconnu"
+
+
+def test_checking_a_genuine_qr_code_of_another_campaign_than_the_register_says_unknown(
+    world: World,
+) -> None:
+    qr_texts = _issue(world)
+    with world.db.session() as s:
+        other = s.scalar(
+            text("SELECT id FROM pass_campagne WHERE id <> :c ORDER BY id LIMIT 1"),
+            {"c": world.campagne_id},
+        )
+        s.execute(
+            text("UPDATE pass SET campagne_id = :o WHERE serial = :s"),
+            {"o": other, "s": _serial(qr_texts[0])},
+        )
+    assert _check(world, qr_texts[0]).code == "inconnu"
+
+
+def test_checking_a_well_formed_serial_that_was_never_issued_says_unknown(world: World) -> None:
+    _issue(world)
+    # « 0000000001ZT » passes its check characters (see test_reference_values) but names no pass.
+    assert _check(world, "0000-0000-01ZT").code == "inconnu"
+
+
+def test_checking_a_redeemed_pass_says_it_is_already_redeemed(world: World) -> None:
+    qr_texts = _issue(world)
+    assert _redeem(world, qr_texts[0]).accepted
+    seen = _check(world, qr_texts[0])
+    assert (seen.accepted, seen.code) == (False, "deja_encaisse")
+
+
+def test_checking_a_pass_the_day_after_its_last_valid_day_says_it_has_expired(
+    world: World,
+) -> None:
+    qr_texts = _issue(world)
+    assert _check(world, qr_texts[0], day=date(2027, 1, 31)).code == "valide"
+    assert _check(world, qr_texts[0], day=date(2027, 2, 1)).code == "expire"
+
+
+def test_a_structure_not_referenced_for_the_pass_campaign_is_refused_and_nothing_is_recorded(
+    world: World,
+) -> None:
+    qr_texts = _issue(world)
+    result = _redeem(world, qr_texts[0], actor=world.mediateur_ailleurs)
+    assert (result.accepted, result.code) == (False, "non_reference")
+    assert result.serial == _serial(qr_texts[0])
+    assert _redemptions(world.db) == 0
+
+
+def test_the_days_list_shows_only_this_structures_redemptions_newest_first_with_serial_and_value(
+    world: World,
+) -> None:
+    qr_texts = _issue(world)
+    first, second = _redeem(world, qr_texts[0]), _redeem(world, qr_texts[1])
+    with world.db.session() as s:
+        # One second apart, whatever the clock's resolution.
+        at = s.get(Encaissement, second.encaissement_id).at  # type: ignore[union-attr]
+        s.execute(
+            text("UPDATE pass_encaissement SET at = :at WHERE id = :id"),
+            {"at": at - timedelta(seconds=1), "id": first.encaissement_id},
+        )
+    with world.db.session() as s:
+        rows = redemptions_of_day(s, world.mediateur)
+        assert [(r.encaissement_id, r.serial, r.valeur_cents) for r in rows] == [
+            (second.encaissement_id, _serial(qr_texts[1]), 1000),
+            (first.encaissement_id, _serial(qr_texts[0]), 1000),
+        ]
+        assert all(r.agent_id == world.mediateur.agent_id and r.undoable for r in rows)
+        # Another referenced structure's desk sees none of them.
+        assert redemptions_of_day(s, world.mediateur_ailleurs) == []
+
+
+def test_undoing_one_redemption_gives_back_that_pass_only_and_is_journalled(world: World) -> None:
+    qr_texts = _issue(world)
+    kept, undone = _redeem(world, qr_texts[0]), _redeem(world, qr_texts[1])
+    with world.db.session() as s:
+        undo_redemption(s, world.mediateur, undone.encaissement_id or 0)
+    # The other pass stays redeemed: scanning it again is refused, so it is paid once.
+    assert _redeem(world, qr_texts[0]).code == "deja_encaisse"
+    assert _redeem(world, qr_texts[1]).accepted
+    with world.db.session() as s:
+        line = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "pass.encaissement.annule")
+        ).one()
+        assert line.agent_id == world.mediateur.agent_id
+        assert line.details == {"encaissement_id": undone.encaissement_id}
+    assert kept.accepted
+
+
+def test_undoing_a_redemption_that_does_not_exist_or_is_another_structures_says_not_found(
+    world: World,
+) -> None:
+    with world.db.session() as s, pytest.raises(NotFoundError):
+        undo_redemption(s, world.mediateur, 999_999)
+    redeemed = _redeem(world, _issue(world)[0])
+    with world.db.session() as s, pytest.raises(NotFoundError):
+        undo_redemption(s, world.mediateur_ailleurs, redeemed.encaissement_id or 0)
