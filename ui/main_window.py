@@ -230,6 +230,14 @@ class MainWindow(QMainWindow):
     def current_page(self) -> QWidget | None:
         return self.page_stack.currentWidget()
 
+    def current_page_key(self) -> str | None:
+        item = self.rail.currentItem()
+        return None if item is None else str(item.data(RAIL_ROLE_KEY))
+
+    def current_page_loading(self) -> bool:
+        """Whether the page chosen in the rail still shows « Chargement de la page… »."""
+        return self.current_page_key() in self._loading
+
     def _on_rail_changed(self, item: QListWidgetItem | None, _previous: object) -> None:
         if item is None:
             return
