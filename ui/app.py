@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 # isort: off
 # Start-up modules that do not need Qt are imported before PySide6: once PySide6 is loaded, its
@@ -42,6 +43,9 @@ from PySide6.QtCore import QEventLoop, QLibraryInfo, QLocale, QTimer, QTranslato
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from ui import lighten_pyside_import_hook
 # isort: on
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 lighten_pyside_import_hook()
 
@@ -306,6 +310,15 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
 
         offer_key_import(None, journal_key)
 
+    # The main window's frame, built while the password is typed or checked (``prepare``).
+    frame: list[MainWindow] = []
+
+    def prepare() -> None:
+        _load_main_window()
+        from ui.main_window import MainWindow
+
+        frame.append(MainWindow(frame_for=(db, settings)))
+
     actor: Actor | None = None
     if first_run:
         from ui.wizard import FirstRunWizard
@@ -315,14 +328,15 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
             return 0
         actor = wizard.actor
     if actor is None:
-        actor = _automatic_actor(db, demo, while_checking=_load_main_window)
+        actor = _automatic_actor(db, demo, while_checking=prepare)
     if actor is None:
         from ui.login import LoginDialog
 
         login = LoginDialog(db, demo=demo)
-        # The main window's modules load while the agent types (keys typed meanwhile wait in
-        # the event queue): the window then opens as soon as the password is checked.
-        QTimer.singleShot(0, _load_main_window)
+        # The main window's modules load and its frame is built while the agent types (keys
+        # typed meanwhile wait in the event queue): the window then opens as soon as the
+        # password is checked.
+        QTimer.singleShot(0, prepare)
         if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
             return 0
         actor = login.actor
@@ -330,7 +344,11 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
     from ui.main_window import MainWindow
 
     ctx = AppContext(db=db, actor=actor, settings=settings, tasks=TaskRunner(), demo=demo)
-    window = MainWindow(ctx)
+    if frame:
+        window = frame[0]
+        window.open_for(ctx)
+    else:
+        window = MainWindow(ctx)
     window.show()
     if os.environ.get("MEDIANUM_QUIT_AFTER_SHOW") == "1":
         app.processEvents()
