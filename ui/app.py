@@ -110,11 +110,11 @@ def _automatic_actor(
 ) -> Actor | None:
     """The benchmark's agent from the environment, signed in on a demonstration database only.
 
-    ``while_checking`` (the desk: ``_load_main_window``) runs on this thread while the password
-    is checked: argon2 (0.1–0.2 s, over 1 s on a loaded machine) runs alone in a thread and
-    releases the GIL, so the two overlap. The database is read before and written after the
-    check on this thread, as ``ui.login.sign_in`` does, so that the checking thread runs no
-    Python meanwhile and touches neither the database nor Qt."""
+    ``while_checking`` (the desk: loading the main window and building its frame) runs on this
+    thread while the password is checked: argon2 (0.1–0.2 s, over 1 s on a loaded machine) runs
+    alone in a thread and releases the GIL, so the two overlap. The database is read before and
+    written after the check on this thread, as ``ui.login.sign_in`` does, so that the checking
+    thread runs no Python meanwhile and touches neither the database nor Qt."""
     login = os.environ.get("MEDIANUM_AGENT")
     password = os.environ.get("MEDIANUM_PASSWORD")
     if not (login and password):
