@@ -105,10 +105,16 @@ def checked_hash(session: Session, login: str, password: str) -> str | None:
     """The agent's stored hash if ``password`` matches it, else None: argon2 (most of a second)
     run in a reading session, so that the writing transaction of ``authenticate`` that follows
     (``verified_hash``) holds the journal's single writer only for its few statements."""
-    stored = session.scalar(
+    stored = stored_password_hash(session, login)
+    return stored if stored is not None and password_matches(stored, password) else None
+
+
+def stored_password_hash(session: Session, login: str) -> str | None:
+    """The agent's stored argon2 hash (None for an unknown login): the read half of
+    ``checked_hash``, for a caller that runs ``password_matches`` on another thread."""
+    return session.scalar(
         select(Agent.password_hash).where(func.lower(Agent.login) == login.strip().lower())
     )
-    return stored if stored is not None and password_matches(stored, password) else None
 
 
 def authenticate(

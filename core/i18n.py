@@ -15,8 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
+# babel (and its locale data) is imported by the first formatting call, not here: a desk's
+# start-up needs it only for the home page's date, which is prepared while the password is
+# checked (``load_formats``), not before the login dialog.
 
 SUPPORTED_LANGUAGES = ("fr", "en")
 DISPLAY_TZ = ZoneInfo("Europe/Paris")
@@ -81,9 +82,17 @@ def N_(message: str) -> str:
 
 def format_date(value: date, fmt: str = "long") -> str:
     """« 23 novembre 2026 » (long) or « 23/11/2026 » (short)."""
+    from babel import dates as babel_dates
+
     if isinstance(value, datetime):
         value = to_local(value).date()
     return babel_dates.format_date(value, format=fmt, locale=babel_locale())
+
+
+def load_formats() -> None:
+    """Import babel and read the current language's locale data now, so that the first date
+    shown does not wait for them (the desk calls this while the password is being checked)."""
+    format_date(date(2000, 1, 1))
 
 
 def to_local(value: datetime) -> datetime:
@@ -95,6 +104,8 @@ def to_local(value: datetime) -> datetime:
 
 def format_datetime(value: datetime) -> str:
     """« 23 novembre 2026 à 10:15 », in Europe/Paris."""
+    from babel import dates as babel_dates
+
     local = to_local(value)
     pattern = "d MMMM y 'à' HH:mm" if _current_language == "fr" else "d MMMM y 'at' HH:mm"
     return babel_dates.format_datetime(local, pattern, locale=babel_locale())
@@ -102,12 +113,16 @@ def format_datetime(value: datetime) -> str:
 
 def format_money(cents: int) -> str:
     """Integer cents as « 10,00 € »."""
+    from babel import numbers as babel_numbers
+
     return babel_numbers.format_currency(
         Decimal(cents) / 100, "EUR", locale=babel_locale(), format_type="standard"
     )
 
 
 def format_number(value: float | int, decimals: int | None = None) -> str:
+    from babel import numbers as babel_numbers
+
     if decimals is None:
         return babel_numbers.format_decimal(value, locale=babel_locale())
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
@@ -115,5 +130,7 @@ def format_number(value: float | int, decimals: int | None = None) -> str:
 
 
 def format_percent(share: float, decimals: int = 1) -> str:
+    from babel import numbers as babel_numbers
+
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
     return babel_numbers.format_percent(share, format=pattern, locale=babel_locale())

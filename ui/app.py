@@ -5,9 +5,10 @@ the code, unreadable data directory, no keyring) is a French message box, then a
 Hidden switches, for the start-up benchmark and scripted screenshots only:
 - ``MEDIANUM_AGENT`` / ``MEDIANUM_PASSWORD`` sign that agent in without the login dialog — on a
   demonstration database only; a real database ignores them and shows the login dialog.
-- ``MEDIANUM_QUIT_AFTER_SHOW=1`` prints ``MEDIANUM_SHOWN <s> <VmRSS kB>`` once the main window
-  is shown (seconds since this module was imported; ``benchmarks/bench_startup.py`` times the
-  whole process itself), then quits.
+- ``MEDIANUM_QUIT_AFTER_SHOW=1`` prints ``MEDIANUM_SHOWN <s> <VmRSS kB> <page>`` once the main
+  window is shown with its first page usable (seconds since this module was imported;
+  ``benchmarks/bench_startup.py`` times the whole process itself; the key of the page shown),
+  then quits.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 # isort: off
 # Start-up modules that do not need Qt are imported before PySide6: once PySide6 is loaded, its
@@ -36,10 +39,13 @@ from core.journal_cle import key_state
 from core.logging_setup import configure_logging
 from core.settings import Settings, load_settings
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QEventLoop, QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from ui import lighten_pyside_import_hook
 # isort: on
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 lighten_pyside_import_hook()
 
@@ -88,33 +94,27 @@ def vm_rss_kb() -> int:
 
 
 def _load_main_window() -> None:
-    import ui.main_window  # noqa: F401 - imported now, used once signed in
+    """What the main window needs once someone is signed in, loaded while that is not yet the
+    case (the password typed, or checked): its modules, the home page it opens on (built with
+    the window, so that the first page is usable as soon as the window is shown), and the
+    locale data of the date that page shows."""
+    import ui.main_window  # imported now, used once signed in
+    import ui.pages.accueil  # noqa: F401 - the first page of every agent's rail
+    from core.i18n import load_formats
+
+    load_formats()
 
 
-def _automatic_actor_while_loading(db: Database, demo: bool) -> Actor | None:
-    """``_automatic_actor`` in a thread while the main window's modules load on this one: the
-    password check (argon2, 0.1–0.2 s, and over 1 s on a loaded machine) releases the GIL, so
-    the two overlap. The thread reads the database and checks a hash; it touches no Qt."""
-    outcome: list[Actor | None] = []
-    failure: list[BaseException] = []
+def _automatic_actor(
+    db: Database, demo: bool, while_checking: Callable[[], None] = lambda: None
+) -> Actor | None:
+    """The benchmark's agent from the environment, signed in on a demonstration database only.
 
-    def check() -> None:
-        try:
-            outcome.append(_automatic_actor(db, demo))
-        except BaseException as exc:  # noqa: BLE001 - raised again on this thread below
-            failure.append(exc)
-
-    checker = threading.Thread(target=check, name="sign-in", daemon=True)
-    checker.start()
-    _load_main_window()
-    checker.join()
-    if failure:
-        raise failure[0]
-    return outcome[0] if outcome else None
-
-
-def _automatic_actor(db: Database, demo: bool) -> Actor | None:
-    """The benchmark's agent from the environment, only on a demonstration database."""
+    ``while_checking`` (the desk: loading the main window and building its frame) runs on this
+    thread while the password is checked: argon2 (0.1–0.2 s, over 1 s on a loaded machine) runs
+    alone in a thread and releases the GIL, so the two overlap. The database is read before and
+    written after the check on this thread, as ``ui.login.sign_in`` does, so that the checking
+    thread runs no Python meanwhile and touches neither the database nor Qt."""
     login = os.environ.get("MEDIANUM_AGENT")
     password = os.environ.get("MEDIANUM_PASSWORD")
     if not (login and password):
@@ -122,10 +122,27 @@ def _automatic_actor(db: Database, demo: bool) -> Actor | None:
     if not demo:
         log.warning("MEDIANUM_AGENT ignored: automatic sign-in is for demonstration databases")
         return None
-    from ui.login import sign_in
+    from core.auth import authenticate, password_matches, stored_password_hash
 
-    actor, _choices = sign_in(db, login, password)
-    return actor
+    with db.read_session() as session:
+        stored = stored_password_hash(session, login)
+    matches: list[bool] = []
+
+    def check() -> None:
+        matches.append(stored is not None and password_matches(stored, password))
+
+    checker = threading.Thread(target=check, name="sign-in", daemon=True)
+    checker.start()
+    try:
+        while_checking()
+    finally:
+        checker.join()
+    # The writing transaction gets the hash that was checked, or None: ``authenticate`` then
+    # checks again, counts the failure and says why.
+    with db.session() as session:
+        return authenticate(
+            session, login, password, verified_hash=stored if matches == [True] else None
+        )
 
 
 _REVISION_FIELDS = ("revision", "down_revision", "depends_on")
@@ -293,6 +310,15 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
 
         offer_key_import(None, journal_key)
 
+    # The main window's frame, built while the password is typed or checked (``prepare``).
+    frame: list[MainWindow] = []
+
+    def prepare() -> None:
+        _load_main_window()
+        from ui.main_window import MainWindow
+
+        frame.append(MainWindow(frame_for=(db, settings)))
+
     actor: Actor | None = None
     if first_run:
         from ui.wizard import FirstRunWizard
@@ -302,14 +328,15 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
             return 0
         actor = wizard.actor
     if actor is None:
-        actor = _automatic_actor_while_loading(db, demo)
+        actor = _automatic_actor(db, demo, while_checking=prepare)
     if actor is None:
         from ui.login import LoginDialog
 
         login = LoginDialog(db, demo=demo)
-        # The main window's modules load while the agent types (keys typed meanwhile wait in
-        # the event queue): the window then opens as soon as the password is checked.
-        QTimer.singleShot(0, _load_main_window)
+        # The main window's modules load and its frame is built while the agent types (keys
+        # typed meanwhile wait in the event queue): the window then opens as soon as the
+        # password is checked.
+        QTimer.singleShot(0, prepare)
         if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
             return 0
         actor = login.actor
@@ -317,11 +344,22 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
     from ui.main_window import MainWindow
 
     ctx = AppContext(db=db, actor=actor, settings=settings, tasks=TaskRunner(), demo=demo)
-    window = MainWindow(ctx)
+    if frame:
+        window = frame[0]
+        window.open_for(ctx)
+    else:
+        window = MainWindow(ctx)
     window.show()
     if os.environ.get("MEDIANUM_QUIT_AFTER_SHOW") == "1":
         app.processEvents()
-        print(f"MEDIANUM_SHOWN {time.perf_counter() - _STARTED:.3f} {vm_rss_kb()}", flush=True)
+        # The moment measured is the first page usable, not « Chargement de la page… ».
+        while window.current_page_loading():
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+        print(
+            f"MEDIANUM_SHOWN {time.perf_counter() - _STARTED:.3f} {vm_rss_kb()} "
+            f"{window.current_page_key()}",
+            flush=True,
+        )
         QTimer.singleShot(0, app.quit)
     status = app.exec()
     ctx.tasks.wait(5_000)

@@ -35,8 +35,10 @@ from PySide6.QtWidgets import (
 
 from core import paths
 from core.auth import Actor
+from core.db import Database
 from core.i18n import _
 from core.models import Structure
+from core.settings import Settings
 from ui import lighten_pyside_import_hook
 from ui.context import AppContext
 from ui.lock import InactivityWatcher, LockScreen
@@ -78,21 +80,30 @@ def build_page(spec: PageSpec, ctx: AppContext) -> QWidget:
 
 class MainWindow(QMainWindow):
     locked_changed = Signal(bool)
+    ctx: AppContext
 
     def __init__(
         self,
-        ctx: AppContext,
+        ctx: AppContext | None = None,
         *,
+        frame_for: tuple[Database, Settings] | None = None,
         lock_interval_ms: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """The window of ``ctx``'s agent. Or, given ``frame_for`` (database, settings) instead,
+        its frame alone — rail, pages' stack, menus, lock screen, status bar — built while the
+        password is typed or checked; ``open_for`` then makes it the signed-in agent's."""
         super().__init__(parent)
-        self.ctx = ctx
+        if ctx is not None:
+            frame_for = (ctx.db, ctx.settings)
+        if frame_for is None:
+            raise TypeError("MainWindow needs the agent's context, or frame_for")
+        db, settings = self._frame_for = frame_for
         self.pages: dict[str, QWidget] = {}
         self._loading: set[str] = set()  # pages whose libraries are being imported
         # Pages built before the last write: read again when next shown (``_on_rail_changed``).
         self._stale: set[str] = set()
-        watch_writes(ctx.db)
+        watch_writes(db)
         data_changes().changed.connect(self._data_changed)
         self.locked = False
         self.setAccessibleName(_("Fenêtre principale de Médianum"))
@@ -114,7 +125,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.rail)
         row.addWidget(scrolling(self.page_stack), 1)
 
-        self.lock_screen = LockScreen(ctx.db)
+        self.lock_screen = LockScreen(db)
         self.lock_screen.unlocked.connect(self._on_unlocked)
         self.central = QStackedWidget()
         self.central.addWidget(workspace)
@@ -124,17 +135,27 @@ class MainWindow(QMainWindow):
         self.agent_label = QLabel()
         self.agent_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.agent_label, 1)
-        self.database_label = QLabel(self._database_text())
+        self.database_label = QLabel(self._database_text(db))
         self.statusBar().addPermanentWidget(self.database_label)
 
         self._build_menus()
         interval = (
             lock_interval_ms
             if lock_interval_ms is not None
-            else int(ctx.settings.get("lock_minutes")) * 60_000
+            else int(settings.get("lock_minutes")) * 60_000
         )
         self.watcher = InactivityWatcher(interval, self)
         self.watcher.idle.connect(self.lock_after_inactivity)
+        if ctx is not None:
+            self.open_for(ctx)
+
+    def open_for(self, ctx: AppContext) -> None:
+        """The agent is signed in: its title, the rail of its pages, its home page; the
+        inactivity lock starts."""
+        db, settings = self._frame_for
+        if ctx.db is not db or ctx.settings is not settings:
+            raise ValueError("the window's frame was built for another database or settings")
+        self.ctx = ctx
         self._apply_actor()
         self.watcher.start()
 
@@ -166,9 +187,10 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
-    def _database_text(self) -> str:
-        url = self.ctx.db.url
-        if self.ctx.db.is_sqlite:
+    @staticmethod
+    def _database_text(db: Database) -> str:
+        url = db.url
+        if db.is_sqlite:
             return _("Base locale : {path}").format(path=url.database)
         return _("Base partagée : {host}/{name}").format(host=url.host, name=url.database)
 
@@ -229,6 +251,14 @@ class MainWindow(QMainWindow):
 
     def current_page(self) -> QWidget | None:
         return self.page_stack.currentWidget()
+
+    def current_page_key(self) -> str | None:
+        item = self.rail.currentItem()
+        return None if item is None else str(item.data(RAIL_ROLE_KEY))
+
+    def current_page_loading(self) -> bool:
+        """Whether the page chosen in the rail still shows « Chargement de la page… »."""
+        return self.current_page_key() in self._loading
 
     def _on_rail_changed(self, item: QListWidgetItem | None, _previous: object) -> None:
         if item is None:

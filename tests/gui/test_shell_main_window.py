@@ -102,6 +102,38 @@ def test_demonstration_database_says_so_in_the_title_and_on_the_accueil_page(
     assert "fictifs" in page.demo_notice.text()  # type: ignore[union-attr]
 
 
+def test_a_frame_built_before_sign_in_becomes_the_agents_window(
+    qtbot, db: Database, admin: Actor
+) -> None:  # type: ignore[no-untyped-def]
+    ctx = context(db, admin)
+    frame = MainWindow(frame_for=(db, ctx.settings))  # while the password is typed or checked
+    qtbot.addWidget(frame)
+    assert frame.rail_keys() == []
+    frame.open_for(ctx)
+    direct = _window(qtbot, db, admin)
+    assert frame.rail_keys() == direct.rail_keys()
+    assert (
+        frame.windowTitle() == direct.windowTitle() == "Médianum — Admin Test — tout le territoire"
+    )
+    assert type(frame.current_page()).__name__ == "AccueilPage"
+    frame.lock()
+    assert frame.locked and frame.central.currentWidget() is frame.lock_screen
+
+
+def test_a_frame_is_opened_only_for_the_database_it_was_built_for(
+    qtbot, db: Database, admin: Actor
+) -> None:  # type: ignore[no-untyped-def]
+    ctx = context(db, admin)
+    other = Database("sqlite://")
+    try:
+        frame = MainWindow(frame_for=(other, ctx.settings))
+        qtbot.addWidget(frame)
+        with pytest.raises(ValueError):
+            frame.open_for(ctx)
+    finally:
+        other.dispose()
+
+
 def test_a_page_not_written_yet_says_so_plainly(qtbot, db: Database, admin: Actor) -> None:
     spec = PageSpec("futur", "Page future", (), "ui.pages.page_qui_n_existe_pas", "Futur")
     page = build_page(spec, context(db, admin))
