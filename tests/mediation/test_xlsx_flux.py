@@ -111,8 +111,9 @@ def test_rows_written_as_blocks_are_the_bytes_of_the_same_values(tmp_path: Path)
     par_blocs.fermer()
 
     assert _feuille(blocs) == _feuille(valeurs)
-    ws = openpyxl.load_workbook(blocs, read_only=True)["Feuille"]
-    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    wb = openpyxl.load_workbook(blocs, read_only=True)
+    rows = list(wb["Feuille"].iter_rows(min_row=2, values_only=True))
+    wb.close()
     assert len(rows) == lignes
     assert rows[1][:14] == (
         datetime(2026, 3, 1), "Atelier « & » <collectif>", None, 45, "ligne 1\nligne 2",
