@@ -28,7 +28,7 @@ import enum
 import json
 from collections import defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -622,7 +622,17 @@ def _activites(
     # thread waits for each read to end before it asks for the next, and leaving the block (the
     # end, an error, a cancellation, the consumer closing this generator) waits for the read in
     # flight, so the session is never closed under it.
-    with ThreadPoolExecutor(1, thread_name_prefix="export-lecture") as lecteur:
+    # (An in-memory SQLite database is one connection per thread: read where it is.)
+    en_memoire = conn.dialect.name == "sqlite" and conn.engine.url.database in (
+        None,
+        "",
+        ":memory:",
+    )
+    with (
+        contextlib.nullcontext(_SurPlace())
+        if en_memoire
+        else ThreadPoolExecutor(1, thread_name_prefix="export-lecture")
+    ) as lecteur:
         en_cours = lecteur.submit(_lire_chunk, conn, where, None)
         while True:
             chunk, (thematiques, materiels, participants, anonymes) = en_cours.result()
@@ -635,6 +645,15 @@ def _activites(
             )  # fmt: skip
             done += len(chunk)
             progress.step(done, total, _("Export des accompagnements"))
+
+
+class _SurPlace:
+    """``ThreadPoolExecutor.submit`` run in the caller's thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        futur: Future[Any] = Future()
+        futur.set_result(fn(*args))
+        return futur
 
 
 def _lire_chunk(
