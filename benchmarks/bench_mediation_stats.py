@@ -20,9 +20,9 @@ a PostgreSQL copy of it (loaded once by ``COPY`` into a database kept as a cache
 ``MEDIANUM_BENCH_MEDIATION_HOME`` points at an existing demonstration data directory;
 ``MEDIANUM_BENCH_PG_URL`` is a server URL whose user may create databases (default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``): unreachable, PostgreSQL is skipped,
-saying so. ``MEDIANUM_BENCH_STATS_ONLY=1`` skips the export and list-model measures. The
-export is also measured writer by writer on the same rows held in memory (rustpy-xlsxwriter
-only if installed).
+saying so. ``MEDIANUM_BENCH_STATS_ONLY=1`` skips the export and list-model measures;
+``MEDIANUM_BENCH_EXPORT_ONLY=1`` runs the export measures alone (SQLite). The export is also
+measured writer by writer on the same rows held in memory (rustpy-xlsxwriter only if installed).
 """
 
 from __future__ import annotations
@@ -430,16 +430,21 @@ def run(report: Report) -> None:
     db = Database(f"sqlite:///{source}")
     # A database cached by an earlier run of an older schema: brought to the code's first.
     migrate.upgrade(db, backup=False)
+    export_only = bool(os.environ.get("MEDIANUM_BENCH_EXPORT_ONLY"))
     try:
-        _stats_suite(report, db, "SQLite")
+        if not export_only:
+            _stats_suite(report, db, "SQLite")
         if not os.environ.get("MEDIANUM_BENCH_STATS_ONLY"):
             with db.read_session() as session:
                 last = session.scalar(select(func.max(Accompagnement.date)))
             assert last is not None
             _export(report, db, _actor(db, "coordinateur"), last)
-            _list_model(report, db, _actor(db, "demo"))
+            if not export_only:
+                _list_model(report, db, _actor(db, "demo"))
     finally:
         db.dispose()
+    if export_only:
+        return
     url = _postgres_copy(source)
     if url is not None:
         pg = Database(url)

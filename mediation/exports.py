@@ -7,8 +7,10 @@ to XLSX or CSV, with the column names of the national tool (La Coop de la média
 - CSV is UTF-8 with a byte-order mark and ``;`` as separator, dates as « 23/11/2026 »: that is
   what French Excel opens correctly with a double click (a comma-separated file lands in a single
   column there, and without the BOM accents are garbled). LibreOffice reads it as well.
-- XLSX is written by XlsxWriter in constant-memory mode: rows stream to the file, memory stays flat,
-  and no text ever becomes a formula (formula injection); CSV cells get the OWASP apostrophe.
+- XLSX is written by ``mediation.xlsx_flux``, a streamed SpreadsheetML writer: rows stream to the
+  file, memory stays flat, and no text ever becomes a formula (formula injection); CSV cells get
+  the OWASP apostrophe. The accompaniments export gives it each activity's cells once for all
+  the activity's rows (``_ecrire_accompagnements_xlsx``).
 - Rows are read in keyset-paginated chunks (never a whole table of ORM objects in memory), and
   each chunk reports progress; cancelling removes the partial file.
 
@@ -25,7 +27,8 @@ import csv
 import enum
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -62,9 +65,15 @@ from mediation.statistiques import (
     structures_du_perimetre,
 )
 from mediation.visibility import beneficiaire_filter
-from mediation.xlsx_flux import ClasseurXlsx
+from mediation.xlsx_flux import Bloc, ClasseurXlsx
 
-CHUNK = 2000
+# Accompaniments read per chunk. Each chunk's four link queries walk the date index from the
+# start of the chunk's first day: with 2,000 per chunk (under a day of the demo), most of every
+# day was walked twice. Building 101,419 activities of the 1,000,000 demo: 5.4 s CPU at 2,000,
+# 3.9 s at 10,000 (docs/performance.md, 1 December 2026).
+CHUNK = 10_000
+# Beneficiaries read per chunk (their counts are read by a list of their ids).
+CHUNK_BENEFICIAIRES = 2000
 
 # The Coop's columns, names and order (``buildAccompagnementsWorksheet.ts``, an export of other
 # mediators' activities), then the columns only Médianum has: never in between.
@@ -560,7 +569,13 @@ def _liens(conn: Any, fenetre: list[ColumnElement[bool]]) -> tuple[dict[int, lis
         query = select(lien.accompagnement_id, *colonnes).join(a, a.id == lien.accompagnement_id)
         if on is not None:
             query = query.join(on[0], on[1])
-        return _grouper(conn.execute(query.where(*fenetre)).all())
+        # The driver's own tuples: the link rows are plain texts and numbers, and building
+        # SQLAlchemy's row objects for some 400,000 of them per export was a tenth of its time.
+        resultat = conn.execute(query.where(*fenetre))
+        try:
+            return _grouper(resultat.cursor.fetchall())
+        finally:
+            resultat.close()
 
     return (
         lire(t.thematique, lien=t),
@@ -571,17 +586,26 @@ def _liens(conn: Any, fenetre: list[ColumnElement[bool]]) -> tuple[dict[int, lis
     )  # fmt: skip
 
 
-def lignes_accompagnements(
+# One activity of the accompaniments export: its cells before « Participants », its cells from
+# « Canaux d’accompagnement » to « Structure de redirection », its cells « ID CRA » and
+# « Structure », and its people (each the 8 cells of ``_Lignes.nomme``), as
+# COLONNES_ACCOMPAGNEMENTS orders them: the rows are these around each person.
+_Activite = tuple[list[Cellule], list[Cellule], list[Cellule], list[tuple[Cellule, ...]]]
+_COL_PARTICIPANTS = COLONNES_ACCOMPAGNEMENTS.index("Participants")
+_COL_CANAUX = COLONNES_ACCOMPAGNEMENTS.index("Canaux d’accompagnement")
+_COL_PERSONNE = COLONNES_ACCOMPAGNEMENTS.index("Commune du bénéficiaire")
+_COL_ID = COLONNES_ACCOMPAGNEMENTS.index("ID CRA")
+_COL_PERSONNE_FIN = COLONNES_ACCOMPAGNEMENTS.index("Bénéficiaire anonyme")
+_SANS_PERSONNE: tuple[Cellule, ...] = (None,) * 8
+
+
+def _activites(
     session: Session,
     actor: Actor,
     perimetre: Perimetre,
     progress: Progress = NO_PROGRESS,
-) -> Iterator[list[Cellule]]:
-    """The rows of the accompaniments export, one per accompaniment and participant, streamed.
-
-    Visible to whoever may read statistics of the scope: the rows carry no beneficiary's name,
-    only the national profile columns. Ages are reckoned on the period's reference date.
-    """
+) -> Generator[_Activite, None, None]:
+    """The activities of the accompaniments export in date order, streamed by chunk."""
     structures = structures_du_perimetre(actor, perimetre)
     where = _filtres(perimetre, structures)
     total = session.scalar(select(func.count()).select_from(Accompagnement).where(*where)) or 0
@@ -590,89 +614,203 @@ def lignes_accompagnements(
     noms_structures = {i: s.nom for i, s in ctx.structures.items()}
     # Core statements on the session's connection: plain tuples, no ORM row loading.
     conn = session.connection()
-    a = Accompagnement
     done = 0
     progress.step(0, total, _("Export des accompagnements"))
-    last: tuple[date, int] | None = None
-    while True:
-        query = (
-            select(
-                a.id, a.date, a.created_at, a.type, a.structure_id, a.agent_id, a.lieu_type,
-                a.lieu_nom, a.duree_min, cast(a.sous_themes_admin, Text), a.demarche_nom,
-                a.atelier_titre, a.atelier_niveau, a.autonomie, a.oriente, a.orientation,
-            )
-            .where(*where)
-            .order_by(a.date, a.id)
-            .limit(CHUNK)
-        )  # fmt: skip
-        if last is not None:
-            query = query.where(a.date >= last[0], tuple_(a.date, a.id) > tuple_(*last))
-        chunk = conn.execute(query).all()
-        if not chunk:
-            break
-        # The chunk's window, its dates also bounded alone: an index on the date serves it on
-        # either engine (PostgreSQL's has no (date, id) index to read the row values on).
-        fenetre = [
-            *where,
-            a.date <= chunk[-1][1],
-            tuple_(a.date, a.id) <= tuple_(chunk[-1][1], chunk[-1][0]),
+    # The next chunk is read on a thread of its own while this one's rows are built and
+    # written: SQLite and the PostgreSQL client leave the GIL while they execute, so reading and
+    # building share the two cores. The connection still runs one statement at a time: this
+    # thread waits for each read to end before it asks for the next, and leaving the block (the
+    # end, an error, a cancellation, the consumer closing this generator) waits for the read in
+    # flight, so the session is never closed under it.
+    # (An in-memory SQLite database is one connection per thread: read where it is.)
+    en_memoire = conn.dialect.name == "sqlite" and conn.engine.url.database in (
+        None,
+        "",
+        ":memory:",
+    )
+    with (
+        contextlib.nullcontext(_SurPlace())
+        if en_memoire
+        else ThreadPoolExecutor(1, thread_name_prefix="export-lecture")
+    ) as lecteur:
+        en_cours = lecteur.submit(_lire_chunk, conn, where, None)
+        while True:
+            chunk, (thematiques, materiels, participants, anonymes) = en_cours.result()
+            if not chunk:
+                break
+            en_cours = lecteur.submit(_lire_chunk, conn, where, (chunk[-1][1], chunk[-1][0]))
+            yield from _activites_du_chunk(
+                ctx, lignes, noms_structures, chunk, thematiques, materiels, participants,
+                anonymes,
+            )  # fmt: skip
+            done += len(chunk)
+            progress.step(done, total, _("Export des accompagnements"))
+
+
+class _SurPlace:
+    """``ThreadPoolExecutor.submit`` run in the caller's thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        futur: Future[Any] = Future()
+        futur.set_result(fn(*args))
+        return futur
+
+
+def _lire_chunk(
+    conn: Any, where: list[ColumnElement[bool]], last: tuple[date, int] | None
+) -> tuple[Sequence[Any], tuple[dict[int, list[Any]], ...]]:
+    """The CHUNK accompaniments after ``last`` in (date, id) order, and their link rows."""
+    a = Accompagnement
+    query = (
+        select(
+            a.id, a.date, a.created_at, a.type, a.structure_id, a.agent_id, a.lieu_type,
+            a.lieu_nom, a.duree_min, cast(a.sous_themes_admin, Text), a.demarche_nom,
+            a.atelier_titre, a.atelier_niveau, a.autonomie, a.oriente, a.orientation,
+        )
+        .where(*where)
+        .order_by(a.date, a.id)
+        .limit(CHUNK)
+    )  # fmt: skip
+    if last is not None:
+        query = query.where(a.date >= last[0], tuple_(a.date, a.id) > tuple_(*last))
+    chunk = conn.execute(query).all()
+    if not chunk:
+        return chunk, ({}, {}, {}, {})
+    # The chunk's window, its dates also bounded alone: an index on the date serves it on
+    # either engine (PostgreSQL's has no (date, id) index to read the row values on).
+    fenetre = [
+        *where,
+        a.date <= chunk[-1][1],
+        tuple_(a.date, a.id) <= tuple_(chunk[-1][1], chunk[-1][0]),
+    ]
+    if last is not None:
+        fenetre += [a.date >= last[0], tuple_(a.date, a.id) > tuple_(*last)]
+    return chunk, _liens(conn, fenetre)
+
+
+def _activites_du_chunk(
+    ctx: _Contexte,
+    lignes: _Lignes,
+    noms_structures: dict[int, str],
+    chunk: Sequence[Any],
+    thematiques: dict[int, list[Any]],
+    materiels: dict[int, list[Any]],
+    participants: dict[int, list[Any]],
+    anonymes: dict[int, list[Any]],
+) -> Iterator[_Activite]:
+    """A chunk's activities (``_lire_chunk``), as ``_activites`` yields them."""
+    for (acc_id, jour, cree, type_, structure_id, agent_id, lieu_type, lieu_nom, duree,
+         sous_themes, demarche, atelier, atelier_niveau, autonomie, oriente,
+         orientation) in chunk:  # fmt: skip
+        prenom, nom = ctx.mediateurs.get(agent_id, ("", ""))
+        # Columns « Date » … « Type », then « Canaux » … « Structure de redirection »
+        # (« Participants » between them), as COLONNES_ACCOMPAGNEMENTS orders them.
+        tete: list[Cellule] = [
+            jour, _enregistre_le(cree),
+            # Accompaniments are never modified in Médianum: the Coop leaves it blank too.
+            None,
+            prenom, nom, "Médiateur",
+            None,  # « ID - Conum »: Médianum does not know the Conseillers numériques' ids
+            type_,
+        ]  # fmt: skip
+        milieu: list[Cellule] = [
+            *lignes.lieu(structure_id, lieu_type, lieu_nom),
+            duree,
+            atelier,
+            lignes.materiels(tuple(r[1] for r in materiels.get(acc_id, ()))),
+            lignes.thematiques(tuple(r[1] for r in thematiques.get(acc_id, ())), sous_themes),
+            None,  # « Tags »: Médianum records no tags
+            demarche,
+            lignes.niveau(autonomie, atelier_niveau),
+            # Only an individual accompaniment says whether the person was sent elsewhere.
+            _oui_non_national(oriente) if type_ == ref.TYPE_INDIVIDUEL else None,
+            _typographique(orientation) if oriente else None,
+        ]  # fmt: skip
+        fin: list[Cellule] = [acc_id, noms_structures.get(structure_id)]
+        # The people: recorded ones by file number, then the anonymous ones in the national
+        # order of their profile, each counted as many times as there were.
+        personnes = [
+            lignes.nomme(p[2:]) for p in sorted(participants.get(acc_id, ()), key=lambda p: p[1])
         ]
-        if last is not None:
-            fenetre += [a.date >= last[0], tuple_(a.date, a.id) > tuple_(*last)]
-        last = (chunk[-1][1], chunk[-1][0])
-        thematiques, materiels, participants, anonymes = _liens(conn, fenetre)
-        for (acc_id, jour, cree, type_, structure_id, agent_id, lieu_type, lieu_nom, duree,
-             sous_themes, demarche, atelier, atelier_niveau, autonomie, oriente,
-             orientation) in chunk:  # fmt: skip
-            prenom, nom = ctx.mediateurs.get(agent_id, ("", ""))
-            # Columns « Date » … « Type », then « Canaux » … « Structure de redirection »
-            # (« Participants » between them), as COLONNES_ACCOMPAGNEMENTS orders them.
-            tete: list[Cellule] = [
-                jour, _enregistre_le(cree),
-                # Accompaniments are never modified in Médianum: the Coop leaves it blank too.
-                None,
-                prenom, nom, "Médiateur",
-                None,  # « ID - Conum »: Médianum does not know the Conseillers numériques' ids
-                type_,
+        for _id, genre, tranche, statut, nombre in sorted(
+            anonymes.get(acc_id, ()), key=lambda r: lignes.rang_anonyme(*r[1:4])
+        ):
+            personnes += [lignes.anonyme(genre, tranche, statut)] * nombre
+        yield tete, milieu, fin, personnes
+
+
+def lignes_accompagnements(
+    session: Session,
+    actor: Actor,
+    perimetre: Perimetre,
+    progress: Progress = NO_PROGRESS,
+) -> Generator[list[Cellule], None, None]:
+    """The rows of the accompaniments export, one per accompaniment and participant, streamed.
+
+    Visible to whoever may read statistics of the scope: the rows carry no beneficiary's name,
+    only the national profile columns. Ages are reckoned on the period's reference date.
+    """
+    # Closed on every way out, so that the read in flight ends before the session does.
+    with contextlib.closing(_activites(session, actor, perimetre, progress)) as activites:
+        yield from _lignes_des_activites(activites)
+
+
+def _lignes_des_activites(activites: Iterable[_Activite]) -> Iterator[list[Cellule]]:
+    for tete, milieu, fin, personnes in activites:
+        if not personnes:
+            yield [*tete, None, *milieu, *_SANS_PERSONNE[:6], *fin, *_SANS_PERSONNE[6:]]
+            continue
+        n = len(personnes)
+        for rang, personne in enumerate(personnes, start=1):
+            yield [
+                *tete, 1 if n == 1 else f"{rang}/{n}", *milieu, *personne[:6], *fin,
+                *personne[6:],
             ]  # fmt: skip
-            milieu: list[Cellule] = [
-                *lignes.lieu(structure_id, lieu_type, lieu_nom),
-                duree,
-                atelier,
-                lignes.materiels(tuple(r[1] for r in materiels.get(acc_id, ()))),
-                lignes.thematiques(tuple(r[1] for r in thematiques.get(acc_id, ())), sous_themes),
-                None,  # « Tags »: Médianum records no tags
-                demarche,
-                lignes.niveau(autonomie, atelier_niveau),
-                # Only an individual accompaniment says whether the person was sent elsewhere.
-                _oui_non_national(oriente) if type_ == ref.TYPE_INDIVIDUEL else None,
-                _typographique(orientation) if oriente else None,
-            ]  # fmt: skip
-            fin: list[Cellule] = [acc_id, noms_structures.get(structure_id)]
-            # The people: recorded ones by file number, then the anonymous ones in the national
-            # order of their profile, each counted as many times as there were.
-            personnes = [
-                lignes.nomme(p[2:])
-                for p in sorted(participants.get(acc_id, ()), key=lambda p: p[1])
-            ]
-            for _id, genre, tranche, statut, nombre in sorted(
-                anonymes.get(acc_id, ()), key=lambda r: lignes.rang_anonyme(*r[1:4])
-            ):
-                personnes += [lignes.anonyme(genre, tranche, statut)] * nombre
+
+
+def _ecrire_accompagnements_xlsx(
+    session: Session,
+    actor: Actor,
+    perimetre: Perimetre,
+    progress: Progress,
+    classeur: ClasseurXlsx,
+) -> int:
+    """The rows of ``lignes_accompagnements``, written as blocks (``ClasseurXlsx.bloc``): an
+    activity's cells rendered once for all its participants' rows, a person's profile cells
+    and a « 2/5 » once for the whole file. The same bytes as writing the rows' values
+    (tests/mediation/test_exports.py), for a fraction of the per-cell work."""
+    personnes_rendues: dict[tuple[Cellule, ...], tuple[Bloc, Bloc]] = {}
+    rangs_rendus: dict[tuple[int, int], Bloc] = {}
+    lignes = 0
+    # Closed on every way out, so that the read in flight ends before the session does.
+    with contextlib.closing(_activites(session, actor, perimetre, progress)) as activites:
+        for tete, milieu, fin, personnes in activites:
+            blocs_tete = classeur.bloc(0, tete)
+            blocs_milieu = classeur.bloc(_COL_CANAUX, milieu)
+            blocs_fin = classeur.bloc(_COL_ID, fin)
             if not personnes:
-                yield [*tete, None, *milieu, *_SANS_PERSONNE[:6], *fin, *_SANS_PERSONNE[6:]]
+                classeur.ligne_de_blocs((blocs_tete, blocs_milieu, blocs_fin))
+                lignes += 1
                 continue
             n = len(personnes)
             for rang, personne in enumerate(personnes, start=1):
-                yield [
-                    *tete, 1 if n == 1 else f"{rang}/{n}", *milieu, *personne[:6], *fin,
-                    *personne[6:],
-                ]  # fmt: skip
-        done += len(chunk)
-        progress.step(done, total, _("Export des accompagnements"))
-
-
-_SANS_PERSONNE: tuple[Cellule, ...] = (None,) * 8
+                rendue = personnes_rendues.get(personne)
+                if rendue is None:
+                    rendue = (
+                        classeur.bloc(_COL_PERSONNE, personne[:6]),
+                        classeur.bloc(_COL_PERSONNE_FIN, personne[6:]),
+                    )
+                    personnes_rendues[personne] = rendue
+                participants = rangs_rendus.get((rang, n))
+                if participants is None:
+                    valeur: Cellule = 1 if n == 1 else f"{rang}/{n}"
+                    participants = classeur.bloc(_COL_PARTICIPANTS, [valeur])
+                    rangs_rendus[rang, n] = participants
+                classeur.ligne_de_blocs(
+                    (blocs_tete, participants, blocs_milieu, rendue[0], blocs_fin, rendue[1])
+                )
+            lignes += n
+    return lignes
 
 
 def _exporter_liste(
@@ -684,24 +822,34 @@ def _exporter_liste(
     *,
     feuille: str,
     colonnes: Sequence[str],
-    lignes_de: Callable[[Session, Actor, Perimetre, Progress], Iterator[list[Cellule]]],
+    lignes_de: Callable[
+        [Session, Actor, Perimetre, Progress], Generator[list[Cellule], None, None]
+    ],
     action: ActionMediation,
     colonne_personne: int | None = None,
+    ecrire_xlsx: Callable[[Session, Actor, Perimetre, Progress, ClasseurXlsx], int] | None = None,
 ) -> ResultatExport:
     """Stream one list into a file in a read session, then journal it once it is complete.
 
     ``colonne_personne``: the column holding the number of the person a row names; the file is
-    then recorded as naming them, so that erasing one of them deletes it."""
+    then recorded as naming them, so that erasing one of them deletes it. ``ecrire_xlsx``: a
+    faster way to write the rows of ``lignes_de`` into an XLSX file, returning their count."""
     fmt = format_du_fichier(chemin)
     lignes = 0
     nommes: set[int] = set()
     with db.read_session() as session, _fichier(chemin, fmt) as tableur:
         tableur.feuille(feuille, colonnes)
-        for row in lignes_de(session, actor, perimetre, progress):
-            tableur.ligne(row)
-            lignes += 1
-            if colonne_personne is not None:
-                nommes.add(int(row[colonne_personne]))  # type: ignore[arg-type]
+        if ecrire_xlsx is not None and isinstance(tableur, ClasseurXlsx):
+            lignes = ecrire_xlsx(session, actor, perimetre, progress, tableur)
+        else:
+            # Closed on every way out: a generator reading ahead on a thread (the
+            # accompaniments') must end its read before the session ends.
+            with contextlib.closing(lignes_de(session, actor, perimetre, progress)) as rows:
+                for row in rows:
+                    tableur.ligne(row)
+                    lignes += 1
+                    if colonne_personne is not None:
+                        nommes.add(int(row[colonne_personne]))  # type: ignore[arg-type]
     if nommes:
         fichiers_nominatifs.record(chemin, nommes)
     resultat = ResultatExport(chemin, fmt, lignes)
@@ -727,6 +875,7 @@ def exporter_accompagnements(
         colonnes=COLONNES_ACCOMPAGNEMENTS,
         lignes_de=lignes_accompagnements,
         action=ActionMediation.EXPORT_ACCOMPAGNEMENTS,
+        ecrire_xlsx=_ecrire_accompagnements_xlsx,
     )
 
 
@@ -738,7 +887,7 @@ def lignes_beneficiaires(
     actor: Actor,
     perimetre: Perimetre,
     progress: Progress = NO_PROGRESS,
-) -> Iterator[list[Cellule]]:
+) -> Generator[list[Cellule], None, None]:
     """Beneficiaries accompanied or registered in the period, whose names the actor may see.
 
     Names need a desk role (``DOSSIER_LIRE``) in the beneficiary's structure: a coordinator
@@ -787,7 +936,7 @@ def lignes_beneficiaires(
             )
             .where(*where, Beneficiaire.id > last_id)
             .order_by(Beneficiaire.id)
-            .limit(CHUNK)
+            .limit(CHUNK_BENEFICIAIRES)
         ).all()
         if not chunk:
             break

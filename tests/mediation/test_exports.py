@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import threading
+import zipfile
 from collections import Counter
 from dataclasses import replace
 from datetime import date
@@ -26,6 +28,7 @@ from mediation.exports import (
 )
 from mediation.models import Beneficiaire
 from mediation.statistiques import Perimetre, calculer_statistiques
+from mediation.xlsx_flux import ClasseurXlsx
 from tests.mediation import coop_headers
 from tests.mediation.mediation_stats_data import (
     Jeu,
@@ -257,6 +260,8 @@ def test_cancelled_export_leaves_no_file_and_no_journal_entry(
     out = tmp_path / "annule.xlsx"
     with pytest.raises(Cancelled):
         exporter_accompagnements(db, jeu[3], ANNEE_2026, out, progress)
+    # The chunk being read ahead was waited for, not left running on a closed session.
+    assert not [t for t in threading.enumerate() if t.name.startswith("export-lecture")]
     # The data directory (medianum-home, where the journal anchor lives) is not the export's.
     assert [p.name for p in tmp_path.iterdir() if p.name != "medianum-home"] == []
     with db.read_session() as s:
@@ -421,3 +426,40 @@ def test_a_cell_that_looks_like_a_formula_is_written_as_text(
     wb.close()
     lea = next(c for c in cells if c.value == "=1+1")
     assert lea.data_type == "s"  # a string, never a formula Excel would compute
+
+
+def test_accompaniments_xlsx_written_by_blocks_is_the_file_its_rows_give(
+    db: Database,
+    jeu: Jeu,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The XLSX export renders each activity's cells once for all its rows (and each person's
+    profile once): byte for byte the sheet that writing ``lignes_accompagnements`` row by row
+    gives, an activity with nobody recorded and chunk boundaries included."""
+    st, _nord, _sud, coord = jeu
+    with db.session() as s:
+        accompagnement(
+            s, st.sud, coord.agent_id, jour=date(2026, 5, 4), type_="Atelier collectif",
+            lieu="À distance", thematiques=("Santé", "Bureautique"), materiels=(),
+            titre="Sans inscrits « & »", sous_themes=("Logement",),
+        )  # fmt: skip
+    monkeypatch.setattr(exports, "CHUNK", 2)
+    out = tmp_path / "blocs.xlsx"
+    assert exporter_accompagnements(db, coord, ANNEE_2026, out).lignes == LIGNES_2026 + 1
+    valeurs = ClasseurXlsx(tmp_path / "valeurs.xlsx")
+    valeurs.feuille("Accompagnements", exports.COLONNES_ACCOMPAGNEMENTS)
+    with db.read_session() as s:
+        for row in exports.lignes_accompagnements(s, coord, ANNEE_2026):
+            valeurs.ligne(row)
+    valeurs.fermer()
+    feuilles = []
+    for chemin in (out, tmp_path / "valeurs.xlsx"):
+        with zipfile.ZipFile(chemin) as z:
+            feuilles.append(z.read("xl/worksheets/sheet1.xml"))
+    assert feuilles[0] == feuilles[1]
+    sans_inscrits = [r for r in _xlsx(out) if r["Nom de l’atelier"] == "Sans inscrits « & »"]
+    assert len(sans_inscrits) == 1
+    assert sans_inscrits[0]["Participants"] is None
+    assert sans_inscrits[0]["Genre du bénéficiaire"] is None
+    assert sans_inscrits[0]["Structure"] == "Espace Sud (test)"
