@@ -7,6 +7,7 @@ fresh database copied from a template migrated once per worker, so tests are iso
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import keyring
 import pytest
+from argon2 import PasswordHasher
 from keyring.backend import KeyringBackend
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -86,6 +88,35 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+# --- password hashing --------------------------------------------------------------------------
+
+# The desk hashes passwords with argon2id at the library's recommended cost (about 0.1 s and 64 MiB
+# per hash here), which is the point in production and only slowness in a test that makes six
+# agents before it starts. Tests hash at the lowest cost instead (same algorithm, same code path,
+# same stored format); the tests of the production parameters themselves take the
+# ``production_password_hasher`` fixture. Django's documentation recommends the same for its tests.
+FAST_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    import core.auth
+
+    production = core.auth._hasher
+    core.auth._hasher = FAST_TEST_HASHER
+    yield
+    core.auth._hasher = production
+
+
+@pytest.fixture
+def production_password_hasher(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """The hasher the desk uses, for a test about the stored hash's cost."""
+    import core.auth
+
+    monkeypatch.setattr(core.auth, "_hasher", PasswordHasher())
+    return core.auth._hasher
 
 
 # --- database templates ------------------------------------------------------------------------
@@ -239,3 +270,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/gui/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.gui)
+    _quickest_first_under_a_mutant(items)
+
+
+def _quickest_first_under_a_mutant(items: list[pytest.Item]) -> None:
+    """Under a mutant of ``make mutation``, run the quickest of its tests first.
+
+    Each mutant runs with ``-x``: the sooner a failing test comes, the sooner it is killed, and
+    most are killed by their quickest test. mutmut's fork runner sorts a mutant's tests by the
+    durations of its statistics run, but its fork-server runner (used here: it imports pytest,
+    the application and the tests once instead of once per mutant) passes them in set order.
+    """
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    stats = Path("mutmut-stats.json")  # the child runs in mutants/, where mutmut keeps it
+    if "__mutmut_" not in mutant or not stats.exists():
+        return
+    try:
+        durations = json.loads(stats.read_text(encoding="utf-8"))["duration_by_test"]
+    except (OSError, ValueError, KeyError):
+        return
+    items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
