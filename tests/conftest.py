@@ -7,6 +7,7 @@ fresh database copied from a template migrated once per worker, so tests are iso
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -128,7 +129,15 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def _mutant_under_test() -> str:
+    """The mutant ``make mutation`` is running the tests against, or ""."""
+    name = os.environ.get("MUTANT_UNDER_TEST", "")
+    return name if "__mutmut_" in name else ""
+
+
 def _sqlite_template(tmp_root: Path) -> Path:
+    if _mutant_under_test():
+        return _sqlite_template_shared_by_mutants()
     # Keyed by the run's temporary root: a tool that runs pytest several times in one process
     # (mutmut) gets a new root each time, and the old template is gone with it.
     key = f"sqlite:{tmp_root}"
@@ -139,6 +148,30 @@ def _sqlite_template(tmp_root: Path) -> Path:
         db.dispose()
         _templates[key] = str(path)
     return Path(_templates[key])
+
+
+def _sqlite_template_shared_by_mutants() -> Path:
+    """Under ``make mutation``, one template for every mutant of the run.
+
+    Each mutant runs in a child forked from mutmut's fork server, so a template made per pytest
+    run was migrated again for every mutant. It is made once, in the run's folder (keyed by the
+    fork server's process, so a later run makes its own), and without the mutant: the schema is
+    the migrations' own, and the mutant acts only in what the test itself does, as in a plain
+    run where the template is made once before the tests."""
+    path = Path.cwd() / ".templates" / f"template-{os.getppid()}.sqlite3"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial")
+        mutant = os.environ["MUTANT_UNDER_TEST"]
+        os.environ["MUTANT_UNDER_TEST"] = ""  # mutmut's trampolines: run the original code
+        try:
+            db = Database(f"sqlite:///{partial}")
+            migrate.upgrade(db, backup=False)
+            db.dispose()
+        finally:
+            os.environ["MUTANT_UNDER_TEST"] = mutant
+        partial.replace(path)  # atomic: a mutant running beside sees all of it or none
+    return path
 
 
 def _pg_admin_engine():  # type: ignore[no-untyped-def]
@@ -273,6 +306,36 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _quickest_first_under_a_mutant(items)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    _prepare_under_mutmut()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _prepare_under_mutmut()
+
+
+def _prepare_under_mutmut() -> None:
+    """Under ``make mutation``, do once in the fork server what every mutant's child redid.
+
+    mutmut's fork server runs pytest once to import everything (``--collect-only``), then forks
+    a child per mutant; this runs at the end of that pytest run, so the children inherit:
+    - the keyring backend, found once (``memory_keyring`` asks for the current one, and finding
+      it reads every installed package's entry points: 0.2 s);
+    - the national list of communes, read once (0.2 s; the ``territory`` fixture needs it);
+    - a frozen heap: each mutant's pytest run ends with a full garbage collection (pytest's
+      unraisable-exception plugin), which walked everything inherited (the application, pandas,
+      scipy, the tests: 0.3 s). Frozen objects are not walked; a test's own still are, so its
+      garbage is still collected and its unraisable exceptions still reported.
+    Outside mutmut this does nothing."""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    from core.territory import cog
+
+    keyring.get_keyring()
+    cog()
+    gc.freeze()
+
+
 def _quickest_first_under_a_mutant(items: list[pytest.Item]) -> None:
     """Under a mutant of ``make mutation``, run the quickest of its tests first.
 
@@ -281,9 +344,8 @@ def _quickest_first_under_a_mutant(items: list[pytest.Item]) -> None:
     durations of its statistics run, but its fork-server runner (used here: it imports pytest,
     the application and the tests once instead of once per mutant) passes them in set order.
     """
-    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     stats = Path("mutmut-stats.json")  # the child runs in mutants/, where mutmut keeps it
-    if "__mutmut_" not in mutant or not stats.exists():
+    if not _mutant_under_test() or not stats.exists():
         return
     try:
         durations = json.loads(stats.read_text(encoding="utf-8"))["duration_by_test"]
