@@ -59,9 +59,12 @@ $(VENV)/.mutation-installed: requirements-mutation.txt $(VENV)/.installed
 
 MUTATION_CHILDREN ?= 2
 MUTANTS ?=
-mutation: $(VENV)/.mutation-installed translations
+# typecheck first: mutmut's mypy pre-filter needs the unmutated tree clean, and reuses its cache.
+mutation: $(VENV)/.mutation-installed translations typecheck
 	rm -rf mutants
+	@date -u +"début : %H:%M:%S"
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	@date -u +"fin : %H:%M:%S"
 	$(PY) tools/mutation_report.py
 
 # Re-extract the user-visible strings and merge them into the French and English catalogs.

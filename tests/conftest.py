@@ -7,6 +7,8 @@ fresh database copied from a template migrated once per worker, so tests are iso
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import shutil
 import tempfile
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import keyring
 import pytest
+from argon2 import PasswordHasher
 from keyring.backend import KeyringBackend
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -88,6 +91,35 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(previous)
 
 
+# --- password hashing --------------------------------------------------------------------------
+
+# The desk hashes passwords with argon2id at the library's recommended cost (about 0.1 s and 64 MiB
+# per hash here), which is the point in production and only slowness in a test that makes six
+# agents before it starts. Tests hash at the lowest cost instead (same algorithm, same code path,
+# same stored format); the tests of the production parameters themselves take the
+# ``production_password_hasher`` fixture. Django's documentation recommends the same for its tests.
+FAST_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    import core.auth
+
+    production = core.auth._hasher
+    core.auth._hasher = FAST_TEST_HASHER
+    yield
+    core.auth._hasher = production
+
+
+@pytest.fixture
+def production_password_hasher(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """The hasher the desk uses, for a test about the stored hash's cost."""
+    import core.auth
+
+    monkeypatch.setattr(core.auth, "_hasher", PasswordHasher())
+    return core.auth._hasher
+
+
 # --- database templates ------------------------------------------------------------------------
 
 _templates: dict[str, str] = {}
@@ -97,7 +129,15 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def _mutant_under_test() -> str:
+    """The mutant ``make mutation`` is running the tests against, or ""."""
+    name = os.environ.get("MUTANT_UNDER_TEST", "")
+    return name if "__mutmut_" in name else ""
+
+
 def _sqlite_template(tmp_root: Path) -> Path:
+    if _mutant_under_test():
+        return _sqlite_template_shared_by_mutants()
     # Keyed by the run's temporary root: a tool that runs pytest several times in one process
     # (mutmut) gets a new root each time, and the old template is gone with it.
     key = f"sqlite:{tmp_root}"
@@ -108,6 +148,30 @@ def _sqlite_template(tmp_root: Path) -> Path:
         db.dispose()
         _templates[key] = str(path)
     return Path(_templates[key])
+
+
+def _sqlite_template_shared_by_mutants() -> Path:
+    """Under ``make mutation``, one template for every mutant of the run.
+
+    Each mutant runs in a child forked from mutmut's fork server, so a template made per pytest
+    run was migrated again for every mutant. It is made once, in the run's folder (keyed by the
+    fork server's process, so a later run makes its own), and without the mutant: the schema is
+    the migrations' own, and the mutant acts only in what the test itself does, as in a plain
+    run where the template is made once before the tests."""
+    path = Path.cwd() / ".templates" / f"template-{os.getppid()}.sqlite3"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial")
+        mutant = os.environ["MUTANT_UNDER_TEST"]
+        os.environ["MUTANT_UNDER_TEST"] = ""  # mutmut's trampolines: run the original code
+        try:
+            db = Database(f"sqlite:///{partial}")
+            migrate.upgrade(db, backup=False)
+            db.dispose()
+        finally:
+            os.environ["MUTANT_UNDER_TEST"] = mutant
+        partial.replace(path)  # atomic: a mutant running beside sees all of it or none
+    return path
 
 
 def _pg_admin_engine():  # type: ignore[no-untyped-def]
@@ -239,3 +303,52 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/gui/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.gui)
+    _quickest_first_under_a_mutant(items)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _prepare_under_mutmut()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _prepare_under_mutmut()
+
+
+def _prepare_under_mutmut() -> None:
+    """Under ``make mutation``, do once in the fork server what every mutant's child redid.
+
+    mutmut's fork server runs pytest once to import everything (``--collect-only``), then forks
+    a child per mutant; this runs at the end of that pytest run, so the children inherit:
+    - the keyring backend, found once (``memory_keyring`` asks for the current one, and finding
+      it reads every installed package's entry points: 0.2 s);
+    - the national list of communes, read once (0.2 s; the ``territory`` fixture needs it);
+    - a frozen heap: each mutant's pytest run ends with a full garbage collection (pytest's
+      unraisable-exception plugin), which walked everything inherited (the application, pandas,
+      scipy, the tests: 0.3 s). Frozen objects are not walked; a test's own still are, so its
+      garbage is still collected and its unraisable exceptions still reported.
+    Outside mutmut this does nothing."""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    from core.territory import cog
+
+    keyring.get_keyring()
+    cog()
+    gc.freeze()
+
+
+def _quickest_first_under_a_mutant(items: list[pytest.Item]) -> None:
+    """Under a mutant of ``make mutation``, run the quickest of its tests first.
+
+    Each mutant runs with ``-x``: the sooner a failing test comes, the sooner it is killed, and
+    most are killed by their quickest test. mutmut's fork runner sorts a mutant's tests by the
+    durations of its statistics run, but its fork-server runner (used here: it imports pytest,
+    the application and the tests once instead of once per mutant) passes them in set order.
+    """
+    stats = Path("mutmut-stats.json")  # the child runs in mutants/, where mutmut keeps it
+    if not _mutant_under_test() or not stats.exists():
+        return
+    try:
+        durations = json.loads(stats.read_text(encoding="utf-8"))["duration_by_test"]
+    except (OSError, ValueError, KeyError):
+        return
+    items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))

@@ -37,7 +37,8 @@ def main() -> int:
         return 1
     below = 0
     print(
-        f"{'module':45} {'tués':>6} {'dont délai':>10} {'survivants':>10} {'équiv.':>6} "
+        f"{'module':45} {'tués':>6} {'dont typage':>11} {'dont délai':>10} {'survivants':>10} "
+        f"{'équiv.':>6} "
         f"{'non lancés':>10} {'score':>7}"
     )
     for meta in metas:
@@ -54,6 +55,9 @@ def main() -> int:
                 # A timeout counts as a kill (mutmut's rule) but, on a loaded machine, may be
                 # a slow clean run: shown apart so that a reader can weigh it.
                 counts["timeout"] += status in ("timeout", "segfault")
+                # Rejected by strict mypy before any test ran (pyproject's type_check_command):
+                # `make test` fails on such a mutant too.
+                counts["typed"] += status == "caught by type check"
             elif status == "not checked":
                 counts["not checked"] += 1
             elif status in ("survived", "no tests"):
@@ -68,7 +72,8 @@ def main() -> int:
         # A module with mutants not yet run has no score yet: the one shown is of those run.
         below += score < 0.9 or counts["not checked"] > 0
         print(
-            f"{module:45} {counts['killed']:6} {counts['timeout']:10} {counts['survived']:10} "
+            f"{module:45} {counts['killed']:6} {counts['typed']:11} {counts['timeout']:10} "
+            f"{counts['survived']:10} "
             f"{counts['equivalent']:6} {counts['not checked']:10} {score:7.1%}"
         )
         for survivor in survivors:

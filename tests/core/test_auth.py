@@ -42,6 +42,24 @@ def test_password_is_not_stored_in_clear(db: Database, admin: Actor) -> None:
     assert stored.startswith("$argon2")
 
 
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
+def test_the_desk_stores_a_password_as_argon2id_at_owasp_cost_or_more(
+    db: Database, admin: Actor, production_password_hasher: object
+) -> None:
+    """The tests hash cheaply (tests/conftest.py); the desk must not. OWASP's floor for argon2id
+    is 19 MiB of memory and 2 passes (Password Storage Cheat Sheet)."""
+    with db.session() as s:
+        agent = create_agent(s, admin, "cout", "Agent Coût", "mot-de-passe-solide", [])
+        stored = agent.password_hash
+    variant, version, params, _salt, _digest = stored.lstrip("$").split("$")
+    cost = dict(part.split("=") for part in params.split(","))
+    assert variant == "argon2id" and version == "v=19"
+    assert int(cost["m"]) >= 19 * 1024
+    assert int(cost["t"]) >= 2
+    with db.session() as s:
+        assert authenticate(s, "cout", "mot-de-passe-solide").login == "cout"
+
+
 def test_wrong_password_is_refused_with_a_french_message(db: Database, admin: Actor) -> None:
     with pytest.raises(AuthenticationError, match="incorrect"), db.session() as s:
         authenticate(s, "admin", "mauvais")
