@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 import main
@@ -20,7 +20,7 @@ from core.auth import Actor
 from core.db import Database
 from core.errors import KeyringUnavailableError, PermissionDenied
 from core.journal import Anchor, journal_anchor, rotate_journal_key, verify_journal
-from core.models import Role
+from core.models import AuditEntry, Role
 from tests.conftest import MemoryKeyring
 
 
@@ -229,6 +229,27 @@ def test_the_key_carried_to_another_desk_lets_it_write_and_verify(
     journal.import_journal_key(kid, secret_hex)
     _write_entries(db, admin, 1)
     assert _report(db).ok
+
+
+def test_exporting_the_journal_key_is_journalled_with_the_administrator_and_the_key_id_only(
+    db: Database, admin: Actor
+) -> None:
+    """The key leaving the desk is a line of the journal: who took it, which key, never the
+    secret itself."""
+    with db.session() as s:
+        cle = rotate_journal_key(s, admin)
+    with db.session() as s:
+        kid, secret_hex = journal.export_journal_key(s, admin)
+    assert kid == cle
+    with db.read_session() as s:
+        line = s.scalars(select(AuditEntry).where(AuditEntry.action == "journal.cle.export")).one()
+        assert (line.agent_id, line.entity_type, line.entity_id, line.details) == (
+            admin.agent_id,
+            "journal",
+            cle,
+            {"cle": cle},
+        )
+        assert secret_hex not in json.dumps(line.details)
 
 
 def test_only_an_administrator_rotates_the_journal_key(db: Database, make_agent) -> None:  # type: ignore[no-untyped-def]
