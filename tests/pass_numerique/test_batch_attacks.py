@@ -373,6 +373,47 @@ def test_every_kind_of_line_gets_its_exact_answer_beside_lines_accepted_at_once(
     assert _redemptions(world) == 7
 
 
+def test_every_redemption_a_batch_brings_in_is_recorded_as_that_batch_s_without_an_agent(
+    world: World,
+) -> None:
+    """Whether the database accepted the line at once or the line-by-line check did (a pass's
+    last valid day, late in the evening in France), the redemption names the batch whose
+    signature vouches for it, and no agent of the central desk."""
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    at_once = datetime(2026, 3, 14, 10, tzinfo=UTC)
+    last_evening = datetime(2027, 1, 31, 22, 30, tzinfo=UTC)  # 23:30 in France
+    now = datetime(2027, 2, 1, 8, tzinfo=UTC)
+    report = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [(serials[0], at_once), (serials[1], last_evening)],
+            exporte_at=now,
+        ),
+        now=now,
+    )
+    assert (report.acceptes, report.conflits) == (2, [])
+    with world.db.read_session() as s:
+        rows = s.execute(
+            select(
+                Pass.serial,
+                Encaissement.source,
+                Encaissement.lot_id,
+                Encaissement.agent_id,
+                Encaissement.pass_structure_id,
+                Encaissement.at,
+            )
+            .join(Pass, Pass.id == Encaissement.pass_id)
+            .order_by(Encaissement.at)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (serials[0], "lot", report.lot_id, None, world.ref_association, at_once),
+        (serials[1], "lot", report.lot_id, None, world.ref_association, last_evening),
+    ]
+
+
 def test_a_campaign_starts_at_midnight_in_france_for_lines_accepted_at_once(world: World) -> None:
     serials = _serials(world, handed=datetime(2025, 12, 20, 9, tzinfo=UTC))
     desk = _registered_desk(world)
