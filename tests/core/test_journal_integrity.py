@@ -252,6 +252,33 @@ def test_exporting_the_journal_key_is_journalled_with_the_administrator_and_the_
         assert secret_hex not in json.dumps(line.details)
 
 
+def test_each_key_rotation_is_journalled_with_the_administrator_the_new_key_and_the_one_before(
+    db: Database, admin: Actor
+) -> None:
+    """The chain states when, by whom and from which key to which its sealing key changed; a
+    key id fits the journal's key column on every engine (32 characters)."""
+    with db.session() as s:
+        first = rotate_journal_key(s, admin)
+    with db.session() as s:
+        second = rotate_journal_key(s, admin)
+    with db.read_session() as s:
+        lines = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "journal.cle.rotation")
+            .order_by(AuditEntry.seq)
+        ).all()
+        assert [
+            (line.agent_id, line.entity_type, line.entity_id, line.details, line.cle_id)
+            for line in lines
+        ] == [
+            (admin.agent_id, "journal", first, {"cle": first, "precedente": None}, first),
+            (admin.agent_id, "journal", second, {"cle": second, "precedente": first}, second),
+        ]
+    assert first != second
+    assert all(len(kid) <= 32 and kid.isalnum() for kid in (first, second))
+    assert _report(db).ok
+
+
 def test_only_an_administrator_rotates_the_journal_key(db: Database, make_agent) -> None:  # type: ignore[no-untyped-def]
     coordinateur = make_agent((Role.COORDINATEUR, None))
     with pytest.raises(PermissionDenied), db.session() as s:
