@@ -18,7 +18,7 @@ import main
 from core import journal
 from core.auth import Actor
 from core.db import Database
-from core.errors import KeyringUnavailableError, PermissionDenied
+from core.errors import KeyringUnavailableError, PermissionDenied, ValidationError
 from core.journal import Anchor, journal_anchor, rotate_journal_key, verify_journal
 from core.models import AuditEntry, Role
 from tests.conftest import MemoryKeyring
@@ -164,6 +164,40 @@ def test_an_anchor_printed_on_a_settlement_detects_a_shortened_chain_on_the_comm
     capsys.readouterr()
     assert main.main(["db", "verify-journal", "--ancre", printed]) == 1
     assert "raccourci" in capsys.readouterr().out
+
+
+def test_an_anchor_read_from_paper_names_its_source_when_it_exposes_a_shortened_chain(
+    db: Database, admin: Actor
+) -> None:
+    _write_entries(db, admin, 3)
+    with db.read_session() as s:
+        printed = Anchor(*journal_anchor(s)).as_text()
+    _drop_guards(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry WHERE seq >= 4"))
+    paper = Anchor.parse(f"  {printed.upper()}\n", "relevé de mars")
+    assert paper == Anchor(int(printed.split(":")[0]), printed.split(":")[1], "relevé de mars")
+    with db.read_session() as s:
+        report = verify_journal(s, [paper])
+    assert [p for p in report.problems if "raccourci" in p and "relevé de mars" in p]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "douze:" + "a" * 64,  # the number spelled out
+        "12:" + "a" * 63,  # one digit of the fingerprint missing
+        "12:" + "a" * 65,  # one digit too many
+        "12:" + "O" + "0" * 63,  # the letter O typed for a zero
+        "12:" + "a" * 31 + ":" + "a" * 32,  # a colon inside the fingerprint
+        "12" + "a" * 64,  # no colon
+    ],
+)
+def test_a_mistyped_anchor_is_refused_as_unreadable_never_taken_for_a_rewritten_journal(
+    typed: str,
+) -> None:
+    with pytest.raises(ValidationError, match="illisible"):
+        Anchor.parse(typed, "papier")
 
 
 def test_lines_written_before_the_key_still_verify_once_the_journal_is_keyed(
