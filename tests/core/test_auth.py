@@ -248,3 +248,21 @@ def test_a_password_reset_follows_the_strength_rule_of_the_installation(
         reset_password(s, admin, agent.agent_id, "demo")
     with db.session() as s:
         assert authenticate(s, agent.login, "demo").agent_id == agent.agent_id
+
+
+def test_after_an_unlock_the_agent_gets_every_attempt_back_before_the_lock(
+    db: Database,
+    admin: Actor,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    agent = make_agent((Role.ACCUEIL, None))
+    for _ in range(MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(AuthenticationError), db.session() as s:
+            authenticate(s, agent.login, "mauvais")
+    with db.session() as s:
+        unlock_agent(s, admin, agent.agent_id)
+    for _ in range(MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(AuthenticationError, match="incorrect"), db.session() as s:
+            authenticate(s, agent.login, "mauvais")
+    with db.session() as s:
+        assert authenticate(s, agent.login, "mot-de-passe-solide").agent_id == agent.agent_id

@@ -12,7 +12,7 @@ from core import secrets
 from core.db import utcnow
 from core.errors import ConflictError, PermissionDenied, ValidationError
 from core.models import AuditEntry, Role
-from pass_numerique import keys, opposition, qr, settlements
+from pass_numerique import keys, opposition, qr, serials, settlements
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.models import Encaissement, Pass
 from pass_numerique.redemption import redeem, redemptions_of_day, undo_redemption, verify_scan
@@ -340,3 +340,19 @@ def redeem_at(world: World, scanned: str, at: datetime) -> int:
         result = redeem(s, world.mediateur, scanned, today=TODAY, at=at)
     assert result.accepted and result.encaissement_id is not None
     return result.encaissement_id
+
+
+def test_a_serial_typed_by_hand_is_verified_like_its_qr_code(world: World) -> None:
+    """A desk without a scanner types the serial printed under the QR code."""
+    _chequier, qr_texts = _issue(world)
+    serial = qr_texts[0].split(":")[2]
+    with world.db.session() as s:
+        typed = verify_scan(s, world.mediateur, serials.display(serial).lower(), today=TODAY)
+        garbled = verify_scan(s, world.mediateur, "pas un numéro", today=TODAY)
+    assert (typed.accepted, typed.code, typed.serial, typed.valeur_cents) == (
+        True,
+        "valide",
+        serial,
+        1000,
+    )
+    assert (garbled.accepted, garbled.code) == (False, "inconnu")
