@@ -18,7 +18,8 @@ from core.models import AuditEntry
 from pass_numerique import batches, opposition
 from pass_numerique import serials as serial_numbers
 from pass_numerique.issuance import issue_chequebook
-from pass_numerique.models import Encaissement, Pass
+from pass_numerique.models import Encaissement, Pass, PassStructure
+from pass_numerique.redemption import redeem
 from tests.pass_numerique.conftest import TODAY, World
 
 HANDED = datetime(2026, 3, 12, 8, 0, tzinfo=UTC)
@@ -466,3 +467,71 @@ def test_the_conflicts_to_decide_name_their_batch_pass_reason_and_offline_time_i
     ]
     assert [r.encaisse_at.astimezone(UTC) for r in rows] == [early, early]
     assert rows[0].id < rows[1].id
+
+
+def _other_reference(world: World) -> int:
+    """The Cyberbase's reference (another structure, referenced for another campaign)."""
+    with world.db.read_session() as s:
+        return int(
+            s.scalar(select(PassStructure.id).where(PassStructure.id != world.ref_association))
+        )
+
+
+def test_a_structures_batch_keys_are_its_own_and_the_full_list_comes_grouped_by_structure(
+    world: World,
+) -> None:
+    low, high = sorted((world.ref_association, _other_reference(world)))
+    registered: list[tuple[int, int]] = []
+    for ref in (high, low, high):  # registered in this order: ids interleave the two
+        with world.db.session() as s:
+            cle = batches.register_batch_key(
+                s,
+                world.coordinateur,
+                ref,
+                batches.display_fingerprint(
+                    batches.fingerprint(_public(Ed25519PrivateKey.generate()))
+                ),
+            )
+            registered.append((ref, cle.id))
+    with world.db.read_session() as s:
+        one = [(k.pass_structure_id, k.id) for k in batches.batch_keys(s, world.coordinateur, low)]
+        every = [(k.pass_structure_id, k.id) for k in batches.batch_keys(s, world.coordinateur)]
+    assert one == [registered[1]]
+    assert every == [registered[1], registered[0], registered[2]]
+
+
+def test_a_desk_exports_its_own_structures_desk_redemptions_only_oldest_first(
+    world: World,
+) -> None:
+    """Not another structure's (its payment would go to this one), not those a batch already
+    brought in (they would come back as conflicts)."""
+    serials = _serials(world)
+    with world.db.session() as s:
+        for serial, at in (
+            (serials[0], datetime(2026, 3, 14, 10, tzinfo=UTC)),
+            (serials[1], datetime(2026, 3, 13, 10, tzinfo=UTC)),
+        ):
+            assert redeem(s, world.mediateur, serial, today=TODAY, at=at).accepted
+        ids = dict(s.execute(select(Pass.serial, Pass.id).where(Pass.serial.in_(serials))).all())
+        s.add_all(
+            [
+                Encaissement(
+                    pass_id=ids[serials[2]],
+                    pass_structure_id=_other_reference(world),
+                    at=datetime(2026, 3, 12, 10, tzinfo=UTC),
+                    source="guichet",
+                ),
+                Encaissement(
+                    pass_id=ids[serials[3]],
+                    pass_structure_id=world.ref_association,
+                    at=datetime(2026, 3, 12, 11, tzinfo=UTC),
+                    source="lot",
+                ),
+            ]
+        )
+    with world.db.session() as s:
+        exported = json.loads(batches.export_batch(s, world.mediateur))
+    assert exported["encaissements"] == [
+        {"serial": serials[1], "at": "2026-03-13T10:00:00+00:00"},
+        {"serial": serials[0], "at": "2026-03-14T10:00:00+00:00"},
+    ]
