@@ -5,7 +5,9 @@ refused in French, whole."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -535,3 +537,41 @@ def test_a_desk_exports_its_own_structures_desk_redemptions_only_oldest_first(
         {"serial": serials[1], "at": "2026-03-13T10:00:00+00:00"},
         {"serial": serials[0], "at": "2026-03-14T10:00:00+00:00"},
     ]
+
+
+@pytest.fixture
+def clocks_in_france(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The desk computer's clock in Europe/Paris and, on PostgreSQL, the server's sessions too
+    (a French installation's usual settings; the test machine runs in UTC)."""
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    if not world.db.is_sqlite:
+        with world.db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"ALTER DATABASE \"{world.db.url.database}\" SET timezone TO 'Europe/Paris'"
+            )
+        world.db.engine.dispose()
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_batch_imported_again_is_recognised_line_by_line_with_clocks_in_france(
+    world: World, clocks_in_france: None
+) -> None:
+    """Each line already paid is compared with the instant stored for it: read back in the
+    computer's or the server's time zone instead of UTC, it would differ by an hour and the
+    batch's own lines would come back as conflicts to decide."""
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    lines: list[tuple[str, Any]] = [
+        (serials[0], datetime(2026, 3, 14, 9, 30, tzinfo=UTC)),
+        (serials[1], datetime(2026, 3, 14, 10, 0, 5, 250000, tzinfo=UTC)),
+    ]
+    first = _import(world, _signed(desk, world.association_siret, lines))
+    assert (first.acceptes, first.conflits) == (2, [])
+    later = EXPORTED + timedelta(hours=1)
+    again = _import(world, _signed(desk, world.association_siret, lines, exporte_at=later))
+    assert (again.acceptes, again.deja_connus, again.conflits) == (0, 2, [])
