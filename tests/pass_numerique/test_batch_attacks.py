@@ -575,3 +575,24 @@ def test_a_batch_imported_again_is_recognised_line_by_line_with_clocks_in_france
     later = EXPORTED + timedelta(hours=1)
     again = _import(world, _signed(desk, world.association_siret, lines, exporte_at=later))
     assert (again.acceptes, again.deja_connus, again.conflits) == (0, 2, [])
+
+
+def test_the_full_list_of_conflicts_keeps_the_order_they_were_found_in_once_some_are_decided(
+    world: World,
+) -> None:
+    """A decision rewrites its conflict's row (on PostgreSQL a new row version, stored
+    elsewhere): the list must still read in the order the batch reported them."""
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    early = datetime(2026, 3, 1, 10, tzinfo=UTC)  # before the chequebook was handed over
+    _import(world, _signed(desk, world.association_siret, [(x, early) for x in serials[:3]]))
+    with world.db.session() as s:
+        found = [c.id for c in batches.list_conflicts(s, world.coordinateur)]
+        batches.decide_conflict(s, world.coordinateur, found[0], accept=False)
+    with world.db.session() as s:
+        listed = batches.list_conflicts(s, world.coordinateur, pending_only=False)
+    assert [(c.id, c.statut) for c in listed] == [
+        (found[0], "rejete"),
+        (found[1], "a_decider"),
+        (found[2], "a_decider"),
+    ]
