@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets as pysecrets
 import threading
 from collections.abc import Mapping, Sequence
@@ -339,6 +340,9 @@ def record_line(
 _PENDING_HEAD = "medianum_journal_head"
 
 
+_ANCHOR_TEXT = re.compile(r"([0-9]+):([0-9a-fA-F]{64})", re.ASCII)
+
+
 @dataclass(frozen=True)
 class Anchor:
     """A point of the chain known from outside the database: entry ``seq`` had hash ``hash``."""
@@ -352,12 +356,14 @@ class Anchor:
 
     @classmethod
     def parse(cls, value: str, source: str = "") -> Anchor:
-        seq_text, _sep, hash_text = value.strip().partition(":")
-        if not seq_text.isdigit() or len(hash_text) != 64:
+        # A fingerprint is 64 hexadecimal digits: a typing slip (O for 0) is refused here, not
+        # reported later as a rewritten journal.
+        found = _ANCHOR_TEXT.fullmatch(value.strip())
+        if found is None:
             raise ValidationError(
                 _("Ancre du journal illisible : attendu « numéro:empreinte »."), field="ancre"
             )
-        return cls(int(seq_text), hash_text.lower(), source)
+        return cls(int(found[1]), found[2].lower(), source)
 
 
 def database_identity(url: URL) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, exists, select, update
@@ -21,7 +21,7 @@ from core import journal
 from core.auth import Actor, Permission, require
 from core.db import utcnow
 from core.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
-from core.i18n import _, current_language, format_date, format_money, to_local
+from core.i18n import DISPLAY_TZ, _, current_language, format_date, format_money, to_local
 from core.models import Structure
 from pass_numerique import journal as journal_pass
 from pass_numerique import qr, serials
@@ -400,10 +400,16 @@ class RedemptionRow:
     undoable: bool
 
 
+def _local_midnight(day: date) -> datetime:
+    """The instant a day starts at the desks (Europe/Paris), in UTC."""
+    return datetime.combine(day, time(), DISPLAY_TZ).astimezone(UTC)
+
+
 def redemptions_of_day(
     session: Session, actor: Actor, day: date | None = None
 ) -> list[RedemptionRow]:
-    """Today's redemptions at the actor's structure, newest first (Europe/Paris day)."""
+    """The redemptions of a day (today by default) at the actor's structure, newest first: from
+    midnight to midnight in Europe/Paris."""
     ref = structure_reference(session, actor)
     now = utcnow()
     local_day = day or to_local(now).date()
@@ -412,14 +418,13 @@ def redemptions_of_day(
         .join(Pass, Pass.id == Encaissement.pass_id)
         .where(
             Encaissement.pass_structure_id == ref.id,
-            Encaissement.at >= now - timedelta(days=2),
+            Encaissement.at >= _local_midnight(local_day),
+            Encaissement.at < _local_midnight(local_day + timedelta(days=1)),
         )
         .order_by(Encaissement.at.desc())
     )
     result = []
     for enc, serial, valeur in rows:
-        if to_local(enc.at).date() != local_day:
-            continue
         result.append(
             RedemptionRow(
                 enc.id,

@@ -13,6 +13,7 @@ from core.auth import (
     deactivate_agent,
     reset_password,
     set_agent_grants,
+    unlock_agent,
 )
 from core.db import Database
 from core.errors import (
@@ -149,3 +150,119 @@ def test_weak_password_is_refused(db: Database, admin: Actor) -> None:
 def test_invalid_siret_is_refused(db: Database, admin: Actor) -> None:
     with pytest.raises(ValidationError, match="SIRET"), db.session() as s:
         create_structure(s, admin, "X", siret="12345678901234")
+
+
+def _journal_lines(db: Database, action: str) -> list[tuple[int | None, str | None, str | None]]:
+    with db.read_session() as s:
+        return [
+            (e.agent_id, e.entity_type, e.entity_id)
+            for e in s.scalars(select(AuditEntry).where(AuditEntry.action == action))
+        ]
+
+
+def test_a_password_reset_is_journalled_with_the_administrator_who_did_it_and_the_agent_concerned(
+    db: Database,
+    admin: Actor,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    agent = make_agent((Role.ACCUEIL, None))
+    with db.session() as s:
+        reset_password(s, admin, agent.agent_id, "nouveau-mot-de-passe")
+    assert _journal_lines(db, "agent.mot_de_passe") == [
+        (admin.agent_id, "agent", str(agent.agent_id))
+    ]
+
+
+def test_a_deactivation_is_journalled_with_the_administrator_who_did_it_and_the_agent_concerned(
+    db: Database,
+    admin: Actor,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    agent = make_agent((Role.ACCUEIL, None))
+    with db.session() as s:
+        deactivate_agent(s, admin, agent.agent_id)
+    assert _journal_lines(db, "agent.desactivation") == [
+        (admin.agent_id, "agent", str(agent.agent_id))
+    ]
+
+
+def test_an_unlock_is_journalled_against_the_agent_concerned(
+    db: Database,
+    admin: Actor,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    agent = make_agent((Role.ACCUEIL, None))
+    with db.session() as s:
+        unlock_agent(s, admin, agent.agent_id)
+    assert _journal_lines(db, "agent.deverrouillage") == [
+        (admin.agent_id, "agent", str(agent.agent_id))
+    ]
+
+
+def test_after_a_password_reset_the_agent_gets_every_attempt_back_before_the_lock(
+    db: Database,
+    admin: Actor,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    agent = make_agent((Role.ACCUEIL, None))
+    for _ in range(MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(AuthenticationError), db.session() as s:
+            authenticate(s, agent.login, "mauvais")
+    with db.session() as s:
+        reset_password(s, admin, agent.agent_id, "nouveau-mot-de-passe")
+    for _ in range(MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(AuthenticationError, match="incorrect"), db.session() as s:
+            authenticate(s, agent.login, "mauvais")
+    with db.session() as s:
+        assert authenticate(s, agent.login, "nouveau-mot-de-passe").agent_id == agent.agent_id
+
+
+def test_an_agent_whose_password_an_administrator_reset_must_choose_a_new_one(
+    db: Database,
+    admin: Actor,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    """The administrator knows the password they typed: the agent replaces it at next sign-in.
+    An administrator resetting their own password chose it for themselves."""
+    agent = make_agent((Role.ACCUEIL, None))
+    with db.session() as s:
+        reset_password(s, admin, agent.agent_id, "nouveau-mot-de-passe")
+        reset_password(s, admin, admin.agent_id, "autre-mot-de-passe-solide")
+    with db.read_session() as s:
+        assert s.get(Agent, agent.agent_id).must_change_password is True  # type: ignore[union-attr]
+        assert s.get(Agent, admin.agent_id).must_change_password is False  # type: ignore[union-attr]
+
+
+def test_a_password_reset_follows_the_strength_rule_of_the_installation(
+    db: Database,
+    admin: Actor,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    """A real desk refuses a guessable password; a demonstration database takes « demo »."""
+    agent = make_agent((Role.ACCUEIL, None))
+    with pytest.raises(ValidationError, match="trop facile"), db.session() as s:
+        reset_password(s, admin, agent.agent_id, "password")
+    with db.session() as s:
+        put_setting(s, DEMO_KEY, True)
+    with db.session() as s:
+        reset_password(s, admin, agent.agent_id, "demo")
+    with db.session() as s:
+        assert authenticate(s, agent.login, "demo").agent_id == agent.agent_id
+
+
+def test_after_an_unlock_the_agent_gets_every_attempt_back_before_the_lock(
+    db: Database,
+    admin: Actor,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    agent = make_agent((Role.ACCUEIL, None))
+    for _ in range(MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(AuthenticationError), db.session() as s:
+            authenticate(s, agent.login, "mauvais")
+    with db.session() as s:
+        unlock_agent(s, admin, agent.agent_id)
+    for _ in range(MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(AuthenticationError, match="incorrect"), db.session() as s:
+            authenticate(s, agent.login, "mauvais")
+    with db.session() as s:
+        assert authenticate(s, agent.login, "mot-de-passe-solide").agent_id == agent.agent_id

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 import main
-from core import migrate
-from core.backup import backup_sqlite, check_sqlite_file
+from core import journal, migrate
+from core.backup import backup_sqlite, check_sqlite_file, restore_sqlite
 from core.db import Database
 from core.errors import MedianumError
 from core.models import InstallationSetting
@@ -82,3 +83,29 @@ def test_restoring_a_file_that_is_not_a_medianum_database_is_refused(
             check_sqlite_file(bad)
         assert main.main(["db", "restore", str(bad)]) == 1
     assert _keys(sqlite_db) == {"garde"}
+
+
+def test_a_backup_whose_journal_was_shortened_after_it_was_written_is_refused_in_process(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """The anchor written beside a backup is read back whole (number, fingerprint, its file):
+    a backup whose journal lost its last line no longer matches it, and the restore stops
+    before touching the working database."""
+    with sqlite_db.session() as s:
+        for i in range(3):
+            journal.record(s, None, "essai.action", "essai", i)
+    database_file = Path(sqlite_db.url.database or "")
+    backup = backup_sqlite(database_file, tmp_path / "copie.sqlite3")
+    with sqlite_db.read_session() as s:
+        head = journal.journal_anchor(s)
+    assert journal.read_anchor_beside(backup) == journal.Anchor(
+        head[0], head[1], str(journal.anchor_beside(backup))
+    )
+    with closing(sqlite3.connect(backup)) as conn, conn:
+        conn.execute("DROP TRIGGER IF EXISTS audit_entry_no_delete")
+        conn.execute("DELETE FROM audit_entry WHERE seq = (SELECT max(seq) FROM audit_entry)")
+    sqlite_db.dispose()
+    before = database_file.read_bytes()
+    with pytest.raises(MedianumError, match="ne correspond pas à l'ancre"):
+        restore_sqlite(backup, database_file)
+    assert database_file.read_bytes() == before

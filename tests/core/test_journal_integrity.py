@@ -11,16 +11,16 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 import main
 from core import journal
 from core.auth import Actor
 from core.db import Database
-from core.errors import KeyringUnavailableError, PermissionDenied
+from core.errors import KeyringUnavailableError, PermissionDenied, ValidationError
 from core.journal import Anchor, journal_anchor, rotate_journal_key, verify_journal
-from core.models import Role
+from core.models import AuditEntry, Role
 from tests.conftest import MemoryKeyring
 
 
@@ -166,6 +166,40 @@ def test_an_anchor_printed_on_a_settlement_detects_a_shortened_chain_on_the_comm
     assert "raccourci" in capsys.readouterr().out
 
 
+def test_an_anchor_read_from_paper_names_its_source_when_it_exposes_a_shortened_chain(
+    db: Database, admin: Actor
+) -> None:
+    _write_entries(db, admin, 3)
+    with db.read_session() as s:
+        printed = Anchor(*journal_anchor(s)).as_text()
+    _drop_guards(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry WHERE seq >= 4"))
+    paper = Anchor.parse(f"  {printed.upper()}\n", "relevé de mars")
+    assert paper == Anchor(int(printed.split(":")[0]), printed.split(":")[1], "relevé de mars")
+    with db.read_session() as s:
+        report = verify_journal(s, [paper])
+    assert [p for p in report.problems if "raccourci" in p and "relevé de mars" in p]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "douze:" + "a" * 64,  # the number spelled out
+        "12:" + "a" * 63,  # one digit of the fingerprint missing
+        "12:" + "a" * 65,  # one digit too many
+        "12:" + "O" + "0" * 63,  # the letter O typed for a zero
+        "12:" + "a" * 31 + ":" + "a" * 32,  # a colon inside the fingerprint
+        "12" + "a" * 64,  # no colon
+    ],
+)
+def test_a_mistyped_anchor_is_refused_as_unreadable_never_taken_for_a_rewritten_journal(
+    typed: str,
+) -> None:
+    with pytest.raises(ValidationError, match="illisible"):
+        Anchor.parse(typed, "papier")
+
+
 def test_lines_written_before_the_key_still_verify_once_the_journal_is_keyed(
     db: Database, admin: Actor
 ) -> None:
@@ -228,6 +262,54 @@ def test_the_key_carried_to_another_desk_lets_it_write_and_verify(
     memory_keyring.store.clear()
     journal.import_journal_key(kid, secret_hex)
     _write_entries(db, admin, 1)
+    assert _report(db).ok
+
+
+def test_exporting_the_journal_key_is_journalled_with_the_administrator_and_the_key_id_only(
+    db: Database, admin: Actor
+) -> None:
+    """The key leaving the desk is a line of the journal: who took it, which key, never the
+    secret itself."""
+    with db.session() as s:
+        cle = rotate_journal_key(s, admin)
+    with db.session() as s:
+        kid, secret_hex = journal.export_journal_key(s, admin)
+    assert kid == cle
+    with db.read_session() as s:
+        line = s.scalars(select(AuditEntry).where(AuditEntry.action == "journal.cle.export")).one()
+        assert (line.agent_id, line.entity_type, line.entity_id, line.details) == (
+            admin.agent_id,
+            "journal",
+            cle,
+            {"cle": cle},
+        )
+        assert secret_hex not in json.dumps(line.details)
+
+
+def test_each_key_rotation_is_journalled_with_the_administrator_the_new_key_and_the_one_before(
+    db: Database, admin: Actor
+) -> None:
+    """The chain states when, by whom and from which key to which its sealing key changed; a
+    key id fits the journal's key column on every engine (32 characters)."""
+    with db.session() as s:
+        first = rotate_journal_key(s, admin)
+    with db.session() as s:
+        second = rotate_journal_key(s, admin)
+    with db.read_session() as s:
+        lines = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "journal.cle.rotation")
+            .order_by(AuditEntry.seq)
+        ).all()
+        assert [
+            (line.agent_id, line.entity_type, line.entity_id, line.details, line.cle_id)
+            for line in lines
+        ] == [
+            (admin.agent_id, "journal", first, {"cle": first, "precedente": None}, first),
+            (admin.agent_id, "journal", second, {"cle": second, "precedente": first}, second),
+        ]
+    assert first != second
+    assert all(len(kid) <= 32 and kid.isalnum() for kid in (first, second))
     assert _report(db).ok
 
 

@@ -5,7 +5,9 @@ refused in French, whole."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +20,8 @@ from core.models import AuditEntry
 from pass_numerique import batches, opposition
 from pass_numerique import serials as serial_numbers
 from pass_numerique.issuance import issue_chequebook
-from pass_numerique.models import Encaissement, Pass
+from pass_numerique.models import Encaissement, Pass, PassStructure
+from pass_numerique.redemption import redeem
 from tests.pass_numerique.conftest import TODAY, World
 
 HANDED = datetime(2026, 3, 12, 8, 0, tzinfo=UTC)
@@ -373,6 +376,47 @@ def test_every_kind_of_line_gets_its_exact_answer_beside_lines_accepted_at_once(
     assert _redemptions(world) == 7
 
 
+def test_every_redemption_a_batch_brings_in_is_recorded_as_that_batch_s_without_an_agent(
+    world: World,
+) -> None:
+    """Whether the database accepted the line at once or the line-by-line check did (a pass's
+    last valid day, late in the evening in France), the redemption names the batch whose
+    signature vouches for it, and no agent of the central desk."""
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    at_once = datetime(2026, 3, 14, 10, tzinfo=UTC)
+    last_evening = datetime(2027, 1, 31, 22, 30, tzinfo=UTC)  # 23:30 in France
+    now = datetime(2027, 2, 1, 8, tzinfo=UTC)
+    report = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [(serials[0], at_once), (serials[1], last_evening)],
+            exporte_at=now,
+        ),
+        now=now,
+    )
+    assert (report.acceptes, report.conflits) == (2, [])
+    with world.db.read_session() as s:
+        rows = s.execute(
+            select(
+                Pass.serial,
+                Encaissement.source,
+                Encaissement.lot_id,
+                Encaissement.agent_id,
+                Encaissement.pass_structure_id,
+                Encaissement.at,
+            )
+            .join(Pass, Pass.id == Encaissement.pass_id)
+            .order_by(Encaissement.at)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (serials[0], "lot", report.lot_id, None, world.ref_association, at_once),
+        (serials[1], "lot", report.lot_id, None, world.ref_association, last_evening),
+    ]
+
+
 def test_a_campaign_starts_at_midnight_in_france_for_lines_accepted_at_once(world: World) -> None:
     serials = _serials(world, handed=datetime(2025, 12, 20, 9, tzinfo=UTC))
     desk = _registered_desk(world)
@@ -425,3 +469,130 @@ def test_the_conflicts_to_decide_name_their_batch_pass_reason_and_offline_time_i
     ]
     assert [r.encaisse_at.astimezone(UTC) for r in rows] == [early, early]
     assert rows[0].id < rows[1].id
+
+
+def _other_reference(world: World) -> int:
+    """The Cyberbase's reference (another structure, referenced for another campaign)."""
+    with world.db.read_session() as s:
+        return int(
+            s.scalar(select(PassStructure.id).where(PassStructure.id != world.ref_association))
+        )
+
+
+def test_a_structures_batch_keys_are_its_own_and_the_full_list_comes_grouped_by_structure(
+    world: World,
+) -> None:
+    low, high = sorted((world.ref_association, _other_reference(world)))
+    registered: list[tuple[int, int]] = []
+    for ref in (high, low, high):  # registered in this order: ids interleave the two
+        with world.db.session() as s:
+            cle = batches.register_batch_key(
+                s,
+                world.coordinateur,
+                ref,
+                batches.display_fingerprint(
+                    batches.fingerprint(_public(Ed25519PrivateKey.generate()))
+                ),
+            )
+            registered.append((ref, cle.id))
+    with world.db.read_session() as s:
+        one = [(k.pass_structure_id, k.id) for k in batches.batch_keys(s, world.coordinateur, low)]
+        every = [(k.pass_structure_id, k.id) for k in batches.batch_keys(s, world.coordinateur)]
+    assert one == [registered[1]]
+    assert every == [registered[1], registered[0], registered[2]]
+
+
+def test_a_desk_exports_its_own_structures_desk_redemptions_only_oldest_first(
+    world: World,
+) -> None:
+    """Not another structure's (its payment would go to this one), not those a batch already
+    brought in (they would come back as conflicts)."""
+    serials = _serials(world)
+    with world.db.session() as s:
+        for serial, at in (
+            (serials[0], datetime(2026, 3, 14, 10, tzinfo=UTC)),
+            (serials[1], datetime(2026, 3, 13, 10, tzinfo=UTC)),
+        ):
+            assert redeem(s, world.mediateur, serial, today=TODAY, at=at).accepted
+        ids = dict(s.execute(select(Pass.serial, Pass.id).where(Pass.serial.in_(serials))).all())
+        s.add_all(
+            [
+                Encaissement(
+                    pass_id=ids[serials[2]],
+                    pass_structure_id=_other_reference(world),
+                    at=datetime(2026, 3, 12, 10, tzinfo=UTC),
+                    source="guichet",
+                ),
+                Encaissement(
+                    pass_id=ids[serials[3]],
+                    pass_structure_id=world.ref_association,
+                    at=datetime(2026, 3, 12, 11, tzinfo=UTC),
+                    source="lot",
+                ),
+            ]
+        )
+    with world.db.session() as s:
+        exported = json.loads(batches.export_batch(s, world.mediateur))
+    assert exported["encaissements"] == [
+        {"serial": serials[1], "at": "2026-03-13T10:00:00+00:00"},
+        {"serial": serials[0], "at": "2026-03-14T10:00:00+00:00"},
+    ]
+
+
+@pytest.fixture
+def clocks_in_france(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The desk computer's clock in Europe/Paris and, on PostgreSQL, the server's sessions too
+    (a French installation's usual settings; the test machine runs in UTC)."""
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    if not world.db.is_sqlite:
+        with world.db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"ALTER DATABASE \"{world.db.url.database}\" SET timezone TO 'Europe/Paris'"
+            )
+        world.db.engine.dispose()
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_batch_imported_again_is_recognised_line_by_line_with_clocks_in_france(
+    world: World, clocks_in_france: None
+) -> None:
+    """Each line already paid is compared with the instant stored for it: read back in the
+    computer's or the server's time zone instead of UTC, it would differ by an hour and the
+    batch's own lines would come back as conflicts to decide."""
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    lines: list[tuple[str, Any]] = [
+        (serials[0], datetime(2026, 3, 14, 9, 30, tzinfo=UTC)),
+        (serials[1], datetime(2026, 3, 14, 10, 0, 5, 250000, tzinfo=UTC)),
+    ]
+    first = _import(world, _signed(desk, world.association_siret, lines))
+    assert (first.acceptes, first.conflits) == (2, [])
+    later = EXPORTED + timedelta(hours=1)
+    again = _import(world, _signed(desk, world.association_siret, lines, exporte_at=later))
+    assert (again.acceptes, again.deja_connus, again.conflits) == (0, 2, [])
+
+
+def test_the_full_list_of_conflicts_keeps_the_order_they_were_found_in_once_some_are_decided(
+    world: World,
+) -> None:
+    """A decision rewrites its conflict's row (on PostgreSQL a new row version, stored
+    elsewhere): the list must still read in the order the batch reported them."""
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    early = datetime(2026, 3, 1, 10, tzinfo=UTC)  # before the chequebook was handed over
+    _import(world, _signed(desk, world.association_siret, [(x, early) for x in serials[:3]]))
+    with world.db.session() as s:
+        found = [c.id for c in batches.list_conflicts(s, world.coordinateur)]
+        batches.decide_conflict(s, world.coordinateur, found[0], accept=False)
+    with world.db.session() as s:
+        listed = batches.list_conflicts(s, world.coordinateur, pending_only=False)
+    assert [(c.id, c.statut) for c in listed] == [
+        (found[0], "rejete"),
+        (found[1], "a_decider"),
+        (found[2], "a_decider"),
+    ]

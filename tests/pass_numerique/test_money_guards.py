@@ -270,21 +270,32 @@ def test_racing_coordinators_validate_a_settlement_once_and_the_others_are_told_
 def test_a_validated_settlement_reprints_exactly_what_was_validated(world: World) -> None:
     _redeemed(world, MARCH, count=2)
     with world.db.session() as s:
+        s.execute(text("UPDATE pass_structure SET bic = 'CCBPFRPPNAN'"))
+    with world.db.session() as s:
         [done] = settlements.validate(s, world.coordinateur, "2026-03")
     # Afterwards the structure changes bank, and someone edits a pass's value by hand.
     with world.db.session() as s:
         s.execute(
-            text("UPDATE pass_structure SET iban = 'FR7612345000010123456789061', titulaire = 'X'")
+            text(
+                "UPDATE pass_structure SET iban = 'FR7612345000010123456789061', titulaire = 'X', "
+                "bic = 'AGRIFRPP'"
+            )
         )
         s.execute(text("UPDATE pass SET valeur_cents = 5000"))
     with world.db.session() as s:
         again = settlements.validated(s, world.coordinateur, done.reglement_id or 0)
-    assert (again.montant_cents, again.iban, again.titulaire) == (2000, done.iban, done.titulaire)
+    assert (again.montant_cents, again.iban, again.titulaire, again.bic) == (
+        2000,
+        done.iban,
+        done.titulaire,
+        "CCBPFRPPNAN",
+    )
     # Every field the statement prints or pays from: structure, SIRET, month, bank details,
     # validation number and date, and each line's serial, time and value.
     assert replace(again, ancre=None) == replace(done, ancre=None)
     pdf = "".join(_pages(settlement_pdf(again)))
     assert "20,00" in pdf and "50,00" not in pdf and "FR76 3000 6000" in pdf
+    assert "CCBPFRPPNAN" in pdf and "AGRIFRPP" not in pdf
 
 
 def test_validating_a_month_twice_names_who_validated_it_first(world: World) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 from core import secrets
 from core.db import utcnow
 from core.errors import ConflictError, PermissionDenied, ValidationError
-from core.models import AuditEntry
-from pass_numerique import keys, opposition, qr, settlements
+from core.models import AuditEntry, Role
+from pass_numerique import keys, opposition, qr, serials, settlements
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.models import Encaissement, Pass
 from pass_numerique.redemption import redeem, redemptions_of_day, undo_redemption, verify_scan
@@ -252,3 +252,107 @@ def test_a_settled_pass_reset_by_hand_is_refused_in_words_not_with_a_traceback(
         assert (
             s.scalar(select(Pass.etat).where(Pass.serial == qr_texts[0].split(":")[2])) == "remis"
         )
+
+
+def test_the_days_list_of_a_past_day_holds_its_redemptions_from_midnight_to_midnight_in_france(
+    world: World,
+) -> None:
+    """11 March 2026 at the desk: from 23:00 UTC on the 10th (midnight in Paris, winter time)
+    up to, not including, 23:00 UTC on the 11th, newest first, whatever day it is now."""
+    _chequier, qr_texts = _issue(world)
+    instants = [
+        datetime(2026, 3, 10, 22, 59, 59, 999999, tzinfo=UTC),  # 10 March, 23:59:59.999999
+        datetime(2026, 3, 10, 23, 0, tzinfo=UTC),  # 11 March, 00:00
+        datetime(2026, 3, 11, 9, 30, tzinfo=UTC),
+        datetime(2026, 3, 11, 22, 59, 59, 999999, tzinfo=UTC),  # 11 March, 23:59:59.999999
+        datetime(2026, 3, 11, 23, 0, tzinfo=UTC),  # 12 March, 00:00
+    ]
+    ids = []
+    for scanned, at in zip(qr_texts, instants, strict=False):
+        with world.db.session() as s:
+            ids.append(redeem(s, world.mediateur, scanned, today=TODAY, at=at).encaissement_id)
+    with world.db.session() as s:
+        by_day = {
+            day: [
+                (r.encaissement_id, r.at, r.undoable)
+                for r in redemptions_of_day(s, world.mediateur, day)
+            ]
+            for day in (date(2026, 3, 10), date(2026, 3, 11), date(2026, 3, 12))
+        }
+    assert by_day == {
+        date(2026, 3, 10): [(ids[0], instants[0], False)],
+        date(2026, 3, 11): [(ids[i], instants[i], False) for i in (3, 2, 1)],
+        date(2026, 3, 12): [(ids[4], instants[4], False)],
+    }
+
+
+def test_only_the_agents_own_redemptions_of_the_last_ten_minutes_offer_to_be_undone(
+    world: World,
+    make_agent,  # type: ignore[no-untyped-def]
+) -> None:
+    _chequier, qr_texts = _issue(world)
+    colleague = make_agent((Role.MEDIATEUR, world.association_id))
+    mine_fresh = _redeem(world, qr_texts[0]).encaissement_id
+    theirs_fresh = _redeem(world, qr_texts[1], actor=colleague).encaissement_id
+    mine_old = _redeem(world, qr_texts[2]).encaissement_id
+    with world.db.session() as s:
+        s.execute(
+            text("UPDATE pass_encaissement SET at = :at WHERE id = :id"),
+            {"at": utcnow() - timedelta(minutes=11), "id": mine_old},
+        )
+    with world.db.session() as s:
+        undoable = {
+            r.encaissement_id: (r.agent_id, r.undoable)
+            for r in redemptions_of_day(s, world.mediateur)
+        }
+    assert undoable == {
+        mine_fresh: (world.mediateur.agent_id, True),
+        theirs_fresh: (colleague.agent_id, False),
+        mine_old: (world.mediateur.agent_id, False),
+    }
+
+
+def test_the_days_list_offers_to_undo_exactly_as_long_as_undoing_is_allowed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten minutes to the microsecond: still offered, and still done; a microsecond later,
+    neither."""
+    import pass_numerique.redemption as redemption
+
+    _chequier, qr_texts = _issue(world)
+    now = datetime(2026, 3, 12, 14, 0, tzinfo=UTC)
+    monkeypatch.setattr(redemption, "utcnow", lambda: now)
+    on_time, late = (
+        redeem_at(world, qr_texts[0], now - timedelta(minutes=10)),
+        redeem_at(world, qr_texts[1], now - timedelta(minutes=10, microseconds=1)),
+    )
+    with world.db.session() as s:
+        offered = {r.encaissement_id: r.undoable for r in redemptions_of_day(s, world.mediateur)}
+    assert offered == {on_time: True, late: False}
+    with world.db.session() as s:
+        undo_redemption(s, world.mediateur, on_time)
+    with world.db.session() as s, pytest.raises(ValidationError):
+        undo_redemption(s, world.mediateur, late)
+
+
+def redeem_at(world: World, scanned: str, at: datetime) -> int:
+    with world.db.session() as s:
+        result = redeem(s, world.mediateur, scanned, today=TODAY, at=at)
+    assert result.accepted and result.encaissement_id is not None
+    return result.encaissement_id
+
+
+def test_a_serial_typed_by_hand_is_verified_like_its_qr_code(world: World) -> None:
+    """A desk without a scanner types the serial printed under the QR code."""
+    _chequier, qr_texts = _issue(world)
+    serial = qr_texts[0].split(":")[2]
+    with world.db.session() as s:
+        typed = verify_scan(s, world.mediateur, serials.display(serial).lower(), today=TODAY)
+        garbled = verify_scan(s, world.mediateur, "pas un numéro", today=TODAY)
+    assert (typed.accepted, typed.code, typed.serial, typed.valeur_cents) == (
+        True,
+        "valide",
+        serial,
+        1000,
+    )
+    assert (garbled.accepted, garbled.code) == (False, "inconnu")

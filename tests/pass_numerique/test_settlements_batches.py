@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,10 @@ from core import migrate
 from core.backup import backup_sqlite
 from core.db import Database
 from core.errors import ConflictError, ValidationError
+from core.models import AuditEntry
 from pass_numerique import batches, opposition, settlements
 from pass_numerique.issuance import chequebook_print, issue_chequebook
-from pass_numerique.models import Encaissement, Pass
+from pass_numerique.models import ConflitLot, Encaissement, Pass
 from pass_numerique.pdf import settlement_pdf
 from pass_numerique.redemption import redeem
 from tests.pass_numerique.conftest import TODAY, World
@@ -221,3 +222,111 @@ def test_an_offline_redemption_of_a_pass_opposed_since_waits_for_the_coordinator
         batches.decide_conflict(s, world.coordinateur, conflict.id, accept=True)
         [owed] = settlements.preview(s, world.coordinateur, "2026-03")
         assert owed.nombre == 1
+
+
+OFFLINE_AT = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
+CENTRAL_AT = datetime(2026, 3, 13, 10, 0, tzinfo=UTC)
+
+
+def _redemptions_of(
+    world: World, scanned: str
+) -> list[tuple[str, int | None, int | None, datetime]]:
+    """(source, lot, agent, instant) of each redemption of the pass this QR text names."""
+    with world.db.read_session() as s:
+        rows = s.execute(
+            select(Encaissement.source, Encaissement.lot_id, Encaissement.agent_id, Encaissement.at)
+            .join(Pass, Pass.id == Encaissement.pass_id)
+            .where(Pass.serial == scanned.split(":")[2])
+        ).all()
+    return [(source, lot, agent, at) for source, lot, agent, at in rows]
+
+
+def _etat(world: World, scanned: str) -> str | None:
+    with world.db.read_session() as s:
+        return s.scalar(select(Pass.etat).where(Pass.serial == scanned.split(":")[2]))
+
+
+def _batch_with_a_pass_redeemed_twice(world: World, tmp_path: Path) -> tuple[list[str], int]:
+    """scans[0] redeemed offline on the 14th and at the central desk on the 13th; scans[1]
+    redeemed offline only; scans[2] at the central desk only; scans[3] never. Returns the scans
+    and the imported batch's id, its one conflict on scans[0] still to decide."""
+    _c, scans = _issue(world)
+    offline = _offline_copy(world, tmp_path)
+    try:
+        assert _redeem(offline, world, scans[0], at=OFFLINE_AT)
+        assert _redeem(offline, world, scans[1], at=OFFLINE_AT)
+        data = _export(offline, world)
+    finally:
+        offline.dispose()
+    assert _redeem(world.db, world, scans[0], at=CENTRAL_AT)
+    assert _redeem(world.db, world, scans[2], at=CENTRAL_AT)
+    report = _import(world, data)
+    assert (report.acceptes, report.conflits) == (1, [(scans[0].split(":")[2], "deja_encaisse")])
+    assert report.lot_id is not None
+    return scans, report.lot_id
+
+
+def test_accepting_an_offline_redemption_replaces_the_unpaid_one_of_that_pass_alone(
+    world: World, tmp_path: Path
+) -> None:
+    """The coordinator checked with the association: the pass was spent there, offline. Its
+    central redemption gives way to the batch's; every other pass stays as it was; the decision
+    says who took it, when and why, and the journal keeps it."""
+    scans, lot_id = _batch_with_a_pass_redeemed_twice(world, tmp_path)
+    with world.db.session() as s:
+        [conflict] = batches.list_conflicts(s, world.coordinateur)
+        batches.decide_conflict(
+            s, world.coordinateur, conflict.id, accept=True, note="Vérifié avec l'association"
+        )
+    assert _redemptions_of(world, scans[0]) == [("lot", lot_id, None, OFFLINE_AT)]
+    assert _redemptions_of(world, scans[2]) == [
+        ("guichet", None, world.mediateur.agent_id, CENTRAL_AT)
+    ]
+    assert (_etat(world, scans[0]), _etat(world, scans[3])) == ("encaisse", "remis")
+    with world.db.read_session() as s:
+        decided = s.get(ConflitLot, conflict.id)
+        assert decided is not None
+        assert (decided.statut, decided.decide_par, decided.note) == (
+            "accepte",
+            world.coordinateur.agent_id,
+            "Vérifié avec l'association",
+        )
+        assert decided.decide_at is not None
+        assert abs(decided.decide_at - datetime.now(UTC)) < timedelta(minutes=5)
+        pass_id = s.scalar(select(Pass.id).where(Pass.serial == scans[0].split(":")[2]))
+        line = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "pass.conflit.tranche")
+        ).one()
+        assert (line.agent_id, line.entity_type, line.entity_id, line.details) == (
+            world.coordinateur.agent_id,
+            "pass_conflit",
+            str(conflict.id),
+            {"accepte": True, "motif": "deja_encaisse", "pass_id": pass_id},
+        )
+    with world.db.session() as s:
+        [owed] = settlements.preview(s, world.coordinateur, "2026-03")
+    assert (owed.nombre, owed.montant_cents) == (3, 3000)
+
+
+def test_rejecting_an_offline_redemption_keeps_the_central_one_and_records_the_refusal(
+    world: World, tmp_path: Path
+) -> None:
+    scans, _lot_id = _batch_with_a_pass_redeemed_twice(world, tmp_path)
+    with world.db.session() as s:
+        [conflict] = batches.list_conflicts(s, world.coordinateur)
+        batches.decide_conflict(s, world.coordinateur, conflict.id, accept=False)
+    assert _redemptions_of(world, scans[0]) == [
+        ("guichet", None, world.mediateur.agent_id, CENTRAL_AT)
+    ]
+    with world.db.read_session() as s:
+        decided = s.get(ConflitLot, conflict.id)
+        assert decided is not None
+        assert (decided.statut, decided.decide_par, decided.note) == (
+            "rejete",
+            world.coordinateur.agent_id,
+            None,
+        )
+        line = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "pass.conflit.tranche")
+        ).one()
+        assert line.details["accepte"] is False
