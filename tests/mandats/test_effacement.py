@@ -358,3 +358,58 @@ def test_merging_two_files_that_each_hold_a_current_authorisation_keeps_one(
             )
         ).all()
         assert len(current) == 1
+
+
+def test_a_merge_moves_the_other_files_mandates_and_keeps_one_current_authorisation_each(
+    db: Database, desks: Desks, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    """The kept file's current authorisation wins where both had one; the other file's
+    authorisations for categories the kept file has none current for (never granted, or
+    revoked) stay current; a third person's authorisations change nothing."""
+    from mediation.beneficiaires import merge_beneficiaires
+    from tests.mediation.dossier_data import add_person
+
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    kept = add_person(db, desks.accueil_nord, nom="Double", prenom="Anne")
+    other = add_person(db, desks.accueil_nord, nom="Double", prenom="Anne")
+    third = add_person(db, desks.accueil_nord, nom="Tiers", prenom="Paul")
+
+    def mandate(bid: int, categories: list[str]) -> int:
+        with db.session() as s:
+            return create_mandat(
+                s,
+                aidant,
+                bid,
+                categories=categories,
+                duree_jours=365,
+                identite=MandantIdentity("Double", "Anne", date(1950, 1, 2), "Niort"),
+                mentions_lues=True,
+                hors_mesure_protection=True,
+            ).id
+
+    kept_social = mandate(kept, ["social"])
+    kept_logement = mandate(kept, ["logement"])
+    with db.session() as s:
+        revoke_mandat(s, aidant, kept_logement)
+    others = mandate(other, ["social", "logement", "argent"])
+    thirds = mandate(third, ["argent"])
+    with db.session() as s:
+        merge_beneficiaires(s, desks.accueil_nord, kept, other)
+    with db.session() as s:
+        moved = s.scalars(select(Mandat.id).where(Mandat.beneficiaire_id == kept)).all()
+        assert sorted(moved) == sorted([kept_social, kept_logement, others])
+        current = s.execute(
+            select(
+                MandatCategorie.beneficiaire_id,
+                MandatCategorie.categorie,
+                MandatCategorie.mandat_id,
+            ).where(MandatCategorie.courante.is_(True))
+        ).all()
+        assert sorted(current) == sorted(
+            [
+                (kept, "social", kept_social),
+                (kept, "logement", others),
+                (kept, "argent", others),
+                (third, "argent", thirds),
+            ]
+        )
