@@ -758,3 +758,36 @@ def test_lifting_a_structures_limit_restores_every_category_and_leaves_other_lim
             "loisirs",
         )
         assert allowed_categories(s, desk.other_structure_id) == ("logement", "justice")
+
+
+def test_the_list_of_expiring_mandates_names_every_one_even_past_a_screenful(
+    db: Database, desk: Desk
+) -> None:
+    # 201 mandates ending within the month at a busy desk (one per category, ten per person,
+    # over 21 people): none may be left off the list of mandates to renew.
+    signed = utcnow() - timedelta(days=10)
+    people = [desk.beneficiaire_id] + [
+        add_beneficiaire(db, desk.structure_id, "Lambert", f"Odile{i}") for i in range(20)
+    ]
+    keys = ["papiers", "famille", "social", "travail", "logement"]
+    keys += ["transports", "argent", "justice", "etranger", "loisirs"]
+    created = []
+    with db.session() as s:
+        for bid in people:
+            for key in keys:
+                if len(created) < 201:
+                    created.append(
+                        create_mandat(
+                            s,
+                            desk.aidant,
+                            bid,
+                            categories=[key],
+                            duree_jours=31,
+                            identite=IDENTITE,
+                            mentions_lues=True,
+                            hors_mesure_protection=True,
+                            now=signed,
+                        ).id
+                    )
+    with db.session() as s:
+        assert sorted(r.id for r in expiring_mandats(s, desk.aidant)) == sorted(created)
