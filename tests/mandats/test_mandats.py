@@ -791,3 +791,91 @@ def test_the_list_of_expiring_mandates_names_every_one_even_past_a_screenful(
                     )
     with db.session() as s:
         assert sorted(r.id for r in expiring_mandats(s, desk.aidant)) == sorted(created)
+        # The screen's list pages them: 200 on the first page, the 201st on the next.
+        first = list_mandats(s, desk.aidant, Filtre.EXPIRANT)
+        rest = list_mandats(s, desk.aidant, Filtre.EXPIRANT, offset=200)
+        assert (len(first), len(rest)) == (200, 1)
+        assert sorted(r.id for r in first + rest) == sorted(created)
+
+
+def test_lists_state_each_mandates_status_on_the_boundary_days_in_the_right_order(
+    db: Database, desk: Desk
+) -> None:
+    now = utcnow().replace(microsecond=0)
+    day = timedelta(days=1)
+    ends_in_30_days = _create(db, desk, ["papiers"], duree_jours=31, now=now - day)
+    ends_now = _create(db, desk, ["famille"], duree_jours=31, now=now - 31 * day)
+    ends_in_10_days = _create(db, desk, ["social"], duree_jours=31, now=now - 21 * day)
+    revoked = _create(db, desk, ["travail"], duree_jours=365, now=now - 2 * day)
+    long_running = _create(db, desk, ["logement"], duree_jours=365, now=now - 3 * day)
+    with db.session() as s:
+        revoke_mandat(s, desk.aidant, revoked, now=now - day)
+    # Another structure's mandates, one expiring and one expired, are never listed here.
+    stranger = add_beneficiaire(db, desk.other_structure_id, "Martin", "Paul")
+    with db.session() as s:
+        for signed in (now - day, now - 31 * day):
+            create_mandat(
+                s,
+                desk.other_aidant,
+                stranger,
+                categories=["justice" if signed == now - day else "argent"],
+                duree_jours=31,
+                identite=MandantIdentity("Martin", "Paul", date(1948, 3, 14), "Niort"),
+                mentions_lues=True,
+                hors_mesure_protection=True,
+                now=signed,
+            )
+    with db.session() as s:
+        every = list_mandats(s, desk.aidant, Filtre.TOUS, now=now)
+        # Newest first: signed 1, 2, 3, 21 and 31 days ago.
+        assert [r.id for r in every] == [
+            ends_in_30_days,
+            revoked,
+            long_running,
+            ends_in_10_days,
+            ends_now,
+        ]
+        assert {r.id: (r.statut.name, r.expire_bientot) for r in every} == {
+            ends_in_30_days: ("ACTIF", True),  # ends exactly 30 days from now: expiring
+            ends_now: ("EXPIRE", False),  # ends this very second: expired
+            ends_in_10_days: ("ACTIF", True),
+            revoked: ("REVOQUE", False),
+            long_running: ("ACTIF", False),
+        }
+        # Soonest end first among those in force.
+        in_force = list_mandats(s, desk.aidant, Filtre.ACTIFS, now=now)
+        assert [r.id for r in in_force] == [ends_in_10_days, ends_in_30_days, long_running]
+        expiring = list_mandats(s, desk.aidant, Filtre.EXPIRANT, now=now)
+        assert [r.id for r in expiring] == [ends_in_10_days, ends_in_30_days]
+        assert [r.id for r in list_mandats(s, desk.aidant, Filtre.EXPIRES, now=now)] == [ends_now]
+
+
+def test_search_matches_the_typed_characters_literally_or_the_reference_in_any_case(
+    db: Database, desk: Desk
+) -> None:
+    # Names mistyped at the desk with characters that LIKE would read as wildcards.
+    ids = {}
+    for nom in ("Cent%Pour", "Barre\\Oblique", "Trait_Bas"):
+        bid = add_beneficiaire(db, desk.structure_id, nom, "Ana")
+        with db.session() as s:
+            ids[nom] = create_mandat(
+                s,
+                desk.aidant,
+                bid,
+                categories=["social"],
+                duree_jours=31,
+                identite=MandantIdentity(nom, "Ana", date(1948, 3, 14), "Niort"),
+                mentions_lues=True,
+                hors_mesure_protection=True,
+            ).id
+    with db.session() as s:
+        reference = s.get(Mandat, ids["Trait_Bas"]).reference  # type: ignore[union-attr]
+
+    def found(text: str) -> list[int]:
+        with db.session() as s:
+            return [r.id for r in list_mandats(s, desk.aidant, recherche=text)]
+
+    assert found("%") == [ids["Cent%Pour"]]
+    assert found("\\") == [ids["Barre\\Oblique"]]
+    assert found("_") == [ids["Trait_Bas"]]
+    assert found(f"  {reference.lower()} ") == [ids["Trait_Bas"]]
