@@ -879,3 +879,22 @@ def test_search_matches_the_typed_characters_literally_or_the_reference_in_any_c
     assert found("\\") == [ids["Barre\\Oblique"]]
     assert found("_") == [ids["Trait_Bas"]]
     assert found(f"  {reference.lower()} ") == [ids["Trait_Bas"]]
+
+
+def test_each_mandates_categories_are_listed_once_when_read_in_several_chunks(
+    db: Database, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mediation.mandats import lecture
+
+    # Chunks of two ids instead of 900, so that three mandates need two queries.
+    monkeypatch.setattr(lecture, "_IDS_PER_QUERY", 2)
+    first = _create(db, desk, ["social", "argent"])
+    second = _create(db, desk, ["logement"])
+    third = _create(db, desk, ["papiers", "justice"])
+    with db.session() as s:
+        rows = list_mandats(s, desk.aidant, Filtre.TOUS)
+    assert {r.id: r.categories for r in rows} == {
+        first: ("social", "argent"),
+        second: ("logement",),
+        third: ("papiers", "justice"),
+    }
