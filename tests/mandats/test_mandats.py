@@ -898,3 +898,21 @@ def test_each_mandates_categories_are_listed_once_when_read_in_several_chunks(
         second: ("logement",),
         third: ("papiers", "justice"),
     }
+
+
+def test_a_renewal_keeps_the_specific_actions_unless_new_ones_are_given(
+    db: Database, desk: Desk
+) -> None:
+    old_id = _create(db, desk, ["social"], actions_specifiques="Création d'une adresse e-mail")
+    with db.session() as s:
+        same = renew_mandat(s, desk.aidant, old_id, mentions_lues=True, hors_mesure_protection=True)
+        assert same.actions_specifiques == "Création d'une adresse e-mail"
+        changed = renew_mandat(
+            s,
+            desk.aidant,
+            same.id,
+            mentions_lues=True,
+            hors_mesure_protection=True,
+            actions_specifiques="Compte sur le site des impôts",
+        )
+        assert changed.actions_specifiques == "Compte sur le site des impôts"
