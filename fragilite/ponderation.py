@@ -249,7 +249,12 @@ def _post_stratifier(
     np.add.at(g_sex, (c_idx, group_of[c_idx, t_idx]), cibles.sexe[c_idx, t_idx])
 
     w = base.copy()
-    sums = np.bincount(cell[in_group], weights=w[in_group], minlength=n_c * n_t).reshape(n_c, n_t)
+    # float even when no respondent is in a group (numpy's bincount of nothing is integer).
+    sums = (
+        np.bincount(cell[in_group], weights=w[in_group], minlength=n_c * n_t)
+        .astype(float)
+        .reshape(n_c, n_t)
+    )
     factor = np.divide(g_age, sums, out=np.ones_like(sums), where=(sums > 0) & (g_age > 0))
     # Respondents of unknown age keep their commune's average adjustment.
     mean_factor = np.divide(

@@ -9,6 +9,7 @@ import pytest
 from core.errors import ValidationError
 from core.territory import cog
 from fragilite import codebook
+from fragilite.estimation import Territoire
 from fragilite.ponderation import lire_marges, ponderer
 from tests.fragilite.enquetes import ecrire, enquete, repondant
 
@@ -261,3 +262,80 @@ def test_trimming_keeps_a_tiny_communes_total_even_when_its_other_weights_sum_be
     assert result.poids.sum() == pytest.approx(2.0)
     assert result.poids[0] == pytest.approx(3 * 2.0 / 10)
     assert result.poids[1:] == pytest.approx([(2.0 - 0.6) / 9] * 9)
+
+
+# Communes of the official geography whose legal population is not a usable base: Bezonvaux
+# (destroyed in 1916, « mort pour la France », population 0), Paris (no population of its own:
+# its arrondissements have it) and Rochefourchat (population 1, the smallest in France).
+ODD_COMMUNES = Territoire(
+    "Territoire d'essai aux communes atypiques",
+    "200000002",
+    (
+        ("17200", "Lagord"),
+        ("17028", "Aytré"),
+        ("55050", "Bezonvaux"),
+        ("75056", "Paris"),
+        ("26274", "Rochefourchat"),
+    ),
+)
+
+
+def _rows_of(code: str, n: int, start: int) -> list[dict[str, str]]:
+    return [
+        repondant(start + i, code=code, age=list(AGES.values())[i % 5], sexe="FM"[i % 2])
+        for i in range(n)
+    ]
+
+
+def test_a_commune_without_margins_and_without_a_usable_legal_population_keeps_its_weights(
+    tmp_path: Path,
+) -> None:
+    # Margins for Lagord only. Aytré (9,578 inhabitants) and Rochefourchat (1) are brought to
+    # their legal population × Lagord's share aged 15+ (85 %); Bezonvaux (0) and Paris (no
+    # population of its own) cannot be scaled: their respondents keep a weight of 1 each.
+    rows = (
+        _lagord_rows()
+        + _rows_of("17028", 10, 500)
+        + _rows_of("55050", 3, 600)
+        + _rows_of("75056", 4, 700)
+        + _rows_of("26274", 2, 800)
+    )
+    weights = ponderer(enquete(rows, ODD_COMMUNES), lire_marges(_lagord(tmp_path, {}))).poids
+    codes = np.array([r["code_insee"] for r in rows])
+    assert weights[codes == "17028"].sum() == pytest.approx(9578 * 0.85)
+    assert weights[codes == "26274"].sum() == pytest.approx(1 * 0.85)
+    assert list(weights[codes == "55050"]) == [1.0, 1.0, 1.0]
+    assert list(weights[codes == "75056"]) == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_the_share_aged_15_plus_is_taken_only_from_communes_with_a_legal_population(
+    tmp_path: Path,
+) -> None:
+    # Margins for Lagord (85 % of 7,387 aged 15+), for Rochefourchat (1 inhabitant, 1 aged
+    # 15+) and for Bezonvaux (legal population 0, so its 100 in the margins cannot give a share).
+    # Aytré, without margins, is scaled by (6,278.95 + 1) / (7,387 + 1).
+    lagord = {("17200", t, s): LAGORD_15_PLUS / 10 for t in codebook.TRANCHES_AGE for s in "FM"}
+    rochefourchat = {("26274", t, s): 0.1 for t in codebook.TRANCHES_AGE for s in "FM"}
+    bezonvaux = {("55050", t, s): 10.0 for t in codebook.TRANCHES_AGE for s in "FM"}
+    margins = lire_marges(_margins(tmp_path, lagord | rochefourchat | bezonvaux))
+    rows = (
+        _lagord_rows()
+        + _rows_of("26274", 10, 300)
+        + _rows_of("55050", 10, 400)
+        + _rows_of("17028", 10, 500)
+    )
+    weights = ponderer(enquete(rows, ODD_COMMUNES), margins).poids
+    codes = np.array([r["code_insee"] for r in rows])
+    share = (0.85 * 7387 + 1) / (7387 + 1)
+    assert weights[codes == "17028"].sum() == pytest.approx(9578 * share, rel=1e-9)
+
+
+def test_without_margins_for_any_surveyed_commune_each_is_scaled_to_its_legal_population(
+    tmp_path: Path,
+) -> None:
+    # The margins cover Lagord, where nobody answered: there is no share aged 15+ to borrow,
+    # so Aytré's respondents stand for its whole legal population (9,578).
+    rows = _rows_of("17028", 10, 500)
+    result = ponderer(enquete(rows), lire_marges(_lagord(tmp_path, {})))
+    assert result.poids.sum() == pytest.approx(9578)
+    assert result.communes_sans_marges == ("17028",)

@@ -358,3 +358,111 @@ def test_merging_two_files_that_each_hold_a_current_authorisation_keeps_one(
             )
         ).all()
         assert len(current) == 1
+
+
+def test_a_merge_moves_the_other_files_mandates_and_keeps_one_current_authorisation_each(
+    db: Database, desks: Desks, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    """The kept file's current authorisation wins where both had one; the other file's
+    authorisations for categories the kept file has none current for (never granted, or
+    revoked) stay current; a third person's authorisations change nothing."""
+    from mediation.beneficiaires import merge_beneficiaires
+    from tests.mediation.dossier_data import add_person
+
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    kept = add_person(db, desks.accueil_nord, nom="Double", prenom="Anne")
+    other = add_person(db, desks.accueil_nord, nom="Double", prenom="Anne")
+    third = add_person(db, desks.accueil_nord, nom="Tiers", prenom="Paul")
+
+    def mandate(bid: int, categories: list[str]) -> int:
+        with db.session() as s:
+            return create_mandat(
+                s,
+                aidant,
+                bid,
+                categories=categories,
+                duree_jours=365,
+                identite=MandantIdentity("Double", "Anne", date(1950, 1, 2), "Niort"),
+                mentions_lues=True,
+                hors_mesure_protection=True,
+            ).id
+
+    kept_social = mandate(kept, ["social"])
+    kept_logement = mandate(kept, ["logement"])
+    with db.session() as s:
+        revoke_mandat(s, aidant, kept_logement)
+    others = mandate(other, ["social", "logement", "argent"])
+    thirds = mandate(third, ["argent"])
+    with db.session() as s:
+        merge_beneficiaires(s, desks.accueil_nord, kept, other)
+    with db.session() as s:
+        moved = s.scalars(select(Mandat.id).where(Mandat.beneficiaire_id == kept)).all()
+        assert sorted(moved) == sorted([kept_social, kept_logement, others])
+        current = s.execute(
+            select(
+                MandatCategorie.beneficiaire_id,
+                MandatCategorie.categorie,
+                MandatCategorie.mandat_id,
+            ).where(MandatCategorie.courante.is_(True))
+        ).all()
+        assert sorted(current) == sorted(
+            [
+                (kept, "social", kept_social),
+                (kept, "logement", others),
+                (kept, "argent", others),
+                (third, "argent", thirds),
+            ]
+        )
+
+
+def test_after_a_restore_an_erased_file_is_not_counted_as_held_back_by_its_restored_mandate(
+    db: Database, desks: Desks, make_agent, engine_name: str, tmp_path: Path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """The backup predates the revocation and the erasure: restored, the mandate looks in force
+    again while the ledger erases the file again. The retention page must not count that erased
+    file among the idle files a running mandate holds back."""
+    if engine_name != "sqlite":
+        pytest.skip("the built-in restore is SQLite's (PostgreSQL: pg_restore)")
+    from mediation.droits import retention_held_by_mandates
+    from tests.mediation.dossier_data import add_person
+
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    bid = add_person(db, desks.accueil_nord, nom=NOM, prenom=PRENOM)
+    with db.session() as s:
+        mandat_id = create_mandat(
+            s,
+            aidant,
+            bid,
+            categories=["social"],
+            duree_jours=365,
+            identite=MandantIdentity(NOM, PRENOM, date(1950, 2, 3), LIEU),
+            mentions_lues=True,
+            hors_mesure_protection=True,
+            now=SIGNED,
+        ).id
+    with db.session() as s:
+        person = s.get(Beneficiaire, bid)
+        assert person is not None
+        person.derniere_activite_at = datetime(2020, 1, 1, tzinfo=UTC)  # idle for years
+    database_file = Path(str(db.url.database))
+    backup = backup_sqlite(database_file, tmp_path / "avant.sqlite3")
+    with db.session() as s:
+        revoke_mandat(s, aidant, mandat_id, now=datetime(2026, 6, 20, 9, tzinfo=UTC))
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, bid, now=AFTER_REVOCATION)
+    db.dispose()
+    monkeypatch.setenv("MEDIANUM_DATABASE_URL", f"sqlite:///{database_file}")
+    from main import main
+
+    assert main(["db", "restore", str(backup), "--json"]) == 0
+    capsys.readouterr()
+    restored = Database(f"sqlite:///{database_file}")
+    try:
+        with restored.session() as s:
+            person = s.get(Beneficiaire, bid)
+            assert person is not None and person.efface
+            mandat = s.get(Mandat, mandat_id)
+            assert mandat is not None and mandat.revoque_at is None  # as in the backup
+            assert retention_held_by_mandates(s, desks.accueil_nord, now=AFTER_REVOCATION) == 0
+    finally:
+        restored.dispose()

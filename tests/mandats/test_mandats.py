@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from core.db import Database, utcnow
 from core.errors import ConflictError, PermissionDenied, ValidationError
 from core.i18n import format_date
-from core.models import AuditEntry
+from core.models import AuditEntry, Role
 from mediation.mandats import templates as mandat_templates
 from mediation.mandats.creation import (
     MandantIdentity,
@@ -629,3 +629,290 @@ def test_a_birth_date_different_from_the_files_is_refused(db: Database, desk: De
     other_day = MandantIdentity("Lambert", "Odile", date(1948, 3, 15), "Rochefort")
     with pytest.raises(ValidationError, match="ne correspond pas à celle du dossier"):
         _create(db, desk, ["social"], identite=other_day)
+
+
+def test_an_aidant_of_two_structures_renews_a_mandate_of_the_one_they_are_not_working_for(
+    db: Database, desk: Desk, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    old_id = _create(db, desk, ["social"])
+    # Aidant at the France Services desk, médiateur (no mandates) at the other structure, and
+    # working for the other structure right now.
+    both = make_agent(
+        (Role.AIDANT, desk.structure_id), (Role.MEDIATEUR, desk.other_structure_id)
+    ).with_structure(desk.other_structure_id)
+    with db.session() as s:
+        renewed = renew_mandat(s, both, old_id, mentions_lues=True, hors_mesure_protection=True)
+        assert (renewed.structure_id, renewed.renouvelle_id) == (desk.structure_id, old_id)
+        assert renewed.mandataire_nom == "France Services Essai"
+
+
+def test_a_renewal_covers_the_categories_still_in_force_or_only_those_chosen(
+    db: Database, desk: Desk
+) -> None:
+    old_id = _create(db, desk, ["social", "argent", "logement"], now=utcnow() - timedelta(days=25))
+    with db.session() as s:
+        revoke_mandat(s, desk.aidant, old_id, "argent")
+    with db.session() as s:
+        by_default = renew_mandat(
+            s, desk.aidant, old_id, mentions_lues=True, hors_mesure_protection=True
+        )
+        assert [c.categorie for c in by_default.categories] == ["social", "logement"]
+        narrower = renew_mandat(
+            s,
+            desk.aidant,
+            by_default.id,
+            mentions_lues=True,
+            hors_mesure_protection=True,
+            categories=["logement"],
+        )
+        assert [c.categorie for c in narrower.categories] == ["logement"]
+
+
+def test_a_renewal_recorded_for_a_given_moment_starts_then(db: Database, desk: Desk) -> None:
+    signed = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    old_id = _create(db, desk, ["travail"], duree_jours=31, now=signed)
+    renewed_at = datetime(2026, 10, 25, 14, 30, tzinfo=UTC)
+    with db.session() as s:
+        renewed = renew_mandat(
+            s,
+            desk.aidant,
+            old_id,
+            mentions_lues=True,
+            hors_mesure_protection=True,
+            duree_jours=182,
+            now=renewed_at,
+        )
+        new_id = renewed.id
+    with db.session() as s:
+        new = get_mandat(s, desk.aidant, new_id)
+        assert new.debut == renewed_at
+        assert new.fin == datetime(2027, 4, 25, 14, 30, tzinfo=UTC)
+
+
+def test_mandates_expiring_are_those_ending_within_30_days_of_the_moment_asked(
+    db: Database, desk: Desk
+) -> None:
+    now = utcnow()
+    mandat_id = _create(db, desk, ["papiers"], duree_jours=365, now=now)
+    with db.session() as s:
+        assert expiring_mandats(s, desk.aidant, now=now) == []
+        in_340_days = now + timedelta(days=340)
+        assert [r.id for r in expiring_mandats(s, desk.aidant, now=in_340_days)] == [mandat_id]
+
+
+def test_reminder_ignores_a_revoked_category_an_ended_mandate_and_another_persons_mandate(
+    db: Database, desk: Desk
+) -> None:
+    other = add_beneficiaire(db, desk.structure_id, "Éluard", "Jérôme")
+    with db.session() as s:
+        create_mandat(
+            s,
+            desk.aidant,
+            other,
+            categories=["logement"],
+            duree_jours=182,
+            identite=MandantIdentity("Éluard", "Jérôme", date(1948, 3, 14), "Niort"),
+            mentions_lues=True,
+            hors_mesure_protection=True,
+        )
+    _create(db, desk, ["justice"], duree_jours=31, now=utcnow() - timedelta(days=60))
+    in_force = _create(db, desk, ["social", "papiers"], duree_jours=365)
+    with db.session() as s:
+        revoke_mandat(s, desk.aidant, in_force, "social")
+    with db.session() as s:
+        message = mandate_reminder(
+            s,
+            desk.aidant,
+            desk.beneficiaire_id,
+            ["Logement", "Justice", "Social - Santé", "Papiers - Élections - Citoyenneté"],
+        )
+    assert message == (
+        "Aucun mandat en cours ne couvre « Logement », « Justice », « Social - Santé » pour "
+        "cette personne dans votre structure. Si vous saisissez ses identifiants ou ses "
+        "données à sa place, un mandat est nécessaire (page Mandats) : sans lui, vous risquez "
+        "une usurpation d'identité."
+    )
+
+
+def test_lifting_a_structures_limit_restores_every_category_and_leaves_other_limits_alone(
+    db: Database, desk: Desk, admin
+) -> None:  # type: ignore[no-untyped-def]
+    from mediation.mandats.creation import allowed_categories, limit_structure_categories
+
+    with db.session() as s:
+        limit_structure_categories(s, admin, desk.structure_id, ["social"])
+        limit_structure_categories(s, admin, desk.other_structure_id, ["justice", "logement"])
+    with db.session() as s:
+        limit_structure_categories(s, admin, desk.structure_id, [])
+    with db.session() as s:
+        assert allowed_categories(s, desk.structure_id) == (
+            "papiers",
+            "famille",
+            "social",
+            "travail",
+            "logement",
+            "transports",
+            "argent",
+            "justice",
+            "etranger",
+            "loisirs",
+        )
+        assert allowed_categories(s, desk.other_structure_id) == ("logement", "justice")
+
+
+def test_the_list_of_expiring_mandates_names_every_one_even_past_a_screenful(
+    db: Database, desk: Desk
+) -> None:
+    # 201 mandates ending within the month at a busy desk (one per category, ten per person,
+    # over 21 people): none may be left off the list of mandates to renew.
+    signed = utcnow() - timedelta(days=10)
+    people = [desk.beneficiaire_id] + [
+        add_beneficiaire(db, desk.structure_id, "Lambert", f"Odile{i}") for i in range(20)
+    ]
+    keys = ["papiers", "famille", "social", "travail", "logement"]
+    keys += ["transports", "argent", "justice", "etranger", "loisirs"]
+    created = []
+    with db.session() as s:
+        for bid in people:
+            for key in keys:
+                if len(created) < 201:
+                    created.append(
+                        create_mandat(
+                            s,
+                            desk.aidant,
+                            bid,
+                            categories=[key],
+                            duree_jours=31,
+                            identite=IDENTITE,
+                            mentions_lues=True,
+                            hors_mesure_protection=True,
+                            now=signed,
+                        ).id
+                    )
+    with db.session() as s:
+        assert sorted(r.id for r in expiring_mandats(s, desk.aidant)) == sorted(created)
+        # The screen's list pages them: 200 on the first page, the 201st on the next.
+        first = list_mandats(s, desk.aidant, Filtre.EXPIRANT)
+        rest = list_mandats(s, desk.aidant, Filtre.EXPIRANT, offset=200)
+        assert (len(first), len(rest)) == (200, 1)
+        assert sorted(r.id for r in first + rest) == sorted(created)
+
+
+def test_lists_state_each_mandates_status_on_the_boundary_days_in_the_right_order(
+    db: Database, desk: Desk
+) -> None:
+    now = utcnow().replace(microsecond=0)
+    day = timedelta(days=1)
+    ends_in_30_days = _create(db, desk, ["papiers"], duree_jours=31, now=now - day)
+    ends_now = _create(db, desk, ["famille"], duree_jours=31, now=now - 31 * day)
+    ends_in_10_days = _create(db, desk, ["social"], duree_jours=31, now=now - 21 * day)
+    revoked = _create(db, desk, ["travail"], duree_jours=365, now=now - 2 * day)
+    long_running = _create(db, desk, ["logement"], duree_jours=365, now=now - 3 * day)
+    with db.session() as s:
+        revoke_mandat(s, desk.aidant, revoked, now=now - day)
+    # Another structure's mandates, one expiring and one expired, are never listed here.
+    stranger = add_beneficiaire(db, desk.other_structure_id, "Martin", "Paul")
+    with db.session() as s:
+        for signed in (now - day, now - 31 * day):
+            create_mandat(
+                s,
+                desk.other_aidant,
+                stranger,
+                categories=["justice" if signed == now - day else "argent"],
+                duree_jours=31,
+                identite=MandantIdentity("Martin", "Paul", date(1948, 3, 14), "Niort"),
+                mentions_lues=True,
+                hors_mesure_protection=True,
+                now=signed,
+            )
+    with db.session() as s:
+        every = list_mandats(s, desk.aidant, Filtre.TOUS, now=now)
+        # Newest first: signed 1, 2, 3, 21 and 31 days ago.
+        assert [r.id for r in every] == [
+            ends_in_30_days,
+            revoked,
+            long_running,
+            ends_in_10_days,
+            ends_now,
+        ]
+        assert {r.id: (r.statut.name, r.expire_bientot) for r in every} == {
+            ends_in_30_days: ("ACTIF", True),  # ends exactly 30 days from now: expiring
+            ends_now: ("EXPIRE", False),  # ends this very second: expired
+            ends_in_10_days: ("ACTIF", True),
+            revoked: ("REVOQUE", False),
+            long_running: ("ACTIF", False),
+        }
+        # Soonest end first among those in force.
+        in_force = list_mandats(s, desk.aidant, Filtre.ACTIFS, now=now)
+        assert [r.id for r in in_force] == [ends_in_10_days, ends_in_30_days, long_running]
+        expiring = list_mandats(s, desk.aidant, Filtre.EXPIRANT, now=now)
+        assert [r.id for r in expiring] == [ends_in_10_days, ends_in_30_days]
+        assert [r.id for r in list_mandats(s, desk.aidant, Filtre.EXPIRES, now=now)] == [ends_now]
+
+
+def test_search_matches_the_typed_characters_literally_or_the_reference_in_any_case(
+    db: Database, desk: Desk
+) -> None:
+    # Names mistyped at the desk with characters that LIKE would read as wildcards.
+    ids = {}
+    for nom in ("Cent%Pour", "Barre\\Oblique", "Trait_Bas"):
+        bid = add_beneficiaire(db, desk.structure_id, nom, "Ana")
+        with db.session() as s:
+            ids[nom] = create_mandat(
+                s,
+                desk.aidant,
+                bid,
+                categories=["social"],
+                duree_jours=31,
+                identite=MandantIdentity(nom, "Ana", date(1948, 3, 14), "Niort"),
+                mentions_lues=True,
+                hors_mesure_protection=True,
+            ).id
+    with db.session() as s:
+        reference = s.get(Mandat, ids["Trait_Bas"]).reference  # type: ignore[union-attr]
+
+    def found(text: str) -> list[int]:
+        with db.session() as s:
+            return [r.id for r in list_mandats(s, desk.aidant, recherche=text)]
+
+    assert found("%") == [ids["Cent%Pour"]]
+    assert found("\\") == [ids["Barre\\Oblique"]]
+    assert found("_") == [ids["Trait_Bas"]]
+    assert found(f"  {reference.lower()} ") == [ids["Trait_Bas"]]
+
+
+def test_each_mandates_categories_are_listed_once_when_read_in_several_chunks(
+    db: Database, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mediation.mandats import lecture
+
+    # Chunks of two ids instead of 900, so that three mandates need two queries.
+    monkeypatch.setattr(lecture, "_IDS_PER_QUERY", 2)
+    first = _create(db, desk, ["social", "argent"])
+    second = _create(db, desk, ["logement"])
+    third = _create(db, desk, ["papiers", "justice"])
+    with db.session() as s:
+        rows = list_mandats(s, desk.aidant, Filtre.TOUS)
+    assert {r.id: r.categories for r in rows} == {
+        first: ("social", "argent"),
+        second: ("logement",),
+        third: ("papiers", "justice"),
+    }
+
+
+def test_a_renewal_keeps_the_specific_actions_unless_new_ones_are_given(
+    db: Database, desk: Desk
+) -> None:
+    old_id = _create(db, desk, ["social"], actions_specifiques="Création d'une adresse e-mail")
+    with db.session() as s:
+        same = renew_mandat(s, desk.aidant, old_id, mentions_lues=True, hors_mesure_protection=True)
+        assert same.actions_specifiques == "Création d'une adresse e-mail"
+        changed = renew_mandat(
+            s,
+            desk.aidant,
+            same.id,
+            mentions_lues=True,
+            hors_mesure_protection=True,
+            actions_specifiques="Compte sur le site des impôts",
+        )
+        assert changed.actions_specifiques == "Compte sur le site des impôts"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core.auth import Actor
-from core.db import Database
+from core.db import Database, utcnow
 from core.errors import ConflictError, NotFoundError, PermissionDenied
 from core.installation import put_setting
 from core.journal import verify_journal
@@ -245,6 +245,49 @@ def test_retention_holds_back_a_file_only_while_the_persons_mandate_runs(
         assert apply_retention(s, desks.accueil_nord, [odile], now=later) == 1
     with db.session() as s:
         assert s.get(Beneficiaire, odile).efface is True  # type: ignore[union-attr]
+
+
+def test_only_files_idle_for_the_full_period_count_as_held_back_by_a_mandate(
+    db: Database, desks: Desks, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    now = datetime(2030, 6, 15, 12, tzinfo=UTC)
+    signed = datetime(2030, 1, 5, 9, tzinfo=UTC)  # one year: runs until January 2031
+    idle = add_person(db, desks.accueil_nord, nom="Ancien", prenom="Odile")
+    exactly = add_person(db, desks.accueil_nord, nom="Juste", prenom="Odile")
+    recent = add_person(db, desks.accueil_nord, nom="Récent", prenom="Odile")
+    for bid in (idle, exactly, recent):
+        _mandate(db, aidant, bid, signed)
+    # Three years (the default) before 15 June 2030 at noon is 15 June 2027 at noon: a file
+    # last active at that very moment has not been idle *more* than three years.
+    _set_last_activity(db, idle, datetime(2027, 6, 15, 11, 59, tzinfo=UTC))
+    _set_last_activity(db, exactly, datetime(2027, 6, 15, 12, tzinfo=UTC))
+    _set_last_activity(db, recent, datetime(2030, 5, 1, tzinfo=UTC))
+    with db.session() as s:
+        assert retention_held_by_mandates(s, desks.accueil_nord, now=now) == 1
+        assert retention_due(s, desks.accueil_nord, now=now) == []
+
+
+def test_a_file_whose_mandate_has_ended_by_the_day_the_policy_is_applied_is_erased_by_its_agent(
+    db: Database, desks: Desks, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    # A mandate running today, for a year; the policy is applied 400 days from now, when the
+    # mandate has ended and the file has been idle for more than three years.
+    today = utcnow()
+    odile = add_person(db, desks.accueil_nord, nom="Lambert", prenom="Odile")
+    _mandate(db, aidant, odile, today - timedelta(days=10))
+    _set_last_activity(db, odile, datetime(2020, 1, 1, tzinfo=UTC))
+    later = today + timedelta(days=400)
+    with db.session() as s:
+        assert [c.id for c in retention_due(s, desks.accueil_nord, now=later)] == [odile]
+        assert apply_retention(s, desks.accueil_nord, [odile], now=later) == 1
+    with db.session() as s:
+        assert s.get(Beneficiaire, odile).efface is True  # type: ignore[union-attr]
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "beneficiaire.effacement")
+        ).one()
+        assert (entry.entity_id, entry.agent_id) == (str(odile), desks.accueil_nord.agent_id)
 
 
 def test_a_revoked_mandate_no_longer_holds_the_file_back(
