@@ -467,22 +467,25 @@ def save_desk_anchor(url: URL, seq: int, hash_: str, *, force: bool = False) -> 
     le = utcnow().isoformat(timespec="seconds")
     if not force:
         line = json.dumps({"db": key, "seq": seq, "hash": hash_, "le": le}, ensure_ascii=False)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        except FileNotFoundError:
-            pass  # first head of this desk: the file is created whole below
-        else:
+        # The append holds the lock the fold holds: a head appended to the old file while
+        # another thread folds it (read, then rename the folded copy over it) would be lost
+        # with that file, and the desk's anchor would move back.
+        with _ANCHOR_FILE_LOCK:
             try:
-                # Newline first too: a line torn by a crash ends there, not in this one.
-                os.write(fd, ("\n" + line + "\n").encode())
-                _appends[0] += 1
-                size = os.fstat(fd).st_size if _appends[0] % ANCHOR_FOLD_EVERY == 0 else 0
-            finally:
-                os.close(fd)
-            if size > ANCHOR_FOLD_BYTES:
-                with _ANCHOR_FILE_LOCK:  # one thread of this process folds at a time
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            except FileNotFoundError:
+                pass  # first head of this desk: the file is created whole below
+            else:
+                try:
+                    # Newline first too: a line torn by a crash ends there, not in this one.
+                    os.write(fd, ("\n" + line + "\n").encode())
+                    _appends[0] += 1
+                    size = os.fstat(fd).st_size if _appends[0] % ANCHOR_FOLD_EVERY == 0 else 0
+                finally:
+                    os.close(fd)
+                if size > ANCHOR_FOLD_BYTES:
                     _write_json_atomically(path, _read_anchor_file(path))
-            return
+                return
     path = _anchor_paths[os.environ.get("MEDIANUM_HOME")] = paths.journal_anchor_file()
     with _ANCHOR_FILE_LOCK:  # read, compare, write: one thread of this process at a time
         anchors = _read_anchor_file(path)

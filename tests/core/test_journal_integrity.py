@@ -328,17 +328,24 @@ def test_a_rolled_back_entry_never_moves_the_desk_anchor(db: Database, admin: Ac
 
 
 def test_desks_of_one_process_saving_the_anchor_at_once_never_trip_over_each_other(
-    db: Database,
+    db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """While one thread folds the anchor file (read, then rename the folded copy over it),
+    another's head must not be appended to the file being replaced: the anchor would move back.
+    Folding at every append makes that moment frequent (it once came from a long database URL
+    pushing the file past the fold size by chance)."""
     import threading
 
     from core.journal import desk_anchor, save_desk_anchor
+
+    monkeypatch.setattr(journal, "ANCHOR_FOLD_BYTES", 2000)
+    monkeypatch.setattr(journal, "ANCHOR_FOLD_EVERY", 1)
 
     failures: list[BaseException] = []
 
     def save(start: int) -> None:
         try:
-            for seq in range(start, start + 400, 4):
+            for seq in range(start, start + 1600, 4):
                 save_desk_anchor(db.url, seq, f"{seq:064x}")
         except BaseException as exc:  # noqa: BLE001 - any failure of any thread is the finding
             failures.append(exc)
@@ -350,7 +357,7 @@ def test_desks_of_one_process_saving_the_anchor_at_once_never_trip_over_each_oth
         thread.join()
     assert failures == []
     anchor = desk_anchor(db.url)
-    assert anchor is not None and anchor.seq == 399  # the highest, never moved back
+    assert anchor is not None and anchor.seq == 1599  # the highest, never moved back
 
 
 def test_the_desk_anchor_is_appended_folded_and_survives_a_line_torn_by_a_crash(
