@@ -3,11 +3,13 @@ identity from ended mandates, purging mandates past their keeping period."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
     SQLColumnExpression,
+    delete,
     func,
     or_,
     select,
@@ -25,6 +27,7 @@ from mediation.mandats.lecture import (
 )
 from mediation.mandats.models import (
     Mandat,
+    MandatCategorie,
     MandatRevocation,
 )
 
@@ -36,11 +39,10 @@ def _add_years(moment: datetime, years: int) -> datetime:
         return moment.replace(year=moment.year + years, day=28)
 
 
-def retention_end(session: Session, mandat: Mandat) -> datetime:
-    """Until when the mandate's data is kept: its end (or revocation) plus the set period."""
-    years = int(get_setting(session, "mandat_retention_years") or 6)
-    ended = mandat.fin if mandat.revoque_at is None else min(mandat.fin, mandat.revoque_at)
-    return _add_years(ended, years)
+def mandate_retention_years(session: Session) -> int:
+    """How many years an ended mandate is kept (``mandat_retention_years``, 6 by default: the
+    keeping time of the signed paper)."""
+    return int(get_setting(session, "mandat_retention_years") or 6)
 
 
 def active_mandate_until(
@@ -95,40 +97,67 @@ def erase_mandant_identity(
     return len(mandats)
 
 
-def purge_mandats_past_retention(
+def _past_retention_ids(session: Session, actor: Actor, at: datetime) -> list[int]:
+    """Ids of the mandates, in the structures where the actor holds the data-protection right,
+    that ended (expired, or revoked in full) at least ``mandate_retention_years`` years before
+    ``at``. The period runs from the end: the earlier of the planned end and the revocation.
+
+    Counted back from ``at``: a mandate ended at instant E is past retention from E plus the
+    period, at that very instant. On 29 February, counting back lands on the 28th, so a mandate
+    is never erased before the full period (one ended a 29 February is erased on 1 March)."""
+    bound = _add_years(at, -mandate_retention_years(session))
+    stmt = select(Mandat.id).where(or_(Mandat.fin <= bound, Mandat.revoque_at <= bound))
+    allowed = actor.structures_with(Permission.DROITS_PERSONNES)
+    if allowed is not None:
+        stmt = stmt.where(Mandat.structure_id.in_(sorted(allowed)))
+    return list(session.scalars(stmt.order_by(Mandat.id)))
+
+
+def mandats_past_retention(
     session: Session, actor: Actor, *, now: datetime | None = None
-) -> int:
-    """Delete the mandates whose keeping period is over (personal-data retention)."""
+) -> list[int]:
+    """The mandates ``purge_mandats_past_retention`` would delete now, without deleting them:
+    what the retention listing shows before its confirmation."""
     require_anywhere(actor, Permission.DROITS_PERSONNES)
-    at = now or utcnow()
-    years = int(get_setting(session, "mandat_retention_years") or 6)
-    bound = _add_years(at, -years)
-    candidates = session.scalars(
-        select(Mandat).where(or_(Mandat.fin <= bound, Mandat.revoque_at <= bound))
-    )
-    expired = [m for m in candidates if retention_end(session, m) <= at]
-    ids = [m.id for m in expired]
-    if not ids:
+    return _past_retention_ids(session, actor, now or utcnow())
+
+
+def purge_mandats_past_retention(
+    session: Session,
+    actor: Actor,
+    *,
+    ids: Collection[int] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Delete the mandates whose keeping period is over (personal-data retention): the mandate,
+    its categories and its revocations, whether or not the person's file is still active.
+    Only in the structures where the actor holds the data-protection right.
+
+    ``ids``: the mandates the agent confirmed (``mandats_past_retention``); one no longer due
+    by then is kept. None: every mandate due. Journalled with the count only."""
+    require_anywhere(actor, Permission.DROITS_PERSONNES)
+    due = _past_retention_ids(session, actor, now or utcnow())
+    if ids is not None:
+        confirmed = set(ids)
+        due = [i for i in due if i in confirmed]
+    if not due:
         return 0
-    session.execute(update(Mandat).where(Mandat.renouvelle_id.in_(ids)).values(renouvelle_id=None))
+    # Links from the mandates kept: a renewal names the mandate it renews, a replacement the
+    # mandate that took a category over (a kept mandate may have given one category to a
+    # shorter mandate, long past retention, and still run).
+    session.execute(update(Mandat).where(Mandat.renouvelle_id.in_(due)).values(renouvelle_id=None))
     session.execute(
         update(MandatRevocation)
-        .where(MandatRevocation.remplace_par_id.in_(ids))
+        .where(MandatRevocation.remplace_par_id.in_(due))
         .values(remplace_par_id=None)
     )
-    for mandat in expired:
-        for line in mandat.categories:
-            line.revocation_id = None
-        session.flush()
-        for revocation in session.scalars(
-            select(MandatRevocation).where(MandatRevocation.mandat_id == mandat.id)
-        ):
-            session.delete(revocation)
-        session.delete(mandat)
+    # The categories name their revocation: they go first, then the revocations, then the
+    # mandates.
+    session.execute(delete(MandatCategorie).where(MandatCategorie.mandat_id.in_(due)))
+    session.execute(delete(MandatRevocation).where(MandatRevocation.mandat_id.in_(due)))
+    session.execute(delete(Mandat).where(Mandat.id.in_(due)))
     session.flush()
-    journal_mediation.mandat_purge(session, actor, nombre=len(ids))
-    return len(ids)
-
-
-def mandate_retention_years(session: Session) -> int:
-    return int(get_setting(session, "mandat_retention_years") or 6)
+    journal_mediation.mandat_purge(
+        session, actor, nombre=len(due), annees=mandate_retention_years(session)
+    )
+    return len(due)
