@@ -3,13 +3,16 @@ identity from ended mandates, purging mandates past their keeping period."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import partial
+from pathlib import PurePosixPath
 
 from sqlalchemy import (
     ColumnElement,
     SQLColumnExpression,
     delete,
+    event,
     func,
     or_,
     select,
@@ -17,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from core import fichiers_nominatifs
 from core.auth import Actor, Permission, require_anywhere
 from core.db import utcnow
 from core.installation import get_setting
@@ -130,8 +134,9 @@ def purge_mandats_past_retention(
     now: datetime | None = None,
 ) -> int:
     """Delete the mandates whose keeping period is over (personal-data retention): the mandate,
-    its categories and its revocations, whether or not the person's file is still active.
-    Only in the structures where the actor holds the data-protection right.
+    its categories and its revocations, whether or not the person's file is still active, and
+    once committed the papers of them this desk wrote in its exports. Only in the structures
+    where the actor holds the data-protection right.
 
     ``ids``: the mandates the agent confirmed (``mandats_past_retention``); one no longer due
     by then is kept. None: every mandate due. Journalled with the count only."""
@@ -142,6 +147,9 @@ def purge_mandats_past_retention(
         due = [i for i in due if i in confirmed]
     if not due:
         return 0
+    _delete_papers_after_commit(
+        session, session.scalars(select(Mandat.reference).where(Mandat.id.in_(due))).all()
+    )
     # Links from the mandates kept: a renewal names the mandate it renews, a replacement the
     # mandate that took a category over (a kept mandate may have given one category to a
     # shorter mandate, long past retention, and still run).
@@ -161,3 +169,35 @@ def purge_mandats_past_retention(
         session, actor, nombre=len(due), annees=mandate_retention_years(session)
     )
     return len(due)
+
+
+_PAPERS_KEY = "mandats_purges_references"
+_PAPERS_LISTENING = "mandats_purges_ecoute"
+
+
+def _is_paper_of(references: set[str], relative: str) -> bool:
+    """A mandate's paper as the desk names it in the exports: « <reference>.pdf », or the
+    reference followed by « - » (its translation, a revocation's attestation)."""
+    name = PurePosixPath(relative).name
+    return any(name == f"{r}.pdf" or name.startswith(f"{r}-") for r in references)
+
+
+def _delete_papers_after_commit(session: Session, references: Sequence[str]) -> None:
+    """Once the purge is committed, delete the papers of the purged mandates that this desk
+    wrote in its exports (``core.fichiers_nominatifs``): they hold the same content. Not
+    before: a purge rolled back leaves them as they were."""
+    session.info.setdefault(_PAPERS_KEY, set()).update(references)
+    if session.info.get(_PAPERS_LISTENING):
+        return
+    session.info[_PAPERS_LISTENING] = True
+
+    def delete(committed: Session) -> None:
+        purged = committed.info.pop(_PAPERS_KEY, set())
+        if purged:
+            fichiers_nominatifs.delete_files_matching(partial(_is_paper_of, purged))
+
+    def forget(rolled_back: Session) -> None:
+        rolled_back.info.pop(_PAPERS_KEY, None)
+
+    event.listen(session, "after_commit", delete)
+    event.listen(session, "after_rollback", forget)

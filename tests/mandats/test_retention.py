@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from core import fichiers_nominatifs, paths
 from core.auth import Actor
 from core.db import Database
 from core.errors import PermissionDenied
@@ -360,6 +362,55 @@ def test_on_a_29_february_six_years_back_is_the_28th_at_the_same_time(
     assert _due(db, admin, now) == [at_bound]
     assert _purge(db, admin, now) == 1
     assert not _exists(db, at_bound) and _exists(db, after_bound)
+
+
+def _paper(name: str, beneficiaire_id: int) -> Path:
+    folder = paths.export_dir() / "mandats"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(b"%PDF-1.7 synthetic")
+    fichiers_nominatifs.record(path, [beneficiaire_id])
+    return path
+
+
+def test_the_papers_of_a_purged_mandate_leave_this_desks_exports_once_committed(
+    db: Database, desk: Desk, admin: Actor
+) -> None:
+    purged = _mandat(db, desk.aidant, desk.beneficiaire_id)
+    kept = _mandat(
+        db,
+        desk.aidant,
+        add_beneficiaire(db, desk.structure_id, "Martin", "Paul"),
+        signed=SIGNED + timedelta(days=60),
+    )
+    with db.session() as s:
+        ref, kept_ref = (s.get(Mandat, i).reference for i in (purged, kept))  # type: ignore[union-attr]
+    papers = [
+        _paper(f"{ref}.pdf", desk.beneficiaire_id),
+        _paper(f"{ref}-avec-traduction-en.pdf", desk.beneficiaire_id),
+        _paper(f"{ref}-revocation-7.pdf", desk.beneficiaire_id),
+    ]
+    other = _paper(f"{kept_ref}.pdf", desk.beneficiaire_id)
+    now = _years_later(_fin(db, purged))
+
+    class Stop(Exception):
+        pass
+
+    # Rolled back: the mandate and its papers stay.
+    with pytest.raises(Stop), db.session() as s:
+        assert purge_mandats_past_retention(s, admin, now=now) == 1
+        raise Stop
+    assert _exists(db, purged) and all(p.exists() for p in papers)
+    # Rolled back, then the same unit of work goes on and commits: still nothing deleted.
+    with db.session() as s:
+        assert purge_mandats_past_retention(s, admin, now=now) == 1
+        s.rollback()
+    assert _exists(db, purged) and all(p.exists() for p in papers)
+    # Committed: its papers go, the other mandate's stays, and the register forgets them.
+    assert _purge(db, admin, now) == 1
+    assert not any(p.exists() for p in papers)
+    assert other.exists()
+    assert fichiers_nominatifs.files_naming([desk.beneficiaire_id]) == [other]
 
 
 # --- the command line: ``main.py beneficiaire conservation`` ------------------------------------
