@@ -157,7 +157,7 @@ def test_the_retention_purge_includes_the_ended_mandates_after_one_confirmation(
     # « Non »: nothing is erased.
     page.purge_button.click()
     assert asked == [
-        "Effacer le contenu des 1 mandat(s) terminé(s) depuis la durée de conservation ? "
+        "Effacer le contenu des 1 mandat(s) dont la durée de conservation est écoulée ? "
         "C'est irréversible."
     ]
     assert _mandate_exists(db, mandat_id)
@@ -187,7 +187,7 @@ def test_one_confirmation_names_both_the_files_and_the_mandates_it_erases(
     page.purge_button.click()
     assert len(answers) == 1
     assert answers[0].startswith(
-        "Effacer les 1 dossier(s) listé(s) et le contenu des 1 mandat(s) terminé(s)"
+        "Effacer les 1 dossier(s) listé(s) et le contenu des 1 mandat(s) dont la durée"
     )
     assert "hors de portée" in answers[0]  # a file's erasure deletes the files naming the person
     assert page.message.text() == "1 dossier(s) effacé(s). 1 mandat(s) effacé(s)."

@@ -226,14 +226,14 @@ class DonneesPersonnellesPage(QWidget):
             return
         if ids and mandats:
             question = _(
-                "Effacer les {n} dossier(s) listé(s) et le contenu des {m} mandat(s) terminé(s) "
-                "depuis la durée de conservation ? C'est irréversible."
+                "Effacer les {n} dossier(s) listé(s) et le contenu des {m} mandat(s) dont la "
+                "durée de conservation est écoulée ? C'est irréversible."
             ).format(n=len(ids), m=len(mandats))
         elif ids:
             question = _("Effacer les {n} dossiers listés ? C'est irréversible.").format(n=len(ids))
         else:
             question = _(
-                "Effacer le contenu des {m} mandat(s) terminé(s) depuis la durée de conservation ? "
+                "Effacer le contenu des {m} mandat(s) dont la durée de conservation est écoulée ? "
                 "C'est irréversible."
             ).format(m=len(mandats))
         # Only a file's erasure deletes the files written in the person's name.
