@@ -9,6 +9,7 @@ a 29 February lands on the 28th."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -227,8 +228,8 @@ def test_a_short_mandate_that_took_one_category_over_goes_while_the_longer_one_r
 
 
 def test_a_holder_of_the_right_purges_only_in_the_structures_where_she_holds_it(
-    db: Database, desk: Desk, admin: Actor, make_agent
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, desk: Desk, admin: Actor, make_agent: Callable[..., Actor]
+) -> None:
     accueil = make_agent((Role.ACCUEIL, desk.structure_id))
     ours = _mandat(db, desk.aidant, desk.beneficiaire_id)
     stranger = add_beneficiaire(db, desk.other_structure_id, "Martin", "Paul")
@@ -246,8 +247,8 @@ def test_a_holder_of_the_right_purges_only_in_the_structures_where_she_holds_it(
 
 @pytest.mark.parametrize("who", ["mediateur", "mediateur_ailleurs", "coordinateur"])
 def test_a_role_without_the_data_protection_right_is_refused_and_nothing_is_erased(
-    db: Database, desk: Desk, make_agent, who: str
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, desk: Desk, make_agent: Callable[..., Actor], who: str
+) -> None:
     mandat_id = _mandat(db, desk.aidant, desk.beneficiaire_id)
     actor = {
         "mediateur": desk.mediateur,
@@ -264,8 +265,8 @@ def test_a_role_without_the_data_protection_right_is_refused_and_nothing_is_eras
 
 
 def test_the_purge_is_journalled_once_with_counts_and_no_personal_data(
-    db: Database, desk: Desk, make_agent
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, desk: Desk, make_agent: Callable[..., Actor]
+) -> None:
     accueil = make_agent((Role.ACCUEIL, desk.structure_id))
     first = _mandat(db, desk.aidant, desk.beneficiaire_id, categories=("social", "logement"))
     with db.session() as s:
@@ -417,7 +418,9 @@ def test_the_papers_of_a_purged_mandate_leave_this_desks_exports_once_committed(
 
 
 @pytest.fixture
-def cli(db: Database, desk: Desk, make_agent, monkeypatch: pytest.MonkeyPatch) -> Actor:  # type: ignore[no-untyped-def]
+def cli(
+    db: Database, desk: Desk, make_agent: Callable[..., Actor], monkeypatch: pytest.MonkeyPatch
+) -> Actor:
     """The command line on the test database, as the desk's agent d'accueil."""
     accueil = make_agent((Role.ACCUEIL, desk.structure_id), login="accueil-fs")
     monkeypatch.setenv("MEDIANUM_DATABASE_URL", db.url.render_as_string(hide_password=False))
