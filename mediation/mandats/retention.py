@@ -108,7 +108,8 @@ def _past_retention_ids(session: Session, actor: Actor, at: datetime) -> list[in
 
     Counted back from ``at``: a mandate ended at instant E is past retention from E plus the
     period, at that very instant. On 29 February, counting back lands on the 28th, so a mandate
-    is never erased before the full period (one ended a 29 February is erased on 1 March)."""
+    is never erased before the full period (one ended a 29 February is erased on 1 March of a
+    year without one)."""
     bound = _add_years(at, -mandate_retention_years(session))
     stmt = select(Mandat.id).where(or_(Mandat.fin <= bound, Mandat.revoque_at <= bound))
     allowed = actor.structures_with(Permission.DROITS_PERSONNES)
@@ -191,7 +192,7 @@ def _delete_papers_after_commit(session: Session, references: Sequence[str]) -> 
         return
     session.info[_PAPERS_LISTENING] = True
 
-    def delete(committed: Session) -> None:
+    def delete_papers(committed: Session) -> None:
         purged = committed.info.pop(_PAPERS_KEY, set())
         if purged:
             fichiers_nominatifs.delete_files_matching(partial(_is_paper_of, purged))
@@ -199,5 +200,5 @@ def _delete_papers_after_commit(session: Session, references: Sequence[str]) -> 
     def forget(rolled_back: Session) -> None:
         rolled_back.info.pop(_PAPERS_KEY, None)
 
-    event.listen(session, "after_commit", delete)
+    event.listen(session, "after_commit", delete_papers)
     event.listen(session, "after_rollback", forget)
