@@ -148,28 +148,39 @@ def purge_mandats_past_retention(
         due = [i for i in due if i in confirmed]
     if not due:
         return 0
-    _delete_papers_after_commit(
-        session, session.scalars(select(Mandat.reference).where(Mandat.id.in_(due))).all()
-    )
-    # Links from the mandates kept: a renewal names the mandate it renews, a replacement the
-    # mandate that took a category over (a kept mandate may have given one category to a
-    # shorter mandate, long past retention, and still run).
-    session.execute(update(Mandat).where(Mandat.renouvelle_id.in_(due)).values(renouvelle_id=None))
-    session.execute(
-        update(MandatRevocation)
-        .where(MandatRevocation.remplace_par_id.in_(due))
-        .values(remplace_par_id=None)
-    )
-    # The categories name their revocation: they go first, then the revocations, then the
-    # mandates.
-    session.execute(delete(MandatCategorie).where(MandatCategorie.mandat_id.in_(due)))
-    session.execute(delete(MandatRevocation).where(MandatRevocation.mandat_id.in_(due)))
-    session.execute(delete(Mandat).where(Mandat.id.in_(due)))
+    # In slices: a first purge after years of service may hold tens of thousands of mandates,
+    # beyond what one statement may bind (32,766 parameters for SQLite).
+    for start in range(0, len(due), PURGE_SLICE):
+        _purge_slice(session, due[start : start + PURGE_SLICE])
     session.flush()
     journal_mediation.mandat_purge(
         session, actor, nombre=len(due), annees=mandate_retention_years(session)
     )
     return len(due)
+
+
+#: Mandates deleted by one set of statements.
+PURGE_SLICE = 1000
+
+
+def _purge_slice(session: Session, ids: Sequence[int]) -> None:
+    _delete_papers_after_commit(
+        session, session.scalars(select(Mandat.reference).where(Mandat.id.in_(ids))).all()
+    )
+    # Links from the mandates kept: a renewal names the mandate it renews, a replacement the
+    # mandate that took a category over (a kept mandate may have given one category to a
+    # shorter mandate, long past retention, and still run).
+    session.execute(update(Mandat).where(Mandat.renouvelle_id.in_(ids)).values(renouvelle_id=None))
+    session.execute(
+        update(MandatRevocation)
+        .where(MandatRevocation.remplace_par_id.in_(ids))
+        .values(remplace_par_id=None)
+    )
+    # The categories name their revocation: they go first, then the revocations, then the
+    # mandates.
+    session.execute(delete(MandatCategorie).where(MandatCategorie.mandat_id.in_(ids)))
+    session.execute(delete(MandatRevocation).where(MandatRevocation.mandat_id.in_(ids)))
+    session.execute(delete(Mandat).where(Mandat.id.in_(ids)))
 
 
 _PAPERS_KEY = "mandats_purges_references"

@@ -22,6 +22,7 @@ from core.db import Database
 from core.errors import PermissionDenied
 from core.installation import put_setting
 from core.models import AuditEntry, Role
+from mediation.mandats import retention
 from mediation.mandats.creation import create_mandat, renew_mandat
 from mediation.mandats.models import Mandat, MandatCategorie, MandatRevocation
 from mediation.mandats.retention import (
@@ -202,6 +203,37 @@ def test_a_person_whose_file_stays_active_loses_the_content_of_her_old_mandates_
         assert kept.mandant_nom == "Lambert"  # kept whole, identity included
         person = s.get(Beneficiaire, desk.beneficiaire_id)
         assert person is not None and not person.efface and person.nom == "Lambert"
+
+
+@pytest.mark.parametrize("slice_size", [1, 2])
+def test_a_purge_larger_than_one_statement_goes_in_slices_and_misses_nothing(
+    db: Database, desk: Desk, admin: Actor, monkeypatch: pytest.MonkeyPatch, slice_size: int
+) -> None:
+    """Tens of thousands of mandates may fall due at once (SQLite binds 32,766 values a
+    statement): they go in slices, links across slices included."""
+    monkeypatch.setattr(retention, "PURGE_SLICE", slice_size)
+    # A chain: each renews the one before, so every slice holds a mandate the next one names.
+    chain = [_mandat(db, desk.aidant, desk.beneficiaire_id)]
+    for step in range(1, 5):
+        with db.session() as s:
+            chain.append(
+                renew_mandat(
+                    s,
+                    desk.aidant,
+                    chain[-1],
+                    mentions_lues=True,
+                    hors_mesure_protection=True,
+                    duree_jours=31,
+                    now=SIGNED + timedelta(days=10 * step),
+                ).id
+            )
+    now = _years_later(_fin(db, chain[-1])) + timedelta(days=1)
+    assert _purge(db, admin, now) == len(chain)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Mandat)) == 0
+        assert s.scalar(select(func.count()).select_from(MandatCategorie)) == 0
+        assert s.scalar(select(func.count()).select_from(MandatRevocation)) == 0
+    assert [e.details for e in _purge_entries(db)] == [{"nombre": 5, "annees": 6}]
 
 
 def test_a_short_mandate_that_took_one_category_over_goes_while_the_longer_one_runs_on(
