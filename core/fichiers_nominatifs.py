@@ -90,11 +90,21 @@ def delete_files_naming(beneficiaire_ids: Iterable[int]) -> list[Path]:
     """Delete the recorded files that name one of these people; returns those deleted. The
     register forgets them; a file that cannot be deleted now stays recorded for the next try."""
     wanted = set(beneficiaire_ids)
+    return _delete(lambda _relative, ids: bool(ids & wanted))
+
+
+def delete_files_matching(match: Callable[[str], bool]) -> list[Path]:
+    """Delete the recorded files whose path relative to the data folder ``match`` accepts (the
+    papers of a mandate, named after its reference), as ``delete_files_naming`` does."""
+    return _delete(lambda relative, _ids: match(relative))
+
+
+def _delete(selected: Callable[[str, frozenset[int]], bool]) -> list[Path]:
     root = paths.data_dir()
     deleted: list[Path] = []
     failed: set[str] = set()
     for relative, ids in _lines():
-        if not ids & wanted:
+        if not selected(relative, ids):
             continue
         target = root / relative
         try:
@@ -104,7 +114,7 @@ def delete_files_naming(beneficiaire_ids: Iterable[int]) -> list[Path]:
         except OSError:
             log.warning("nominative file could not be deleted yet: %s", target.name)
             failed.add(relative)
-    _rewrite(lambda relative, ids: not (ids & wanted) or relative in failed)
+    _rewrite(lambda relative, ids: not selected(relative, ids) or relative in failed)
     return deleted
 
 

@@ -98,29 +98,56 @@ def _erase(ctx: CliContext) -> int:
 
 def _retention(ctx: CliContext) -> int:
     from mediation.droits import apply_retention, retention_due, retention_years
+    from mediation.mandats.retention import (
+        mandate_retention_years,
+        mandats_past_retention,
+        purge_mandats_past_retention,
+    )
 
     with ctx.session() as session:
         actor = ctx.actor(session)
         due = retention_due(session, actor)
         years = retention_years(session)
+        mandats = mandats_past_retention(session, actor)
+        mandat_years = mandate_retention_years(session)
         data: dict[str, object] = {
             "annees": years,
             "dossiers": [
                 {"id": c.id, "derniere_activite": c.derniere_activite_at.date().isoformat()}
                 for c in due
             ],
+            "annees_mandats": mandat_years,
+            "mandats": mandats,
         }
         lines = [
             _("{n} dossier(s) sans activité depuis {years} ans.").format(n=len(due), years=years)
         ] + [f"{c.id:>8}  {format_date(c.derniere_activite_at.date(), 'short')}" for c in due]
-        if ctx.args.appliquer and due:
-            if not _confirmed(ctx, _("Effacer ces {n} dossiers ?").format(n=len(due))):
+        lines.append(_mandats_due_text(len(mandats), mandat_years))
+        if ctx.args.appliquer and (due or mandats):
+            if due and mandats:
+                question = _("Effacer ces {n} dossier(s) et {m} mandat(s) terminé(s) ?")
+            elif due:
+                question = _("Effacer ces {n} dossiers ?")
+            else:
+                question = _("Effacer le contenu de ces {m} mandat(s) terminé(s) ?")
+            question = question.format(n=len(due), m=len(mandats))
+            if not _confirmed(ctx, question):
                 ctx.emit(data, _("Rien n'a été effacé."))
                 return 1
-            data["effaces"] = apply_retention(session, actor, [c.id for c in due])
+            # The mandates first: nothing is written outside the database for them, while each
+            # file's erasure goes to the ledger at once.
+            data["mandats_effaces"] = purge_mandats_past_retention(session, actor, ids=mandats)
+            data["effaces"] = apply_retention(session, actor, [c.id for c in due]) if due else 0
             lines.append(_("{n} dossier(s) effacé(s).").format(n=data["effaces"]))
+            lines.append(_("{n} mandat(s) effacé(s).").format(n=data["mandats_effaces"]))
     ctx.emit(data, "\n".join(lines))
     return 0
+
+
+def _mandats_due_text(count: int, years: int) -> str:
+    return _(
+        "{n} mandat(s) terminé(s) (expiré(s) ou révoqué(s)) depuis {years} ans ou plus."
+    ).format(n=count, years=years)
 
 
 def _import(ctx: CliContext) -> int:
@@ -194,8 +221,13 @@ def register(sub: argparse._SubParsersAction[FrenchParser]) -> None:
     p.add_argument("--oui", action="store_true", help=_("confirmer sans question"))
     p.set_defaults(handler=_erase)
 
-    p = cmds.add_parser("conservation", help=_("dossiers sans activité depuis la durée fixée"))
-    p.add_argument("--appliquer", action="store_true", help=_("effacer les dossiers listés"))
+    p = cmds.add_parser(
+        "conservation",
+        help=_("dossiers sans activité et mandats terminés depuis la durée fixée"),
+    )
+    p.add_argument(
+        "--appliquer", action="store_true", help=_("effacer les dossiers et les mandats listés")
+    )
     p.add_argument("--oui", action="store_true", help=_("confirmer sans question"))
     p.set_defaults(handler=_retention)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -820,8 +820,8 @@ def _retention_cutoff(session: Session, now: datetime | None) -> datetime:
     current = now or utcnow()
     try:
         return current.replace(year=current.year - years)
-    except ValueError:  # 29 February
-        return current.replace(year=current.year - years) - timedelta(days=1)
+    except ValueError:  # 29 February, counted back to a year without one: the 28th
+        return current.replace(year=current.year - years, day=28)
 
 
 def _in_rights_structures(stmt: Any, actor: Actor) -> Any:

@@ -315,9 +315,15 @@ def mandat_purge(
     actor: Actor,
     *,
     nombre: int,
+    annees: int,
 ) -> AuditEntry:
     return journal.record(
-        session, actor, ActionMediation.MANDAT_PURGE, "mandat", None, {"nombre": nombre}
+        session,
+        actor,
+        ActionMediation.MANDAT_PURGE,
+        "mandat",
+        None,
+        {"nombre": nombre, "annees": annees},
     )
 
 

@@ -117,7 +117,8 @@ class Mandat(Base):
     integrity_code: Mapped[str] = mapped_column(String(64))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("agent.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    renouvelle_id: Mapped[int | None] = mapped_column(ForeignKey("mandat.id"))
+    # Indexed, as the two below: deleting a mandate past retention checks that nothing names it.
+    renouvelle_id: Mapped[int | None] = mapped_column(ForeignKey("mandat.id"), index=True)
     revoque_at: Mapped[datetime | None]
     mandant_efface_at: Mapped[datetime | None]
 
@@ -159,7 +160,9 @@ class MandatCategorie(Base):
     categorie: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
     rang: Mapped[int] = mapped_column(Integer)  # printing order
     revoquee_at: Mapped[datetime | None]
-    revocation_id: Mapped[int | None] = mapped_column(ForeignKey("mandat_revocation.id"))
+    revocation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mandat_revocation.id"), index=True
+    )
     structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"))
     beneficiaire_id: Mapped[int] = mapped_column(ForeignKey("beneficiaire.id"))
     courante: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -182,7 +185,7 @@ class MandatRevocation(Base):
     mandat_id: Mapped[int] = mapped_column(ForeignKey("mandat.id"), index=True)
     categorie: Mapped[str | None] = mapped_column(String(20))
     motif: Mapped[str] = mapped_column(String(20))
-    remplace_par_id: Mapped[int | None] = mapped_column(ForeignKey("mandat.id"))
+    remplace_par_id: Mapped[int | None] = mapped_column(ForeignKey("mandat.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id"))
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import func, select
 
 from core.auth import Actor
 from core.db import Database
+from core.models import AuditEntry, Role
 from core.settings import Settings
+from mediation.mandats.creation import MandantIdentity, create_mandat
+from mediation.mandats.models import Mandat
 from mediation.models import Beneficiaire
 from tests.mediation.dossier_data import Desks, add_person, make_desks
 from ui.context import AppContext
@@ -99,3 +104,93 @@ def test_a_refusal_is_shown_in_words(
     page.dossier.setValue(987_654)
     page.erase_button.click()
     assert "introuvable" in page.message.text()
+
+
+# --- mandates past their keeping period -----------------------------------------------------------
+
+
+def _mandate_ended_in_2019(db: Database, aidant: Actor, bid: int) -> int:
+    """A mandate of the person, ended in 2019: past its six years today, whatever the day."""
+    with db.session() as s:
+        mandat = create_mandat(
+            s,
+            aidant,
+            bid,
+            categories=["social"],
+            duree_jours=31,
+            identite=MandantIdentity("Lefèvre", "Béatrice", date(1950, 3, 14), "Rochefort"),
+            mentions_lues=True,
+            hors_mesure_protection=True,
+            now=datetime(2026, 1, 10, 9, tzinfo=UTC),
+        )
+        mandat.debut = datetime(2019, 1, 2, 9, tzinfo=UTC)
+        mandat.fin = datetime(2019, 2, 2, 9, tzinfo=UTC)
+        return mandat.id
+
+
+def _mandate_exists(db: Database, mandat_id: int) -> bool:
+    with db.session() as s:
+        return s.get(Mandat, mandat_id) is not None
+
+
+def test_the_retention_purge_includes_the_ended_mandates_after_one_confirmation(
+    qtbot, db: Database, desks: Desks, admin: Actor, make_agent, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    active = add_person(db, desks.accueil_nord, nom="Lefèvre")  # her file stays active
+    mandat_id = _mandate_ended_in_2019(db, aidant, active)
+    replies = [int(QMessageBox.StandardButton.No), int(QMessageBox.StandardButton.Yes)]
+    asked: list[str] = []
+
+    def reply(box) -> int:  # type: ignore[no-untyped-def]
+        asked.append(box.text())
+        return replies.pop(0)
+
+    monkeypatch.setattr(messages, "present", reply)
+    page = _page(qtbot, db, admin)
+    page.list_button.click()
+    assert page.table.rowCount() == 0  # no idle file...
+    assert "1 mandat(s) terminé(s) (expiré(s) ou révoqué(s)) depuis 6 ans ou plus." in (
+        page.summary.text()
+    )
+    assert page.purge_button.isEnabled()  # ...but a mandate to erase
+    # « Non »: nothing is erased.
+    page.purge_button.click()
+    assert asked == [
+        "Effacer le contenu des 1 mandat(s) dont la durée de conservation est écoulée ? "
+        "C'est irréversible."
+    ]
+    assert _mandate_exists(db, mandat_id)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).where(AuditEntry.action == "mandat.purge")) == 0
+    # « Effacer »: the mandate goes, the page says how many, and the listing is redone.
+    page.purge_button.click()
+    assert len(asked) == 2
+    assert page.message.text() == "0 dossier(s) effacé(s). 1 mandat(s) effacé(s)."
+    assert not _mandate_exists(db, mandat_id)
+    assert "0 mandat(s) terminé(s)" in page.summary.text()
+    assert not page.purge_button.isEnabled()
+    with db.session() as s:
+        person = s.get(Beneficiaire, active)
+        assert person is not None and not person.efface and person.nom == "Lefèvre"
+
+
+def test_one_confirmation_names_both_the_files_and_the_mandates_it_erases(
+    qtbot, db: Database, desks: Desks, admin: Actor, make_agent, answers: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    idle = add_person(db, desks.accueil_nord, nom="Ancien")
+    _idle_since(db, idle, datetime(2020, 1, 1, tzinfo=UTC))
+    mandat_id = _mandate_ended_in_2019(db, aidant, add_person(db, desks.accueil_nord))
+    page = _page(qtbot, db, admin)
+    page.list_button.click()
+    page.purge_button.click()
+    assert len(answers) == 1
+    assert answers[0].startswith(
+        "Effacer les 1 dossier(s) listé(s) et le contenu des 1 mandat(s) dont la durée"
+    )
+    assert "hors de portée" in answers[0]  # a file's erasure deletes the files naming the person
+    assert page.message.text() == "1 dossier(s) effacé(s). 1 mandat(s) effacé(s)."
+    assert not _mandate_exists(db, mandat_id)
+    with db.session() as s:
+        assert s.get(Beneficiaire, idle).efface is True  # type: ignore[union-attr]

@@ -197,6 +197,19 @@ def test_retention_lists_files_idle_for_the_configured_years_and_erases_after_co
         assert entry.details == {"motif": "conservation", "annees": 3}
 
 
+def test_on_a_29_february_the_retention_listing_counts_back_to_the_28th(
+    db: Database, desks: Desks
+) -> None:
+    # 2028-02-29 minus three years has no 29 February: the listing used to fail that day.
+    now = datetime(2028, 2, 29, 12, tzinfo=UTC)
+    before = add_person(db, desks.accueil_nord, nom="Avant")
+    at_cutoff = add_person(db, desks.accueil_nord, nom="Limite")
+    _set_last_activity(db, before, datetime(2025, 2, 28, 11, 59, tzinfo=UTC))
+    _set_last_activity(db, at_cutoff, datetime(2025, 2, 28, 12, tzinfo=UTC))
+    with db.session() as s:
+        assert [c.id for c in retention_due(s, desks.accueil_nord, now=now)] == [before]
+
+
 # --- mandates are kept longer than the file's idleness -------------------------------------------
 
 ODILE = MandantIdentity("Lambert", "Odile", date(1950, 3, 14), "Rochefort")

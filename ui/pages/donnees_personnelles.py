@@ -40,10 +40,16 @@ from mediation.droits import (
     retention_held_by_mandates,
     retention_years,
 )
+from mediation.mandats.retention import (
+    mandate_retention_years,
+    mandats_past_retention,
+    purge_mandats_past_retention,
+)
 from ui.context import AppContext
 from ui.widgets import confirm
 
-Listing = tuple[list[RetentionCandidate], int, int]
+# Files due, files held by a running mandate, their period; mandates due, their period.
+Listing = tuple[list[RetentionCandidate], int, int, list[int], int]
 
 
 def exports_folder() -> Path:
@@ -58,6 +64,7 @@ class DonneesPersonnellesPage(QWidget):
         self.ctx = ctx
         self.setAccessibleName(_("Données personnelles"))
         self.due: list[RetentionCandidate] = []
+        self.mandats_due: list[int] = []
         title = QLabel(_("Données personnelles"), self)
         title.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.message = QLabel(self)
@@ -93,7 +100,7 @@ class DonneesPersonnellesPage(QWidget):
     def _build_retention(self) -> QGroupBox:
         box = QGroupBox(_("Durée de conservation"), self)
         self.list_button = QPushButton(_("&Lister les dossiers à effacer"), box)
-        self.purge_button = QPushButton(_("Effacer les dossiers &listés…"), box)
+        self.purge_button = QPushButton(_("Effacer les dossiers et mandats &listés…"), box)
         self.purge_button.setEnabled(False)
         self.list_button.clicked.connect(lambda: self.list_due())
         self.purge_button.clicked.connect(lambda: self.purge())
@@ -179,12 +186,19 @@ class DonneesPersonnellesPage(QWidget):
             with self.ctx.db.read_session() as session:
                 due = retention_due(session, self.ctx.actor)
                 held = retention_held_by_mandates(session, self.ctx.actor)
-                return due, held, retention_years(session)
+                mandats = mandats_past_retention(session, self.ctx.actor)
+                return (
+                    due,
+                    held,
+                    retention_years(session),
+                    mandats,
+                    mandate_retention_years(session),
+                )
 
         self._run(work, self._listed)
 
     def _listed(self, listing: Listing) -> None:
-        self.due, held, years = listing
+        self.due, held, years, self.mandats_due, mandat_years = listing
         self.table.setRowCount(len(self.due))
         for row, candidate in enumerate(self.due):
             self.table.setItem(row, 0, QTableWidgetItem(str(candidate.id)))
@@ -199,26 +213,49 @@ class DonneesPersonnellesPage(QWidget):
                 "{n} autre(s) dossier(s) sans activité sont gardés tant qu'un mandat de la "
                 "personne est en cours."
             ).format(n=held)
+        text += " " + _(
+            "{n} mandat(s) terminé(s) (expiré(s) ou révoqué(s)) depuis {years} ans ou plus."
+        ).format(n=len(self.mandats_due), years=mandat_years)
         self.summary.setText(text)
-        self.purge_button.setEnabled(bool(self.due))
+        self.purge_button.setEnabled(bool(self.due or self.mandats_due))
 
     def purge(self) -> None:
         ids = [c.id for c in self.due]
-        if not ids or not confirm(
-            self,
-            _("Effacer les {n} dossiers listés ? C'est irréversible.").format(n=len(ids))
-            + "\n\n"
-            + files_notice(),
-            yes_label=_("Effacer"),
-        ):
+        mandats = list(self.mandats_due)
+        if not ids and not mandats:
+            return
+        if ids and mandats:
+            question = _(
+                "Effacer les {n} dossier(s) listé(s) et le contenu des {m} mandat(s) dont la "
+                "durée de conservation est écoulée ? C'est irréversible."
+            ).format(n=len(ids), m=len(mandats))
+        elif ids:
+            question = _("Effacer les {n} dossiers listés ? C'est irréversible.").format(n=len(ids))
+        else:
+            question = _(
+                "Effacer le contenu des {m} mandat(s) dont la durée de conservation est écoulée ? "
+                "C'est irréversible."
+            ).format(m=len(mandats))
+        # Only a file's erasure deletes the files written in the person's name.
+        notice = "\n\n" + files_notice() if ids else ""
+        if not confirm(self, question + notice, yes_label=_("Effacer")):
             return
 
-        def work(_p: Progress) -> int:
+        def work(_p: Progress) -> tuple[int, int]:
+            # One transaction: the mandates first (nothing written outside the database for
+            # them), then the files, each erasure going to the ledger at once.
             with self.ctx.db.session() as session:
-                return apply_retention(session, self.ctx.actor, ids)
+                purged = purge_mandats_past_retention(session, self.ctx.actor, ids=mandats)
+                erased = apply_retention(session, self.ctx.actor, ids) if ids else 0
+            return erased, purged
 
-        def done(count: int) -> None:
-            self._say(_("{n} dossier(s) effacé(s).").format(n=count))
+        def done(counts: tuple[int, int]) -> None:
+            erased, purged = counts
+            self._say(
+                _("{n} dossier(s) effacé(s).").format(n=erased)
+                + " "
+                + _("{n} mandat(s) effacé(s).").format(n=purged)
+            )
             self.list_due()
 
         self._run(work, done)
