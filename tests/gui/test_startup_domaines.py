@@ -8,6 +8,7 @@ undone) and what needs every domain's tables (the right of access) fails.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from core import fichiers_nominatifs, paths
@@ -21,7 +22,7 @@ from mediation.mandats.models import Mandat
 from mediation.models import Beneficiaire
 from tests.gui.test_startup_path import _start_desk
 from tests.mandats.conftest import pdf_text
-from tests.mandats.test_effacement import AFTER_REVOCATION, NOM, _person_with_everything
+from tests.mandats.test_effacement import AFTER_REVOCATION, NOM, TELEPHONE, _person_with_everything
 from tests.mediation.dossier_data import add_person, make_desks
 
 EVERY_DOMAIN = " ".join(d.nom for d in DOMAINES)
@@ -50,14 +51,14 @@ def _demo(db: Database) -> None:
 
 
 def test_a_desk_erases_again_at_its_start_a_person_the_restored_database_still_names(
-    db: Database, admin: Actor, make_agent, medianum_home: Path
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, admin: Actor, make_agent: Callable[..., Actor], medianum_home: Path
+) -> None:
     _demo(db)
     accueil = make_desks(db, admin, make_agent).accueil_nord
-    bid = add_person(db, accueil, nom=NOM)
+    bid = add_person(db, accueil, nom=NOM, telephone=TELEPHONE, notes="Carnetsecretnote")
     with db.session() as s:
         person = s.get(Beneficiaire, bid)
-        assert person is not None
+        assert person is not None and person.telephone and person.notes
         created = person.created_at
         # A file of this desk's exports naming the person, left over from before the erasure.
         written = export_personal_data(s, accueil, bid, paths.export_dir() / "acces")
@@ -92,8 +93,8 @@ def test_a_desk_erases_again_at_its_start_a_person_the_restored_database_still_n
 
 
 def test_the_right_of_access_export_made_in_the_desk_holds_the_other_domains_rows(
-    db: Database, admin: Actor, make_agent, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, admin: Actor, make_agent: Callable[..., Actor], tmp_path: Path
+) -> None:
     _demo(db)
     desks = make_desks(db, admin, make_agent)
     bid, mandat_id = _person_with_everything(db, desks, make_agent)
