@@ -296,7 +296,7 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
 
     # Before the start-up backup (which must not keep what this erases) and before the login:
     # the desk replays at once, even if nobody signs in, since other desks may share the base.
-    # Done while the password is typed instead, it gained nothing measurable (docs/performance).
+    # Done while the password is typed instead, it gained nothing measurable (docs/performance.md).
     _redo_after_outside_restore(db)
 
     if settings.get("backup_at_start"):
