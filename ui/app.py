@@ -252,7 +252,12 @@ def _run(app: QApplication, settings: Settings) -> int:
 
 def _redo_after_outside_restore(db: Database) -> None:
     """Each domain's start-up work (erasures a ``pg_restore`` brought back are erased again).
-    A failure is logged and shown, never stops the desk from starting."""
+    A failure is logged and shown, never stops the desk from starting.
+
+    The domains are installed here, the composition root imported: without it core knows no
+    domain, the start-up work does nothing, and what needs every domain's tables (the right of
+    access, the merge of two files) refuses to run."""
+    import domaines  # noqa: F401 - installs every domain (core.domaine.install)
     from core.domaine import run_start_hooks
 
     try:
@@ -289,6 +294,9 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
             raise
         raise translated from exc
 
+    # Before the start-up backup (which must not keep what this erases) and before the login:
+    # the desk replays at once, even if nobody signs in, since other desks may share the base.
+    # Done while the password is typed instead, it gained nothing measurable (docs/performance.md).
     _redo_after_outside_restore(db)
 
     if settings.get("backup_at_start"):
