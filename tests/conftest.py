@@ -31,6 +31,7 @@ from core.auth import Actor, actor_for, create_agent
 from core.db import Database
 from core.models import Role
 from core.territory import configure_territory, default_preset
+from tests import mutation_selection
 
 PG_URL = os.environ.get("MEDIANUM_TEST_DATABASE_URL", "")
 PG_SKIP_REASON = (
@@ -298,12 +299,25 @@ def make_agent(db: Database, admin: Actor):  # type: ignore[no-untyped-def]
     return _make
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests under tests/gui need a QApplication: mark them, so ``-m 'not gui'`` runs without Qt."""
     for item in items:
         if "tests/gui/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.gui)
     _quickest_first_under_a_mutant(items)
+    _only_tests_that_run_the_mutated_line(config, items)
+
+
+def pytest_runtest_logstart(nodeid: str) -> None:
+    if mutation_selection.measuring_for_mutmut(os.environ.get("MUTANT_UNDER_TEST", "")):
+        mutation_selection.start_test(nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if mutation_selection.measuring_for_mutmut(os.environ.get("MUTANT_UNDER_TEST", "")):
+        from mutmut.configuration import config
+
+        mutation_selection.record_tests_by_line(config().only_mutate)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -333,6 +347,7 @@ def _prepare_under_mutmut() -> None:
 
     keyring.get_keyring()
     cog()
+    mutation_selection.load_record()
     gc.freeze()
 
 
@@ -352,3 +367,22 @@ def _quickest_first_under_a_mutant(items: list[pytest.Item]) -> None:
     except (OSError, ValueError, KeyError):
         return
     items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
+
+
+def _only_tests_that_run_the_mutated_line(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under a mutant of ``make mutation``, leave out the tests that never run the changed line.
+
+    They cannot tell the mutant from the original (see ``tests/mutation_selection.py``); a
+    surviving mutant ran all its function's tests, hundreds for the journal or the permission
+    checks. mutmut's selection is kept whenever the line's tests cannot be told."""
+    mutant = _mutant_under_test()
+    if not mutant:
+        return
+    wanted = mutation_selection.tests_for_mutant(mutant)
+    if wanted is None:
+        return
+    kept = [item for item in items if item.nodeid in wanted]
+    if not kept:
+        return
+    config.hook.pytest_deselected(items=[item for item in items if item.nodeid not in wanted])
+    items[:] = kept
