@@ -308,16 +308,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     _only_tests_that_run_the_mutated_line(config, items)
 
 
+_durations_for_mutmut: dict[str, float] = {}
+
+
+def _measuring_for_mutmut() -> bool:
+    return mutation_selection.measuring_for_mutmut(os.environ.get("MUTANT_UNDER_TEST", ""))
+
+
 def pytest_runtest_logstart(nodeid: str) -> None:
-    if mutation_selection.measuring_for_mutmut(os.environ.get("MUTANT_UNDER_TEST", "")):
+    if _measuring_for_mutmut():
         mutation_selection.start_test(nodeid)
+        _durations_for_mutmut[nodeid] = 0.0
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and _measuring_for_mutmut():
+        _durations_for_mutmut[report.nodeid] += report.duration
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if mutation_selection.measuring_for_mutmut(os.environ.get("MUTANT_UNDER_TEST", "")):
-        from mutmut.configuration import config
+    """mutmut's coverage run: save which tests ran each line, and mutmut's statistics."""
+    if not _measuring_for_mutmut():
+        return
+    from mutmut.configuration import config
 
-        mutation_selection.record_tests_by_line(config().only_mutate)
+    record = mutation_selection.record_tests_by_line(config().only_mutate)
+    statistics = mutation_selection.mutmut_statistics(record, _durations_for_mutmut)
+    statistics.update(
+        stats_time=0.0,
+        function_hashes={},
+        function_dependencies={},
+        config_fingerprint=config().config_fingerprint(),
+        watched_file_hashes={},
+        git_commit=None,
+    )
+    Path("mutmut-stats.json").write_text(json.dumps(statistics), encoding="utf-8")
 
 
 def pytest_configure(config: pytest.Config) -> None:

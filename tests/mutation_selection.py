@@ -66,22 +66,28 @@ def _innermost_statement_starts(source: str) -> dict[int, int]:
 
 
 def _def_lines(source: str) -> dict[str, list[int]]:
-    """The ``def`` line and first body line of each function and method, by mutmut's name.
+    """The ``def``, first body and last lines of each function and method, by mutmut's name.
 
     mutmut names ``f`` of a module ``x_f`` and method ``m`` of class ``C`` ``xǁCǁm``."""
     lines: dict[str, list[int]] = {}
     tree = ast.parse(source)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            lines[f"x_{node.name}"] = [node.lineno, node.body[0].lineno]
+            lines[f"x_{node.name}"] = [node.lineno, node.body[0].lineno, node.end_lineno or 0]
         elif isinstance(node, ast.ClassDef):
             for item in node.body:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                    lines[f"xǁ{node.name}ǁ{item.name}"] = [item.lineno, item.body[0].lineno]
+                    lines[f"xǁ{node.name}ǁ{item.name}"] = [
+                        item.lineno,
+                        item.body[0].lineno,
+                        item.end_lineno or 0,
+                    ]
     return lines
 
 
-def record_tests_by_line(files: Iterable[str], cov: coverage.Coverage | None = None) -> None:
+def record_tests_by_line(
+    files: Iterable[str], cov: coverage.Coverage | None = None
+) -> dict[str, dict[str, object]]:
     """Save, for each file to mutate, the tests that executed each line (in ``mutants/``).
 
     ``cov`` is the measurement running now (mutmut's) unless given."""
@@ -89,7 +95,7 @@ def record_tests_by_line(files: Iterable[str], cov: coverage.Coverage | None = N
 
     cov = cov or coverage.Coverage.current()
     if cov is None:
-        return
+        return {}
     data = cov.get_data()
     record: dict[str, dict[str, object]] = {}
     for name in files:
@@ -104,6 +110,31 @@ def record_tests_by_line(files: Iterable[str], cov: coverage.Coverage | None = N
             "def": _def_lines(source),
         }
     RECORD.write_text(json.dumps(record), encoding="utf-8")
+    return record
+
+
+def mutmut_statistics(
+    record: dict[str, dict[str, object]], durations: dict[str, float]
+) -> dict[str, object]:
+    """mutmut's statistics (which tests call each function, each test's duration) from coverage.
+
+    mutmut learns them in a run of its own, through its trampolines, after the coverage run:
+    the same tests run twice, about three minutes here. The coverage run already knows which
+    tests ran a line of each function's body; its file (``mutants/mutmut-stats.json``, mutmut
+    3.8's format, pinned in requirements-mutation.txt) written before mutmut looks for it makes
+    mutmut take it as its statistics and run only the tests it does not know."""
+    tests_by_function: dict[str, list[str]] = {}
+    for name, entry in record.items():
+        module = name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        tests_by_line: dict[str, list[str]] = entry["tests"]  # type: ignore[assignment]
+        functions: dict[str, list[int]] = entry["def"]  # type: ignore[assignment]
+        for function, (_, body, last) in functions.items():
+            tests: set[str] = set()
+            for line in range(body, last + 1):
+                tests.update(tests_by_line.get(str(line), ()))
+            if tests:
+                tests_by_function[f"{module}.{function}"] = sorted(tests)
+    return {"tests_by_mangled_function_name": tests_by_function, "duration_by_test": durations}
 
 
 def load_record() -> None:
@@ -163,7 +194,7 @@ def tests_for_mutant(mutant_name: str) -> set[str] | None:
     lines_of_function = entry["def"].get(function)  # type: ignore[attr-defined]
     if lines_of_function is None:
         return None
-    def_line, body_line = lines_of_function
+    def_line, body_line, _ = lines_of_function
     try:
         spans = json.loads(Path(f"{name}.spans").read_text(encoding="utf-8"))["spans"]
         texts = []
