@@ -401,7 +401,8 @@ def _only_tests_that_run_the_mutated_line(config: pytest.Config, items: list[pyt
     surviving mutant ran all its function's tests, hundreds for the journal or the permission
     checks. mutmut's selection is kept whenever the line's tests cannot be told."""
     mutant = _mutant_under_test()
-    if not mutant:
+    # MUTATION_BY_FUNCTION=1: mutmut's own selection, to check a survivor against it.
+    if not mutant or os.environ.get("MUTATION_BY_FUNCTION"):
         return
     wanted = mutation_selection.tests_for_mutant(mutant)
     if wanted is None:

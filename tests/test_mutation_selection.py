@@ -133,3 +133,30 @@ def test_a_changed_line_inside_a_long_statement_also_takes_the_tests_of_its_star
     starts = mutation_selection._innermost_statement_starts(source)
     assert starts[4] == 2 and starts[6] == 6 and starts[2] == 2
     assert mutation_selection.changed_lines("a\nb\nc", "a\nB\nc") == [1]
+
+
+def test_mutmuts_statistics_come_from_the_tests_that_ran_the_functions_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.py").write_text(ORIGINAL, encoding="utf-8")
+    cov = coverage.Coverage(data_file=None, source=[str(tmp_path)])
+    cov.start()
+    try:
+        spec = importlib.util.spec_from_file_location("m", tmp_path / "m.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        cov.switch_context("tests/test_m.py::test_import")
+        spec.loader.exec_module(module)
+        cov.switch_context("tests/test_m.py::test_small")
+        module.f(0, 5)
+    finally:
+        cov.stop()
+    record = mutation_selection.record_tests_by_line(["m.py"], cov)
+    durations = {"tests/test_m.py::test_import": 0.0, "tests/test_m.py::test_small": 0.1}
+    statistics = mutation_selection.mutmut_statistics(record, durations)
+    # The test that only imported the module never called f: mutmut would not run it either.
+    assert statistics["tests_by_mangled_function_name"] == {
+        "m.x_f": ["tests/test_m.py::test_small"]
+    }
+    assert statistics["duration_by_test"] == durations
