@@ -31,6 +31,7 @@ from core.auth import Actor, actor_for, create_agent
 from core.db import Database
 from core.models import Role
 from core.territory import configure_territory, default_preset
+from tests import mutation_selection
 
 PG_URL = os.environ.get("MEDIANUM_TEST_DATABASE_URL", "")
 PG_SKIP_REASON = (
@@ -298,12 +299,50 @@ def make_agent(db: Database, admin: Actor):  # type: ignore[no-untyped-def]
     return _make
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests under tests/gui need a QApplication: mark them, so ``-m 'not gui'`` runs without Qt."""
     for item in items:
         if "tests/gui/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.gui)
     _quickest_first_under_a_mutant(items)
+    _only_tests_that_run_the_mutated_line(config, items)
+
+
+_durations_for_mutmut: dict[str, float] = {}
+
+
+def _measuring_for_mutmut() -> bool:
+    return mutation_selection.measuring_for_mutmut(os.environ.get("MUTANT_UNDER_TEST", ""))
+
+
+def pytest_runtest_logstart(nodeid: str) -> None:
+    if _measuring_for_mutmut():
+        mutation_selection.start_test(nodeid)
+        _durations_for_mutmut[nodeid] = 0.0
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and _measuring_for_mutmut():
+        _durations_for_mutmut[report.nodeid] += report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """mutmut's coverage run: save which tests ran each line, and mutmut's statistics."""
+    if not _measuring_for_mutmut():
+        return
+    from mutmut.configuration import config
+
+    record = mutation_selection.record_tests_by_line(config().only_mutate)
+    statistics = mutation_selection.mutmut_statistics(record, _durations_for_mutmut)
+    statistics.update(
+        stats_time=0.0,
+        function_hashes={},
+        function_dependencies={},
+        config_fingerprint=config().config_fingerprint(),
+        watched_file_hashes={},
+        git_commit=None,
+    )
+    Path("mutmut-stats.json").write_text(json.dumps(statistics), encoding="utf-8")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -333,6 +372,7 @@ def _prepare_under_mutmut() -> None:
 
     keyring.get_keyring()
     cog()
+    mutation_selection.load_record()
     gc.freeze()
 
 
@@ -352,3 +392,23 @@ def _quickest_first_under_a_mutant(items: list[pytest.Item]) -> None:
     except (OSError, ValueError, KeyError):
         return
     items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
+
+
+def _only_tests_that_run_the_mutated_line(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under a mutant of ``make mutation``, leave out the tests that never run the changed line.
+
+    They cannot tell the mutant from the original (see ``tests/mutation_selection.py``); a
+    surviving mutant ran all its function's tests, hundreds for the journal or the permission
+    checks. mutmut's selection is kept whenever the line's tests cannot be told."""
+    mutant = _mutant_under_test()
+    # MUTATION_BY_FUNCTION=1: mutmut's own selection, to check a survivor against it.
+    if not mutant or os.environ.get("MUTATION_BY_FUNCTION"):
+        return
+    wanted = mutation_selection.tests_for_mutant(mutant)
+    if wanted is None:
+        return
+    kept = [item for item in items if item.nodeid in wanted]
+    if not kept:
+        return
+    config.hook.pytest_deselected(items=[item for item in items if item.nodeid not in wanted])
+    items[:] = kept

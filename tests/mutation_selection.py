@@ -1,0 +1,228 @@
+"""`make mutation`: run a mutant only against the tests that execute the line it changed.
+
+mutmut 3 runs a mutant against every test that calls its *function* (its statistics run). A
+mutant that survives then runs all of them: for a function that many use cases call, such as
+the journal's or the permission checks, that is hundreds of tests, and the survivors were most
+of a run's time. A test that never executes the changed line cannot see the change: up to that
+line the mutant runs exactly the original code, so the test goes the same way. Hence:
+
+- during mutmut's coverage run (``mutate_only_covered_lines``, made on the original sources),
+  each test is measured in its own coverage context, and the lines of every mutated file are
+  saved with the tests that executed them (`record_tests_by_line`);
+- in a mutant's run, the changed lines are found by comparing the mutant's function with the
+  original one that mutmut keeps beside it, and only the tests that executed one of those lines,
+  or the start of the statement holding it, are kept (`tests_for_mutant`).
+
+It only ever narrows mutmut's own selection, and falls back to it whenever it cannot tell (no
+record, a line no test executed, a mutant it cannot read). mutmut has no such option and no
+maintained tool offers it for mutmut's mutant files, hence these few functions.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import coverage
+
+#: Written by the coverage run in mutmut's ``mutants/`` folder, read by the mutants' runs.
+RECORD = Path("mutation-tests-by-line.json")
+
+_record: dict[str, dict[str, object]] | None = None
+
+
+def measuring_for_mutmut(mutant_under_test: str) -> bool:
+    """Whether this pytest run is mutmut's coverage run (before any mutant exists)."""
+    return mutant_under_test == "mutant_generation"
+
+
+def start_test(nodeid: str) -> None:
+    """Give the test starting now its own coverage context (setup, call and teardown)."""
+    import coverage
+
+    cov = coverage.Coverage.current()
+    if cov is not None:
+        cov.switch_context(nodeid)
+
+
+def _innermost_statement_starts(source: str) -> dict[int, int]:
+    """For each line of a file, the first line of the innermost statement that holds it."""
+    starts: dict[int, int] = {}
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.stmt) and node.end_lineno is not None:
+            spans.append((node.end_lineno - node.lineno, node.lineno, node.end_lineno))
+    # Widest first, so that an inner statement overwrites the lines of the one around it.
+    for _, first, last in sorted(spans, reverse=True):
+        for line in range(first, last + 1):
+            starts[line] = first
+    return starts
+
+
+def _def_lines(source: str) -> dict[str, list[int]]:
+    """The ``def``, first body and last lines of each function and method, by mutmut's name.
+
+    mutmut names ``f`` of a module ``x_f`` and method ``m`` of class ``C`` ``xǁCǁm``."""
+    lines: dict[str, list[int]] = {}
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lines[f"x_{node.name}"] = [node.lineno, node.body[0].lineno, node.end_lineno or 0]
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    lines[f"xǁ{node.name}ǁ{item.name}"] = [
+                        item.lineno,
+                        item.body[0].lineno,
+                        item.end_lineno or 0,
+                    ]
+    return lines
+
+
+def record_tests_by_line(
+    files: Iterable[str], cov: coverage.Coverage | None = None
+) -> dict[str, dict[str, object]]:
+    """Save, for each file to mutate, the tests that executed each line (in ``mutants/``).
+
+    ``cov`` is the measurement running now (mutmut's) unless given."""
+    import coverage
+
+    cov = cov or coverage.Coverage.current()
+    if cov is None:
+        return {}
+    data = cov.get_data()
+    record: dict[str, dict[str, object]] = {}
+    for name in files:
+        path = Path(name)
+        if not path.exists():
+            continue
+        source = path.read_text(encoding="utf-8")
+        contexts = data.contexts_by_lineno(str(path.absolute()))
+        record[name] = {
+            "tests": {str(line): sorted(c for c in tests if c) for line, tests in contexts.items()},
+            "statement": {str(k): v for k, v in _innermost_statement_starts(source).items()},
+            "def": _def_lines(source),
+        }
+    RECORD.write_text(json.dumps(record), encoding="utf-8")
+    return record
+
+
+def mutmut_statistics(
+    record: dict[str, dict[str, object]], durations: dict[str, float]
+) -> dict[str, object]:
+    """mutmut's statistics (which tests call each function, each test's duration) from coverage.
+
+    mutmut learns them in a run of its own, through its trampolines, after the coverage run:
+    the same tests run twice, about three minutes here. The coverage run already knows which
+    tests ran a line of each function's body; its file (``mutants/mutmut-stats.json``, mutmut
+    3.8's format, pinned in requirements-mutation.txt) written before mutmut looks for it makes
+    mutmut take it as its statistics and run only the tests it does not know."""
+    tests_by_function: dict[str, list[str]] = {}
+    for name, entry in record.items():
+        module = name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        tests_by_line: dict[str, list[str]] = entry["tests"]  # type: ignore[assignment]
+        functions: dict[str, list[int]] = entry["def"]  # type: ignore[assignment]
+        for function, (_, body, last) in functions.items():
+            tests: set[str] = set()
+            for line in range(body, last + 1):
+                tests.update(tests_by_line.get(str(line), ()))
+            if tests:
+                tests_by_function[f"{module}.{function}"] = sorted(tests)
+    return {"tests_by_mangled_function_name": tests_by_function, "duration_by_test": durations}
+
+
+def load_record() -> None:
+    """Read the record once, in mutmut's fork server, so that each mutant's child inherits it."""
+    global _record
+    try:
+        _record = json.loads(RECORD.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        _record = None
+
+
+_MUTANT = re.compile(r"^(?P<module>.+)\.(?P<function>x[^.]*?)__mutmut_(?P<number>\d+)$")
+
+
+def _module_file(module: str, record: dict[str, dict[str, object]]) -> str | None:
+    stem = module.replace(".", "/")
+    for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
+        if candidate in record:
+            return candidate
+    return None
+
+
+def changed_lines(original: str, mutant: str) -> list[int]:
+    """The 0-based lines of the original function's text that the mutant changed."""
+    matcher = difflib.SequenceMatcher(
+        a=original.splitlines(), b=mutant.splitlines(), autojunk=False
+    )
+    lines: list[int] = []
+    for tag, first, last, _, _ in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        # A pure insertion changes the code between two original lines: keep both neighbours.
+        lines.extend(range(first, last) if last > first else (max(first - 1, 0), first))
+    return lines
+
+
+def _def_index(text: str) -> int:
+    for index, line in enumerate(text.splitlines()):
+        if re.match(r"\s*(async\s+)?def ", line):
+            return index
+    raise ValueError("no def line")
+
+
+def tests_for_mutant(mutant_name: str) -> set[str] | None:
+    """The tests that executed a line the mutant changes, or None when that cannot be told."""
+    record = _record
+    if record is None:
+        return None
+    match = _MUTANT.match(mutant_name)
+    if match is None:
+        return None
+    name = _module_file(match["module"], record)
+    if name is None:
+        return None
+    entry = record[name]
+    function = match["function"]
+    lines_of_function = entry["def"].get(function)  # type: ignore[attr-defined]
+    if lines_of_function is None:
+        return None
+    def_line, body_line, _ = lines_of_function
+    try:
+        spans = json.loads(Path(f"{name}.spans").read_text(encoding="utf-8"))["spans"]
+        texts = []
+        lines = Path(name).read_text(encoding="utf-8").splitlines(keepends=True)
+        for generated in (f"{function}__mutmut_orig", f"{function}__mutmut_{match['number']}"):
+            first, last = spans[generated]
+            texts.append("".join(lines[first - 1 : last]))
+        original, mutated = texts
+        original_def, mutated_def = _def_index(original), _def_index(mutated)
+        # Both texts are the same function under two names: align them on their def line.
+        original = "\n".join(original.splitlines()[original_def:]).replace(
+            f"{function}__mutmut_orig", function, 1
+        )
+        mutated = "\n".join(mutated.splitlines()[mutated_def:]).replace(
+            f"{function}__mutmut_{match['number']}", function, 1
+        )
+    except (OSError, ValueError, KeyError):
+        return None
+    changed = changed_lines(original, mutated)
+    # A change in the signature (a default value) acts at every call, and the ``def`` line ran
+    # when the module was imported, not in the tests that call it: keep mutmut's selection.
+    if not changed or any(def_line + offset < body_line for offset in changed):
+        return None
+    tests_by_line: dict[str, list[str]] = entry["tests"]  # type: ignore[assignment]
+    statement: dict[str, int] = entry["statement"]  # type: ignore[assignment]
+    tests: set[str] = set()
+    for offset in changed:
+        line = def_line + offset
+        for probe in {line, statement.get(str(line), line)}:
+            tests.update(tests_by_line.get(str(probe), ()))
+    return tests or None
