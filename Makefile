@@ -63,7 +63,7 @@ MUTANTS ?=
 mutation: $(VENV)/.mutation-installed translations typecheck
 	rm -rf mutants
 	@date -u +"début : %H:%M:%S"
-	QT_QPA_PLATFORM=offscreen $(PY) -m tools.mutation_run run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	QT_QPA_PLATFORM=offscreen PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m tools.mutation_run run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	@date -u +"fin : %H:%M:%S"
 	$(PY) tools/mutation_report.py
 
