@@ -222,7 +222,8 @@ def _validate_one(
         )
     if settlement is None:
         return None
-    settlement.lines = [line for line in settlement.lines if line.at <= now - UNDO_DELAY]
+    # A scan exactly UNDO_DELAY old can still be cancelled at the desk: only older ones are paid.
+    settlement.lines = [line for line in settlement.lines if line.at < now - UNDO_DELAY]
     if not settlement.lines:
         return None
     ref = session.get(PassStructure, pass_structure_id)

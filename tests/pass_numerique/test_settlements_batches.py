@@ -330,3 +330,26 @@ def test_rejecting_an_offline_redemption_keeps_the_central_one_and_records_the_r
             select(AuditEntry).where(AuditEntry.action == "pass.conflit.tranche")
         ).one()
         assert line.details["accepte"] is False
+
+
+def test_a_redemption_still_within_its_undo_delay_is_not_settled_until_that_delay_is_over(
+    world: World,
+) -> None:
+    """The desk may still cancel a scan exactly UNDO_DELAY old (the refusal starts beyond it), so
+    a settlement validated at that instant must leave it for later, never pay it."""
+    from pass_numerique.redemption import UNDO_DELAY
+
+    _c, scans = _issue(world)
+    scanned_at = settlements.month_end_utc("2026-03") - timedelta(minutes=3)
+    assert _redeem(world.db, world, scans[0], at=scanned_at)
+    with world.db.session() as s:
+        early = settlements.validate(s, world.coordinateur, "2026-03", now=scanned_at + UNDO_DELAY)
+    assert early == []
+    with world.db.session() as s:
+        [done] = settlements.validate(
+            s,
+            world.coordinateur,
+            "2026-03",
+            now=scanned_at + UNDO_DELAY + timedelta(microseconds=1),
+        )
+    assert done.nombre == 1
