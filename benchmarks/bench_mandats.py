@@ -1,10 +1,12 @@
-"""Mandates: time to print one mandate, and to list those expiring among 100,000.
+"""Mandates: time to print one mandate, to list those expiring among 100,000, and to purge those
+past their keeping period.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python -m benchmarks bench_mandats
     MEDIANUM_BENCH_MANDATS=20000 … (a smaller table while others share the machine)
 
 Each figure sits beside a baseline measured in the same run: a bare reportlab page with one QR
-code for the PDF; a raw SQL COUNT over the same condition for the list.
+code for the PDF; a raw SQL COUNT over the same condition for the list; bare DELETEs of the same
+rows, on a copy of the file, for the purge.
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ import io
 import os
 import random
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select
 
 from benchmarks.harness import Report, Result, median_ms
+
+if TYPE_CHECKING:
+    from core.db import Database
 
 SIZE = int(os.environ.get("MEDIANUM_BENCH_MANDATS", "100000"))
 
@@ -95,6 +101,7 @@ def _run(report: Report, tmp: Path) -> None:
             actions_specifiques="Création d'une adresse e-mail",
         )
         structure_id, person_id, agent_id = structure.id, person.id, agent.id
+        admin_id = admin.id
 
         mandat_pdf(mandat)  # warm the template cache and reportlab's fonts
         value = median_ms(lambda: mandat_pdf(mandat), repeat=15)
@@ -197,4 +204,58 @@ def _run(report: Report, tmp: Path) -> None:
             "",
         )
     )
+    _purge(report, db, tmp, admin_id=admin_id, now=now)
     db.dispose()
+
+
+def _purge(report: Report, db: Database, tmp: Path, *, admin_id: int, now: datetime) -> None:
+    """The first purge after years of service: every mandate past its keeping period at once,
+    beside bare DELETEs of the same rows (categories, then mandates) on a copy of the file."""
+    import shutil
+    import time
+
+    from sqlalchemy import text
+
+    from core.auth import actor_for
+    from core.db import Database
+    from core.models import Agent
+    from mediation.mandats.retention import (
+        _add_years,
+        mandate_retention_years,
+        purge_mandats_past_retention,
+    )
+
+    with db.read_session() as s:
+        years = mandate_retention_years(s)
+    # Far enough ahead that about half the mandates' periods are over.
+    later = _add_years(now, years) + timedelta(days=60)
+    bound = _add_years(later, -years)
+    copy = tmp / "copie.sqlite3"
+    db.dispose()
+    shutil.copyfile(tmp / "bench.sqlite3", copy)
+    with db.session() as s:
+        start = time.perf_counter()
+        purged = purge_mandats_past_retention(
+            s, actor_for(s, s.get_one(Agent, admin_id)), now=later
+        )
+    value = (time.perf_counter() - start) * 1000
+    bare = Database(f"sqlite:///{copy}")
+    due = "SELECT id FROM mandat WHERE fin <= :b OR revoque_at <= :b"
+    with bare.session() as s:
+        gone = s.scalar(text(f"SELECT count(*) FROM ({due})"), {"b": bound})
+        start = time.perf_counter()
+        s.execute(text(f"DELETE FROM mandat_categorie WHERE mandat_id IN ({due})"), {"b": bound})
+        s.execute(text(f"DELETE FROM mandat WHERE id IN ({due})"), {"b": bound})
+    baseline = (time.perf_counter() - start) * 1000
+    bare.dispose()
+    assert gone == purged, (gone, purged)
+    report.add(
+        Result(
+            f"purge of the {purged:,} mandates past their keeping period among {SIZE:,}",
+            value,
+            "ms",
+            "bare DELETEs of the same rows",
+            baseline,
+            "",
+        )
+    )
