@@ -42,7 +42,7 @@ from core.errors import ValidationError
 from core.i18n import N_, _, format_number, ngettext
 from core.territory import cog
 from fragilite import codebook
-from fragilite.lecture import Enquete, empreinte_fichier, lire_tableau
+from fragilite.lecture import Enquete, code_insee_normalise, empreinte_fichier, lire_tableau
 
 METHODES = {
     "calage": N_("calage sur les marges de population (âge × sexe) par commune"),
@@ -94,7 +94,7 @@ def lire_marges(path: Path) -> Marges:
     sexes = {s: i for i, s in enumerate(codebook.SEXES)} | {"*": -1}
     rows = []
     for i, rec in enumerate(frame.itertuples(index=False), start=2):
-        code = str(rec.code_insee or "").strip()
+        code = code_insee_normalise(rec.code_insee or "")
         tranche = str(rec.tranche_age or "").strip().lower()
         sexe = str(rec.sexe or "").strip().lower()
         pop_text = str(rec.population or "").strip().replace(",", ".")
