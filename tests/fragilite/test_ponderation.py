@@ -339,3 +339,28 @@ def test_without_margins_for_any_surveyed_commune_each_is_scaled_to_its_legal_po
     result = ponderer(enquete(rows), lire_marges(_lagord(tmp_path, {})))
     assert result.poids.sum() == pytest.approx(9578)
     assert result.communes_sans_marges == ("17028",)
+
+
+def test_an_empty_cell_of_the_margins_is_named_with_its_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+
+    path = ecrire(
+        tmp_path / "marges.csv",
+        [
+            {"code_insee": "17300", "tranche_age": "25-39", "sexe": "*", "population": "9000"},
+            {"code_insee": "17300", "tranche_age": "40-59", "sexe": "*", "population": ""},
+            {"code_insee": "", "tranche_age": "60-74", "sexe": "", "population": "4000"},
+        ],
+    )
+    survey = ecrire(tmp_path / "enquete.csv", [repondant(i) for i in range(10)])
+    out = tmp_path / "resultat.csv"
+    args = ["compute", "--survey", str(survey), "--margins", str(path), "--out", str(out)]
+    assert main.main(["fragilite", *args]) == 1
+    message = capsys.readouterr().err
+    assert "ligne 3 : cellule vide dans la colonne « population »" in message
+    assert "ligne 4 : cellule vide dans la colonne « code_insee »" in message
+    assert "ligne 4 : cellule vide dans la colonne « sexe »" in message
+    assert "nan" not in message.lower()
+    assert not out.exists()
