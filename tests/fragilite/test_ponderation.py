@@ -87,19 +87,81 @@ def test_without_margins_the_result_says_which_weights_were_used() -> None:
 
 
 def test_an_invalid_margins_file_lists_every_problem(tmp_path: Path) -> None:
+    path = ecrire(
+        tmp_path / "marges.csv",
+        [
+            {"code_insee": "99999", "tranche_age": "25-39", "sexe": "F", "population": "10"},
+            {"code_insee": "17300", "tranche_age": "20-30", "sexe": "X", "population": "10"},
+            {"code_insee": "17300", "tranche_age": "moins de 25", "sexe": "F", "population": "9"},
+            {"code_insee": "17300", "tranche_age": "40-59", "sexe": "M", "population": "-5"},
+            {"code_insee": "17300", "tranche_age": "60-74", "sexe": "M", "population": "beaucoup"},
+            {"code_insee": "17300", "tranche_age": "75+", "sexe": "*", "population": "800"},
+        ],
+    )
+    with pytest.raises(ValidationError) as err:
+        lire_marges(path)
+    # Each problem on its own line, quoting the value to find in the file.
+    assert str(err.value).splitlines() == [
+        "Fichier de marges invalide :",
+        "ligne 2 : code INSEE inconnu « 99999 »",
+        "ligne 3 : tranche d'âge inconnue « 20-30 »",
+        "ligne 3 : sexe inconnu « x » (F, M ou *)",
+        "ligne 4 : tranche d'âge inconnue « moins de 25 »",
+        "ligne 5 : population invalide « -5 »",
+        "ligne 6 : population invalide « beaucoup »",
+    ]
+
+
+def test_a_margins_file_without_a_population_column_is_refused_naming_it(
+    tmp_path: Path,
+) -> None:
+    path = ecrire(tmp_path / "marges.csv", [{"code_insee": "17300", "tranche_age": "25-39"}])
+    with pytest.raises(ValidationError) as err:
+        lire_marges(path)
+    assert str(err.value) == "Fichier de marges : colonnes absentes : sexe, population."
+
+
+def test_margins_mixing_cells_by_sex_and_for_both_sexes_in_a_commune_are_refused(
+    tmp_path: Path,
+) -> None:
+    # Lagord by sex and for both sexes: its 25-39 would be counted twice. La Rochelle is fine.
     path = _margins(
         tmp_path,
         {
-            ("99999", "25-39", "F"): 10.0,
-            ("17300", "20-30", "X"): 10.0,
+            ("17200", "25-39", "F"): 600.0,
+            ("17200", "25-39", "M"): 550.0,
+            ("17200", "40-59", "*"): 2000.0,
+            ("17300", "25-39", "*"): 9000.0,
         },
     )
     with pytest.raises(ValidationError) as err:
         lire_marges(path)
-    message = str(err.value)
-    assert "ligne 2 : code INSEE inconnu « 99999 »" in message
-    assert "ligne 3 : tranche d'âge inconnue « 20-30 »" in message
-    assert "ligne 3 : sexe inconnu « x »" in message
+    assert str(err.value).splitlines()[1:] == ["commune 17200 : marges par sexe et « * » mélangées"]
+
+
+def test_a_cell_given_twice_with_two_populations_is_refused(tmp_path: Path) -> None:
+    path = ecrire(
+        tmp_path / "marges.csv",
+        [
+            {"code_insee": "17300", "tranche_age": "25-39", "sexe": "F", "population": "600"},
+            {"code_insee": "17300", "tranche_age": "25-39", "sexe": "M", "population": "500"},
+            {"code_insee": "17300", "tranche_age": "25-39", "sexe": "F", "population": "650"},
+        ],
+    )
+    with pytest.raises(ValidationError) as err:
+        lire_marges(path)
+    assert str(err.value).splitlines()[1:] == ["commune 17300 : cellule en double"]
+
+
+def test_a_population_written_with_a_decimal_comma_is_read_as_that_number(
+    tmp_path: Path,
+) -> None:
+    rows = [repondant(i, age="30") for i in range(10)]
+    margins = ecrire(
+        tmp_path / "marges.csv",
+        [{"code_insee": "17300", "tranche_age": "25-39", "sexe": "*", "population": "600,5"}],
+    )
+    assert ponderer(enquete(rows), lire_marges(margins)).poids.sum() == pytest.approx(600.5)
 
 
 # --- Calibration never changes numbers silently ------------------------------------------------
