@@ -426,3 +426,28 @@ def test_an_empty_cell_of_the_margins_is_named_with_its_line_and_column(
     assert "ligne 4 : cellule vide dans la colonne « sexe »" in message
     assert "nan" not in message.lower()
     assert not out.exists()
+
+
+def test_each_commune_where_sex_cannot_be_calibrated_is_named_with_its_own_count(
+    tmp_path: Path,
+) -> None:
+    # Aytré: a band of 0.6 persons (an estimate), all women, its 3 respondents women too.
+    aytre = [repondant(500 + i, code="17028", age="30", sexe="F") for i in range(3)]
+    # Lagord: complete margins by sex; its 75+ respondents left their sex blank, which is no
+    # collapse (they keep their band's factor, as the method says).
+    lagord = [{**r, "sexe": ""} if r["age"] == AGES["75+"] else r for r in _lagord_rows()]
+    # La Rochelle: no woman aged 15-24 in the margins, yet one among its respondents.
+    rochelle = [repondant(700, age="20", sexe="F")]
+    rochelle += [repondant(710 + i, age="50", sexe="FM"[i % 2]) for i in range(6)]
+    cells = {("17028", "25-39", "F"): 0.6, ("17028", "25-39", "M"): 0.0}
+    cells |= {("17200", t, s): LAGORD_15_PLUS / 10 for t in codebook.TRANCHES_AGE for s in "FM"}
+    cells |= {("17300", "15-24", "F"): 0.0, ("17300", "15-24", "M"): 5000.0}
+    cells |= {("17300", "40-59", "F"): 10000.0, ("17300", "40-59", "M"): 9000.0}
+    result = ponderer(enquete(aytre + lagord + rochelle), lire_marges(_margins(tmp_path, cells)))
+    assert [w for w in result.avertissements if "sexe" in w] == [
+        "commune 17028, 25-39 ans : un sexe sans répondant ou sans population, "
+        "3 répondants calés sur l'âge seul",
+        "commune 17300, 15-24 ans : un sexe sans répondant ou sans population, "
+        "1 répondant calé sur l'âge seul",
+        "4 répondants calés sur l'âge seul (sexe regroupé).",
+    ]
