@@ -451,3 +451,31 @@ def test_each_commune_where_sex_cannot_be_calibrated_is_named_with_its_own_count
         "1 répondant calé sur l'âge seul",
         "4 répondants calés sur l'âge seul (sexe regroupé).",
     ]
+
+
+def test_a_band_with_a_single_respondent_or_under_one_person_is_still_merged_not_lost(
+    tmp_path: Path,
+) -> None:
+    # Lagord: one respondent aged 80 where the margins have nobody aged 75+; La Rochelle: 0.6
+    # person aged 40-59 in the margins (an estimate) and no respondent of that age.
+    rows = [repondant(i, code="17200", age="30") for i in range(5)]
+    rows += [repondant(10 + i, code="17200", age="70") for i in range(5)]
+    rows += [repondant(20, code="17200", age="80")]
+    rows += [repondant(30 + i, code="17300", age="30") for i in range(5)]
+    cells = {
+        ("17200", "25-39", "*"): 1000.0,
+        ("17200", "60-74", "*"): 800.0,
+        ("17200", "75+", "*"): 0.0,
+        ("17300", "25-39", "*"): 1000.0,
+        ("17300", "40-59", "*"): 0.6,
+    }
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    codes = np.array([r["code_insee"] for r in rows])
+    assert result.poids[codes == "17200"].sum() == pytest.approx(1800.0)
+    older = (codes == "17200") & np.array([r["age"] in ("70", "80") for r in rows])
+    assert result.poids[older].sum() == pytest.approx(800.0)
+    assert result.poids[codes == "17300"].sum() == pytest.approx(1000.6)
+    text = "\n".join(result.avertissements)
+    assert "commune 17200 : tranches d'âge 60-74, 75+ regroupées (cellule vide ou nulle)" in text
+    assert "commune 17300 : tranches d'âge 25-39, 40-59 regroupées (cellule vide ou nulle)" in text
+    assert "11 répondants calés sur des tranches d'âge regroupées." in text
