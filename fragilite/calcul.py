@@ -25,7 +25,7 @@ from core.territory import cog, default_preset, get_territory, territory_commune
 from fragilite import indicateurs, methodologie
 from fragilite import journal as journal_fragilite
 from fragilite.estimation import COLONNES_ESTIMEES, Estimations, Territoire, estimer
-from fragilite.lecture import Enquete
+from fragilite.lecture import Enquete, code_insee_normalise
 from fragilite.ponderation import Marges, ponderer
 
 
@@ -133,7 +133,8 @@ def territoire_depuis_fichier(path: Path) -> Territoire:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         rows = list(frame.itertuples(index=False))
         known = cog()
-        unknown = [str(r.code_insee) for r in rows if str(r.code_insee) not in known]
+        codes = [code_insee_normalise(r.code_insee) for r in rows]
+        unknown = [c for c in codes if c not in known]
         if unknown or not rows:
             raise ValidationError(
                 _("Territoire : codes INSEE inconnus : {codes}.").format(codes=", ".join(unknown))
@@ -141,7 +142,7 @@ def territoire_depuis_fichier(path: Path) -> Territoire:
         return Territoire(
             nom=str(rows[0].nom_epci),
             siren=str(rows[0].siren_epci),
-            communes=tuple((str(r.code_insee), str(r.nom)) for r in rows),
+            communes=tuple((c, str(r.nom)) for c, r in zip(codes, rows, strict=True)),
         )
     except (AttributeError, OSError, pd.errors.ParserError) as exc:
         raise ValidationError(

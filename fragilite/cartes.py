@@ -25,7 +25,7 @@ from core.errors import ValidationError
 from core.i18n import _, format_number
 from core.paths import resource
 from fragilite.calcul import Resultat
-from fragilite.estimation import COLONNES_ESTIMEES, MASQUE, PEU_FIABLE
+from fragilite.estimation import COLONNES_ESTIMEES, MASQUE, PEU_FIABLE, Estimations
 from fragilite.indicateurs import LIBELLES
 
 Ring = list[tuple[float, float]]
@@ -135,10 +135,11 @@ def orphan_geometries(app: Appariement) -> dict[str, list[Polygone]]:
 
 
 def classes(values: Sequence[float]) -> list[float]:
-    """Class breaks (len(PALETTE) + 1 bounds), equal intervals over the communes shown."""
+    """Class breaks (len(PALETTE) + 1 bounds), equal intervals over the communes shown; none
+    when no commune has a value (the map is then all grey, and its legend says so)."""
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
-        return [0.0, 1.0]
+        return []
     low, high = min(finite), max(finite)
     if high <= low:
         high = low + (1.0 if low > 1 else 0.01)
@@ -147,7 +148,7 @@ def classes(values: Sequence[float]) -> list[float]:
 
 
 def couleur(value: float, breaks: Sequence[float]) -> str:
-    if not math.isfinite(value):
+    if not math.isfinite(value) or not breaks:
         return GRIS
     for i in range(len(PALETTE)):
         if value <= breaks[i + 1]:
@@ -167,6 +168,28 @@ def formater(value: float, name: str) -> str:
     return format_number(value, 1)
 
 
+def non_calculable(est: Estimations, name: str, i: int) -> bool:
+    """A figure of row ``i`` that is not hidden to protect respondents yet has no value (the
+    index when no axis is usable on the territory): grey, and said « non calculable »."""
+    if math.isfinite(float(est.valeurs[name][i])) or est.statut[i] == MASQUE:
+        return False
+    # Hidden for an indicator below the minimum number of respondents: masked, not this.
+    related = [name] if name in est.n_indicateur else list(est.n_indicateur)
+    return all(int(est.n_indicateur[k][i]) >= 0 for k in related)
+
+
+def mentions_grises(resultat: Resultat, name: str, breaks: Sequence[float]) -> list[str]:
+    """Legend lines for grey communes other than the hidden ones: figures not computable, and a
+    map where no commune has a value at all."""
+    est = resultat.estimations
+    out = []
+    if any(non_calculable(est, name, i) for i in range(len(est.territoire.communes))):
+        out.append(_("non calculable"))
+    if not breaks:
+        out.append(_("aucune commune n'a de valeur à afficher : toutes sont en gris"))
+    return out
+
+
 @dataclass(frozen=True)
 class Zone:
     code: str
@@ -177,6 +200,7 @@ class Zone:
     haut: float
     n: int
     polygones: list[Polygone]
+    non_calculable: bool = False
 
 
 def zones(resultat: Resultat, name: str, app: Appariement) -> Iterator[Zone]:
@@ -193,6 +217,7 @@ def zones(resultat: Resultat, name: str, app: Appariement) -> Iterator[Zone]:
             float(est.ic_haut[name][i]),
             int(est.n[i]),
             app.geometries[code],
+            non_calculable(est, name, i),
         )
 
 
@@ -214,6 +239,8 @@ def _infobulle(z: Zone, name: str, methode_min: int) -> str:
         return _("{nom} : moins de {k} répondants, résultats non affichés").format(
             nom=z.nom, k=methode_min
         )
+    if z.non_calculable:
+        return _("{nom} : non calculable, {n} répondants").format(nom=z.nom, n=z.n)
     text = _("{nom} : {v} (IC 95 % : {lo} – {hi}), {n} répondants").format(
         nom=z.nom,
         v=formater(z.valeur, name),
@@ -391,16 +418,16 @@ def _legende_html(title: str, name: str, breaks: Sequence[float], res: Resultat,
         f'border:1px solid #888;margin-right:6px"></span>'
         f"{html.escape(formater(breaks[i], name))} – {html.escape(formater(breaks[i + 1], name))}"
         "</div>"
-        for i, c in enumerate(PALETTE)
+        for i, c in enumerate(PALETTE if breaks else ())
     ]
-    rows.append(
-        f'<div><span style="display:inline-block;width:18px;height:12px;background:{GRIS};'
-        f'border:1px solid #888;margin-right:6px"></span>'
-        + html.escape(
-            _("moins de {k} répondants : non affiché").format(k=res.methode.minimum_repondants)
+    for label in [
+        _("moins de {k} répondants : non affiché").format(k=res.methode.minimum_repondants),
+        *mentions_grises(res, name, breaks),
+    ]:
+        rows.append(
+            f'<div><span style="display:inline-block;width:18px;height:12px;background:{GRIS};'
+            f'border:1px solid #888;margin-right:6px"></span>' + html.escape(label) + "</div>"
         )
-        + "</div>"
-    )
     rows.append(
         '<div><span style="display:inline-block;width:18px;height:12px;border:2px dashed #505050;'
         'margin-right:6px"></span>'
@@ -424,8 +451,9 @@ class _Projection:
     """Equirectangular projection scaled by cos(latitude): right shapes at a commune's scale."""
 
     def __init__(self, polys: list[Polygone], width: float, height: float, margin: float) -> None:
-        xs = [x for poly in polys for x, _y in poly[0]]
-        ys = [y for poly in polys for _x, y in poly[0]]
+        # No outline at all (a territory outside the base maps): an empty frame, no failure.
+        xs = [x for poly in polys for x, _y in poly[0]] or [0.0, 1.0]
+        ys = [y for poly in polys for _x, y in poly[0]] or [0.0, 1.0]
         self.x0, self.y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
         self.k = math.cos(math.radians((self.y0 + y1) / 2))
         w = max((x1 - self.x0) * self.k, 1e-9)
@@ -488,25 +516,26 @@ def carte_png(resultat: Resultat, name: str, path: Path, width: int = 1600) -> N
     x0, y = map_w + 10, 40
     draw.text((x0, y), titre(name), fill="black", font=font)
     y += 40
-    for i, c in enumerate(PALETTE):
+    for i, c in enumerate(PALETTE if breaks else ()):
         draw.rectangle([x0, y, x0 + 30, y + 20], fill=c, outline=CONTOUR)
         label = f"{formater(breaks[i], name)} – {formater(breaks[i + 1], name)}"
         draw.text((x0 + 40, y), label, fill="black", font=small)
         y += 30
-    draw.rectangle([x0, y, x0 + 30, y + 20], fill=GRIS, outline=CONTOUR)
-    draw.text(
-        (x0 + 40, y),
+    greys = mentions_grises(resultat, name, breaks)
+    for label in [
         _("non affiché (< {k} rép.)").format(k=resultat.methode.minimum_repondants),
-        fill="black",
-        font=small,
-    )
-    y += 30
+        *greys,
+    ]:
+        draw.rectangle([x0, y, x0 + 30, y + 20], fill=GRIS, outline=CONTOUR)
+        for k, chunk in enumerate(_wrap(label, 24)):
+            draw.text((x0 + 40, y + k * max(14, width // 100)), chunk, fill="black", font=small)
+        y += 30 + (len(_wrap(label, 24)) - 1) * max(14, width // 100)
     draw.rectangle([x0, y, x0 + 30, y + 20], outline=CONTOUR)
     for d in range(0, 30, 8):
         draw.line([(x0 + d, y + 20), (x0 + d + 10, y)], fill=CONTOUR, width=2)
     draw.text((x0 + 40, y), _("peu fiable (hachuré)"), fill="black", font=small)
     note = note_legende(resultat, name)
-    legend_text = [titre(name), *([note] if note else [])]
+    legend_text = [titre(name), *greys, *([note] if note else [])]
     if note:
         y += 36
         for chunk in _wrap(note, 28):
@@ -584,7 +613,7 @@ def dessiner_pdf(
     canvas.setFont("Helvetica-Bold", 8)
     canvas.drawString(lx, ly, titre(name)[:48])
     canvas.setFont("Helvetica", 7)
-    for i, c in enumerate(PALETTE):
+    for i, c in enumerate(PALETTE if breaks else ()):
         ly -= 13
         canvas.setFillColor(colors.HexColor(c))
         canvas.rect(lx, ly, 14, 9, stroke=1, fill=1)
@@ -592,13 +621,19 @@ def dessiner_pdf(
         canvas.drawString(
             lx + 18, ly + 1, f"{formater(breaks[i], name)} – {formater(breaks[i + 1], name)}"
         )
-    ly -= 13
-    canvas.setFillColor(colors.HexColor(GRIS))
-    canvas.rect(lx, ly, 14, 9, stroke=1, fill=1)
-    canvas.setFillColor(colors.black)
-    canvas.drawString(
-        lx + 18, ly + 1, _("non affiché (< {k} rép.)").format(k=resultat.methode.minimum_repondants)
-    )
+    from fragilite.pdf_texte import texte_pdf
+
+    for label in [
+        _("non affiché (< {k} rép.)").format(k=resultat.methode.minimum_repondants),
+        *mentions_grises(resultat, name, breaks),
+    ]:
+        ly -= 13
+        canvas.setFillColor(colors.HexColor(GRIS))
+        canvas.rect(lx, ly, 14, 9, stroke=1, fill=1)
+        canvas.setFillColor(colors.black)
+        for k, chunk in enumerate(_wrap(texte_pdf(label), 30)):
+            ly -= 9 if k else 0
+            canvas.drawString(lx + 18, ly + 1, chunk)
     ly -= 13
     canvas.setFillColor(colors.white)
     canvas.rect(lx, ly, 14, 9, stroke=1, fill=1)
@@ -608,8 +643,6 @@ def dessiner_pdf(
     canvas.drawString(lx + 18, ly + 1, _("peu fiable (hachuré)"))
     note = note_legende(resultat, name)
     if note:
-        from fragilite.pdf_texte import texte_pdf
-
         for chunk in _wrap(texte_pdf(note), 34):
             ly -= 11
             canvas.drawString(lx, ly, chunk)

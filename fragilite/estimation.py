@@ -315,6 +315,13 @@ def estimer(
                     axe=axe.nom
                 )
             )
+    if not usable:
+        notes.append(
+            _(
+                "Indice non calculable : aucun axe n'est utilisable sur le territoire ; il est "
+                "laissé vide pour chaque commune et pour le territoire."
+            )
+        )
     est, lo, hi, sd = _indice(
         valeurs, axis_draws, axis_coef, cov_t, usable, levels, reference is None, methode
     )
@@ -470,24 +477,32 @@ def _indice(
     methode: Methodologie,
 ) -> tuple[Vecteur, Vecteur, Vecteur, Vecteur]:
     """The index, and its interval from the same draws as the axes; when the territory is its
-    own reference, its axis levels are redrawn too (from their linearised covariance)."""
+    own reference, its axis levels are redrawn too (from their linearised covariance). Without
+    any usable axis there is nothing to compare with: NaN everywhere, the territory included."""
+    size = len(next(iter(valeurs.values())))
+    if not usable:
+        return (
+            np.full(size, np.nan),
+            np.full(size, np.nan),
+            np.full(size, np.nan),
+            np.full(size, np.nan),
+        )
     alpha = 1 - methode.niveau
     z = float(stats.norm.ppf(1 - alpha / 2))
     total_weight = sum(a.poids for a in usable) or 1.0
-    size = len(next(iter(valeurs.values())))
     est = np.zeros(size)
     replicats = next(iter(axis_draws.values())).shape[0]
     draws = np.zeros((replicats, size - 1))
-    coefs = np.array([axis_coef[a.nom] for a in usable]) if usable else np.zeros((0, 1))
+    coefs = np.array([axis_coef[a.nom] for a in usable])
     lv = np.array([levels[a.nom] for a in usable])
-    if own_reference and usable:
+    if own_reference:
         rng = np.random.default_rng(methode.graine + 1)
         cov_l = coefs @ cov_t @ coefs.T
         level_draws = rng.multivariate_normal(lv, cov_l, size=replicats, method="eigh")
         level_draws = np.maximum(level_draws, lv * 0.05)
     else:
         level_draws = np.broadcast_to(lv, (replicats, len(usable)))
-    coef_index = np.zeros(coefs.shape[1]) if usable else np.zeros(1)
+    coef_index = np.zeros(coefs.shape[1])
     for i, axe in enumerate(usable):
         share = 100 * axe.poids / total_weight
         est = est + share * valeurs[axe.nom] / lv[i]

@@ -3,7 +3,8 @@
 A file is CSV (UTF-8 or Windows-1252, comma or semicolon, optional BOM) or XLSX (first sheet).
 Every cell is read as text so that nothing is silently converted (coded columns as categories of
 text), then each column is validated at once over all rows: only a coded column's distinct values
-are inspected, which keeps a million-row file within seconds.
+are inspected, which keeps a million-row file within seconds. INSEE codes stay text (« 01053 »,
+« 2A004 »); a four-digit code, a spreadsheet's number that lost its leading zero, gets it back.
 
 The result holds the full list of problems (file line, column, value, reason). Nothing is dropped
 silently: :func:`retenir` refuses a file with problems unless the caller explicitly excludes the
@@ -136,8 +137,9 @@ def lire_tableau(path: Path) -> pd.DataFrame:
             [],
         )
         # Coded columns hold a handful of distinct values: read as categories, they are
-        # validated through their categories instead of a million strings each.
-        coded = {*codebook.CODES, "code_insee", "age"}
+        # validated through their categories instead of a million strings each. Not the INSEE
+        # code: categories that all look like numbers are converted, and « 01053 » became 1053.
+        coded = {*codebook.CODES, "age"}
         dtypes: dict[str, Any] = {
             name: "category" if name.strip().lower() in coded else str for name in header
         }
@@ -164,6 +166,14 @@ def lire_tableau(path: Path) -> pd.DataFrame:
             ) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     return frame
+
+
+def code_insee_normalise(value: object) -> str:
+    """An INSEE code as text: a spreadsheet that stored « 01053 » as the number 1053 lost the
+    leading zero of departments 01 to 09; every code has five characters, so four digits can
+    only be such a code, and the zero is put back (the code is then checked against the COG)."""
+    code = str(value).strip()
+    return code.zfill(5) if len(code) == 4 and code.isdigit() else code
 
 
 def _factoriser(series: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], Sequence[Any]]:
@@ -249,7 +259,7 @@ def valider(
     insee_codes, insee_uniques = _factoriser(insee)
     known = cog()
     allowed_territory = set(territoire) if territoire is not None else None
-    clean_uniques = np.array([str(u).strip() for u in insee_uniques] + [""], dtype=object)
+    clean_uniques = np.array([code_insee_normalise(u) for u in insee_uniques] + [""], dtype=object)
     unknown_u = np.array([c not in known for c in clean_uniques[:-1]] + [False], dtype=bool)
     outside_u = np.array(
         [

@@ -42,7 +42,7 @@ from core.errors import ValidationError
 from core.i18n import N_, _, format_number, ngettext
 from core.territory import cog
 from fragilite import codebook
-from fragilite.lecture import Enquete, empreinte_fichier, lire_tableau
+from fragilite.lecture import Enquete, code_insee_normalise, empreinte_fichier, lire_tableau
 
 METHODES = {
     "calage": N_("calage sur les marges de population (âge × sexe) par commune"),
@@ -64,6 +64,7 @@ class Marges:
         return bool((self.cellules["sexe"] >= 0).any())
 
 
+COLONNES_MARGES = ("code_insee", "tranche_age", "sexe", "population")
 PLAFOND = 3.0  # a weight never exceeds 3 × its commune's mean weight
 MARGE_MIN, MARGE_MAX = 0.70, 1.0  # margins (15+) / legal population, tolerance stated above
 
@@ -83,7 +84,7 @@ class Ponderation:
 def lire_marges(path: Path) -> Marges:
     """Read and check a margins file; every problem is reported at once."""
     frame = lire_tableau(path)
-    missing = [c for c in ("code_insee", "tranche_age", "sexe", "population") if c not in frame]
+    missing = [c for c in COLONNES_MARGES if c not in frame]
     if missing:
         raise ValidationError(
             _("Fichier de marges : colonnes absentes : {cols}.").format(cols=", ".join(missing))
@@ -93,17 +94,26 @@ def lire_marges(path: Path) -> Marges:
     tranches = {t: i for i, t in enumerate(codebook.TRANCHES_AGE)}
     sexes = {s: i for i, s in enumerate(codebook.SEXES)} | {"*": -1}
     rows = []
-    for i, rec in enumerate(frame.itertuples(index=False), start=2):
-        code = str(rec.code_insee or "").strip()
-        tranche = str(rec.tranche_age or "").strip().lower()
-        sexe = str(rec.sexe or "").strip().lower()
-        pop_text = str(rec.population or "").strip().replace(",", ".")
-        if code not in known:
+    table = frame[list(COLONNES_MARGES)].itertuples(index=False, name=None)
+    for i, values in enumerate(table, start=2):
+        # An empty cell is read as NaN: named as empty, never quoted as « nan ».
+        texts = ["" if pd.isna(v) else str(v).strip() for v in values]
+        problems.extend(
+            _("ligne {i} : cellule vide dans la colonne « {c} »").format(i=i, c=c)
+            for c, v in zip(COLONNES_MARGES, texts, strict=True)
+            if not v
+        )
+        code = code_insee_normalise(texts[0])
+        tranche, sexe = texts[1].lower(), texts[2].lower()
+        pop_text = texts[3].replace(",", ".")
+        if code and code not in known:
             problems.append(_("ligne {i} : code INSEE inconnu « {v} »").format(i=i, v=code))
-        if tranche not in tranches:
+        if tranche and tranche not in tranches:
             problems.append(_("ligne {i} : tranche d'âge inconnue « {v} »").format(i=i, v=tranche))
-        if sexe not in sexes:
+        if sexe and sexe not in sexes:
             problems.append(_("ligne {i} : sexe inconnu « {v} » (F, M ou *)").format(i=i, v=sexe))
+        if not pop_text:
+            continue
         try:
             population = float(pop_text)
             if not np.isfinite(population) or population < 0:

@@ -27,7 +27,7 @@ def _cell(res: Resultat, name: str, i: int) -> str:
     est = res.estimations
     v = float(est.valeurs[name][i])
     if not math.isfinite(v):
-        return "—"
+        return _("non calculable") if cartes.non_calculable(est, name, i) else "—"
     lo, hi = float(est.ic_bas[name][i]), float(est.ic_haut[name][i])
     text = (
         f"{cartes.formater(v, name)}\n[{cartes.formater(lo, name)} – {cartes.formater(hi, name)}]"

@@ -217,3 +217,108 @@ def test_outlines_of_communes_merged_since_2018_are_reported_not_dropped() -> No
     assert join.sans_contour == []
     assert sorted(join.contours_orphelins) == ["17169", "17189", "17272"]
     assert len(join.rapport()) == 3
+
+
+# --- Nothing to show: an index that cannot be computed, a map without any value ----------------
+
+
+def _colours(png: Path) -> set[tuple[int, ...]]:
+    pixels = np.asarray(Image.open(png).convert("RGB")).reshape(-1, 3)
+    return {tuple(int(x) for x in p) for p in np.unique(pixels, axis=0)}
+
+
+def _rgb(colour: str) -> tuple[int, ...]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+@pytest.fixture
+def nobody_fragile(tmp_path: Path) -> Path:
+    """Twelve respondents per commune, each with equipment, connection, skills and help: every
+    axis is zero on the territory, so no commune can be compared with it."""
+    codes = [c.code_insee for c in default_preset().communes]
+    rows = [repondant(i, code=c) for i, c in enumerate(codes * 12)]
+    return ecrire(tmp_path / "personne_fragile.csv", rows)
+
+
+def test_an_index_with_no_usable_axis_is_left_empty_everywhere_and_the_result_says_why(
+    nobody_fragile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "resultat.csv"
+    assert _main("compute", "--survey", str(nobody_fragile), "--out", str(out)) == 0
+    assert "Indice non calculable : aucun axe n'est utilisable" in capsys.readouterr().out
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(table) == len(default_preset().communes) + 1
+    # Neither 0 for the communes nor 100 for the territory: no figure, no interval.
+    for column in ("indice", "indice_ic_bas", "indice_ic_haut"):
+        assert set(table[column]) == {""}
+    assert table.iloc[-1]["sans_internet"] == "0.000000"  # the shares themselves are published
+
+
+def test_maps_and_report_without_any_index_show_grey_communes_said_not_computable(
+    nobody_fragile: Path, tmp_path: Path
+) -> None:
+    png, pdf, page, report = (tmp_path / n for n in ("c.png", "c.pdf", "c.html", "r.pdf"))
+    for out in (png, pdf, page):
+        assert _main("map", "--survey", str(nobody_fragile), "--out", str(out)) == 0
+    assert _main("report", "--survey", str(nobody_fragile), "--out", str(report)) == 0
+
+    colours = _colours(png)
+    assert _rgb(cartes.GRIS) in colours
+    assert not colours & {_rgb(c) for c in cartes.PALETTE}
+    assert "non calculable" in Image.open(png).text["Description"]
+    assert "non calculable" in PdfReader(pdf).pages[0].extract_text()
+    # The hover text (JSON-escaped in the page) of a commune shown but without an index.
+    assert "Angoulins : non calculable, 12 r\\u00e9pondants" in page.read_text(encoding="utf-8")
+    # The report: its map's legend, and in the table the index of every commune and the
+    # territory's.
+    pages = [p.extract_text().splitlines() for p in PdfReader(report).pages]
+    assert "non calculable" in pages[0]
+    table = [line for page in pages[1:] for line in page]
+    assert table.count("non calculable") == len(default_preset().communes) + 1
+
+
+def test_maps_and_report_with_every_commune_hidden_are_grey_with_a_legend_saying_so(
+    survey: Path, tmp_path: Path
+) -> None:
+    png, pdf, page, report = (tmp_path / n for n in ("c.png", "c.pdf", "c.html", "r.pdf"))
+    hidden = ["--survey", str(survey), "--min-repondants", "1000"]
+    for out in (png, pdf, page):
+        assert _main("map", *hidden, "--out", str(out)) == 0
+    assert _main("report", *hidden, "--out", str(report)) == 0
+
+    said = "aucune commune n'a de valeur à afficher : toutes sont en gris"
+    colours = _colours(png)
+    assert _rgb(cartes.GRIS) in colours
+    assert not colours & {_rgb(c) for c in cartes.PALETTE}
+    assert said in Image.open(png).text["Description"]
+    assert said in PdfReader(pdf).pages[0].extract_text().replace("\n", " ")
+    html = page.read_text(encoding="utf-8")
+    assert said in unescape(html)
+    assert not any(c in html for c in cartes.PALETTE)
+    assert said in PdfReader(report).pages[0].extract_text().replace("\n", " ")
+
+
+def test_a_territory_outside_the_base_maps_gets_an_empty_map_naming_its_communes(
+    tmp_path: Path,
+) -> None:
+    codes = ["01053", "01004"]
+    terr = tmp_path / "terr.csv"
+    pd.DataFrame(
+        {
+            "siren_epci": "200000001",
+            "nom_epci": "Essai de l'Ain",
+            "code_insee": codes,
+            "nom": [cog()[c].nom for c in codes],
+            "population_municipale": "",
+        }
+    ).to_csv(terr, index=False)
+    path = tmp_path / "e.csv"
+    enquete_synthetique(codes, 200, seed=3).to_csv(path, index=False)
+    args = ["--survey", str(path), "--territoire", str(terr)]
+    png, pdf, report = tmp_path / "c.png", tmp_path / "c.pdf", tmp_path / "r.pdf"
+    for out in (png, pdf):
+        assert _main("map", *args, "--out", str(out)) == 0
+    assert _main("report", *args, "--out", str(report)) == 0
+    assert "commune 01053 sans contour" in PdfReader(pdf).pages[0].extract_text()
+    full = " ".join(p.extract_text() for p in PdfReader(report).pages).replace("\n", " ")
+    assert "commune 01004 sans contour dans les fonds de carte" in full

@@ -87,19 +87,81 @@ def test_without_margins_the_result_says_which_weights_were_used() -> None:
 
 
 def test_an_invalid_margins_file_lists_every_problem(tmp_path: Path) -> None:
+    path = ecrire(
+        tmp_path / "marges.csv",
+        [
+            {"code_insee": "99999", "tranche_age": "25-39", "sexe": "F", "population": "10"},
+            {"code_insee": "17300", "tranche_age": "20-30", "sexe": "X", "population": "10"},
+            {"code_insee": "17300", "tranche_age": "moins de 25", "sexe": "F", "population": "9"},
+            {"code_insee": "17300", "tranche_age": "40-59", "sexe": "M", "population": "-5"},
+            {"code_insee": "17300", "tranche_age": "60-74", "sexe": "M", "population": "beaucoup"},
+            {"code_insee": "17300", "tranche_age": "75+", "sexe": "*", "population": "800"},
+        ],
+    )
+    with pytest.raises(ValidationError) as err:
+        lire_marges(path)
+    # Each problem on its own line, quoting the value to find in the file.
+    assert str(err.value).splitlines() == [
+        "Fichier de marges invalide :",
+        "ligne 2 : code INSEE inconnu « 99999 »",
+        "ligne 3 : tranche d'âge inconnue « 20-30 »",
+        "ligne 3 : sexe inconnu « x » (F, M ou *)",
+        "ligne 4 : tranche d'âge inconnue « moins de 25 »",
+        "ligne 5 : population invalide « -5 »",
+        "ligne 6 : population invalide « beaucoup »",
+    ]
+
+
+def test_a_margins_file_without_a_population_column_is_refused_naming_it(
+    tmp_path: Path,
+) -> None:
+    path = ecrire(tmp_path / "marges.csv", [{"code_insee": "17300", "tranche_age": "25-39"}])
+    with pytest.raises(ValidationError) as err:
+        lire_marges(path)
+    assert str(err.value) == "Fichier de marges : colonnes absentes : sexe, population."
+
+
+def test_margins_mixing_cells_by_sex_and_for_both_sexes_in_a_commune_are_refused(
+    tmp_path: Path,
+) -> None:
+    # Lagord by sex and for both sexes: its 25-39 would be counted twice. La Rochelle is fine.
     path = _margins(
         tmp_path,
         {
-            ("99999", "25-39", "F"): 10.0,
-            ("17300", "20-30", "X"): 10.0,
+            ("17200", "25-39", "F"): 600.0,
+            ("17200", "25-39", "M"): 550.0,
+            ("17200", "40-59", "*"): 2000.0,
+            ("17300", "25-39", "*"): 9000.0,
         },
     )
     with pytest.raises(ValidationError) as err:
         lire_marges(path)
-    message = str(err.value)
-    assert "ligne 2 : code INSEE inconnu « 99999 »" in message
-    assert "ligne 3 : tranche d'âge inconnue « 20-30 »" in message
-    assert "ligne 3 : sexe inconnu « x »" in message
+    assert str(err.value).splitlines()[1:] == ["commune 17200 : marges par sexe et « * » mélangées"]
+
+
+def test_a_cell_given_twice_with_two_populations_is_refused(tmp_path: Path) -> None:
+    path = ecrire(
+        tmp_path / "marges.csv",
+        [
+            {"code_insee": "17300", "tranche_age": "25-39", "sexe": "F", "population": "600"},
+            {"code_insee": "17300", "tranche_age": "25-39", "sexe": "M", "population": "500"},
+            {"code_insee": "17300", "tranche_age": "25-39", "sexe": "F", "population": "650"},
+        ],
+    )
+    with pytest.raises(ValidationError) as err:
+        lire_marges(path)
+    assert str(err.value).splitlines()[1:] == ["commune 17300 : cellule en double"]
+
+
+def test_a_population_written_with_a_decimal_comma_is_read_as_that_number(
+    tmp_path: Path,
+) -> None:
+    rows = [repondant(i, age="30") for i in range(10)]
+    margins = ecrire(
+        tmp_path / "marges.csv",
+        [{"code_insee": "17300", "tranche_age": "25-39", "sexe": "*", "population": "600,5"}],
+    )
+    assert ponderer(enquete(rows), lire_marges(margins)).poids.sum() == pytest.approx(600.5)
 
 
 # --- Calibration never changes numbers silently ------------------------------------------------
@@ -339,3 +401,81 @@ def test_without_margins_for_any_surveyed_commune_each_is_scaled_to_its_legal_po
     result = ponderer(enquete(rows), lire_marges(_lagord(tmp_path, {})))
     assert result.poids.sum() == pytest.approx(9578)
     assert result.communes_sans_marges == ("17028",)
+
+
+def test_an_empty_cell_of_the_margins_is_named_with_its_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+
+    path = ecrire(
+        tmp_path / "marges.csv",
+        [
+            {"code_insee": "17300", "tranche_age": "25-39", "sexe": "*", "population": "9000"},
+            {"code_insee": "17300", "tranche_age": "40-59", "sexe": "*", "population": ""},
+            {"code_insee": "", "tranche_age": "60-74", "sexe": "", "population": "4000"},
+        ],
+    )
+    survey = ecrire(tmp_path / "enquete.csv", [repondant(i) for i in range(10)])
+    out = tmp_path / "resultat.csv"
+    args = ["compute", "--survey", str(survey), "--margins", str(path), "--out", str(out)]
+    assert main.main(["fragilite", *args]) == 1
+    message = capsys.readouterr().err
+    assert "ligne 3 : cellule vide dans la colonne « population »" in message
+    assert "ligne 4 : cellule vide dans la colonne « code_insee »" in message
+    assert "ligne 4 : cellule vide dans la colonne « sexe »" in message
+    assert "nan" not in message.lower()
+    assert not out.exists()
+
+
+def test_each_commune_where_sex_cannot_be_calibrated_is_named_with_its_own_count(
+    tmp_path: Path,
+) -> None:
+    # Aytré: a band of 0.6 persons (an estimate), all women, its 3 respondents women too.
+    aytre = [repondant(500 + i, code="17028", age="30", sexe="F") for i in range(3)]
+    # Lagord: complete margins by sex; its 75+ respondents left their sex blank, which is no
+    # collapse (they keep their band's factor, as the method says).
+    lagord = [{**r, "sexe": ""} if r["age"] == AGES["75+"] else r for r in _lagord_rows()]
+    # La Rochelle: no woman aged 15-24 in the margins, yet one among its respondents.
+    rochelle = [repondant(700, age="20", sexe="F")]
+    rochelle += [repondant(710 + i, age="50", sexe="FM"[i % 2]) for i in range(6)]
+    cells = {("17028", "25-39", "F"): 0.6, ("17028", "25-39", "M"): 0.0}
+    cells |= {("17200", t, s): LAGORD_15_PLUS / 10 for t in codebook.TRANCHES_AGE for s in "FM"}
+    cells |= {("17300", "15-24", "F"): 0.0, ("17300", "15-24", "M"): 5000.0}
+    cells |= {("17300", "40-59", "F"): 10000.0, ("17300", "40-59", "M"): 9000.0}
+    result = ponderer(enquete(aytre + lagord + rochelle), lire_marges(_margins(tmp_path, cells)))
+    assert [w for w in result.avertissements if "sexe" in w] == [
+        "commune 17028, 25-39 ans : un sexe sans répondant ou sans population, "
+        "3 répondants calés sur l'âge seul",
+        "commune 17300, 15-24 ans : un sexe sans répondant ou sans population, "
+        "1 répondant calé sur l'âge seul",
+        "4 répondants calés sur l'âge seul (sexe regroupé).",
+    ]
+
+
+def test_a_band_with_a_single_respondent_or_under_one_person_is_still_merged_not_lost(
+    tmp_path: Path,
+) -> None:
+    # Lagord: one respondent aged 80 where the margins have nobody aged 75+; La Rochelle: 0.6
+    # person aged 40-59 in the margins (an estimate) and no respondent of that age.
+    rows = [repondant(i, code="17200", age="30") for i in range(5)]
+    rows += [repondant(10 + i, code="17200", age="70") for i in range(5)]
+    rows += [repondant(20, code="17200", age="80")]
+    rows += [repondant(30 + i, code="17300", age="30") for i in range(5)]
+    cells = {
+        ("17200", "25-39", "*"): 1000.0,
+        ("17200", "60-74", "*"): 800.0,
+        ("17200", "75+", "*"): 0.0,
+        ("17300", "25-39", "*"): 1000.0,
+        ("17300", "40-59", "*"): 0.6,
+    }
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    codes = np.array([r["code_insee"] for r in rows])
+    assert result.poids[codes == "17200"].sum() == pytest.approx(1800.0)
+    older = (codes == "17200") & np.array([r["age"] in ("70", "80") for r in rows])
+    assert result.poids[older].sum() == pytest.approx(800.0)
+    assert result.poids[codes == "17300"].sum() == pytest.approx(1000.6)
+    text = "\n".join(result.avertissements)
+    assert "commune 17200 : tranches d'âge 60-74, 75+ regroupées (cellule vide ou nulle)" in text
+    assert "commune 17300 : tranches d'âge 25-39, 40-59 regroupées (cellule vide ou nulle)" in text
+    assert "11 répondants calés sur des tranches d'âge regroupées." in text

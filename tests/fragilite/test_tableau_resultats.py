@@ -30,3 +30,22 @@ def test_the_results_table_shows_the_pull_towards_the_territory_and_uncalibrated
     assert by_name["Lagord"][3] == "peu fiable (lissé) — non calée"
     assert by_name["Lagord"][last].endswith("%") and by_name["Lagord"][last] != "0 %"
     assert by_name["La Rochelle"][last] == "0 %"
+
+
+def test_the_results_table_says_an_index_not_computable_apart_from_a_hidden_commune() -> None:
+    from ui.widgets.fragilite_tables import ResultatsModel
+
+    # Nobody lacks anything: every axis is zero on the territory, the index has no reference.
+    rows = [repondant(i, code="17300") for i in range(30)]
+    rows += [repondant(100 + i, code="17200") for i in range(20)]
+    # Aytré, without any respondent, is hidden: not shown as « non calculable ».
+    model = ResultatsModel()
+    model.charger(calculer(enquete(rows), TERRITOIRE), "indice")
+    index = {r[0]: r[4] for r in model.rows}
+    assert model.headers[4].startswith("Indice de fragilité")
+    assert index == {
+        "La Rochelle": "non calculable",
+        "Lagord": "non calculable",
+        "Aytré": "—",
+        "Territoire d'essai": "non calculable",
+    }

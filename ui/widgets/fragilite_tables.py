@@ -99,7 +99,7 @@ class ResultatsModel(_Model):
     """One row per commune then the territory; the chosen indicator first, with its interval."""
 
     def charger(self, resultat: Resultat, choisi: str) -> None:
-        from fragilite.cartes import titre
+        from fragilite.cartes import non_calculable, titre
 
         est = resultat.estimations
         names = ordre(choisi)
@@ -117,7 +117,9 @@ class ResultatsModel(_Model):
                     "—" if hidden else format_number(float(est.n_eff[i]), 1),
                     _(STATUTS[est.statut[i]]) + flag,
                     *[
-                        _estimate(
+                        _("non calculable")
+                        if non_calculable(est, n, i)
+                        else _estimate(
                             float(est.valeurs[n][i]),
                             float(est.ic_bas[n][i]),
                             float(est.ic_haut[n][i]),
