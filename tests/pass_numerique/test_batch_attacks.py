@@ -434,6 +434,57 @@ def test_a_campaign_starts_at_midnight_in_france_for_lines_accepted_at_once(worl
     assert (report.acceptes, report.conflits) == (1, [(serials[0], "hors_campagne")])
 
 
+def test_a_pass_an_earlier_batch_put_in_conflict_is_paid_at_the_very_bounds_of_its_period(
+    world: World,
+) -> None:
+    """A pass with a conflict from an earlier batch is judged line by line, not at once; the
+    bounds are the same: the hand-over's instant, the campaign's first instant (1 January,
+    00:00 in France) and the export's instant are inside the period, and paid."""
+    early = _serials(world, handed=datetime(2025, 12, 31, 22, tzinfo=UTC), prenom="Jean")
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    new_year_in_france = datetime(2025, 12, 31, 23, tzinfo=UTC)
+    first = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [
+                (serials[0], HANDED - timedelta(hours=1)),
+                (early[0], new_year_in_france - timedelta(minutes=30)),
+                (serials[1], EXPORTED + timedelta(hours=1)),
+            ],
+        ),
+        now=EXPORTED + timedelta(days=1),
+    )
+    assert [motif for _serial, motif in first.conflits] == [
+        "avant_remise",
+        "hors_campagne",
+        "apres_export",
+    ]
+    exported = EXPORTED + timedelta(days=2)
+    second = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [(serials[0], HANDED), (early[0], new_year_in_france), (serials[1], exported)],
+            exporte_at=exported,
+        ),
+        now=exported + timedelta(hours=1),
+    )
+    assert (second.acceptes, second.conflits) == (3, [])
+    with world.db.read_session() as s:
+        paid = dict(
+            s.execute(
+                select(Pass.serial, Encaissement.at).join(
+                    Encaissement, Encaissement.pass_id == Pass.id
+                )
+            ).all()
+        )
+    assert paid == {serials[0]: HANDED, early[0]: new_year_in_france, serials[1]: exported}
+
+
 def test_revoking_a_desk_batch_key_is_journalled_with_who_which_key_and_which_structure(
     world: World,
 ) -> None:
