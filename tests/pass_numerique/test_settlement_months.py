@@ -5,14 +5,15 @@ paid with the next month, never refused and never paid twice."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from core.errors import ValidationError
-from core.models import Structure
+from core.models import Role, Structure
 from pass_numerique import settlements
-from pass_numerique.models import Pass, PassStructure
+from pass_numerique.models import Pass, PassStructure, PassStructureCampagne
 from pass_numerique.redemption import redeem
 from tests.pass_numerique.conftest import TODAY, World
 from tests.pass_numerique.test_batch_attacks import _import, _registered_desk, _serials, _signed
@@ -24,6 +25,23 @@ NEW_YEAR_IN_FRANCE = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
 def _at_desk(world: World, serial: str, at: datetime) -> None:
     with world.db.session() as s:
         assert redeem(s, world.mediateur, serial, today=TODAY, at=at).accepted
+
+
+def _structure_id(world: World, nom: str) -> int:
+    with world.db.read_session() as s:
+        found = s.scalar(select(Structure.id).where(Structure.nom == nom))
+    assert found is not None
+    return found
+
+
+def _reference_of(world: World, nom: str) -> int:
+    """The referencing (where its redemptions are paid) of the structure of that name."""
+    with world.db.read_session() as s:
+        found = s.scalar(
+            select(PassStructure.id).where(PassStructure.structure_id == _structure_id(world, nom))
+        )
+    assert found is not None
+    return found
 
 
 def _etats(world: World, serials: list[str]) -> list[str]:
@@ -68,6 +86,9 @@ def test_december_is_settled_from_midnight_in_france_with_its_redemptions_oldest
         NEW_YEAR_IN_FRANCE - timedelta(minutes=30),
     ]
     assert (december.nombre, december.montant_cents) == (2, 2000)
+    with world.db.read_session() as s:
+        [stored] = settlements.list_validated(s, world.coordinateur)
+        assert december.valide_at == stored.valide_at == NEW_YEAR_IN_FRANCE
     assert _etats(world, serials[:2]) == ["rembourse", "rembourse"]
     # Half an hour into the new year in France, still 31 December in UTC: January's.
     _at_desk(world, serials[2], NEW_YEAR_IN_FRANCE + timedelta(minutes=30))
@@ -137,12 +158,7 @@ def test_settling_one_structure_that_owes_nothing_answers_nothing_whatever_other
     after_april = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
     with world.db.session() as s:
         settlements.validate(s, world.coordinateur, "2026-03", world.ref_association)
-        cyberbase = s.scalar(
-            select(PassStructure.id)
-            .join(Structure, Structure.id == PassStructure.structure_id)
-            .where(Structure.nom == "Cyberbase test")
-        )
-    assert cyberbase is not None
+    cyberbase = _reference_of(world, "Cyberbase test")
     with world.db.session() as s:
         assert settlements.validate(s, world.coordinateur, "2026-03", cyberbase) == []
         assert (
@@ -180,3 +196,35 @@ def test_a_settlement_of_more_than_five_hundred_redemptions_pays_each_of_them_on
     assert set(_etats(world, serials)) == {"rembourse"}
     with world.db.session() as s:
         assert settlements.preview(s, world.coordinateur, "2026-03") == []
+
+
+def test_validating_one_structures_month_pays_its_own_redemptions_and_leaves_the_others_owed(
+    world: World, make_agent: Any
+) -> None:
+    """The cyberbase is settled first, while the association still owes: each settlement holds
+    its own structure's redemptions only, with its own bank details."""
+    cyberbase_agent = make_agent((Role.MEDIATEUR, _structure_id(world, "Cyberbase test")))
+    with world.db.session() as s:
+        s.execute(
+            insert(PassStructureCampagne).values(
+                pass_structure_id=_reference_of(world, "Cyberbase test"),
+                campagne_id=world.campagne_id,
+            )
+        )
+    serials = _serials(world)
+    march = datetime(2026, 3, 13, 10, 0, tzinfo=UTC)
+    _at_desk(world, serials[0], march)
+    with world.db.session() as s:
+        assert redeem(s, cyberbase_agent, serials[1], today=TODAY, at=march).accepted
+    cyberbase = _reference_of(world, "Cyberbase test")
+    with world.db.session() as s:
+        [theirs] = settlements.validate(s, world.coordinateur, "2026-03", cyberbase)
+    assert (theirs.pass_structure_id, theirs.titulaire) == (cyberbase, "Cyberbase")
+    assert [line.serial for line in theirs.lines] == [serials[1]]
+    assert _etats(world, serials[:2]) == ["encaisse", "rembourse"]
+    with world.db.session() as s:
+        [ours] = settlements.preview(s, world.coordinateur, "2026-03")
+    assert (ours.pass_structure_id, [line.serial for line in ours.lines]) == (
+        world.ref_association,
+        [serials[0]],
+    )
