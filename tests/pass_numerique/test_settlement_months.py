@@ -174,25 +174,25 @@ def test_settling_one_structure_that_owes_nothing_answers_nothing_whatever_other
         ] == [(world.ref_association, "2026-03", 1000)]
 
 
-def test_a_settlement_of_more_than_five_hundred_redemptions_pays_each_of_them_once(
+def test_a_settlement_of_a_thousand_redemptions_pays_each_of_them_once(
     world: World,
 ) -> None:
-    """Fifty-one chequebooks of ten passes redeemed offline in March, one batch: the settlement
-    pays all 510, and every pass is « remboursé »."""
+    """A hundred chequebooks of ten passes redeemed offline in March, one batch: the settlement
+    pays all 1,000 (more than one chunk of its statements), and every pass is « remboursé »."""
     desk = _registered_desk(world)
-    serials = [serial for n in range(51) for serial in _serials(world, prenom=f"Personne {n:02d}")]
+    serials = [serial for n in range(100) for serial in _serials(world, prenom=f"Personne {n:03d}")]
     at = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
     report = _import(
         world,
         _signed(desk, world.association_siret, [(serial, at) for serial in serials]),
         now=datetime(2026, 3, 21, 9, 0, tzinfo=UTC),
     )
-    assert report.acceptes == 510
+    assert report.acceptes == 1000
     with world.db.session() as s:
         [march] = settlements.validate(
             s, world.coordinateur, "2026-03", now=datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
         )
-    assert (march.nombre, march.montant_cents) == (510, 510_000)
+    assert (march.nombre, march.montant_cents) == (1000, 1_000_000)
     assert set(_etats(world, serials)) == {"rembourse"}
     with world.db.session() as s:
         assert settlements.preview(s, world.coordinateur, "2026-03") == []
