@@ -20,9 +20,9 @@ from core.models import AuditEntry
 from pass_numerique import batches, opposition
 from pass_numerique import serials as serial_numbers
 from pass_numerique.issuance import issue_chequebook
-from pass_numerique.models import Encaissement, Pass, PassStructure
+from pass_numerique.models import ConflitLot, Encaissement, Pass, PassStructure
 from pass_numerique.redemption import redeem
-from tests.pass_numerique.conftest import TODAY, World
+from tests.pass_numerique.conftest import TODAY, World, synthetic_siret
 
 HANDED = datetime(2026, 3, 12, 8, 0, tzinfo=UTC)
 EXPORTED = datetime(2026, 3, 20, 18, 0, tzinfo=UTC)
@@ -528,6 +528,75 @@ def _other_reference(world: World) -> int:
         return int(
             s.scalar(select(PassStructure.id).where(PassStructure.id != world.ref_association))
         )
+
+
+def test_a_line_judged_line_by_line_is_paid_unless_this_structure_already_reported_it(
+    world: World,
+) -> None:
+    """Lines the database does not accept at once (here: on the pass's last valid day, in the
+    evening in France) are judged one by one. A conflict another structure's batch raised for
+    the same pass and instant, or this structure's conflict for the same pass at another
+    instant, is no reason to drop them: both are paid. A pass twice in a batch gives a
+    conflict that names that pass."""
+    serials = _serials(world)
+    last_evening = datetime(2027, 1, 31, 22, tzinfo=UTC)  # 23:00 in France, still valid
+    cyberbase = _other_reference(world)
+    cyberbase_desk = Ed25519PrivateKey.generate()
+    with world.db.session() as s:
+        batches.register_batch_key(
+            s,
+            world.coordinateur,
+            cyberbase,
+            batches.fingerprint(_public(cyberbase_desk)),
+        )
+    theirs = _import(
+        world,
+        _signed(
+            cyberbase_desk,
+            synthetic_siret(3),
+            [(serials[0], last_evening)],
+            exporte_at=last_evening + timedelta(hours=1),
+        ),
+        now=last_evening + timedelta(hours=2),
+    )
+    assert theirs.conflits == [(serials[0], "non_reference")]
+    desk = _registered_desk(world)
+    first = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [
+                (serials[3], HANDED - timedelta(hours=1)),
+                (serials[2], HANDED + timedelta(hours=1)),
+                (serials[2], HANDED + timedelta(hours=2)),
+            ],
+        ),
+    )
+    assert first.conflits == [(serials[3], "avant_remise"), (serials[2], "double_lot")]
+    second = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [(serials[0], last_evening), (serials[3], last_evening)],
+            exporte_at=last_evening + timedelta(hours=1),
+        ),
+        now=last_evening + timedelta(hours=2),
+    )
+    assert (second.acceptes, second.deja_connus, second.conflits) == (2, 0, [])
+    with world.db.read_session() as s:
+        paid = dict(
+            s.execute(
+                select(Pass.serial, Encaissement.pass_structure_id)
+                .join(Encaissement, Encaissement.pass_id == Pass.id)
+                .where(Encaissement.at == last_evening)
+            ).all()
+        )
+        twice = s.scalar(select(ConflitLot.pass_id).where(ConflitLot.motif == "double_lot"))
+        pass_id = s.scalar(select(Pass.id).where(Pass.serial == serials[2]))
+    assert paid == {serials[0]: world.ref_association, serials[3]: world.ref_association}
+    assert twice == pass_id
 
 
 def test_a_structures_batch_keys_are_its_own_and_the_full_list_comes_grouped_by_structure(
