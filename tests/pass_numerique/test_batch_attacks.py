@@ -22,6 +22,7 @@ from pass_numerique import serials as serial_numbers
 from pass_numerique.issuance import issue_chequebook
 from pass_numerique.models import ConflitLot, Encaissement, Pass, PassStructure
 from pass_numerique.redemption import redeem
+from pass_numerique.structures import set_campagnes
 from tests.pass_numerique.conftest import TODAY, World, synthetic_siret
 
 HANDED = datetime(2026, 3, 12, 8, 0, tzinfo=UTC)
@@ -597,6 +598,22 @@ def test_a_line_judged_line_by_line_is_paid_unless_this_structure_already_report
         pass_id = s.scalar(select(Pass.id).where(Pass.serial == serials[2]))
     assert paid == {serials[0]: world.ref_association, serials[3]: world.ref_association}
     assert twice == pass_id
+
+
+def test_a_batch_of_a_structure_referenced_for_no_campaign_is_all_conflicts(
+    world: World,
+) -> None:
+    """Its referencing has no campaign left (all removed): the batch is still imported, and
+    every line is a conflict « structure non référencée », nothing paid."""
+    serials = _serials(world)
+    with world.db.session() as s:
+        set_campagnes(s, world.coordinateur, world.ref_association, [])
+    desk = _registered_desk(world)
+    report = _import(
+        world, _signed(desk, world.association_siret, [(serials[0], HANDED + timedelta(hours=1))])
+    )
+    assert (report.acceptes, report.conflits) == (0, [(serials[0], "non_reference")])
+    assert _redemptions(world) == 0
 
 
 def test_a_structures_batch_keys_are_its_own_and_the_full_list_comes_grouped_by_structure(
