@@ -435,6 +435,33 @@ def test_a_campaign_starts_at_midnight_in_france_for_lines_accepted_at_once(worl
     assert (report.acceptes, report.conflits) == (1, [(serials[0], "hors_campagne")])
 
 
+def test_a_campaign_starts_at_midnight_in_france_even_on_a_computer_set_to_martinique_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The coordinator's computer overseas (UTC-4): a line of 31 December 23:30 in France is
+    still before the campaign, whatever the clock of the machine that imports it."""
+    serials = _serials(world, handed=datetime(2025, 12, 20, 9, tzinfo=UTC))
+    desk = _registered_desk(world)
+    monkeypatch.setenv("TZ", "America/Martinique")
+    time.tzset()
+    try:
+        report = _import(
+            world,
+            _signed(
+                desk,
+                world.association_siret,
+                [
+                    (serials[0], datetime(2025, 12, 31, 22, 30, tzinfo=UTC)),
+                    (serials[1], datetime(2025, 12, 31, 23, tzinfo=UTC)),  # 1 January, 00:00
+                ],
+            ),
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert (report.acceptes, report.conflits) == (1, [(serials[0], "hors_campagne")])
+
+
 def test_a_pass_an_earlier_batch_put_in_conflict_is_paid_at_the_very_bounds_of_its_period(
     world: World,
 ) -> None:
