@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 
 from core.errors import ValidationError
 from core.models import AuditEntry
-from pass_numerique import batches, opposition
+from pass_numerique import batches, campagnes, opposition
 from pass_numerique import serials as serial_numbers
 from pass_numerique.issuance import issue_chequebook
 from pass_numerique.models import ConflitLot, Encaissement, Pass, PassStructure
@@ -625,6 +625,42 @@ def test_a_line_judged_line_by_line_is_paid_unless_this_structure_already_report
         pass_id = s.scalar(select(Pass.id).where(Pass.serial == serials[2]))
     assert paid == {serials[0]: world.ref_association, serials[3]: world.ref_association}
     assert twice == pass_id
+
+
+def test_a_pass_of_a_campaign_the_structure_is_not_referenced_for_is_reported_as_such(
+    world: World,
+) -> None:
+    """Judged against its own campaign's dates, not another campaign's: a pass of « Autre
+    campagne » (open since January) redeemed in March is « non référencée », even though a
+    third campaign only opens in June."""
+    with world.db.session() as s:
+        campagnes.create_campagne(
+            s,
+            world.coordinateur,
+            campagnes.CampagneData(
+                nom="Campagne d'été",
+                financeur="Agglomération test",
+                debut=date(2026, 6, 1),
+                fin=date(2026, 9, 30),
+            ),
+        )
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    # One of its passes moved to « Autre campagne », for which the association is not
+    # referenced.
+    _by_hand(
+        world,
+        "UPDATE pass SET campagne_id = (SELECT id FROM pass_campagne WHERE nom = 'Autre campagne')"
+        " WHERE serial = :s",
+        serials[0],
+    )
+    report = _import(
+        world,
+        _signed(
+            desk, world.association_siret, [(serials[0], datetime(2026, 3, 14, 10, tzinfo=UTC))]
+        ),
+    )
+    assert (report.acceptes, report.conflits) == (0, [(serials[0], "non_reference")])
 
 
 def test_a_batch_of_a_structure_referenced_for_no_campaign_is_all_conflicts(
