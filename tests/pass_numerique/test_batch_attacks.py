@@ -153,6 +153,46 @@ def test_a_line_dated_before_the_chequebook_was_handed_over_goes_to_the_conflict
     assert _redemptions(world) == 1
 
 
+def test_a_line_before_its_own_chequebooks_hand_over_is_a_conflict_whatever_other_chequebooks(
+    world: World,
+) -> None:
+    """Another person's chequebook was handed over earlier: that is no reason to pay a line
+    dated before this chequebook reached its beneficiary."""
+    _serials(world, handed=datetime(2026, 3, 1, 8, tzinfo=UTC), prenom="Jean")
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    report = _import(
+        world,
+        _signed(
+            desk, world.association_siret, [(serials[0], datetime(2026, 3, 5, 10, tzinfo=UTC))]
+        ),
+    )
+    assert (report.acceptes, report.conflits) == (0, [(serials[0], "avant_remise")])
+    assert _redemptions(world) == 0
+
+
+def test_a_line_already_in_conflict_waits_for_the_coordinator_when_a_later_batch_brings_it_again(
+    world: World,
+) -> None:
+    """Dated after its first batch's export, the line was a conflict; the desk's next batch
+    (exported later) carries it again: it is the same redemption, still the coordinator's to
+    decide, not paid behind their back."""
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    line = (serials[0], EXPORTED + timedelta(hours=1))
+    first = _import(world, _signed(desk, world.association_siret, [line]))
+    assert first.conflits == [(serials[0], "apres_export")]
+    again = _import(
+        world,
+        _signed(desk, world.association_siret, [line], exporte_at=EXPORTED + timedelta(days=1)),
+        now=EXPORTED + timedelta(days=2),
+    )
+    assert (again.acceptes, again.deja_connus, again.conflits) == (0, 1, [])
+    assert _redemptions(world) == 0
+    with world.db.read_session() as s:
+        assert s.scalars(select(ConflitLot.statut)).all() == ["a_decider"]
+
+
 def test_a_line_dated_before_the_campaign_goes_to_the_conflicts(world: World) -> None:
     # Handed out (by mistake, on a wrong clock) before the campaign opened.
     serials = _serials(world, handed=datetime(2025, 12, 20, 9, tzinfo=UTC))
