@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,12 +17,13 @@ from sqlalchemy import func, select, text
 
 from core.errors import ValidationError
 from core.models import AuditEntry
-from pass_numerique import batches, opposition
+from pass_numerique import batches, campagnes, opposition
 from pass_numerique import serials as serial_numbers
 from pass_numerique.issuance import issue_chequebook
-from pass_numerique.models import Encaissement, Pass, PassStructure
+from pass_numerique.models import ConflitLot, Encaissement, Pass, PassStructure
 from pass_numerique.redemption import redeem
-from tests.pass_numerique.conftest import TODAY, World
+from pass_numerique.structures import set_campagnes
+from tests.pass_numerique.conftest import TODAY, World, synthetic_siret
 
 HANDED = datetime(2026, 3, 12, 8, 0, tzinfo=UTC)
 EXPORTED = datetime(2026, 3, 20, 18, 0, tzinfo=UTC)
@@ -150,6 +151,46 @@ def test_a_line_dated_before_the_chequebook_was_handed_over_goes_to_the_conflict
     assert report.acceptes == 1
     assert report.conflits == [(serials[0], "avant_remise")]
     assert _redemptions(world) == 1
+
+
+def test_a_line_before_its_own_chequebooks_hand_over_is_a_conflict_whatever_other_chequebooks(
+    world: World,
+) -> None:
+    """Another person's chequebook was handed over earlier: that is no reason to pay a line
+    dated before this chequebook reached its beneficiary."""
+    _serials(world, handed=datetime(2026, 3, 1, 8, tzinfo=UTC), prenom="Jean")
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    report = _import(
+        world,
+        _signed(
+            desk, world.association_siret, [(serials[0], datetime(2026, 3, 5, 10, tzinfo=UTC))]
+        ),
+    )
+    assert (report.acceptes, report.conflits) == (0, [(serials[0], "avant_remise")])
+    assert _redemptions(world) == 0
+
+
+def test_a_line_already_in_conflict_waits_for_the_coordinator_when_a_later_batch_brings_it_again(
+    world: World,
+) -> None:
+    """Dated after its first batch's export, the line was a conflict; the desk's next batch
+    (exported later) carries it again: it is the same redemption, still the coordinator's to
+    decide, not paid behind their back."""
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    line = (serials[0], EXPORTED + timedelta(hours=1))
+    first = _import(world, _signed(desk, world.association_siret, [line]))
+    assert first.conflits == [(serials[0], "apres_export")]
+    again = _import(
+        world,
+        _signed(desk, world.association_siret, [line], exporte_at=EXPORTED + timedelta(days=1)),
+        now=EXPORTED + timedelta(days=2),
+    )
+    assert (again.acceptes, again.deja_connus, again.conflits) == (0, 1, [])
+    assert _redemptions(world) == 0
+    with world.db.read_session() as s:
+        assert s.scalars(select(ConflitLot.statut)).all() == ["a_decider"]
 
 
 def test_a_line_dated_before_the_campaign_goes_to_the_conflicts(world: World) -> None:
@@ -434,6 +475,84 @@ def test_a_campaign_starts_at_midnight_in_france_for_lines_accepted_at_once(worl
     assert (report.acceptes, report.conflits) == (1, [(serials[0], "hors_campagne")])
 
 
+def test_a_campaign_starts_at_midnight_in_france_even_on_a_computer_set_to_martinique_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The coordinator's computer overseas (UTC-4): a line of 31 December 23:30 in France is
+    still before the campaign, whatever the clock of the machine that imports it."""
+    serials = _serials(world, handed=datetime(2025, 12, 20, 9, tzinfo=UTC))
+    desk = _registered_desk(world)
+    monkeypatch.setenv("TZ", "America/Martinique")
+    time.tzset()
+    try:
+        report = _import(
+            world,
+            _signed(
+                desk,
+                world.association_siret,
+                [
+                    (serials[0], datetime(2025, 12, 31, 22, 30, tzinfo=UTC)),
+                    (serials[1], datetime(2025, 12, 31, 23, tzinfo=UTC)),  # 1 January, 00:00
+                ],
+            ),
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert (report.acceptes, report.conflits) == (1, [(serials[0], "hors_campagne")])
+
+
+def test_a_pass_an_earlier_batch_put_in_conflict_is_paid_at_the_very_bounds_of_its_period(
+    world: World,
+) -> None:
+    """A pass with a conflict from an earlier batch is judged line by line, not at once; the
+    bounds are the same: the hand-over's instant, the campaign's first instant (1 January,
+    00:00 in France) and the export's instant are inside the period, and paid."""
+    early = _serials(world, handed=datetime(2025, 12, 31, 22, tzinfo=UTC), prenom="Jean")
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    new_year_in_france = datetime(2025, 12, 31, 23, tzinfo=UTC)
+    first = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [
+                (serials[0], HANDED - timedelta(hours=1)),
+                (early[0], new_year_in_france - timedelta(minutes=30)),
+                (serials[1], EXPORTED + timedelta(hours=1)),
+            ],
+        ),
+        now=EXPORTED + timedelta(days=1),
+    )
+    assert [motif for _serial, motif in first.conflits] == [
+        "avant_remise",
+        "hors_campagne",
+        "apres_export",
+    ]
+    exported = EXPORTED + timedelta(days=2)
+    second = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [(serials[0], HANDED), (early[0], new_year_in_france), (serials[1], exported)],
+            exporte_at=exported,
+        ),
+        now=exported + timedelta(hours=1),
+    )
+    assert (second.acceptes, second.conflits) == (3, [])
+    with world.db.read_session() as s:
+        paid = dict(
+            s.execute(
+                select(Pass.serial, Encaissement.at).join(
+                    Encaissement, Encaissement.pass_id == Pass.id
+                )
+            ).all()
+        )
+    assert paid == {serials[0]: HANDED, early[0]: new_year_in_france, serials[1]: exported}
+
+
 def test_revoking_a_desk_batch_key_is_journalled_with_who_which_key_and_which_structure(
     world: World,
 ) -> None:
@@ -477,6 +596,127 @@ def _other_reference(world: World) -> int:
         return int(
             s.scalar(select(PassStructure.id).where(PassStructure.id != world.ref_association))
         )
+
+
+def test_a_line_judged_line_by_line_is_paid_unless_this_structure_already_reported_it(
+    world: World,
+) -> None:
+    """Lines the database does not accept at once (here: on the pass's last valid day, in the
+    evening in France) are judged one by one. A conflict another structure's batch raised for
+    the same pass and instant, or this structure's conflict for the same pass at another
+    instant, is no reason to drop them: both are paid. A pass twice in a batch gives a
+    conflict that names that pass."""
+    serials = _serials(world)
+    last_evening = datetime(2027, 1, 31, 22, tzinfo=UTC)  # 23:00 in France, still valid
+    cyberbase = _other_reference(world)
+    cyberbase_desk = Ed25519PrivateKey.generate()
+    with world.db.session() as s:
+        batches.register_batch_key(
+            s,
+            world.coordinateur,
+            cyberbase,
+            batches.fingerprint(_public(cyberbase_desk)),
+        )
+    theirs = _import(
+        world,
+        _signed(
+            cyberbase_desk,
+            synthetic_siret(3),
+            [(serials[0], last_evening)],
+            exporte_at=last_evening + timedelta(hours=1),
+        ),
+        now=last_evening + timedelta(hours=2),
+    )
+    assert theirs.conflits == [(serials[0], "non_reference")]
+    desk = _registered_desk(world)
+    first = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [
+                (serials[3], HANDED - timedelta(hours=1)),
+                (serials[2], HANDED + timedelta(hours=1)),
+                (serials[2], HANDED + timedelta(hours=2)),
+            ],
+        ),
+    )
+    assert first.conflits == [(serials[3], "avant_remise"), (serials[2], "double_lot")]
+    second = _import(
+        world,
+        _signed(
+            desk,
+            world.association_siret,
+            [(serials[0], last_evening), (serials[3], last_evening)],
+            exporte_at=last_evening + timedelta(hours=1),
+        ),
+        now=last_evening + timedelta(hours=2),
+    )
+    assert (second.acceptes, second.deja_connus, second.conflits) == (2, 0, [])
+    with world.db.read_session() as s:
+        paid = dict(
+            s.execute(
+                select(Pass.serial, Encaissement.pass_structure_id)
+                .join(Encaissement, Encaissement.pass_id == Pass.id)
+                .where(Encaissement.at == last_evening)
+            ).all()
+        )
+        twice = s.scalar(select(ConflitLot.pass_id).where(ConflitLot.motif == "double_lot"))
+        pass_id = s.scalar(select(Pass.id).where(Pass.serial == serials[2]))
+    assert paid == {serials[0]: world.ref_association, serials[3]: world.ref_association}
+    assert twice == pass_id
+
+
+def test_a_pass_of_a_campaign_the_structure_is_not_referenced_for_is_reported_as_such(
+    world: World,
+) -> None:
+    """Judged against its own campaign's dates, not another campaign's: a pass of « Autre
+    campagne » (open since January) redeemed in March is « non référencée », even though a
+    third campaign only opens in June."""
+    with world.db.session() as s:
+        campagnes.create_campagne(
+            s,
+            world.coordinateur,
+            campagnes.CampagneData(
+                nom="Campagne d'été",
+                financeur="Agglomération test",
+                debut=date(2026, 6, 1),
+                fin=date(2026, 9, 30),
+            ),
+        )
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    # One of its passes moved to « Autre campagne », for which the association is not
+    # referenced.
+    _by_hand(
+        world,
+        "UPDATE pass SET campagne_id = (SELECT id FROM pass_campagne WHERE nom = 'Autre campagne')"
+        " WHERE serial = :s",
+        serials[0],
+    )
+    report = _import(
+        world,
+        _signed(
+            desk, world.association_siret, [(serials[0], datetime(2026, 3, 14, 10, tzinfo=UTC))]
+        ),
+    )
+    assert (report.acceptes, report.conflits) == (0, [(serials[0], "non_reference")])
+
+
+def test_a_batch_of_a_structure_referenced_for_no_campaign_is_all_conflicts(
+    world: World,
+) -> None:
+    """Its referencing has no campaign left (all removed): the batch is still imported, and
+    every line is a conflict « structure non référencée », nothing paid."""
+    serials = _serials(world)
+    with world.db.session() as s:
+        set_campagnes(s, world.coordinateur, world.ref_association, [])
+    desk = _registered_desk(world)
+    report = _import(
+        world, _signed(desk, world.association_siret, [(serials[0], HANDED + timedelta(hours=1))])
+    )
+    assert (report.acceptes, report.conflits) == (0, [(serials[0], "non_reference")])
+    assert _redemptions(world) == 0
 
 
 def test_a_structures_batch_keys_are_its_own_and_the_full_list_comes_grouped_by_structure(

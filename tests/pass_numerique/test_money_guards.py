@@ -267,6 +267,28 @@ def test_racing_coordinators_validate_a_settlement_once_and_the_others_are_told_
     assert all(isinstance(r, ConflictError) and "déjà validé par" in str(r) for r in losers)
 
 
+def test_racing_coordinators_of_a_territory_with_one_referenced_structure_validate_once(
+    world: World,
+) -> None:
+    """The settlement's lock is the structure's own row, not its neighbours': with no other
+    structure referenced, the losers are still told who validated."""
+    with world.db.session() as s:
+        s.execute(
+            text("DELETE FROM pass_structure WHERE id <> :ref"), {"ref": world.ref_association}
+        )
+    _redeemed(world, MARCH, count=3)
+
+    def settle(_i: int) -> object:
+        with world.db.session() as s:
+            return settlements.validate(s, world.coordinateur, "2026-03", world.ref_association)
+
+    results = _race(4, settle)
+    done = [r for r in results if isinstance(r, list) and r]
+    losers = [r for r in results if not (isinstance(r, list) and r)]
+    assert len(done) == 1, results
+    assert all(isinstance(r, ConflictError) and "déjà validé par" in str(r) for r in losers)
+
+
 def test_a_validated_settlement_reprints_exactly_what_was_validated(world: World) -> None:
     _redeemed(world, MARCH, count=2)
     with world.db.session() as s:
