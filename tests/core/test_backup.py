@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -109,3 +110,17 @@ def test_a_backup_whose_journal_was_shortened_after_it_was_written_is_refused_in
     with pytest.raises(MedianumError, match="ne correspond pas à l'ancre"):
         restore_sqlite(backup, database_file)
     assert database_file.read_bytes() == before
+
+
+def test_a_backup_anchor_lies_beside_it_under_the_documented_name_to_travel_with_it(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """docs/journal.md: the head of a backup's journal is written beside it, as
+    « ….sqlite3.ancre.json », the file an administrator copies along with the backup."""
+    with sqlite_db.session() as s:
+        journal.record(s, None, "essai.action", "essai", 1)
+    with sqlite_db.read_session() as s:
+        seq, hash_ = journal.journal_anchor(s)
+    backup_sqlite(Path(sqlite_db.url.database or ""), tmp_path / "copie.sqlite3")
+    beside = tmp_path / "copie.sqlite3.ancre.json"
+    assert json.loads(beside.read_text(encoding="utf-8")) == {"seq": seq, "hash": hash_}

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select, update
 
 from core import journal
@@ -92,3 +96,40 @@ def test_a_row_edited_with_its_own_hash_recomputed_breaks_the_link_to_the_next(
     # The forged row itself verifies: only the next row's link to it tells the story.
     assert len(report.problems) == 1
     assert "lien avec l'entrée précédente est rompu" in report.problems[0]
+
+
+@pytest.fixture
+def desk_in_paris(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The desks run in France: the machine's local time is not UTC."""
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_line_hashes_its_instant_in_utc_to_the_microsecond_whatever_the_desk_time_zone(
+    desk_in_paris: None,
+) -> None:
+    """10:15:00 in Paris on 30 November is 09:15:00 UTC; a whole second still shows its six
+    zeros, and a line without details carries an empty object."""
+    line = (
+        '{"action":"pass.opposition","agent_id":7,"at":"2026-11-30T09:15:00.000000+00:00",'
+        '"details":{},"entity_id":"42","entity_type":"pass_chequier",'
+        '"prev":"' + "0" * 64 + '","seq":1}'
+    )
+    entry = _entry()
+    entry.at = datetime(2026, 11, 30, 10, 15, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    entry.details = None
+    assert journal._entry_hash(entry) == hashlib.sha256(line.encode("utf-8")).hexdigest()
+
+
+def test_a_line_whose_details_hold_a_date_stores_it_as_text_and_verifies(
+    db: Database, admin: Actor
+) -> None:
+    with db.session() as s:
+        journal.record(s, admin, "essai.action", "essai", 1, {"le": date(2026, 12, 1)})
+    with db.read_session() as s:
+        line = s.scalars(select(AuditEntry).where(AuditEntry.action == "essai.action")).one()
+        assert line.details == {"le": "2026-12-01"}
+        assert journal.verify_journal(s, anchors=[]).ok
