@@ -265,8 +265,29 @@ def test_a_malformed_batch_is_refused_whole_in_french(
     desk = _registered_desk(world)
     siret: Any = [world.association_siret] if siret_is_list else world.association_siret
     data = _signed(desk, siret, [(serials[0], HANDED), (serials[1], at)])
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ValidationError, match=message) as refused:
         _import(world, data)
+    if not siret_is_list:  # the faulty line is named, counted from 1
+        assert "(ligne 2)" in str(refused.value)
+    assert _redemptions(world) == 0
+
+
+def test_a_batch_signed_by_another_structures_registered_key_is_refused(world: World) -> None:
+    """The cyberbase's desk key, registered for the cyberbase, cannot sign a batch in the
+    association's name: its redemptions would be paid to the association."""
+    serials = _serials(world)
+    _registered_desk(world)
+    cyberbase_desk = Ed25519PrivateKey.generate()
+    with world.db.session() as s:
+        batches.register_batch_key(
+            s,
+            world.coordinateur,
+            _other_reference(world),
+            batches.fingerprint(_public(cyberbase_desk)),
+        )
+    forged = _signed(cyberbase_desk, world.association_siret, [(serials[0], HANDED)])
+    with pytest.raises(ValidationError, match="n'a pas été enregistrée pour cette structure"):
+        _import(world, forged)
     assert _redemptions(world) == 0
 
 
