@@ -256,6 +256,7 @@ def test_a_line_dated_before_an_opposition_does_not_bring_an_opposed_pass_back_i
         (False, "1999-12-31T23:59:59.999999+00:00", "entre 2000 et 2099"),
         (False, "2026-02-30T10:00:00.000000+00:00", "date illisible"),
         (False, "2026-13-14T10:00:00.000000+00:00", "date illisible"),
+        (False, "2100-01-01T00:00:00.000000+00:00", "entre 2000 et 2099"),
     ],
 )
 def test_a_malformed_batch_is_refused_whole_in_french(
@@ -265,8 +266,56 @@ def test_a_malformed_batch_is_refused_whole_in_french(
     desk = _registered_desk(world)
     siret: Any = [world.association_siret] if siret_is_list else world.association_siret
     data = _signed(desk, siret, [(serials[0], HANDED), (serials[1], at)])
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ValidationError, match=message) as refused:
         _import(world, data)
+    if not siret_is_list:  # the faulty line is named, counted from 1
+        assert "(ligne 2)" in str(refused.value)
+    assert _redemptions(world) == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ({"serial": "A" * 41, "at": "2026-03-14T10:00:00+00:00"}, "numéro de pass"),
+        ({"serial": 123456789012, "at": "2026-03-14T10:00:00+00:00"}, "numéro de pass"),
+        ({"serial": "A", "at": "2026-03-14T10:00:00+00:00", "agent": 1}, "mal formée"),
+        ({"serial": "A", "agent": 1}, "mal formée"),
+        ({"at": "2026-03-14T10:00:00+00:00", "agent": 1}, "mal formée"),
+        (["serial", "at"], "mal formée"),
+    ],
+)
+def test_a_batch_with_a_line_of_the_wrong_shape_is_refused_whole_naming_it(
+    world: World, line: Any, message: str
+) -> None:
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    doc = json.loads(_signed(desk, world.association_siret, [(serials[0], HANDED)]))
+    doc.pop("signature")
+    doc["encaissements"].append(line)
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    doc["signature"] = desk.sign(canonical.encode()).hex()
+    with pytest.raises(ValidationError, match=message) as refused:
+        _import(world, json.dumps(doc).encode())
+    assert "ligne 2" in str(refused.value)
+    assert _redemptions(world) == 0
+
+
+def test_a_batch_signed_by_another_structures_registered_key_is_refused(world: World) -> None:
+    """The cyberbase's desk key, registered for the cyberbase, cannot sign a batch in the
+    association's name: its redemptions would be paid to the association."""
+    serials = _serials(world)
+    _registered_desk(world)
+    cyberbase_desk = Ed25519PrivateKey.generate()
+    with world.db.session() as s:
+        batches.register_batch_key(
+            s,
+            world.coordinateur,
+            _other_reference(world),
+            batches.fingerprint(_public(cyberbase_desk)),
+        )
+    forged = _signed(cyberbase_desk, world.association_siret, [(serials[0], HANDED)])
+    with pytest.raises(ValidationError, match="n'a pas été enregistrée pour cette structure"):
+        _import(world, forged)
     assert _redemptions(world) == 0
 
 
