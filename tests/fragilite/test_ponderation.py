@@ -479,3 +479,21 @@ def test_a_band_with_a_single_respondent_or_under_one_person_is_still_merged_not
     assert "commune 17200 : tranches d'âge 60-74, 75+ regroupées (cellule vide ou nulle)" in text
     assert "commune 17300 : tranches d'âge 25-39, 40-59 regroupées (cellule vide ou nulle)" in text
     assert "11 répondants calés sur des tranches d'âge regroupées." in text
+
+
+def test_a_merged_age_group_whose_sex_cannot_be_calibrated_names_each_of_its_bands(
+    tmp_path: Path,
+) -> None:
+    # Nobody aged 60-74 in the margins: the band joins 75+, where the margins have men only
+    # while the three respondents are women.
+    rows = [repondant(i, age="30", sexe="FM"[i % 2]) for i in range(6)]
+    rows += [repondant(10 + i, age="70", sexe="F") for i in range(2)]
+    rows += [repondant(20, age="80", sexe="F")]
+    cells = {("17300", "25-39", s): 9000.0 for s in "FM"}
+    cells |= {("17300", "60-74", s): 0.0 for s in "FM"}
+    cells |= {("17300", "75+", "F"): 0.0, ("17300", "75+", "M"): 3000.0}
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    assert (
+        "commune 17300, 60-74, 75+ ans : un sexe sans répondant ou sans population, "
+        "3 répondants calés sur l'âge seul"
+    ) in result.avertissements
