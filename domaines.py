@@ -8,13 +8,9 @@ numérique issues chequebooks to the beneficiaries that mediation created).
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import core.models
-import lieux.models
-import mediation.mandats.models
-import mediation.models
-import pass_numerique.models
 from core.domaine import Autotest, Domaine, install
 from core.i18n import N_
 
@@ -26,6 +22,40 @@ if TYPE_CHECKING:
 
     from core.db import Database
     from core.domaine import DemoContext
+
+
+# Each domain's models, loaded when every table is needed (``core.domaine.all_models``): the
+# commands and the desk's pages load them before their first query, whereas a desk opening on
+# its home page needs none of them (SQLAlchemy's declarative scan of these classes was a sixth of
+# its start-up). Plain import statements, so that the import graph still shows the wiring.
+def _core_models() -> ModuleType:
+    import core.models
+
+    return core.models
+
+
+def _mediation_models() -> ModuleType:
+    import mediation.models
+
+    return mediation.models
+
+
+def _mandat_models() -> ModuleType:
+    import mediation.mandats.models
+
+    return mediation.mandats.models
+
+
+def _lieux_models() -> ModuleType:
+    import lieux.models
+
+    return lieux.models
+
+
+def _pass_models() -> ModuleType:
+    import pass_numerique.models
+
+    return pass_numerique.models
 
 
 # Commands, self-test checks and restore hooks are imported when they run, not when the desk
@@ -95,6 +125,11 @@ def _mediation_after_restore(db: Database) -> str:
 
 
 def _mediation_at_start(db: Database) -> str:
+    from mediation.demarrage import nothing_to_redo
+
+    # Asked first without the models: on nearly every start there is nothing to redo.
+    if nothing_to_redo(db):
+        return ""
     from mediation import droits
 
     return droits.at_start(db)
@@ -133,10 +168,10 @@ def _fragilite_demo(session: Session, demo: DemoContext) -> dict[str, int]:
 
 
 DOMAINES: tuple[Domaine, ...] = (
-    Domaine("core", modeles=(core.models,), cli=(_core_cli,)),
+    Domaine("core", modeles=(_core_models,), cli=(_core_cli,)),
     Domaine(
         "mediation",
-        modeles=(mediation.models, mediation.mandats.models),
+        modeles=(_mediation_models, _mandat_models),
         cli=(_mediation_cli,),
         demo=(_mediation_demo, _mandat_demo),
         autotest=(Autotest("mandat", N_("PDF du mandat"), _check_mandate),),
@@ -147,14 +182,14 @@ DOMAINES: tuple[Domaine, ...] = (
     ),
     Domaine(
         "lieux",
-        modeles=(lieux.models,),
+        modeles=(_lieux_models,),
         cli=(_lieux_cli,),
         demo=(_lieux_demo,),
         autotest=(Autotest("carte", N_("Carte hors ligne des lieux"), _check_map),),
     ),
     Domaine(
         "pass_numerique",
-        modeles=(pass_numerique.models,),
+        modeles=(_pass_models,),
         cli=(_pass_cli,),
         demo=(_pass_demo,),
         autotest=(Autotest("chequier", N_("PDF du chéquier Pass numérique"), _check_chequebook),),

@@ -80,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     from core.cli import CliContext, run_handler
+    from core.domaine import all_models
     from domaines import DOMAINES
+
+    # Every domain's tables known before a command's first query (a flush orders its rows by
+    # the foreign keys, which may name another domain's table).
+    all_models()
 
     return run_handler(CliContext(args, json_output=json_output, domaines=DOMAINES), args.handler)
 

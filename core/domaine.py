@@ -66,7 +66,9 @@ class Autotest:
 @dataclass(frozen=True)
 class Domaine:
     nom: str
-    modeles: tuple[ModuleType, ...] = ()
+    # Each loads one models module and returns it (plain imports in ``domaines.py``), called by
+    # ``all_models``: a desk that never needs a domain's tables does not load its classes.
+    modeles: tuple[Callable[[], ModuleType], ...] = ()
     cli: tuple[Register, ...] = ()
     demo: tuple[Populate, ...] = ()  # each in its own transaction; counts created, by label
     autotest: tuple[Autotest, ...] = ()
@@ -102,10 +104,14 @@ def run_start_hooks(db: Database, domaines: tuple[Domaine, ...] | None = None) -
 
 
 def all_models() -> MetaData:
-    """Every table of every domain. Refuses to answer before ``domaines.py`` is loaded: a
-    partial answer would let an erasure miss another domain's rows without a word."""
+    """Every table of every domain, their models loaded on the first call. Refuses to answer
+    before ``domaines.py`` is loaded: a partial answer would let an erasure miss another
+    domain's rows without a word."""
     if _installed is None:
         raise RuntimeError("domaines.py was not imported: the domains' models are not all known")
     import core.models  # noqa: F401 - core's own tables belong to every database
 
+    for domaine in _installed:
+        for load in domaine.modeles:
+            load()
     return Base.metadata

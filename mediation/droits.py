@@ -34,6 +34,7 @@ from core.territory import cog
 from mediation import journal as journal_mediation
 from mediation import referentiel as ref
 from mediation import registre_effacements as ledger
+from mediation.demarrage import LEDGER_IDS_PER_QUERY
 from mediation.mandats.retention import (
     active_mandate_until,
     erase_mandant_identity,
@@ -715,9 +716,6 @@ def erase_beneficiaire(
     return files
 
 
-_LEDGER_IDS_PER_QUERY = 900
-
-
 def replay_erasure_ledger(session: Session) -> int:
     """Erase again, in a restored database, the files the ledger says were erased; returns
     how many were (those the backup already had erased, or never had, are left alone).
@@ -728,8 +726,8 @@ def replay_erasure_ledger(session: Session) -> int:
     wanted = {e.beneficiaire_id: e for e in ledger.entries()}
     ids = sorted(wanted)
     missing: list[int] = []
-    for chunk in range(0, len(ids), _LEDGER_IDS_PER_QUERY):
-        part = ids[chunk : chunk + _LEDGER_IDS_PER_QUERY]
+    for chunk in range(0, len(ids), LEDGER_IDS_PER_QUERY):
+        part = ids[chunk : chunk + LEDGER_IDS_PER_QUERY]
         missing += session.scalars(
             select(Beneficiaire.id).where(Beneficiaire.id.in_(part), Beneficiaire.efface.is_(False))
         ).all()
@@ -775,10 +773,10 @@ def at_start(db: Database) -> str:
     if named:
         ids = sorted(named)
         with db.read_session() as session:
-            for chunk in range(0, len(ids), _LEDGER_IDS_PER_QUERY):
+            for chunk in range(0, len(ids), LEDGER_IDS_PER_QUERY):
                 erased += session.scalars(
                     select(Beneficiaire.id).where(
-                        Beneficiaire.id.in_(ids[chunk : chunk + _LEDGER_IDS_PER_QUERY]),
+                        Beneficiaire.id.in_(ids[chunk : chunk + LEDGER_IDS_PER_QUERY]),
                         Beneficiaire.efface.is_(True),
                     )
                 ).all()

@@ -25,13 +25,17 @@ from keyring.backend import KeyringBackend
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-import domaines  # noqa: F401 - every domain's models known, as main.py makes them
+import domaines  # noqa: F401 - every domain installed, as main.py makes them
 from core import migrate
 from core.auth import Actor, actor_for, create_agent
 from core.db import Database
 from core.models import Role
 from core.territory import configure_territory, default_preset
 from tests import mutation_selection
+
+# Every domain's models loaded, as a command does before it runs and the desk before a page's
+# first query (``core.domaine.all_models``).
+migrate.load_all_models()
 
 PG_URL = os.environ.get("MEDIANUM_TEST_DATABASE_URL", "")
 PG_SKIP_REASON = (

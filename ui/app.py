@@ -358,6 +358,11 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
     else:
         window = MainWindow(ctx)
     window.show()
+    # Every domain's models, loaded off the GUI thread now that the window is up, so that the
+    # first page opened does not wait for them (``ui.pages.preload`` would load them then).
+    from ui.pages import preload
+
+    ctx.tasks.run(lambda _progress: preload(()))
     if os.environ.get("MEDIANUM_QUIT_AFTER_SHOW") == "1":
         app.processEvents()
         # The moment measured is the first page usable, not « Chargement de la page… ».

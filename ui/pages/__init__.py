@@ -189,8 +189,15 @@ def backend_imports(module: str) -> tuple[str, ...]:
 
 def preload(modules: tuple[str, ...]) -> None:
     """Import ``modules`` (run in a worker thread); a name that is not a module is skipped, and a
-    module that fails to import is left to fail again, with its traceback, on the GUI thread."""
+    module that fails to import is left to fail again, with its traceback, on the GUI thread.
+
+    Every domain's models are loaded first (once per process): a page's writes may name another
+    domain's tables in their foreign keys, which SQLAlchemy must know to order a flush, and the
+    desk starts without them (``domaines.py``)."""
+    from core.domaine import all_models
+
     with IMPORT_LOCK:
+        all_models()
         for name in modules:
             if name in sys.modules:
                 continue
