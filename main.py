@@ -54,9 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         # The GUI reads the settings itself, so that a problem is shown in a window, not lost
         # on a terminal nobody looks at.
+        from core.early_sign_in import start_from_environment
+
+        # Before the libraries load: the automatic sign-in's password is checked meanwhile.
+        early_check = start_from_environment()
         from ui.app import run_gui
 
-        return int(run_gui())
+        return int(run_gui(early_check=early_check))
     try:
         from core.settings import load_settings
 

@@ -45,6 +45,7 @@ from ui import lighten_pyside_import_hook
 # isort: on
 
 if TYPE_CHECKING:
+    from core.early_sign_in import EarlyCheck
     from ui.main_window import MainWindow
 
 lighten_pyside_import_hook()
@@ -106,7 +107,10 @@ def _load_main_window() -> None:
 
 
 def _automatic_actor(
-    db: Database, demo: bool, while_checking: Callable[[], None] = lambda: None
+    db: Database,
+    demo: bool,
+    while_checking: Callable[[], None] = lambda: None,
+    early_check: EarlyCheck | None = None,
 ) -> Actor | None:
     """The benchmark's agent from the environment, signed in on a demonstration database only.
 
@@ -114,7 +118,9 @@ def _automatic_actor(
     thread while the password is checked: argon2 (0.1–0.2 s, over 1 s on a loaded machine) runs
     alone in a thread and releases the GIL, so the two overlap. The database is read before and
     written after the check on this thread, as ``ui.login.sign_in`` does, so that the checking
-    thread runs no Python meanwhile and touches neither the database nor Qt."""
+    thread runs no Python meanwhile and touches neither the database nor Qt. ``early_check``:
+    the same check started by ``main.py`` before the libraries loaded
+    (``core.early_sign_in``), used only if it was for the hash read here."""
     login = os.environ.get("MEDIANUM_AGENT")
     password = os.environ.get("MEDIANUM_PASSWORD")
     if not (login and password):
@@ -129,6 +135,10 @@ def _automatic_actor(
     matches: list[bool] = []
 
     def check() -> None:
+        early = early_check.matches(stored, password) if early_check and stored else None
+        if early is not None:
+            matches.append(early)
+            return
         matches.append(stored is not None and password_matches(stored, password))
 
     checker = threading.Thread(target=check, name="sign-in", daemon=True)
@@ -211,7 +221,7 @@ def schema_is_current(db: Database) -> bool:
     return applied == declared.keys()
 
 
-def run_gui(argv: list[str] | None = None) -> int:
+def run_gui(argv: list[str] | None = None, *, early_check: EarlyCheck | None = None) -> int:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv if argv is None else argv)
@@ -233,19 +243,19 @@ def run_gui(argv: list[str] | None = None) -> int:
     apply_font_scale(app, int(settings.get("font_scale")))
     apply_style(app)
     try:
-        return _run(app, settings)
+        return _run(app, settings, early_check)
     except MedianumError as exc:
         return _fatal(str(exc))
 
 
-def _run(app: QApplication, settings: Settings) -> int:
+def _run(app: QApplication, settings: Settings, early_check: EarlyCheck | None = None) -> int:
     from ui.crash import install_crash_handlers
 
     configure_logging()
     install_crash_handlers()
     db = Database(default_url(settings))
     try:
-        return _open(app, settings, db)
+        return _open(app, settings, db, early_check)
     finally:
         db.dispose()
 
@@ -278,7 +288,9 @@ def _redo_after_outside_restore(db: Database) -> None:
         log.info("start-up: %s", sentence)
 
 
-def _open(app: QApplication, settings: Settings, db: Database) -> int:
+def _open(
+    app: QApplication, settings: Settings, db: Database, early_check: EarlyCheck | None = None
+) -> int:
     try:
         if not schema_is_current(db):
             from core import migrate
@@ -336,7 +348,7 @@ def _open(app: QApplication, settings: Settings, db: Database) -> int:
             return 0
         actor = wizard.actor
     if actor is None:
-        actor = _automatic_actor(db, demo, while_checking=prepare)
+        actor = _automatic_actor(db, demo, while_checking=prepare, early_check=early_check)
     if actor is None:
         from ui.login import LoginDialog
 
