@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import tomllib
 from collections.abc import Callable
 from functools import partial
 
@@ -63,6 +62,8 @@ RAIL_ROLE_KEY = Qt.ItemDataRole.UserRole
 
 
 def application_version() -> str:
+    import tomllib  # only when the version is asked for, not at every start
+
     try:
         with (paths.PROJECT_ROOT / "pyproject.toml").open("rb") as fh:
             return str(tomllib.load(fh)["project"]["version"])
