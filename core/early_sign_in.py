@@ -16,6 +16,7 @@ early check, the usual path runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -23,6 +24,9 @@ import threading
 from dataclasses import dataclass, field
 
 from core import paths
+
+# Niceness of the checking thread (Linux): below the main thread, which loads the desk meanwhile.
+_NICER = 10
 
 
 @dataclass
@@ -39,6 +43,12 @@ class EarlyCheck:
         self._thread.start()
 
     def _check(self) -> None:
+        # argon2 releases the GIL but runs its four lanes on threads of its own, which would
+        # take both cores of a desk PC from the imports this check overlaps: on Linux this
+        # thread, and the lane threads it starts, yield to the desk's main thread.
+        if hasattr(os, "setpriority"):
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICER)
         # Imported here: the argon2 bindings load on this thread, not before the desk's own
         # imports. Any PasswordHasher verifies any argon2 hash: the parameters are in the hash.
         from argon2 import PasswordHasher

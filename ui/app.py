@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 
 _STARTED = time.perf_counter()
 
+# From the window shown to loading the domains' models in the background (``_open``).
+_MODELS_AFTER_SHOW_MS = 200
+
 
 def install_qt_translations(app: QApplication, language: str) -> QTranslator | None:
     """Qt's own catalog, so standard buttons read « Annuler », « Oui »."""
@@ -370,11 +373,15 @@ def _open(
     else:
         window = MainWindow(ctx)
     window.show()
-    # Every domain's models, loaded off the GUI thread now that the window is up, so that the
-    # first page opened does not wait for them (``ui.pages.preload`` would load them then).
     from ui.pages import preload
 
-    ctx.tasks.run(lambda _progress: preload(()))
+    def load_models() -> None:
+        # Every domain's models, loaded off the GUI thread once the window has painted, while
+        # the agent reads it: the first page opened then does not wait for them
+        # (``ui.pages.preload`` would load them at that moment). Started at once, this thread
+        # took the GIL from the window's first paint.
+        ctx.tasks.run(lambda _progress: preload(()))
+
     if os.environ.get("MEDIANUM_QUIT_AFTER_SHOW") == "1":
         app.processEvents()
         # The moment measured is the first page usable, not « Chargement de la page… ».
@@ -385,7 +392,10 @@ def _open(
             f"{window.current_page_key()}",
             flush=True,
         )
+        load_models()  # waited for below, as a desk closed at once would
         QTimer.singleShot(0, app.quit)
+    else:
+        QTimer.singleShot(_MODELS_AFTER_SHOW_MS, load_models)
     status = app.exec()
     ctx.tasks.wait(5_000)
     return int(status)
