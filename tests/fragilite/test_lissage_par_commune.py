@@ -1,0 +1,102 @@
+"""The smoothing figure shown per commune (« part du territoire » in the results table, the
+report and the CSV): the mean, over the indicators the commune shows, of how much of each
+estimate comes from the territory rather than from the commune's own respondents.
+
+The estimations are written by hand here, so that the expected means are plain arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fragilite.estimation import OK, Estimations, Territoire
+from fragilite.indicateurs import INDICATEURS
+
+NAMES = list(INDICATEURS)
+TERRITOIRE = Territoire(
+    "Territoire d'essai",
+    "200000000",
+    (("17001", "Tout"), ("17002", "Une seule"), ("17003", "Aucune")),
+)
+
+
+def _estimations(shown: list[list[bool]], weights: list[list[float]]) -> Estimations:
+    """Three communes then the territory; ``shown[c][j]``: indicator j published for commune c."""
+    rows = len(shown) + 1
+
+    def per_indicator(fill: float) -> dict[str, np.ndarray]:
+        return {k: np.full(rows, fill) for k in NAMES}
+
+    valeurs = {
+        k: np.array([0.25 if shown[c][j] else np.nan for c in range(len(shown))] + [0.3])
+        for j, k in enumerate(NAMES)
+    }
+    poids = {
+        k: np.array([weights[c][j] for c in range(len(shown))] + [0.0]) for j, k in enumerate(NAMES)
+    }
+    return Estimations(
+        territoire=TERRITOIRE,
+        n=np.array([40, 12, 3, 55]),
+        n_eff=np.array([35.0, 10.0, 3.0, 48.0]),
+        statut=[OK] * rows,
+        valeurs=valeurs,
+        ic_bas=per_indicator(0.1),
+        ic_haut=per_indicator(0.4),
+        ecart_type=per_indicator(0.05),
+        lisse={k: np.zeros(rows, dtype=bool) for k in NAMES},
+        niveaux_reference={},
+        poids_territoire=poids,
+    )
+
+
+def test_the_smoothing_shown_is_the_mean_over_the_indicators_the_commune_shows() -> None:
+    every = [True] * len(NAMES)
+    only_second = [j == 1 for j in range(len(NAMES))]
+    none = [False] * len(NAMES)
+    weights = [
+        [0.1 * (j + 1) for j in range(len(NAMES))],  # 0.1, 0.2 … 0.7
+        [0.9, 0.35, 0.9, 0.9, 0.9, 0.9, 0.9],  # only 0.35 belongs to a figure shown
+        [0.5] * len(NAMES),
+    ]
+    moyen = _estimations([every, only_second, none], weights).poids_territoire_moyen()
+
+    assert math.isclose(moyen[0], sum(0.1 * (j + 1) for j in range(7)) / 7)  # 0.4
+    # One indicator shown: its own weight, not the hidden ones', and not « no figure ».
+    assert math.isclose(moyen[1], 0.35)
+    # Nothing shown for the commune: no smoothing figure at all (not 0, which reads « none »).
+    assert math.isnan(moyen[2])
+    assert moyen[3] == 0.0  # the territory is its own estimate
+
+
+def test_an_indicator_given_as_a_fraction_is_estimated_as_such_not_rounded() -> None:
+    """``estimer`` takes any indicator in [0, 1] (a respondent's share of items, 0.5): such a
+    survey cannot be grouped in cells of 0/1 answers and is summed row by row. The commune's
+    share is then the weighted mean of the fractions, worked out here by hand."""
+    from fragilite import methodologie
+    from fragilite.estimation import estimer
+
+    n = 60  # per commune, enough for every figure to be shown
+    codes = np.array(["17001"] * n + ["17002"] * n + ["17003"] * n, dtype=object)
+    weights = np.array([1.0 if i % 2 else 3.0 for i in range(3 * n)])
+    fractions = np.array([(0.0, 0.5, 1.0)[i % 3] for i in range(3 * n)])
+    values = {k: fractions.copy() for k in NAMES}
+    # One answer missing in the first commune, so that missing values meet fractional ones.
+    values[NAMES[0]][4] = np.nan
+    est = estimer(
+        values, weights, codes, TERRITOIRE, methodologie.charger().avec(minimum_repondants=1)
+    )
+    for row in range(3):
+        part = slice(row * n, (row + 1) * n)
+        for k in NAMES:
+            y, w = values[k][part], weights[part]
+            answered = ~np.isnan(y)
+            by_hand = float((w[answered] * y[answered]).sum() / w[answered].sum())
+            assert not est.lisse[k][row]  # 60 respondents: the commune's own estimate
+            assert math.isclose(est.valeurs[k][row], by_hand, rel_tol=1e-12), (k, row)
+    answered = ~np.isnan(values[NAMES[0]])
+    territory = float(
+        (weights[answered] * values[NAMES[0]][answered]).sum() / weights[answered].sum()
+    )
+    assert math.isclose(est.valeurs[NAMES[0]][3], territory, rel_tol=1e-12)
