@@ -15,6 +15,7 @@ from core import fichiers_nominatifs, paths
 from core.auth import Actor
 from core.db import Database
 from core.installation import DEMO_KEY, put_setting
+from core.models import Role
 from domaines import DOMAINES
 from mediation import registre_effacements as ledger
 from mediation.droits import export_personal_data
@@ -157,3 +158,58 @@ def test_the_login_dialog_comes_up_with_every_domain_installed(
     )
     out = _start_desk(db, tmp_path / "home", probe)
     assert f"STATUS 0 DOMAINS AT LOGIN {EVERY_DOMAIN}\n" in out, out
+
+
+def test_a_desk_started_without_the_domains_models_opens_every_page_of_its_rail(
+    db: Database, admin: Actor, make_agent: Callable[..., Actor], tmp_path: Path
+) -> None:
+    """The desk signs in before any domain's models are loaded (nothing to redo at start);
+    each page then loads them before its first query. Every page of an agent holding every
+    role opens in a fresh desk, built (not « cette page n'a pas pu s'ouvrir »), with no error."""
+    _demo(db)
+    nord = make_desks(db, admin, make_agent).nord
+    make_agent(
+        (Role.ADMINISTRATEUR, None),
+        (Role.COORDINATEUR, None),
+        (Role.ACCUEIL, nord),
+        (Role.MEDIATEUR, nord),
+        (Role.AIDANT, nord),
+        login="partout",
+    )
+    probe = PROBE_HEAD + (
+        "from PySide6.QtCore import QTimer\n"
+        "from ui.widgets import PlaceholderPage\n"
+        "import ui.crash\n"
+        "ui.crash.report_exception = lambda kind, exc, tb, parent=None: errors.append(repr(exc))\n"
+        "opened = []\n"
+        "at_sign_in = []\n"
+        "show = mw.MainWindow.show\n"
+        "def visit(window):\n"
+        "    at_sign_in.append('mediation.models' in sys.modules)\n"
+        "    show(window)\n"
+        "    for i in range(window.rail.count()):\n"
+        "        key = window.rail.item(i).data(mw.RAIL_ROLE_KEY)\n"
+        "        window.open_page(key)\n"
+        "        settle(lambda: not window.current_page_loading())\n"
+        "        page = window.current_page()\n"
+        "        name = 'broken' if isinstance(page, PlaceholderPage) else type(page).__name__\n"
+        "        opened.append(f'{key}:{name}')\n"
+        "    QTimer.singleShot(0, QApplication.instance().quit)\n"
+        "mw.MainWindow.show = visit\n"
+        "status = main.main([])\n"
+        "print('STATUS', status, 'ERRORS', errors)\n"
+        "print('MODELS AT SIGN-IN', *at_sign_in)\n"
+        "print('OPENED', *opened)\n"
+    )
+    out = _start_desk(
+        db,
+        tmp_path / "home",
+        probe,
+        MEDIANUM_AGENT="partout",
+        MEDIANUM_PASSWORD="mot-de-passe-solide",
+    )
+    assert "STATUS 0 ERRORS []" in out, out
+    assert "MODELS AT SIGN-IN False" in out, out
+    opened = out.split("OPENED", 1)[1].split()
+    assert len(opened) >= 8, opened  # every domain's pages, for an agent with every role
+    assert not [p for p in opened if p.endswith(":broken")], opened
