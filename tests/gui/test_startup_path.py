@@ -212,3 +212,34 @@ def test_a_wrong_automatic_password_is_refused_and_counted_as_at_the_login_dialo
             assert agent is not None and agent.failed_attempts == 1  # counted, as at the dialog
     finally:
         db.dispose()
+
+
+def test_a_desk_shows_its_login_dialog_before_loading_any_domain_model(tmp_path: Path) -> None:
+    """The desk's usual start, no automatic sign-in: the login dialog (where the benchmark's
+    switch stops it) comes up with none of the domains' models loaded."""
+    db = _own_desk(tmp_path / "home")
+    probe = (
+        "import sys, main\n"
+        "status = main.main([])\n"
+        "loaded = [m for m in ('mediation.models', 'mediation.mandats.models',\n"
+        "                      'pass_numerique.models', 'lieux.models') if m in sys.modules]\n"
+        "print('STATUS', status, 'MODELS', *loaded or ['-'])\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MEDIANUM_HOME=str(tmp_path / "home"))
+    env["MEDIANUM_QUIT_AFTER_SHOW"] = "1"
+    for variable in ("MEDIANUM_DATABASE_URL", "MEDIANUM_AGENT", "MEDIANUM_PASSWORD"):
+        env.pop(variable, None)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split("MEDIANUM_SHOWN")[1].split()[2] == "login", done.stdout
+        assert "STATUS 0 MODELS -" in done.stdout, done.stdout
+    finally:
+        db.dispose()
