@@ -66,8 +66,9 @@ def test_a_long_sheet_streams_every_row_in_order(tmp_path: Path) -> None:
     for i in range(2345):
         classeur.ligne([i, f"valeur {i % 7}"])
     classeur.fermer()
-    ws = openpyxl.load_workbook(chemin, read_only=True)["Longue"]
-    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    wb = openpyxl.load_workbook(chemin, read_only=True)
+    rows = list(wb["Longue"].iter_rows(min_row=2, values_only=True))
+    wb.close()  # a read-only workbook keeps its file open until closed
     assert rows == [(i, f"valeur {i % 7}") for i in range(2345)]
 
 
