@@ -134,3 +134,72 @@ def test_answers_that_are_not_yes_no_or_blank_are_summed_row_by_row() -> None:
     for odd in (0.5, 3.0, -1.0):
         ys = {k: np.array([0.0, 1.0, odd]) for k in NAMES}
         assert _cellules(ys, w, g) is None, odd
+
+
+def test_the_estimates_do_not_depend_on_the_unit_of_the_weights() -> None:
+    """A survey's weights may be persons represented (hundreds) or shares of the population
+    (hundredths): multiplied by one constant, they must give the same shares, effective sizes,
+    intervals and statuses. With weights in hundredths a commune's total weight is below 1."""
+    from fragilite import methodologie
+    from fragilite.estimation import estimer
+
+    rng = np.random.default_rng(2024)
+    sizes = (60, 25, 6)  # the last one small: smoothed, and its own weight well below 1
+    codes = np.array(
+        [
+            code
+            for (code, _name), n in zip(TERRITOIRE.communes, sizes, strict=True)
+            for _ in range(n)
+        ],
+        dtype=object,
+    )
+    total = len(codes)
+    weights = rng.uniform(0.5, 3.0, total)
+    values = {k: (rng.random(total) < 0.2 + 0.08 * j).astype(float) for j, k in enumerate(NAMES)}
+    values[NAMES[2]][rng.random(total) < 0.15] = np.nan  # some left blank
+    methode = methodologie.charger().avec(minimum_repondants=3)
+    persons = estimer(values, weights * 150.0, codes, TERRITOIRE, methode)
+    shares = estimer(values, weights / 100.0, codes, TERRITOIRE, methode)
+    assert shares.statut == persons.statut
+    np.testing.assert_allclose(shares.n_eff, persons.n_eff, rtol=1e-9)
+    for k in persons.valeurs:
+        for figures in ("valeurs", "ic_bas", "ic_haut", "ecart_type"):
+            np.testing.assert_allclose(
+                getattr(shares, figures)[k], getattr(persons, figures)[k], rtol=1e-9, err_msg=k
+            )
+    assert not np.isnan(shares.valeurs[NAMES[0]][:3]).any()  # every commune has its figure
+
+
+def test_a_question_nobody_answered_in_a_commune_gets_no_figure_and_is_not_called_smoothed() -> (
+    None
+):
+    """Aytré's six respondents all left one question blank (they answered the others): that
+    indicator has no figure there, and is not shown as « lissé » — smoothing has nothing of the
+    commune's own to start from."""
+    from fragilite import methodologie
+    from fragilite.estimation import estimer
+
+    rng = np.random.default_rng(3)
+    sizes = (60, 25, 6)
+    codes = np.array(
+        [
+            code
+            for (code, _name), n in zip(TERRITOIRE.communes, sizes, strict=True)
+            for _ in range(n)
+        ],
+        dtype=object,
+    )
+    total = len(codes)
+    values = {k: (rng.random(total) < 0.3).astype(float) for k in NAMES}
+    values[NAMES[2]][85:] = np.nan  # the last commune's six answers to this question
+    est = estimer(
+        values,
+        rng.uniform(0.5, 3.0, total),
+        codes,
+        TERRITOIRE,
+        methodologie.charger().avec(minimum_repondants=3),
+    )
+    assert est.statut[2] != "masque"  # the commune itself is published
+    assert not np.isnan(est.valeurs[NAMES[0]][2])  # with its other indicators
+    assert np.isnan(est.valeurs[NAMES[2]][2])
+    assert not est.lisse[NAMES[2]][2]
