@@ -12,7 +12,12 @@ from core.auth import create_structure
 from core.db import Database
 from core.errors import ValidationError
 from core.models import Role
-from mediation.mandats.creation import MandantIdentity, create_mandat
+from mediation.mandats.creation import (
+    IdentityDraft,
+    MandantIdentity,
+    create_mandat,
+    identity_draft,
+)
 from mediation.mandats.models import Mandat
 from mediation.models import Beneficiaire
 from tests.mandats.conftest import IDENTITE, Desk, add_beneficiaire
@@ -167,3 +172,27 @@ def test_an_anonymous_beneficiary_cannot_give_a_mandate(db: Database, desk: Desk
     with pytest.raises(ValidationError, match="personne nommée") as refused:
         _record(db, desk, desk.beneficiaire_id, IDENTITE)
     assert refused.value.field == "beneficiaire"
+
+
+def test_the_identity_step_is_prefilled_from_the_file_then_from_the_latest_mandate(
+    db: Database, desk: Desk
+) -> None:
+    with db.session() as s:
+        first = identity_draft(s, desk.aidant, desk.beneficiaire_id)
+    # Nothing on paper yet: the file's name and birth date, no place of birth.
+    assert first == IdentityDraft(desk.beneficiaire_id, "Lambert", "Odile", date(1948, 3, 14), "")
+    # Recorded in this order, signed in March, May and April: the latest is neither the first
+    # nor the last recorded.
+    for signed, place in ((3, "Rochefort"), (5, "Rochefort-sur-Mer"), (4, "Saintes")):
+        identite = MandantIdentity("Lambert", "Odile", date(1948, 3, 14), place)
+        _record(db, desk, desk.beneficiaire_id, identite, now=datetime(2026, signed, 1, tzinfo=UTC))
+    with db.session() as s:
+        person = s.get(Beneficiaire, desk.beneficiaire_id)
+        assert person is not None
+        person.date_naissance = None  # the file lost its birth date since
+    with db.session() as s:
+        draft = identity_draft(s, desk.aidant, desk.beneficiaire_id)
+    # The latest signed mandate (by its start, not its number) fills what the file lacks.
+    assert draft == IdentityDraft(
+        desk.beneficiaire_id, "Lambert", "Odile", date(1948, 3, 14), "Rochefort-sur-Mer"
+    )
