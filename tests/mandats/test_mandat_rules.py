@@ -11,7 +11,8 @@ from sqlalchemy import select, text
 from core import fichiers_nominatifs, paths
 from core.auth import Actor
 from core.db import Database
-from core.errors import PermissionDenied, ValidationError
+from core.errors import ConflictError, PermissionDenied, ValidationError
+from core.models import AuditEntry, Role
 from mediation.mandats.creation import create_mandat
 from mediation.mandats.lecture import get_mandat, revocations_of
 from mediation.mandats.models import Mandat
@@ -176,3 +177,68 @@ def test_the_mandates_past_their_keeping_period_are_listed_by_number(
             first,
             second,
         ]
+
+
+# --- revocation ----------------------------------------------------------------------------
+
+
+def test_revoking_an_unknown_category_is_refused_in_words(db: Database, desk: Desk) -> None:
+    mandat_id = _mandat(db, desk, ["social"])
+    unknown = pytest.raises(ValidationError, match="Catégorie de démarches inconnue")
+    with unknown as refused, db.session() as s:
+        revoke_mandat(s, desk.aidant, mandat_id, "astrologie", now=SIGNED + timedelta(days=1))
+    assert refused.value.field == "categories"
+
+
+def test_a_mandate_cannot_be_revoked_at_the_very_instant_it_ends(db: Database, desk: Desk) -> None:
+    mandat_id = _mandat(db, desk, ["social"], days=31)
+    end = SIGNED + timedelta(days=31)
+    with pytest.raises(ConflictError, match="déjà pris fin"), db.session() as s:
+        revoke_mandat(s, desk.aidant, mandat_id, now=end)
+    with db.session() as s:
+        revoke_mandat(s, desk.aidant, mandat_id, now=end - timedelta(seconds=1))
+
+
+def test_an_aidant_revokes_a_mandate_of_her_structure_while_working_for_another_where_she_is_not(
+    db: Database, desk: Desk, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    mandat_id = _mandat(db, desk, ["social"])
+    # Aidant at the France Services desk, médiatrice (no mandates) at the other structure,
+    # for which she is working right now.
+    both = make_agent(
+        (Role.AIDANT, desk.structure_id), (Role.MEDIATEUR, desk.other_structure_id)
+    ).with_structure(desk.other_structure_id)
+    with db.session() as s:
+        revocation = revoke_mandat(s, both, mandat_id, now=SIGNED + timedelta(days=1))
+        assert revocation.mandat_id == mandat_id
+
+
+def test_revoking_a_category_the_mandate_does_not_cover_is_refused_on_that_field(
+    db: Database, desk: Desk
+) -> None:
+    mandat_id = _mandat(db, desk, ["social"])
+    uncovered = pytest.raises(ValidationError, match="ne couvre pas la catégorie « Justice »")
+    with uncovered as refused, db.session() as s:
+        revoke_mandat(s, desk.aidant, mandat_id, "justice", now=SIGNED + timedelta(days=1))
+    assert refused.value.field == "categorie"
+
+
+def test_the_journal_says_which_category_went_and_whether_the_whole_mandate_did(
+    db: Database, desk: Desk
+) -> None:
+    mandat_id = _mandat(db, desk, ["papiers", "social"])
+    _qr_text, reference = _qr(db, desk, mandat_id)
+    with db.session() as s:
+        one = revoke_mandat(s, desk.aidant, mandat_id, "social", now=SIGNED + timedelta(days=1))
+        rest = revoke_mandat(s, desk.aidant, mandat_id, "papiers", now=SIGNED + timedelta(days=2))
+        one_id, rest_id = one.id, rest.id
+    with db.session() as s:
+        details = s.scalars(
+            select(AuditEntry.details)
+            .where(AuditEntry.action == "mandat.revocation")
+            .order_by(AuditEntry.seq)
+        ).all()
+    assert details == [
+        {"reference": reference, "revocation": one_id, "categorie": "social", "totale": False},
+        {"reference": reference, "revocation": rest_id, "categorie": "papiers", "totale": True},
+    ]
