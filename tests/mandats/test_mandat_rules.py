@@ -242,3 +242,20 @@ def test_the_journal_says_which_category_went_and_whether_the_whole_mandate_did(
         {"reference": reference, "revocation": one_id, "categorie": "social", "totale": False},
         {"reference": reference, "revocation": rest_id, "categorie": "papiers", "totale": True},
     ]
+
+
+def test_a_replaced_authorisation_is_journalled_with_its_category_and_the_new_mandate(
+    db: Database, desk: Desk
+) -> None:
+    old = _mandat(db, desk, ["papiers", "social"])
+    _qr_text, old_reference = _qr(db, desk, old)
+    new = _mandat(db, desk, ["social"], signed=SIGNED + timedelta(days=10))
+    with db.session() as s:
+        entries = s.execute(
+            select(AuditEntry.entity_id, AuditEntry.details).where(
+                AuditEntry.action == "mandat.remplacement"
+            )
+        ).all()
+    assert [tuple(e) for e in entries] == [
+        (str(old), {"reference": old_reference, "categorie": "social", "remplace_par": new})
+    ]
