@@ -232,3 +232,15 @@ def test_a_reprint_of_a_book_signed_by_a_key_from_before_campaign_keys_uses_the_
     with world.db.session() as s:
         tied = s.scalar(select(PassCle.campagne_id).where(PassCle.kid == new_kid))
     assert tied == world.campagne_id
+
+
+def test_printing_one_chequebook_leaves_the_first_print_of_another_an_original(
+    world: World,
+) -> None:
+    first = _issue(world)
+    second = _issue(world, world.add_beneficiaire(prenom="Jean", nom="Martin"))
+    assert not _print(world, first, today=TODAY).reimpression
+    book = _print(world, second, today=TODAY)
+    assert (book.reimpression, book.reimpression_no) == (False, 0)
+    with world.db.session() as s:
+        assert s.scalar(select(Chequier.reimpressions).where(Chequier.id == second)) == 0
