@@ -119,11 +119,12 @@ def _automatic_actor(
 
     ``while_checking`` (the desk: loading the main window and building its frame) runs on this
     thread while the password is checked: argon2 (0.1–0.2 s, over 1 s on a loaded machine) runs
-    alone in a thread and releases the GIL, so the two overlap. The database is read before and
-    written after the check on this thread, as ``ui.login.sign_in`` does, so that the checking
-    thread runs no Python meanwhile and touches neither the database nor Qt. ``early_check``:
-    the same check started by ``main.py`` before the libraries loaded
-    (``core.early_sign_in``), used only if it was for the hash read here."""
+    alone in a thread and releases the GIL, so the two overlap, as far as argon2's own lane
+    threads leave a core to this one. The database is read before and written after the check
+    on this thread, as ``ui.login.sign_in`` does, so that the checking thread runs no Python
+    meanwhile and touches neither the database nor Qt. ``early_check``: the same check started
+    by ``main.py`` before the libraries loaded (``core.early_sign_in``, at a lower priority),
+    whose answer is used if it was for the hash read here: then nothing is left to wait for."""
     login = os.environ.get("MEDIANUM_AGENT")
     password = os.environ.get("MEDIANUM_PASSWORD")
     if not (login and password):
