@@ -65,7 +65,7 @@ mutation: $(VENV)/.mutation-installed translations typecheck
 	@date -u +"début : %H:%M:%S"
 	QT_QPA_PLATFORM=offscreen PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m tools.mutation_run run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	@date -u +"fin : %H:%M:%S"
-	$(PY) tools/mutation_report.py
+	$(PY) -m tools.mutation_report
 
 # Re-extract the user-visible strings and merge them into the French and English catalogs.
 catalogs: $(VENV)/.installed

@@ -309,7 +309,47 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "tests/gui/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.gui)
     _quickest_first_under_a_mutant(items)
-    _only_tests_that_run_the_mutated_line(config, items)
+
+
+class _NamedTests:
+    """The tests named on pytest's command line (mutmut names each test of a mutant)."""
+
+    def __init__(self, args: list[str]) -> None:
+        #: Files named whole: every test in them is wanted.
+        whole = {arg for arg in args if "::" not in arg}
+        #: ``file::name`` and ``file::Class::name`` of each named test, parameters left out.
+        self.prefixes: set[str] = set()
+        self.files: set[str] = set()
+        for arg in args:
+            parts = arg.split("[", 1)[0].split("::")
+            if len(parts) < 2 or parts[0] in whole:
+                continue
+            self.files.add(parts[0])
+            for end in range(2, len(parts) + 1):
+                self.prefixes.add("::".join(parts[:end]))
+
+
+_named_tests_key = pytest.StashKey[_NamedTests]()
+
+
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> object:
+    """Under a mutant of ``make mutation``, make no item for a test mutmut did not name.
+
+    mutmut names a mutant's tests one by one, and pytest then builds every test of their files
+    (its fixtures, its parameters) before keeping the named ones: two thirds of a killed
+    mutant's own time went to building tests it would not run. A test named is built as
+    always."""
+    if not _mutant_under_test():
+        return None
+    named = collector.config.stash.get(_named_tests_key, None)
+    if named is None:
+        named = _NamedTests(list(collector.config.args))
+        collector.config.stash[_named_tests_key] = named
+    if collector.nodeid.split("::", 1)[0] not in named.files:
+        return None
+    if f"{collector.nodeid}::{name}" in named.prefixes:
+        return None
+    return []
 
 
 _durations_for_mutmut: dict[str, float] = {}
@@ -351,6 +391,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _prepare_under_mutmut()
+    _name_only_the_tests_that_run_the_mutated_line(config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -369,15 +410,35 @@ def _prepare_under_mutmut() -> None:
       unraisable-exception plugin), which walked everything inherited (the application, pandas,
       scipy, the tests: 0.3 s). Frozen objects are not walked; a test's own still are, so its
       garbage is still collected and its unraisable exceptions still reported.
-    Outside mutmut this does nothing."""
-    if "MUTANT_UNDER_TEST" not in os.environ:
+    - the record of the tests that ran each line, and each test's duration (18 and 3 MB of
+      JSON: a fifth of a mutant's own time when each child read them again).
+    A mutant's child, which inherited all this, does not redo it. Outside mutmut this does
+    nothing."""
+    global _durations_for_mutants
+    if "MUTANT_UNDER_TEST" not in os.environ or _mutant_under_test():
         return
     from core.territory import cog
 
     keyring.get_keyring()
     cog()
     mutation_selection.load_record()
+    _durations_for_mutants = _read_durations()
     gc.freeze()
+
+
+#: Each test's duration in mutmut's statistics, read once by the fork server.
+_durations_for_mutants: dict[str, float] | None = None
+
+
+def _read_durations() -> dict[str, float] | None:
+    stats = Path("mutmut-stats.json")  # mutmut runs pytest in mutants/, where it keeps it
+    try:
+        durations: dict[str, float] = json.loads(stats.read_text(encoding="utf-8"))[
+            "duration_by_test"
+        ]
+    except (OSError, ValueError, KeyError):
+        return None
+    return durations
 
 
 def _quickest_first_under_a_mutant(items: list[pytest.Item]) -> None:
@@ -388,22 +449,22 @@ def _quickest_first_under_a_mutant(items: list[pytest.Item]) -> None:
     durations of its statistics run, but its fork-server runner (used here: it imports pytest,
     the application and the tests once instead of once per mutant) passes them in set order.
     """
-    stats = Path("mutmut-stats.json")  # the child runs in mutants/, where mutmut keeps it
-    if not _mutant_under_test() or not stats.exists():
+    if not _mutant_under_test():
         return
-    try:
-        durations = json.loads(stats.read_text(encoding="utf-8"))["duration_by_test"]
-    except (OSError, ValueError, KeyError):
+    durations = _durations_for_mutants or _read_durations()
+    if durations is None:
         return
     items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
 
 
-def _only_tests_that_run_the_mutated_line(config: pytest.Config, items: list[pytest.Item]) -> None:
+def _name_only_the_tests_that_run_the_mutated_line(config: pytest.Config) -> None:
     """Under a mutant of ``make mutation``, leave out the tests that never run the changed line.
 
     They cannot tell the mutant from the original (see ``tests/mutation_selection.py``); a
     surviving mutant ran all its function's tests, hundreds for the journal or the permission
-    checks. mutmut's selection is kept whenever the line's tests cannot be told."""
+    checks. The tests mutmut named on the command line are narrowed before pytest collects
+    them, so the others are not even built (``pytest_pycollect_makeitem``). mutmut's selection
+    is kept whenever the line's tests cannot be told."""
     mutant = _mutant_under_test()
     # MUTATION_BY_FUNCTION=1: mutmut's own selection, to check a survivor against it.
     if not mutant or os.environ.get("MUTATION_BY_FUNCTION"):
@@ -411,8 +472,6 @@ def _only_tests_that_run_the_mutated_line(config: pytest.Config, items: list[pyt
     wanted = mutation_selection.tests_for_mutant(mutant)
     if wanted is None:
         return
-    kept = [item for item in items if item.nodeid in wanted]
-    if not kept:
-        return
-    config.hook.pytest_deselected(items=[item for item in items if item.nodeid not in wanted])
-    items[:] = kept
+    kept = [arg for arg in config.args if arg in wanted]
+    if kept:
+        config.args[:] = kept

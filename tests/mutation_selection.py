@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -178,6 +179,46 @@ def _def_index(text: str) -> int:
     raise ValueError("no def line")
 
 
+def function_texts(path: Path, function: str, number: str) -> tuple[str, str] | None:
+    """The original function and one of its mutants, from ``def`` on, under the same name.
+
+    ``path`` is a file of mutmut's ``mutants/``, where mutmut keeps the original of each
+    mutated function beside its mutants, and their lines in ``<file>.spans``."""
+    try:
+        spans = json.loads(Path(f"{path}.spans").read_text(encoding="utf-8"))["spans"]
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        texts = []
+        for generated in (f"{function}__mutmut_orig", f"{function}__mutmut_{number}"):
+            first, last = spans[generated]
+            text = "".join(lines[first - 1 : last])
+            # Both texts are the same function under two names: align them on their def line.
+            text = "\n".join(text.splitlines()[_def_index(text) :])
+            texts.append(text.replace(generated, function, 1))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return texts[0], texts[1]
+
+
+def mutant_fingerprint(mutant_name: str, root: Path) -> str | None:
+    """A digest of a mutant and of the function it mutates, or None if it is not in ``root``.
+
+    mutmut numbers the mutants of a function in order: once the function changes, the same
+    name may be another mutation. A mutant judged equivalent is listed with this digest, so
+    that the listing holds only while the function and the mutation are the ones judged."""
+    match = _MUTANT.match(mutant_name)
+    if match is None:
+        return None
+    stem = match["module"].replace(".", "/")
+    for candidate in (root / f"{stem}.py", root / stem / "__init__.py"):
+        if candidate.exists():
+            texts = function_texts(candidate, match["function"], match["number"])
+            if texts is None:
+                return None
+            digest = hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()
+            return digest[:12]
+    return None
+
+
 def tests_for_mutant(mutant_name: str) -> set[str] | None:
     """The tests that executed a line the mutant changes, or None when that cannot be told."""
     record = _record
@@ -195,25 +236,10 @@ def tests_for_mutant(mutant_name: str) -> set[str] | None:
     if lines_of_function is None:
         return None
     def_line, body_line, _ = lines_of_function
-    try:
-        spans = json.loads(Path(f"{name}.spans").read_text(encoding="utf-8"))["spans"]
-        texts = []
-        lines = Path(name).read_text(encoding="utf-8").splitlines(keepends=True)
-        for generated in (f"{function}__mutmut_orig", f"{function}__mutmut_{match['number']}"):
-            first, last = spans[generated]
-            texts.append("".join(lines[first - 1 : last]))
-        original, mutated = texts
-        original_def, mutated_def = _def_index(original), _def_index(mutated)
-        # Both texts are the same function under two names: align them on their def line.
-        original = "\n".join(original.splitlines()[original_def:]).replace(
-            f"{function}__mutmut_orig", function, 1
-        )
-        mutated = "\n".join(mutated.splitlines()[mutated_def:]).replace(
-            f"{function}__mutmut_{match['number']}", function, 1
-        )
-    except (OSError, ValueError, KeyError):
+    texts = function_texts(Path(name), function, match["number"])
+    if texts is None:
         return None
-    changed = changed_lines(original, mutated)
+    changed = changed_lines(*texts)
     # A change in the signature (a default value) acts at every call, and the ``def`` line ran
     # when the module was imported, not in the tests that call it: keep mutmut's selection.
     if not changed or any(def_line + offset < body_line for offset in changed):

@@ -160,3 +160,60 @@ def test_mutmuts_statistics_come_from_the_tests_that_ran_the_functions_body(
         "m.x_f": ["tests/test_m.py::test_small"]
     }
     assert statistics["duration_by_test"] == durations
+
+
+def test_an_equivalent_mutant_is_known_only_while_it_and_its_function_are_unchanged(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "m.py").write_text(MUTATED, encoding="utf-8")
+    (tmp_path / "m.py.spans").write_text(json.dumps({"version": 1, "spans": SPANS}))
+    first = mutation_selection.mutant_fingerprint("m.x_f__mutmut_3", tmp_path)
+    assert first is not None
+    assert mutation_selection.mutant_fingerprint("m.x_f__mutmut_3", tmp_path) == first
+    # Another mutation of the same function is another mutant.
+    assert mutation_selection.mutant_fingerprint("m.x_f__mutmut_5", tmp_path) not in (first, None)
+    # The function changed (the mutant's own line did not): the judgement must be made again.
+    (tmp_path / "m.py").write_text(MUTATED.replace("return b - 1", "return b - 2"))
+    assert mutation_selection.mutant_fingerprint("m.x_f__mutmut_3", tmp_path) != first
+    # Gone, or not a mutant's name at all.
+    assert mutation_selection.mutant_fingerprint("m.x_f__mutmut_99", tmp_path) is None
+    assert mutation_selection.mutant_fingerprint("other.x_f__mutmut_3", tmp_path) is None
+    assert mutation_selection.mutant_fingerprint("m.f", tmp_path) is None
+
+
+class _Collector:
+    """What ``pytest_pycollect_makeitem`` reads of the module or class being collected."""
+
+    def __init__(self, nodeid: str, args: list[str]) -> None:
+        self.nodeid = nodeid
+        self.config = type("Config", (), {"args": args, "stash": pytest.Stash()})()
+
+
+def test_a_mutants_child_builds_only_the_tests_mutmut_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.conftest import pytest_pycollect_makeitem
+
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "m.x_f__mutmut_3")
+    args = [
+        "tests/a.py::test_named[1]",
+        "tests/a.py::TestGroup::test_inner",
+        "tests/b.py",
+    ]
+    module_a = _Collector("tests/a.py", args)
+    group = _Collector("tests/a.py::TestGroup", module_a.config.args)
+    group.config = module_a.config
+
+    def built(collector: _Collector, name: str) -> bool:
+        # None: pytest builds the item as always; []: nothing is built.
+        return pytest_pycollect_makeitem(collector, name, object()) is None  # type: ignore[arg-type]
+
+    assert built(module_a, "test_named")  # each of its parameters is then matched by pytest
+    assert built(module_a, "TestGroup") and built(group, "test_inner")
+    assert not built(module_a, "test_other") and not built(group, "test_other")
+    # A file named whole, and a file not named (pytest never collects it), are left alone.
+    assert built(_Collector("tests/b.py", args), "test_anything")
+    assert built(_Collector("tests/c.py", args), "test_anything")
+    # Outside a mutant's child, every test is built.
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "")
+    assert built(_Collector("tests/a.py", args), "test_other")

@@ -3,34 +3,92 @@
 mutmut prints a total; a reviewer needs one score per module where a bug costs money or rights,
 and the list of survivors to read. Equivalent mutants (which cannot change behaviour) are listed
 in tools/mutation-equivalents.txt with their reason and are left out of the score.
+
+Each listed mutant carries the digest of the mutant and of its function as they were judged
+(``tests.mutation_selection.mutant_fingerprint``): mutmut numbers a function's mutants in order,
+so after an edit the same name may be another mutation. A listing whose digest no longer
+matches, or that has none yet, does not count: the mutant is scored by its run and shown to be
+judged again. ``python -m tools.mutation_report --stamp`` writes the digest of the listings
+that have none, from the last run's ``mutants/``; it never rewrites one.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
 
+from tests.mutation_selection import mutant_fingerprint
+
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "tools" / "mutation-equivalents.txt"
+MUTANTS = ROOT / "mutants"
+_LISTING = re.compile(r"^(?P<name>\S+)(?:\s+(?P<digest>[0-9a-f]{12}))?\s*(?:#\s*(?P<reason>.*))?$")
 
 
-def _equivalents() -> set[str]:
-    if not EQUIVALENTS.exists():
-        return set()
-    names = set()
-    for line in EQUIVALENTS.read_text(encoding="utf-8").splitlines():
-        name = line.split("#", 1)[0].strip()
-        if name:
-            names.add(name)
-    return names
+@dataclass(frozen=True)
+class Equivalent:
+    name: str
+    digest: str | None
+    reason: str
+
+
+def listed_equivalents(path: Path = EQUIVALENTS) -> dict[str, Equivalent]:
+    """The listings of ``path``: « name digest  # reason », the digest once stamped."""
+    if not path.exists():
+        return {}
+    listed: dict[str, Equivalent] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.split("#", 1)[0].strip():
+            continue
+        match = _LISTING.match(line.strip())
+        if match is None:
+            raise ValueError(f"{path.name}: ligne illisible : {line}")
+        listed[match["name"]] = Equivalent(match["name"], match["digest"], match["reason"] or "")
+    return listed
+
+
+def equivalents_that_hold(root: Path = MUTANTS) -> set[str]:
+    """The listed mutants whose digest is that of the same mutant in ``root`` today."""
+    return {
+        entry.name
+        for entry in listed_equivalents().values()
+        if entry.digest is not None and mutant_fingerprint(entry.name, root) == entry.digest
+    }
+
+
+def stamp(root: Path = MUTANTS) -> int:
+    """Give each listing without a digest the digest of its mutant in ``root``."""
+    lines = EQUIVALENTS.read_text(encoding="utf-8").splitlines()
+    stamped = missing = 0
+    for index, line in enumerate(lines):
+        match = _LISTING.match(line.strip()) if line.split("#", 1)[0].strip() else None
+        if match is None or match["digest"] is not None:
+            continue
+        digest = mutant_fingerprint(match["name"], root)
+        if digest is None:
+            print(f"absent de {root.name}/ : {match['name']}")
+            missing += 1
+            continue
+        name_end = line.index(match["name"]) + len(match["name"])
+        lines[index] = f"{line[:name_end]} {digest}{line[name_end:]}"
+        stamped += 1
+    EQUIVALENTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{stamped} équivalents tamponnés, {missing} introuvables")
+    return 1 if missing else 0
 
 
 def main() -> int:
-    equivalents = _equivalents()
+    if sys.argv[1:] == ["--stamp"]:
+        return stamp()
+    listed = listed_equivalents()
+    equivalents = equivalents_that_hold()
+    stale = sorted(set(listed) - equivalents)
     metas = sorted((ROOT / "mutants").rglob("*.py.meta"))
     if not metas:
         print("Aucun résultat : lancez d'abord `make mutation`.")
@@ -58,7 +116,7 @@ def main() -> int:
                 # Rejected by strict mypy before any test ran (pyproject's type_check_command):
                 # `make test` fails on such a mutant too.
                 counts["typed"] += status == "caught by type check"
-            elif status == "not checked":
+            elif status in ("not checked", "skipped"):
                 counts["not checked"] += 1
             elif status in ("survived", "no tests"):
                 counts["survived"] += 1
@@ -78,6 +136,13 @@ def main() -> int:
         )
         for survivor in survivors:
             print(f"    survit : {survivor}")
+    if stale:
+        print(
+            f"\n{len(stale)} équivalents listés ne comptent pas (pas d'empreinte, ou la fonction "
+            "ou la mutation a changé depuis) : à juger de nouveau, puis --stamp"
+        )
+        for name in stale:
+            print(f"    à revoir : {name}")
     return 1 if below else 0
 
 
