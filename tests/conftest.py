@@ -32,6 +32,7 @@ from core.db import Database
 from core.models import Role
 from core.territory import configure_territory, default_preset
 from tests import mutation_selection
+from tools import mutation_files
 
 # Every domain's models loaded, as a command does before it runs and the desk before a page's
 # first query (``core.domaine.all_models``).
@@ -376,17 +377,30 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     from mutmut.configuration import config
 
-    record = mutation_selection.record_tests_by_line(config().only_mutate)
-    statistics = mutation_selection.mutmut_statistics(record, _durations_for_mutmut)
-    statistics.update(
-        stats_time=0.0,
-        function_hashes={},
-        function_dependencies={},
-        config_fingerprint=config().config_fingerprint(),
-        watched_file_hashes={},
-        git_commit=None,
+    part = os.environ.get(mutation_files.PART_VARIABLE)
+    if part is None:
+        record = mutation_selection.record_tests_by_line(config().only_mutate)
+        mutation_files.write_mutmut_statistics(record, _durations_for_mutmut)
+        return
+    # One process of a shared coverage run: tools/mutation_run.py merges the parts.
+    mutation_selection.record_tests_by_line(
+        config().only_mutate, output=mutation_files.part_path(mutation_files.RECORD, part)
     )
-    Path("mutmut-stats.json").write_text(json.dumps(statistics), encoding="utf-8")
+    mutation_files.part_path(mutation_files.STATISTICS, part).write_text(
+        json.dumps(_durations_for_mutmut), encoding="utf-8"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """In a coverage run of ``make mutation`` shared between processes, a test file's tests run
+    only in the process that claimed the file first (``mutation_selection.claim``)."""
+    claims = os.environ.get(mutation_files.CLAIMS_VARIABLE)
+    if not claims or not _measuring_for_mutmut():
+        return None
+    if mutation_selection.claim(Path(claims), item.nodeid.split("::", 1)[0]):
+        return None
+    return True
 
 
 def pytest_configure(config: pytest.Config) -> None:

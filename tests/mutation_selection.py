@@ -22,18 +22,23 @@ from __future__ import annotations
 
 import ast
 import difflib
-import hashlib
 import json
-import re
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tools.mutation_files import (
+    _MUTANT,
+    RECORD,
+    function_texts,
+)
+
 if TYPE_CHECKING:
     import coverage
 
-#: Written by the coverage run in mutmut's ``mutants/`` folder, read by the mutants' runs.
-RECORD = Path("mutation-tests-by-line.json")
+
+_claimed: dict[str, bool] = {}
 
 _record: dict[str, dict[str, object]] | None = None
 
@@ -86,8 +91,24 @@ def _def_lines(source: str) -> dict[str, list[int]]:
     return lines
 
 
+def claim(claims: Path, test_file: str) -> bool:
+    """Whether this process runs the tests of ``test_file``: the first process to ask does.
+
+    Each process of a shared coverage run collects every test and goes through them in the same
+    order; a test file's tests all run in the process that first reached it (its fixtures are
+    set up once), so the processes share the files as they go, the slow ones included."""
+    if test_file not in _claimed:
+        marker = claims / test_file.replace("/", "%")
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            _claimed[test_file] = True
+        except FileExistsError:
+            _claimed[test_file] = False
+    return _claimed[test_file]
+
+
 def record_tests_by_line(
-    files: Iterable[str], cov: coverage.Coverage | None = None
+    files: Iterable[str], cov: coverage.Coverage | None = None, output: Path = RECORD
 ) -> dict[str, dict[str, object]]:
     """Save, for each file to mutate, the tests that executed each line (in ``mutants/``).
 
@@ -110,32 +131,8 @@ def record_tests_by_line(
             "statement": {str(k): v for k, v in _innermost_statement_starts(source).items()},
             "def": _def_lines(source),
         }
-    RECORD.write_text(json.dumps(record), encoding="utf-8")
+    output.write_text(json.dumps(record), encoding="utf-8")
     return record
-
-
-def mutmut_statistics(
-    record: dict[str, dict[str, object]], durations: dict[str, float]
-) -> dict[str, object]:
-    """mutmut's statistics (which tests call each function, each test's duration) from coverage.
-
-    mutmut learns them in a run of its own, through its trampolines, after the coverage run:
-    the same tests run twice, about three minutes here. The coverage run already knows which
-    tests ran a line of each function's body; its file (``mutants/mutmut-stats.json``, mutmut
-    3.8's format, pinned in requirements-mutation.txt) written before mutmut looks for it makes
-    mutmut take it as its statistics and run only the tests it does not know."""
-    tests_by_function: dict[str, list[str]] = {}
-    for name, entry in record.items():
-        module = name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
-        tests_by_line: dict[str, list[str]] = entry["tests"]  # type: ignore[assignment]
-        functions: dict[str, list[int]] = entry["def"]  # type: ignore[assignment]
-        for function, (_, body, last) in functions.items():
-            tests: set[str] = set()
-            for line in range(body, last + 1):
-                tests.update(tests_by_line.get(str(line), ()))
-            if tests:
-                tests_by_function[f"{module}.{function}"] = sorted(tests)
-    return {"tests_by_mangled_function_name": tests_by_function, "duration_by_test": durations}
 
 
 def load_record() -> None:
@@ -145,9 +142,6 @@ def load_record() -> None:
         _record = json.loads(RECORD.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         _record = None
-
-
-_MUTANT = re.compile(r"^(?P<module>.+)\.(?P<function>x[^.]*?)__mutmut_(?P<number>\d+)$")
 
 
 def _module_file(module: str, record: dict[str, dict[str, object]]) -> str | None:
@@ -170,53 +164,6 @@ def changed_lines(original: str, mutant: str) -> list[int]:
         # A pure insertion changes the code between two original lines: keep both neighbours.
         lines.extend(range(first, last) if last > first else (max(first - 1, 0), first))
     return lines
-
-
-def _def_index(text: str) -> int:
-    for index, line in enumerate(text.splitlines()):
-        if re.match(r"\s*(async\s+)?def ", line):
-            return index
-    raise ValueError("no def line")
-
-
-def function_texts(path: Path, function: str, number: str) -> tuple[str, str] | None:
-    """The original function and one of its mutants, from ``def`` on, under the same name.
-
-    ``path`` is a file of mutmut's ``mutants/``, where mutmut keeps the original of each
-    mutated function beside its mutants, and their lines in ``<file>.spans``."""
-    try:
-        spans = json.loads(Path(f"{path}.spans").read_text(encoding="utf-8"))["spans"]
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        texts = []
-        for generated in (f"{function}__mutmut_orig", f"{function}__mutmut_{number}"):
-            first, last = spans[generated]
-            text = "".join(lines[first - 1 : last])
-            # Both texts are the same function under two names: align them on their def line.
-            text = "\n".join(text.splitlines()[_def_index(text) :])
-            texts.append(text.replace(generated, function, 1))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return texts[0], texts[1]
-
-
-def mutant_fingerprint(mutant_name: str, root: Path) -> str | None:
-    """A digest of a mutant and of the function it mutates, or None if it is not in ``root``.
-
-    mutmut numbers the mutants of a function in order: once the function changes, the same
-    name may be another mutation. A mutant judged equivalent is listed with this digest, so
-    that the listing holds only while the function and the mutation are the ones judged."""
-    match = _MUTANT.match(mutant_name)
-    if match is None:
-        return None
-    stem = match["module"].replace(".", "/")
-    for candidate in (root / f"{stem}.py", root / stem / "__init__.py"):
-        if candidate.exists():
-            texts = function_texts(candidate, match["function"], match["number"])
-            if texts is None:
-                return None
-            digest = hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()
-            return digest[:12]
-    return None
 
 
 def tests_for_mutant(mutant_name: str) -> set[str] | None:

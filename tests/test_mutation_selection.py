@@ -16,6 +16,7 @@ import coverage
 import pytest
 
 from tests import mutation_selection
+from tools import mutation_files
 
 ORIGINAL = """\
 def f(a, b):
@@ -154,7 +155,7 @@ def test_mutmuts_statistics_come_from_the_tests_that_ran_the_functions_body(
         cov.stop()
     record = mutation_selection.record_tests_by_line(["m.py"], cov)
     durations = {"tests/test_m.py::test_import": 0.0, "tests/test_m.py::test_small": 0.1}
-    statistics = mutation_selection.mutmut_statistics(record, durations)
+    statistics = mutation_files.mutmut_statistics(record, durations)
     # The test that only imported the module never called f: mutmut would not run it either.
     assert statistics["tests_by_mangled_function_name"] == {
         "m.x_f": ["tests/test_m.py::test_small"]
@@ -167,18 +168,18 @@ def test_an_equivalent_mutant_is_known_only_while_it_and_its_function_are_unchan
 ) -> None:
     (tmp_path / "m.py").write_text(MUTATED, encoding="utf-8")
     (tmp_path / "m.py.spans").write_text(json.dumps({"version": 1, "spans": SPANS}))
-    first = mutation_selection.mutant_fingerprint("m.x_f__mutmut_3", tmp_path)
+    first = mutation_files.mutant_fingerprint("m.x_f__mutmut_3", tmp_path)
     assert first is not None
-    assert mutation_selection.mutant_fingerprint("m.x_f__mutmut_3", tmp_path) == first
+    assert mutation_files.mutant_fingerprint("m.x_f__mutmut_3", tmp_path) == first
     # Another mutation of the same function is another mutant.
-    assert mutation_selection.mutant_fingerprint("m.x_f__mutmut_5", tmp_path) not in (first, None)
+    assert mutation_files.mutant_fingerprint("m.x_f__mutmut_5", tmp_path) not in (first, None)
     # The function changed (the mutant's own line did not): the judgement must be made again.
     (tmp_path / "m.py").write_text(MUTATED.replace("return b - 1", "return b - 2"))
-    assert mutation_selection.mutant_fingerprint("m.x_f__mutmut_3", tmp_path) != first
+    assert mutation_files.mutant_fingerprint("m.x_f__mutmut_3", tmp_path) != first
     # Gone, or not a mutant's name at all.
-    assert mutation_selection.mutant_fingerprint("m.x_f__mutmut_99", tmp_path) is None
-    assert mutation_selection.mutant_fingerprint("other.x_f__mutmut_3", tmp_path) is None
-    assert mutation_selection.mutant_fingerprint("m.f", tmp_path) is None
+    assert mutation_files.mutant_fingerprint("m.x_f__mutmut_99", tmp_path) is None
+    assert mutation_files.mutant_fingerprint("other.x_f__mutmut_3", tmp_path) is None
+    assert mutation_files.mutant_fingerprint("m.f", tmp_path) is None
 
 
 class _Collector:
@@ -217,3 +218,72 @@ def test_a_mutants_child_builds_only_the_tests_mutmut_named(
     # Outside a mutant's child, every test is built.
     monkeypatch.setenv("MUTANT_UNDER_TEST", "")
     assert built(_Collector("tests/a.py", args), "test_other")
+
+
+def _claims_in_a_process(claims: Path, files: list[str], out: Path) -> None:
+    """What one process of a shared coverage run keeps, as a fresh process would."""
+    mutation_selection._claimed.clear()
+    kept = [name for name in files if mutation_selection.claim(claims, name)]
+    # Asked again (each test of a file asks), the answer does not change.
+    assert all(mutation_selection.claim(claims, name) for name in kept)
+    out.write_text(json.dumps(kept), encoding="utf-8")
+
+
+def test_each_test_file_of_a_shared_coverage_run_runs_in_exactly_one_process(
+    tmp_path: Path,
+) -> None:
+    import multiprocessing
+
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    files = [f"tests/dir{i % 3}/test_{i}.py" for i in range(40)]
+    context = multiprocessing.get_context("fork")
+    outs = [tmp_path / f"kept{part}.json" for part in range(2)]
+    processes = [
+        context.Process(target=_claims_in_a_process, args=(claims, files, out)) for out in outs
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+        assert process.exitcode == 0
+    kept = [json.loads(out.read_text(encoding="utf-8")) for out in outs]
+    assert sorted(kept[0] + kept[1]) == sorted(files)
+    assert not set(kept[0]) & set(kept[1])
+
+
+def test_the_parts_of_a_shared_coverage_run_merge_into_one_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mutmut.configuration import config
+
+    config()  # mutmut reads this project's pyproject.toml once, from the current folder
+    monkeypatch.chdir(tmp_path)
+    entry = {"statement": {"2": 2, "3": 3}, "def": {"x_f": [1, 2, 4]}}
+    parts = [
+        ({"2": ["tests/a.py::t1"], "3": ["tests/a.py::t1"]}, {"tests/a.py::t1": 0.5}),
+        ({"2": ["tests/b.py::t2"], "4": ["tests/b.py::t2"]}, {"tests/b.py::t2": 0.25}),
+    ]
+    for part, (tests, durations) in enumerate(parts):
+        record = {"m.py": {**entry, "tests": tests}}
+        mutation_files.part_path(mutation_files.RECORD, str(part)).write_text(json.dumps(record))
+        mutation_files.part_path(mutation_files.STATISTICS, str(part)).write_text(
+            json.dumps(durations)
+        )
+    mutation_files.merge_parts(2)
+    merged = json.loads(mutation_files.RECORD.read_text(encoding="utf-8"))
+    assert merged["m.py"]["tests"] == {
+        "2": ["tests/a.py::t1", "tests/b.py::t2"],
+        "3": ["tests/a.py::t1"],
+        "4": ["tests/b.py::t2"],
+    }
+    assert merged["m.py"]["def"] == entry["def"]
+    statistics = json.loads(mutation_files.STATISTICS.read_text(encoding="utf-8"))
+    assert statistics["duration_by_test"] == {"tests/a.py::t1": 0.5, "tests/b.py::t2": 0.25}
+    # Both tests ran f's body: mutmut runs both against f's mutants.
+    assert statistics["tests_by_mangled_function_name"] == {
+        "m.x_f": ["tests/a.py::t1", "tests/b.py::t2"]
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [mutation_files.RECORD.name, mutation_files.STATISTICS.name]
+    )

@@ -5,7 +5,7 @@ and the list of survivors to read. Equivalent mutants (which cannot change behav
 in tools/mutation-equivalents.txt with their reason and are left out of the score.
 
 Each listed mutant carries the digest of the mutant and of its function as they were judged
-(``tests.mutation_selection.mutant_fingerprint``): mutmut numbers a function's mutants in order,
+(``tools.mutation_files.mutant_fingerprint``): mutmut numbers a function's mutants in order,
 so after an edit the same name may be another mutation. A listing whose digest no longer
 matches, or that has none yet, does not count: the mutant is scored by its run and shown to be
 judged again. ``python -m tools.mutation_report --stamp`` writes the digest of the listings
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
 
-from tests.mutation_selection import mutant_fingerprint
+from tools.mutation_files import mutant_fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "tools" / "mutation-equivalents.txt"
