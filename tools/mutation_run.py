@@ -48,11 +48,12 @@ from mutmut.mutation.file_mutation import (
     FailedTypeCheckMutant,
     MutatedMethodLocation,
 )
-from mutmut.runners.harness import PytestRunner
+from mutmut.runners.harness import ListAllTestsResult, PytestRunner, collected_test_names
 from mutmut.state import state
 from mutmut.type_checking import TypeCheckingError, parse_mypy_report
 from mutmut.utils.file_utils import change_cwd, walk_mutatable_files
 from mutmut.utils.format_utils import get_mutant_name, is_mutated_method_name
+from mutmut.workers.isolation import ForkServerRunner
 
 from tools import mutation_files
 from tools.mutation_report import equivalents_that_hold
@@ -242,12 +243,32 @@ def shared_coverage_run(parts: int) -> None:
     with change_cwd(Path("mutants")):
         mutation_files.merge_parts(parts)
     shutil.rmtree(claims, ignore_errors=True)
+    _statistics_of_this_run.append(True)
     # mutmut catches this phase's output; the terminal is still there.
     print(
         f"\n    couverture ({parts} processus) : {time.monotonic() - started:.0f} s",
         file=sys.__stdout__,
         flush=True,
     )
+
+
+#: Set once this process's coverage run has written mutmut's statistics.
+_statistics_of_this_run: list[bool] = []
+
+
+def _tests_listed(runner: ForkServerRunner) -> ListAllTestsResult:
+    """mutmut's listing of every test (to find tests its statistics do not know yet).
+
+    After this run's own coverage run, the statistics know every test that ran, and a test
+    that did not run (``-x`` after a failure) fails the clean run next anyway: the listing
+    (a collection of the whole selection in a child, 15 s) is left out. In an existing
+    ``mutants/`` (``mutmut run <names>`` after a test was added) it is made as always."""
+    if _statistics_of_this_run:
+        return ListAllTestsResult(ids=collected_test_names())
+    return _list_all_tests(runner)
+
+
+_list_all_tests = ForkServerRunner.list_all_tests
 
 
 def _workers() -> int:
@@ -289,6 +310,7 @@ def main() -> None:
     mutmut_main.collect_source_file_mutation_data = _collect_leaving_out_equivalents
     mutmut_main.CatchOutput = _TimedCatchOutput  # type: ignore[misc]
     mutmut_main.store_lines_covered_by_tests = lambda: shared_coverage_run(_workers())
+    ForkServerRunner.list_all_tests = _tests_listed  # type: ignore[method-assign,assignment]
     mutmut_main.filter_mutants_with_type_checker = mutants_rejected_by_type_checker  # type: ignore[attr-defined,assignment]
     mutmut_main.cli()
 
