@@ -380,7 +380,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     part = os.environ.get(mutation_files.PART_VARIABLE)
     if part is None:
         record = mutation_selection.record_tests_by_line(config().only_mutate)
-        mutation_files.write_mutmut_statistics(record, _durations_for_mutmut)
+        mutation_files.write_mutmut_statistics(
+            record, _durations_for_mutmut, config().config_fingerprint()
+        )
         return
     # One process of a shared coverage run: tools/mutation_run.py merges the parts.
     mutation_selection.record_tests_by_line(

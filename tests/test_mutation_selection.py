@@ -255,9 +255,6 @@ def test_each_test_file_of_a_shared_coverage_run_runs_in_exactly_one_process(
 def test_the_parts_of_a_shared_coverage_run_merge_into_one_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mutmut.configuration import config
-
-    config()  # mutmut reads this project's pyproject.toml once, from the current folder
     monkeypatch.chdir(tmp_path)
     entry = {"statement": {"2": 2, "3": 3}, "def": {"x_f": [1, 2, 4]}}
     parts = [
@@ -270,7 +267,7 @@ def test_the_parts_of_a_shared_coverage_run_merge_into_one_record(
         mutation_files.part_path(mutation_files.STATISTICS, str(part)).write_text(
             json.dumps(durations)
         )
-    mutation_files.merge_parts(2)
+    mutation_files.merge_parts(2, {"test_selection": "ab12"})
     merged = json.loads(mutation_files.RECORD.read_text(encoding="utf-8"))
     assert merged["m.py"]["tests"] == {
         "2": ["tests/a.py::t1", "tests/b.py::t2"],
@@ -280,6 +277,8 @@ def test_the_parts_of_a_shared_coverage_run_merge_into_one_record(
     assert merged["m.py"]["def"] == entry["def"]
     statistics = json.loads(mutation_files.STATISTICS.read_text(encoding="utf-8"))
     assert statistics["duration_by_test"] == {"tests/a.py::t1": 0.5, "tests/b.py::t2": 0.25}
+    # mutmut takes the file for its own only under the configuration it was made with.
+    assert statistics["config_fingerprint"] == {"test_selection": "ab12"}
     # Both tests ran f's body: mutmut runs both against f's mutants.
     assert statistics["tests_by_mangled_function_name"] == {
         "m.x_f": ["tests/a.py::t1", "tests/b.py::t2"]

@@ -29,24 +29,27 @@ def part_path(path: Path, part: str) -> Path:
 
 
 def write_mutmut_statistics(
-    record: dict[str, dict[str, object]], durations: dict[str, float]
+    record: dict[str, dict[str, object]],
+    durations: dict[str, float],
+    config_fingerprint: dict[str, str],
 ) -> None:
-    """mutmut's statistics file (mutmut 3.8's format) from the record and the durations."""
-    from mutmut.configuration import config
+    """mutmut's statistics file (mutmut 3.8's format) from the record and the durations.
 
+    ``config_fingerprint`` is mutmut's ``config().config_fingerprint()``: with another, mutmut
+    would take its configuration for changed and run its statistics again."""
     statistics = mutmut_statistics(record, durations)
     statistics.update(
         stats_time=0.0,
         function_hashes={},
         function_dependencies={},
-        config_fingerprint=config().config_fingerprint(),
+        config_fingerprint=config_fingerprint,
         watched_file_hashes={},
         git_commit=None,
     )
     STATISTICS.write_text(json.dumps(statistics), encoding="utf-8")
 
 
-def merge_parts(parts: int) -> None:
+def merge_parts(parts: int, config_fingerprint: dict[str, str]) -> None:
     """Merge the records and durations of a shared coverage run's processes (in ``mutants/``)."""
     merged: dict[str, dict[str, object]] = {}
     durations: dict[str, float] = {}
@@ -66,7 +69,7 @@ def merge_parts(parts: int) -> None:
         record_part.unlink()
         durations_part.unlink()
     RECORD.write_text(json.dumps(merged), encoding="utf-8")
-    write_mutmut_statistics(merged, durations)
+    write_mutmut_statistics(merged, durations, config_fingerprint)
 
 
 def mutmut_statistics(

@@ -175,6 +175,11 @@ class RejectedByTypeChecker(Mapping[str, FailedTypeCheckMutant]):
     def __len__(self) -> int:
         return len(self._verdicts())
 
+    def __bool__(self) -> bool:
+        # mutmut asks ``verdicts or {}`` long before it needs a verdict; waiting there would
+        # undo the overlap. Where it asks, an empty mapping and this one are used alike.
+        return True
+
 
 def mutants_rejected_by_type_checker() -> Mapping[str, FailedTypeCheckMutant]:
     """mutmut's ``filter_mutants_with_type_checker``, started and left to run."""
@@ -241,7 +246,7 @@ def shared_coverage_run(parts: int) -> None:
     state()._covered_lines = dict(covered)
     state()._excluded_lines = dict(excluded)
     with change_cwd(Path("mutants")):
-        mutation_files.merge_parts(parts)
+        mutation_files.merge_parts(parts, config().config_fingerprint())
     shutil.rmtree(claims, ignore_errors=True)
     _statistics_of_this_run.append(True)
     # mutmut catches this phase's output; the terminal is still there.
