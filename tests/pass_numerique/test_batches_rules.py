@@ -4,6 +4,7 @@ batch whole, naming it; a serial that is not one is never read as another pass's
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from datetime import UTC, datetime
@@ -14,7 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from core.errors import ValidationError
-from pass_numerique.models import Encaissement, EtatPass, Pass
+from core.progress import Progress
+from pass_numerique import batches
+from pass_numerique.models import Encaissement, EtatPass, Pass, PassStructure
 from tests.pass_numerique.conftest import World
 from tests.pass_numerique.test_batch_attacks import (
     _import,
@@ -234,3 +237,136 @@ def test_on_a_computer_set_to_tokyo_time_a_line_after_the_export_is_still_a_conf
         time.tzset()
     assert (report.acceptes, report.conflits) == (0, [(serials[0], "apres_export")])
     assert _etat(world, serials[0]) == EtatPass.REMIS.value
+
+
+def _fingerprint_by_hand(private: Ed25519PrivateKey) -> str:
+    """The first 100 bits of the public key's SHA-256, five bits a character, in Crockford's
+    base 32: written out bit by bit, apart from the code."""
+    bits = "".join(
+        f"{byte:08b}" for byte in hashlib.sha256(bytes.fromhex(_public(private))).digest()
+    )
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    return "".join(alphabet[int(bits[i : i + 5], 2)] for i in range(0, 100, 5))
+
+
+def test_a_desk_key_s_fingerprint_is_the_first_100_bits_of_its_sha256_in_crockford_base32(
+    world: World,
+) -> None:
+    desk = Ed25519PrivateKey.generate()
+    assert batches.fingerprint(_public(desk)) == _fingerprint_by_hand(desk)
+
+
+def test_a_fingerprint_typed_with_o_i_and_l_for_zero_and_one_registers_the_same_key(
+    world: World,
+) -> None:
+    """Read over the phone, 0 and 1 are often typed O, I or L, in any case, with dashes: the
+    same key. A fingerprint of the wrong length is refused on its field."""
+    serials = _serials(world)
+    desk = Ed25519PrivateKey.generate()
+    while not ("0" in _fingerprint_by_hand(desk) and _fingerprint_by_hand(desk).count("1") >= 2):
+        desk = Ed25519PrivateKey.generate()
+    exact = _fingerprint_by_hand(desk)
+    with world.db.session() as s, pytest.raises(ValidationError) as refused:
+        batches.register_batch_key(s, world.coordinateur, world.ref_association, exact + "0")
+    assert refused.value.field == "empreinte"
+    spoken = exact.replace("0", "O").replace("1", "I", 1).replace("1", "L")
+    typed = "-".join(spoken[i : i + 4] for i in range(0, 20, 4)).lower()
+    with world.db.session() as s:
+        cle = batches.register_batch_key(s, world.coordinateur, world.ref_association, typed)
+        assert cle.empreinte == exact
+    lines = [{"serial": serials[0], "at": IN_DESK_SPELLING}]
+    assert _import(world, _batch(desk, world.association_siret, lines)).acceptes == 1
+
+
+def test_registering_a_new_desk_key_revokes_that_structure_s_previous_one_only(
+    world: World,
+) -> None:
+    serials = _serials(world)
+    old = _registered_desk(world)
+    with world.db.session() as s:  # the Cyberbase's own desk key, registered meanwhile
+        other_ref = s.scalar(
+            select(PassStructure.id).where(PassStructure.id != world.ref_association)
+        )
+        assert other_ref is not None
+        other = Ed25519PrivateKey.generate()
+        batches.register_batch_key(
+            s, world.coordinateur, other_ref, batches.fingerprint(_public(other))
+        )
+    new = _registered_desk(world)  # the association's desk replaced
+    with world.db.read_session() as s:
+        keys = [
+            (
+                k.pass_structure_id,
+                k.empreinte,
+                k.statut,
+                k.enregistre_at is not None,
+                k.revoque_at is not None,
+            )
+            for k in batches.batch_keys(s, world.coordinateur)
+        ]
+    assert sorted(keys) == sorted(
+        [
+            (world.ref_association, _fingerprint_by_hand(old), "revoquee", True, True),
+            (world.ref_association, _fingerprint_by_hand(new), "active", True, False),
+            (other_ref, _fingerprint_by_hand(other), "active", True, False),
+        ]
+    )
+    lines = [{"serial": serials[0], "at": IN_DESK_SPELLING}]
+    with pytest.raises(ValidationError, match="révoquée"):
+        _import(world, _batch(old, world.association_siret, lines))
+    assert _import(world, _batch(new, world.association_siret, lines)).acceptes == 1
+
+
+def test_a_batch_imported_twice_answers_the_first_import_s_batch_and_line_count(
+    world: World,
+) -> None:
+    serials = _serials(world)
+    desk = _registered_desk(world)
+    lines = [{"serial": s, "at": IN_DESK_SPELLING} for s in serials[:3]]
+    data = _batch(desk, world.association_siret, lines)
+    steps: list[tuple[int, int, str]] = []
+    first = _import_with_progress(world, data, steps)
+    assert (first.nombre, first.acceptes, first.deja_importe) == (3, 3, False)
+    assert steps[-1] == (3, 3, "Import du lot")
+    assert {label for _done, _total, label in steps} == {"Import du lot"}
+    again = _import(world, data)
+    assert (again.lot_id, again.nombre, again.acceptes, again.deja_importe) == (
+        first.lot_id,
+        3,
+        0,
+        True,
+    )
+
+
+def _import_with_progress(
+    world: World, data: bytes, steps: list[tuple[int, int, str]]
+) -> batches.ImportReport:
+    progress = Progress(lambda done, total, label: steps.append((done, total, label)))
+    with world.db.session() as s:
+        return batches.import_batch(s, world.coordinateur, data, progress)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b"[]",
+        json.dumps({"format": "autre-chose", "version": 1}).encode(),
+        json.dumps({"format": "medianum-pass-lot", "version": 1, "siret": "x"}).encode(),
+    ],
+)
+def test_a_file_that_is_no_signed_batch_is_refused_as_unreadable(
+    world: World, document: bytes
+) -> None:
+    with pytest.raises(ValidationError, match="pas un lot d'encaissements Médianum lisible"):
+        _import(world, document)
+
+
+def test_a_line_whose_serial_holds_accented_letters_is_read_as_signed_and_is_unknown(
+    world: World,
+) -> None:
+    """The desk signs the file as written, non-ASCII characters included (not escaped): the
+    signature holds and the line is an unknown pass, not a tampered file."""
+    desk = _registered_desk(world)
+    lines = [{"serial": "PASSÉ-ÀÇ", "at": IN_DESK_SPELLING}]
+    report = _import(world, _batch(desk, world.association_siret, lines))
+    assert report.conflits == [("PASSÉ-ÀÇ", "inconnu")]
