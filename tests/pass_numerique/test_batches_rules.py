@@ -311,6 +311,9 @@ def test_registering_a_new_desk_key_revokes_that_structure_s_previous_one_only(
             (other_ref, _fingerprint_by_hand(other), "active", True, False),
         ]
     )
+    with world.db.read_session() as s:  # one instant: the old key ends as the new one starts
+        mine = batches.batch_keys(s, world.coordinateur, world.ref_association)
+        assert mine[0].revoque_at == mine[1].enregistre_at
     lines = [{"serial": serials[0], "at": IN_DESK_SPELLING}]
     with pytest.raises(ValidationError, match="révoquée"):
         _import(world, _batch(old, world.association_siret, lines))
