@@ -179,6 +179,29 @@ def test_the_mandates_past_their_keeping_period_are_listed_by_number(
         ]
 
 
+def test_a_structures_data_protection_holder_sees_its_mandates_past_keeping_by_number_too(
+    db: Database, desk: Desk, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    accueil = make_agent((Role.ACCUEIL, desk.structure_id))
+    first = _mandat(db, desk, ["social"], days=31)
+    second = _mandat(db, desk, ["papiers"], days=31)
+    assert first < second
+    # The second one ended a month before the first: the order of the ends is not the numbers'.
+    for mandat_id, ended in (
+        (first, datetime(2019, 3, 2, 9, tzinfo=UTC)),
+        (second, datetime(2019, 2, 2, 9, tzinfo=UTC)),
+    ):
+        with db.session() as s:
+            mandat = s.get(Mandat, mandat_id)
+            assert mandat is not None
+            mandat.debut, mandat.fin = ended - timedelta(days=31), ended
+    with db.session() as s:
+        assert mandats_past_retention(s, accueil, now=datetime(2026, 6, 1, tzinfo=UTC)) == [
+            first,
+            second,
+        ]
+
+
 # --- revocation ----------------------------------------------------------------------------
 
 
