@@ -32,6 +32,7 @@ from mediation.droits import (
     collect_personal_data,
     erase_beneficiaire,
     export_personal_data,
+    pseudonymise,
     replay_erasure_ledger,
     retention_due,
     retention_held_by_mandates,
@@ -590,3 +591,34 @@ def test_the_json_export_is_written_in_utf8_whatever_the_desks_locale(
     with db.session() as s:
         (written,) = export_personal_data(s, desks.accueil_nord, bid, tmp_path / "acces.json")
     assert '"nom": "Lefèvre"'.encode() in written.read_bytes()
+
+
+def test_an_erased_file_is_anonymous_and_keeps_the_age_band_the_person_declared(
+    db: Database, desks: Desks
+) -> None:
+    # No birth year: the band she declared is the only one there is, and it stays.
+    bid = add_person(
+        db,
+        desks.accueil_nord,
+        person(
+            nom="Faure", prenom="Inès", annee_naissance=None, tranche_age_declaree="40 - 59 ans"
+        ),
+    )
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, bid, now=ERASED_AT)
+    with db.read_session() as s:
+        b = s.get(Beneficiaire, bid)
+        assert b is not None
+        assert (b.nom, b.anonyme, b.efface, b.tranche_age_declaree) == (
+            f"Personne effacée n° {bid}",
+            True,
+            True,
+            "40 - 59 ans",
+        )
+
+
+def test_pseudonymising_freezes_the_age_band_reached_on_the_day_given() -> None:
+    # Born in 1960: 66 in 2026, 70 in 2030.
+    b = Beneficiaire(id=7, nom="Faure", prenom="Inès", annee_naissance=1960)
+    pseudonymise(b, on=date(2030, 1, 1))
+    assert (b.tranche_age_declaree, b.annee_naissance) == ("70 ans et plus", None)
