@@ -196,3 +196,37 @@ def test_the_identity_step_is_prefilled_from_the_file_then_from_the_latest_manda
     assert draft == IdentityDraft(
         desk.beneficiaire_id, "Lambert", "Odile", date(1948, 3, 14), "Rochefort-sur-Mer"
     )
+
+
+def test_the_identity_step_takes_the_place_of_birth_from_this_persons_mandate_at_this_desk_only(
+    db: Database, desk: Desk, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    odile = desk.beneficiaire_id
+    paul = add_beneficiaire(db, desk.structure_id, "Martin", "Paul")
+    _record(db, desk, odile, IDENTITE, now=datetime(2026, 3, 1, tzinfo=UTC))
+    # Later: Paul at this desk, then Odile at another structure, by a territory-wide aidant.
+    _record(
+        db,
+        desk,
+        paul,
+        MandantIdentity("Martin", "Paul", date(1948, 3, 14), "Cognac"),
+        now=datetime(2026, 5, 1, tzinfo=UTC),
+    )
+    territorial = make_agent((Role.AIDANT, None)).with_structure(desk.other_structure_id)
+    with db.session() as s:
+        ailleurs = create_mandat(
+            s,
+            territorial,
+            odile,
+            categories=["social"],
+            duree_jours=31,
+            identite=MandantIdentity("Lambert", "Odile", date(1948, 3, 14), "Saintes"),
+            mentions_lues=True,
+            hors_mesure_protection=True,
+            now=datetime(2026, 6, 1, tzinfo=UTC),
+        )
+        assert ailleurs.structure_id == desk.other_structure_id
+    with db.session() as s:
+        draft = identity_draft(s, desk.aidant, odile)
+    # Neither Paul's place of birth nor what another structure wrote: her own, signed here.
+    assert draft == IdentityDraft(odile, "Lambert", "Odile", date(1948, 3, 14), "Rochefort")
