@@ -619,16 +619,22 @@ def test_a_birth_date_contradicting_the_files_birth_year_is_refused(
         # The file says born in 2009 (a minor); the desk types an adult's birth date.
         person.annee_naissance, person.date_naissance = 2009, None
     adult = MandantIdentity("Lambert", "Odile", date(1970, 6, 1), "Rochefort")
-    with pytest.raises(ValidationError, match="contredit l'année de naissance du dossier"):
+    with pytest.raises(ValidationError, match="contredit l'année de naissance du dossier") as no:
         _create(db, desk, ["social"], identite=adult)
+    assert no.value.field == "date_naissance"  # the form points at the birth date typed
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Mandat)) == 0
 
 
 def test_a_birth_date_different_from_the_files_is_refused(db: Database, desk: Desk) -> None:
     other_day = MandantIdentity("Lambert", "Odile", date(1948, 3, 15), "Rochefort")
-    with pytest.raises(ValidationError, match="ne correspond pas à celle du dossier"):
+    with pytest.raises(ValidationError) as refused:
         _create(db, desk, ["social"], identite=other_day)
+    assert str(refused.value) == (
+        "La date de naissance saisie (15 mars 1948) ne correspond pas à celle du dossier "
+        "(14 mars 1948). Vérifiez la pièce d'identité, puis corrigez le dossier ou la saisie."
+    )
+    assert refused.value.field == "date_naissance"  # the form points at the birth date typed
 
 
 def test_an_aidant_of_two_structures_renews_a_mandate_of_the_one_they_are_not_working_for(

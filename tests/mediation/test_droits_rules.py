@@ -39,6 +39,7 @@ from mediation.droits import (
     retention_years,
 )
 from mediation.mandats.creation import MandantIdentity, create_mandat
+from mediation.mandats.models import Mandat
 from mediation.models import Accompagnement, Beneficiaire
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.redemption import redeem
@@ -622,3 +623,45 @@ def test_pseudonymising_freezes_the_age_band_reached_on_the_day_given() -> None:
     b = Beneficiaire(id=7, nom="Faure", prenom="Inès", annee_naissance=1960)
     pseudonymise(b, on=date(2030, 1, 1))
     assert (b.tranche_age_declaree, b.annee_naissance) == ("70 ans et plus", None)
+
+
+def test_erasing_a_person_leaves_the_identity_on_other_peoples_mandates(
+    db: Database, desks: Desks, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    odile = add_person(db, desks.accueil_nord, nom="Lambert", prenom="Odile")
+    paul = add_person(db, desks.accueil_nord, nom="Martin", prenom="Paul")
+    born = date(1950, 3, 14)  # the birth year on both files
+    for bid, identite in (
+        (odile, MandantIdentity("Lambert", "Odile", born, "Rochefort")),
+        (paul, MandantIdentity("Martin", "Paul", born, "Saintes")),
+    ):
+        with db.session() as s:
+            create_mandat(
+                s,
+                aidant,
+                bid,
+                categories=["social"],
+                duree_jours=31,
+                identite=identite,
+                mentions_lues=True,
+                hors_mesure_protection=True,
+                now=datetime(2026, 1, 5, 9, tzinfo=UTC),
+            )
+    # Both mandates ended in February; in July, Odile asks for her file to be erased.
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, odile, now=ERASED_AT)
+    with db.read_session() as s:
+        held = {
+            m.beneficiaire_id: (
+                m.mandant_nom,
+                m.mandant_prenom,
+                m.mandant_date_naissance,
+                m.mandant_lieu_naissance,
+                m.mandant_efface_at,
+            )
+            for m in s.scalars(select(Mandat))
+        }
+    assert held[odile][:4] == (f"Personne effacée n° {odile}", "", None, "")
+    assert held[odile][4] is not None
+    assert held[paul] == ("Martin", "Paul", born, "Saintes", None)
