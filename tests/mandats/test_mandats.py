@@ -247,8 +247,9 @@ def test_unknown_reference_is_reported_as_not_conforming(db: Database, desk: Des
 
 
 def test_mandate_is_refused_unless_the_mentions_were_read_aloud(db: Database, desk: Desk) -> None:
-    with pytest.raises(ValidationError, match="Lisez d'abord les mentions"):
+    with pytest.raises(ValidationError, match="Lisez d'abord les mentions") as refused:
         _create(db, desk, ["social"], mentions_lues=False)
+    assert refused.value.field == "mentions_lues"  # the box the form points at
     with db.session() as s:
         assert count_mandats(s, desk.aidant) == 0
 
@@ -256,8 +257,11 @@ def test_mandate_is_refused_unless_the_mentions_were_read_aloud(db: Database, de
 def test_mandate_is_refused_without_the_no_protection_measure_declaration(
     db: Database, desk: Desk
 ) -> None:
-    with pytest.raises(ValidationError, match="tutelle, curatelle ou sauvegarde de justice"):
+    with pytest.raises(
+        ValidationError, match="tutelle, curatelle ou sauvegarde de justice"
+    ) as refused:
         _create(db, desk, ["social"], hors_mesure_protection=False)
+    assert refused.value.field == "hors_mesure_protection"  # the box the form points at
 
 
 def test_mandate_needs_a_category_and_a_planned_duration(db: Database, desk: Desk) -> None:
@@ -603,8 +607,11 @@ def test_a_structure_limited_to_some_categories_cannot_grant_others(
         limit_structure_categories(s, admin, desk.structure_id, ["social", "logement"])
     with db.session() as s:
         assert allowed_categories(s, desk.structure_id) == ("social", "logement")
-    with pytest.raises(ValidationError, match="pas habilitée pour la catégorie « Justice »"):
+    with pytest.raises(
+        ValidationError, match="pas habilitée pour la catégorie « Justice »"
+    ) as refused:
         _create(db, desk, ["social", "justice"])
+    assert refused.value.field == "categories"  # the list the form points at
     _create(db, desk, ["logement"])
     with db.session() as s, pytest.raises(PermissionDenied):
         limit_structure_categories(s, desk.aidant, desk.structure_id, [])
