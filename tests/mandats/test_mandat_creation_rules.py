@@ -80,14 +80,20 @@ def test_a_birth_date_today_or_before_1900_is_not_plausible(db: Database, desk: 
 def test_the_identity_is_kept_without_its_surrounding_spaces_and_each_part_is_required(
     db: Database, desk: Desk
 ) -> None:
-    for blank, field in (
-        (MandantIdentity("  ", "Odile", IDENTITE.date_naissance, "Rochefort"), "nom"),
-        (MandantIdentity("Lambert", " ", IDENTITE.date_naissance, "Rochefort"), "nom"),
-        (MandantIdentity("Lambert", "Odile", IDENTITE.date_naissance, "  "), "lieu_naissance"),
+    names = "Le nom et le prénom du mandant sont obligatoires."
+    place = "Le lieu de naissance du mandant est obligatoire sur le mandat."
+    for blank, field, said in (
+        (MandantIdentity("  ", "Odile", IDENTITE.date_naissance, "Rochefort"), "nom", names),
+        (MandantIdentity("Lambert", " ", IDENTITE.date_naissance, "Rochefort"), "nom", names),
+        (
+            MandantIdentity("Lambert", "Odile", IDENTITE.date_naissance, "  "),
+            "lieu_naissance",
+            place,
+        ),
     ):
         with pytest.raises(ValidationError) as refused:
             _record(db, desk, desk.beneficiaire_id, blank)
-        assert refused.value.field == field
+        assert (refused.value.field, str(refused.value)) == (field, said)
     spaced = MandantIdentity("  Lambert ", " Odile  ", IDENTITE.date_naissance, " Rochefort ")
     mandat = _record(db, desk, desk.beneficiaire_id, spaced)
     assert (mandat.mandant_nom, mandat.mandant_prenom, mandat.mandant_lieu_naissance) == (
@@ -230,3 +236,28 @@ def test_the_identity_step_takes_the_place_of_birth_from_this_persons_mandate_at
         draft = identity_draft(s, desk.aidant, odile)
     # Neither Paul's place of birth nor what another structure wrote: her own, signed here.
     assert draft == IdentityDraft(odile, "Lambert", "Odile", date(1948, 3, 14), "Rochefort")
+
+
+def test_a_file_without_a_first_name_cannot_give_a_mandate(db: Database, desk: Desk) -> None:
+    with db.session() as s:
+        person = s.get(Beneficiaire, desk.beneficiaire_id)
+        assert person is not None
+        person.prenom = None
+    with pytest.raises(ValidationError, match="personne nommée") as refused:
+        _record(db, desk, desk.beneficiaire_id, IDENTITE)
+    assert refused.value.field == "beneficiaire"
+
+
+def test_a_mandate_recorded_without_specific_actions_carries_none(db: Database, desk: Desk) -> None:
+    with db.session() as s:
+        mandat = create_mandat(
+            s,
+            desk.aidant,
+            desk.beneficiaire_id,
+            categories=["social"],
+            duree_jours=31,
+            identite=IDENTITE,
+            mentions_lues=True,
+            hors_mesure_protection=True,
+        )
+        assert mandat.actions_specifiques == ""
