@@ -14,7 +14,14 @@ from core.db import Database
 from core.errors import ConflictError, PermissionDenied, ValidationError
 from core.models import AuditEntry, Role
 from mediation.mandats.creation import create_mandat
-from mediation.mandats.lecture import Filtre, Statut, get_mandat, list_mandats, revocations_of
+from mediation.mandats.lecture import (
+    Filtre,
+    Statut,
+    get_mandat,
+    list_mandats,
+    revocations_of,
+    statut,
+)
 from mediation.mandats.models import Mandat
 from mediation.mandats.retention import mandats_past_retention, purge_mandats_past_retention
 from mediation.mandats.revocation import revoke_mandat
@@ -224,6 +231,9 @@ def test_a_mandate_is_in_force_from_the_instant_it_is_signed_until_just_before_i
     with db.session() as s:
         (row,) = list_mandats(s, desk.aidant, Filtre.EXPIRES, now=end)
         assert (row.id, row.statut) == (mandat_id, Statut.EXPIRE)
+        mandat = get_mandat(s, desk.aidant, mandat_id)
+        assert statut(mandat, end - timedelta(seconds=1)) is Statut.ACTIF
+        assert statut(mandat, end) is Statut.EXPIRE
 
 
 # --- revocation ----------------------------------------------------------------------------
