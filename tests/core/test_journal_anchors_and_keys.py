@@ -69,13 +69,17 @@ def test_a_journal_shortened_behind_the_desk_names_the_desk_anchor_file_as_evide
         ("a1b2c3d4", "ab" * 31),  # a secret one byte short
         ("a1b2c3d4", "ab" * 33),  # a secret one byte too long
         ("a1b2/../x", "ab" * 32),  # a key id that is not a plain name
+        ("a1b2c3d4", "zz" * 32),  # a secret that is not hexadecimal
     ],
 )
 def test_a_journal_key_of_the_wrong_size_or_with_a_strange_id_is_refused_and_not_stored(
     cle_id: str, secret_hex: str
 ) -> None:
-    with pytest.raises(ValidationError, match="illisible"):
+    with pytest.raises(ValidationError) as refused:
         journal.import_journal_key(cle_id, secret_hex)
+    # The administrator is told, on the key's field of the form, that the key cannot be read.
+    assert str(refused.value) == "Cette clé du journal est illisible."
+    assert refused.value.field == "cle"
     with pytest.raises(KeyringUnavailableError):
         journal.journal_key(cle_id)
 

@@ -80,14 +80,20 @@ def test_a_birth_date_today_or_before_1900_is_not_plausible(db: Database, desk: 
 def test_the_identity_is_kept_without_its_surrounding_spaces_and_each_part_is_required(
     db: Database, desk: Desk
 ) -> None:
-    for blank, field in (
-        (MandantIdentity("  ", "Odile", IDENTITE.date_naissance, "Rochefort"), "nom"),
-        (MandantIdentity("Lambert", " ", IDENTITE.date_naissance, "Rochefort"), "nom"),
-        (MandantIdentity("Lambert", "Odile", IDENTITE.date_naissance, "  "), "lieu_naissance"),
+    names = "Le nom et le prénom du mandant sont obligatoires."
+    place = "Le lieu de naissance du mandant est obligatoire sur le mandat."
+    for blank, field, said in (
+        (MandantIdentity("  ", "Odile", IDENTITE.date_naissance, "Rochefort"), "nom", names),
+        (MandantIdentity("Lambert", " ", IDENTITE.date_naissance, "Rochefort"), "nom", names),
+        (
+            MandantIdentity("Lambert", "Odile", IDENTITE.date_naissance, "  "),
+            "lieu_naissance",
+            place,
+        ),
     ):
         with pytest.raises(ValidationError) as refused:
             _record(db, desk, desk.beneficiaire_id, blank)
-        assert refused.value.field == field
+        assert (refused.value.field, str(refused.value)) == (field, said)
     spaced = MandantIdentity("  Lambert ", " Odile  ", IDENTITE.date_naissance, " Rochefort ")
     mandat = _record(db, desk, desk.beneficiaire_id, spaced)
     assert (mandat.mandant_nom, mandat.mandant_prenom, mandat.mandant_lieu_naissance) == (
@@ -196,3 +202,62 @@ def test_the_identity_step_is_prefilled_from_the_file_then_from_the_latest_manda
     assert draft == IdentityDraft(
         desk.beneficiaire_id, "Lambert", "Odile", date(1948, 3, 14), "Rochefort-sur-Mer"
     )
+
+
+def test_the_identity_step_takes_the_place_of_birth_from_this_persons_mandate_at_this_desk_only(
+    db: Database, desk: Desk, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    odile = desk.beneficiaire_id
+    paul = add_beneficiaire(db, desk.structure_id, "Martin", "Paul")
+    _record(db, desk, odile, IDENTITE, now=datetime(2026, 3, 1, tzinfo=UTC))
+    # Later: Paul at this desk, then Odile at another structure, by a territory-wide aidant.
+    _record(
+        db,
+        desk,
+        paul,
+        MandantIdentity("Martin", "Paul", date(1948, 3, 14), "Cognac"),
+        now=datetime(2026, 5, 1, tzinfo=UTC),
+    )
+    territorial = make_agent((Role.AIDANT, None)).with_structure(desk.other_structure_id)
+    with db.session() as s:
+        ailleurs = create_mandat(
+            s,
+            territorial,
+            odile,
+            categories=["social"],
+            duree_jours=31,
+            identite=MandantIdentity("Lambert", "Odile", date(1948, 3, 14), "Saintes"),
+            mentions_lues=True,
+            hors_mesure_protection=True,
+            now=datetime(2026, 6, 1, tzinfo=UTC),
+        )
+        assert ailleurs.structure_id == desk.other_structure_id
+    with db.session() as s:
+        draft = identity_draft(s, desk.aidant, odile)
+    # Neither Paul's place of birth nor what another structure wrote: her own, signed here.
+    assert draft == IdentityDraft(odile, "Lambert", "Odile", date(1948, 3, 14), "Rochefort")
+
+
+def test_a_file_without_a_first_name_cannot_give_a_mandate(db: Database, desk: Desk) -> None:
+    with db.session() as s:
+        person = s.get(Beneficiaire, desk.beneficiaire_id)
+        assert person is not None
+        person.prenom = None
+    with pytest.raises(ValidationError, match="personne nommée") as refused:
+        _record(db, desk, desk.beneficiaire_id, IDENTITE)
+    assert refused.value.field == "beneficiaire"
+
+
+def test_a_mandate_recorded_without_specific_actions_carries_none(db: Database, desk: Desk) -> None:
+    with db.session() as s:
+        mandat = create_mandat(
+            s,
+            desk.aidant,
+            desk.beneficiaire_id,
+            categories=["social"],
+            duree_jours=31,
+            identite=IDENTITE,
+            mentions_lues=True,
+            hors_mesure_protection=True,
+        )
+        assert mandat.actions_specifiques == ""

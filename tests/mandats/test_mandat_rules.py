@@ -14,7 +14,14 @@ from core.db import Database
 from core.errors import ConflictError, PermissionDenied, ValidationError
 from core.models import AuditEntry, Role
 from mediation.mandats.creation import create_mandat
-from mediation.mandats.lecture import get_mandat, revocations_of
+from mediation.mandats.lecture import (
+    Filtre,
+    Statut,
+    get_mandat,
+    list_mandats,
+    revocations_of,
+    statut,
+)
 from mediation.mandats.models import Mandat
 from mediation.mandats.retention import mandats_past_retention, purge_mandats_past_retention
 from mediation.mandats.revocation import revoke_mandat
@@ -177,6 +184,56 @@ def test_the_mandates_past_their_keeping_period_are_listed_by_number(
             first,
             second,
         ]
+
+
+def test_a_structures_data_protection_holder_sees_its_mandates_past_keeping_by_number_too(
+    db: Database, desk: Desk, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    accueil = make_agent((Role.ACCUEIL, desk.structure_id))
+    first = _mandat(db, desk, ["social"], days=31)
+    second = _mandat(db, desk, ["papiers"], days=31)
+    assert first < second
+    # The second one ended a month before the first: the order of the ends is not the numbers'.
+    for mandat_id, ended in (
+        (first, datetime(2019, 3, 2, 9, tzinfo=UTC)),
+        (second, datetime(2019, 2, 2, 9, tzinfo=UTC)),
+    ):
+        with db.session() as s:
+            mandat = s.get(Mandat, mandat_id)
+            assert mandat is not None
+            mandat.debut, mandat.fin = ended - timedelta(days=31), ended
+    with db.session() as s:
+        assert mandats_past_retention(s, accueil, now=datetime(2026, 6, 1, tzinfo=UTC)) == [
+            first,
+            second,
+        ]
+
+
+def test_a_mandate_is_in_force_from_the_instant_it_is_signed_until_just_before_its_end(
+    db: Database, desk: Desk
+) -> None:
+    mandat_id = _mandat(db, desk, ["social"], days=31)  # signed 10 January 2026 at 9:00
+    with db.session() as s:
+        mandat = get_mandat(s, desk.aidant, mandat_id)
+        assert (mandat.debut, mandat.fin) == (SIGNED, SIGNED + timedelta(days=31))
+
+    def in_force_listing(at: datetime) -> list[tuple[int, Statut]]:
+        with db.session() as s:
+            rows = list_mandats(s, desk.aidant, Filtre.ACTIFS, now=at)
+            return [(r.id, r.statut) for r in rows]
+
+    # Not before it is signed; at the very instant it is; no longer at the instant it ends.
+    assert in_force_listing(SIGNED - timedelta(seconds=1)) == []
+    assert in_force_listing(SIGNED) == [(mandat_id, Statut.ACTIF)]
+    end = SIGNED + timedelta(days=31)
+    assert in_force_listing(end - timedelta(seconds=1)) == [(mandat_id, Statut.ACTIF)]
+    assert in_force_listing(end) == []
+    with db.session() as s:
+        (row,) = list_mandats(s, desk.aidant, Filtre.EXPIRES, now=end)
+        assert (row.id, row.statut) == (mandat_id, Statut.EXPIRE)
+        mandat = get_mandat(s, desk.aidant, mandat_id)
+        assert statut(mandat, end - timedelta(seconds=1)) is Statut.ACTIF
+        assert statut(mandat, end) is Statut.EXPIRE
 
 
 # --- revocation ----------------------------------------------------------------------------

@@ -247,8 +247,9 @@ def test_unknown_reference_is_reported_as_not_conforming(db: Database, desk: Des
 
 
 def test_mandate_is_refused_unless_the_mentions_were_read_aloud(db: Database, desk: Desk) -> None:
-    with pytest.raises(ValidationError, match="Lisez d'abord les mentions"):
+    with pytest.raises(ValidationError, match="Lisez d'abord les mentions") as refused:
         _create(db, desk, ["social"], mentions_lues=False)
+    assert refused.value.field == "mentions_lues"  # the box the form points at
     with db.session() as s:
         assert count_mandats(s, desk.aidant) == 0
 
@@ -256,8 +257,11 @@ def test_mandate_is_refused_unless_the_mentions_were_read_aloud(db: Database, de
 def test_mandate_is_refused_without_the_no_protection_measure_declaration(
     db: Database, desk: Desk
 ) -> None:
-    with pytest.raises(ValidationError, match="tutelle, curatelle ou sauvegarde de justice"):
+    with pytest.raises(
+        ValidationError, match="tutelle, curatelle ou sauvegarde de justice"
+    ) as refused:
         _create(db, desk, ["social"], hors_mesure_protection=False)
+    assert refused.value.field == "hors_mesure_protection"  # the box the form points at
 
 
 def test_mandate_needs_a_category_and_a_planned_duration(db: Database, desk: Desk) -> None:
@@ -603,8 +607,11 @@ def test_a_structure_limited_to_some_categories_cannot_grant_others(
         limit_structure_categories(s, admin, desk.structure_id, ["social", "logement"])
     with db.session() as s:
         assert allowed_categories(s, desk.structure_id) == ("social", "logement")
-    with pytest.raises(ValidationError, match="pas habilitée pour la catégorie « Justice »"):
+    with pytest.raises(
+        ValidationError, match="pas habilitée pour la catégorie « Justice »"
+    ) as refused:
         _create(db, desk, ["social", "justice"])
+    assert refused.value.field == "categories"  # the list the form points at
     _create(db, desk, ["logement"])
     with db.session() as s, pytest.raises(PermissionDenied):
         limit_structure_categories(s, desk.aidant, desk.structure_id, [])
@@ -619,16 +626,22 @@ def test_a_birth_date_contradicting_the_files_birth_year_is_refused(
         # The file says born in 2009 (a minor); the desk types an adult's birth date.
         person.annee_naissance, person.date_naissance = 2009, None
     adult = MandantIdentity("Lambert", "Odile", date(1970, 6, 1), "Rochefort")
-    with pytest.raises(ValidationError, match="contredit l'année de naissance du dossier"):
+    with pytest.raises(ValidationError, match="contredit l'année de naissance du dossier") as no:
         _create(db, desk, ["social"], identite=adult)
+    assert no.value.field == "date_naissance"  # the form points at the birth date typed
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Mandat)) == 0
 
 
 def test_a_birth_date_different_from_the_files_is_refused(db: Database, desk: Desk) -> None:
     other_day = MandantIdentity("Lambert", "Odile", date(1948, 3, 15), "Rochefort")
-    with pytest.raises(ValidationError, match="ne correspond pas à celle du dossier"):
+    with pytest.raises(ValidationError) as refused:
         _create(db, desk, ["social"], identite=other_day)
+    assert str(refused.value) == (
+        "La date de naissance saisie (15 mars 1948) ne correspond pas à celle du dossier "
+        "(14 mars 1948). Vérifiez la pièce d'identité, puis corrigez le dossier ou la saisie."
+    )
+    assert refused.value.field == "date_naissance"  # the form points at the birth date typed
 
 
 def test_an_aidant_of_two_structures_renews_a_mandate_of_the_one_they_are_not_working_for(

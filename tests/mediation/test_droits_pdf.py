@@ -114,8 +114,10 @@ def write(tmp_path: Path, data: dict[str, Any]) -> Path:
 def test_the_pdf_is_written_in_a_folder_created_for_it_with_its_title_and_author(
     tmp_path: Path,
 ) -> None:
-    path = write(tmp_path, access_data())
-    assert path == tmp_path / "sous-dossier" / "acces.pdf"
+    # Folders not made yet, two levels down (a request's folder under the year's).
+    wanted = tmp_path / "2026" / "demande-42" / "acces.pdf"
+    path = write_access_pdf(access_data(), wanted)
+    assert path == wanted
     reader = PdfReader(path)
     assert reader.metadata is not None
     assert (reader.metadata.title, reader.metadata.author) == ("Données personnelles", "Médianum")

@@ -5,6 +5,7 @@ access export, and the retention list's order, who may see it and its default pe
 from __future__ import annotations
 
 import json
+import locale
 import re
 import time
 from collections.abc import Iterator
@@ -20,23 +21,29 @@ from core.auth import Actor
 from core.db import Database
 from core.errors import PermissionDenied
 from core.installation import put_setting
-from core.models import AuditEntry, Role
+from core.models import Agent, AuditEntry, Role
+from mediation import referentiel as ref
 from mediation import registre_effacements as ledger
+from mediation.accompagnements import AccompagnementData, record_accompagnement
+from mediation.beneficiaires import update_beneficiaire
+from mediation.diagnostics import DiagnosticData, record_diagnostic
 from mediation.droits import (
     at_start,
     collect_personal_data,
     erase_beneficiaire,
     export_personal_data,
+    pseudonymise,
     replay_erasure_ledger,
     retention_due,
     retention_held_by_mandates,
     retention_years,
 )
 from mediation.mandats.creation import MandantIdentity, create_mandat
-from mediation.models import Beneficiaire
+from mediation.mandats.models import Mandat
+from mediation.models import Accompagnement, Beneficiaire
 from pass_numerique.issuance import chequebook_print, issue_chequebook
 from pass_numerique.redemption import redeem
-from tests.mediation.dossier_data import Desks, add_person, make_desks
+from tests.mediation.dossier_data import TODAY, Desks, add_person, individual, make_desks, person
 from tests.pass_numerique.conftest import TODAY as PASS_DAY
 from tests.pass_numerique.conftest import World
 from tests.pass_numerique.conftest import world as world  # the fixture
@@ -348,3 +355,313 @@ def test_the_json_export_gives_every_instant_in_utc_whatever_the_desks_time_zone
     data = json.loads(written.read_text(encoding="utf-8"))
     assert data["beneficiaire"]["derniere_activite_at"] == "2026-01-15T09:30:00+00:00"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", data["genere_le"])
+
+
+def test_the_access_export_names_the_commune_the_structure_and_the_age_band_the_person_gave(
+    db: Database, desks: Desks
+) -> None:
+    # No birth year: the age band is the one the person declared. 17300 is La Rochelle in the
+    # official code (Rochefort is 17299).
+    bid = add_person(
+        db,
+        desks.accueil_nord,
+        person(
+            nom="Moreau", prenom="Élise", annee_naissance=None, tranche_age_declaree="25 - 39 ans"
+        ),
+    )
+    with db.session() as s:
+        identite = collect_personal_data(s, desks.accueil_nord, bid)["beneficiaire"]
+    assert identite["tranche_age"] == "25 - 39 ans"
+    assert identite["commune_insee"] == "17300"
+    assert identite["commune"] == "La Rochelle"
+    assert identite["structure"] == "Médiathèque Nord (test)"
+    # The search keys derived from the name are internal: the person is given their name.
+    assert (identite["nom"], identite["prenom"]) == ("Moreau", "Élise")
+    assert "nom_cle" not in identite
+    assert "prenom_cle" not in identite
+
+
+def test_the_access_export_lists_assessments_and_accompaniments_by_date_each_with_its_own_devices(
+    db: Database, desks: Desks
+) -> None:
+    bid = add_person(db, desks.accueil_nord, nom="Garnier", prenom="Paul")
+    with db.session() as s:
+        # Recorded latest first, so that the order of recording would not give the dates'.
+        for day, note in ((12, "Second bilan"), (2, "Premier bilan")):
+            record_diagnostic(
+                s,
+                desks.accueil_nord,
+                bid,
+                DiagnosticData(date=date(2026, 6, day), notes=note),
+                today=TODAY,
+            )
+        for day, device in ((11, "Tablette"), (3, "Téléphone")):
+            record_accompagnement(
+                s,
+                desks.accueil_nord,
+                individual(bid, date=date(2026, 6, day), materiel=[device]),
+                today=TODAY,
+            )
+    with db.session() as s:
+        data = collect_personal_data(s, desks.accueil_nord, bid)
+    assert [(d["date"], d["notes"]) for d in data["diagnostics"]] == [
+        ("2026-06-02", "Premier bilan"),
+        ("2026-06-12", "Second bilan"),
+    ]
+    assert [(a["date"], a["materiel"]) for a in data["accompagnements"]] == [
+        ("2026-06-03", ["Téléphone"]),
+        ("2026-06-11", ["Tablette"]),
+    ]
+
+
+def test_the_access_journal_gives_each_line_about_the_person_with_its_instant_and_no_one_elses(
+    db: Database, desks: Desks, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    ami = make_agent((Role.MEDIATEUR, desks.nord), login="ami")
+    with db.session() as s:
+        ami_agent = s.get(Agent, ami.agent_id)
+        assert ami_agent is not None
+        ami_agent.display_name = "Camille Médiatrice"
+    claire = add_person(db, desks.accueil_nord, nom="Roux", prenom="Claire")
+    voisin = add_person(db, desks.accueil_nord, nom="Roux", prenom="Voisin")
+    # Her file exported, then her phone number added by the mediator; the neighbour's file,
+    # journalled under the same kind of entity, changed and erased since, must not show.
+    with db.session() as s:
+        collect_personal_data(s, desks.accueil_nord, claire)
+    with db.session() as s:
+        update_beneficiaire(
+            s, ami, claire, person(nom="Roux", prenom="Claire", telephone="05 46 99 88 77")
+        )
+        update_beneficiaire(
+            s, ami, voisin, person(nom="Roux", prenom="Voisin", telephone="05 46 11 22 33")
+        )
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, voisin, now=ERASED_AT)
+    # Her lines' instants, read straight from the journal table (SQLite hands back naive UTC).
+    with db.read_session() as s:
+        instants = [
+            (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+            for at in s.scalars(
+                select(AuditEntry.at)
+                .where(
+                    AuditEntry.entity_type == "beneficiaire", AuditEntry.entity_id == str(claire)
+                )
+                .order_by(AuditEntry.seq)
+            )
+        ]
+    assert len(instants) == 3
+    with db.session() as s:
+        data = collect_personal_data(s, desks.accueil_nord, claire)
+    # What she reads: each line about her file, its instant in UTC to the second, its action
+    # and the agent who acted; nothing of her neighbour's.
+    assert [
+        (e["at"], e["action"], e["entity_type"], e["entity_id"], e["agent"])
+        for e in data["journal"]
+    ] == [
+        (at.strftime("%Y-%m-%dT%H:%M:%S+00:00"), action, "beneficiaire", str(claire), agent)
+        for at, (action, agent) in zip(
+            instants,
+            (
+                ("beneficiaire.creation", "Agent Test"),
+                ("beneficiaire.export_donnees", "Agent Test"),
+                ("beneficiaire.modification", "Camille Médiatrice"),
+            ),
+            strict=True,
+        )
+    ]
+
+
+def test_an_erasure_clears_only_what_was_written_about_the_person_alone(
+    db: Database, desks: Desks
+) -> None:
+    effacee = add_person(db, desks.accueil_nord, nom="Bernard", prenom="Lucie")
+    autre = add_person(db, desks.accueil_nord, nom="Petit", prenom="Marc")
+    with db.session() as s:
+
+        def record(data: AccompagnementData) -> int:
+            return record_accompagnement(s, desks.accueil_nord, data, today=TODAY).id
+
+        chez_elle = record(
+            individual(
+                effacee,
+                lieu_type="À domicile",
+                lieu_nom="12 rue des Lilas, Rochefort",
+                thematiques=[ref.THEMATIQUE_DEMARCHES],
+                demarche_nom="Dossier CAF",
+                notes="Voisine malade",
+            )
+        )
+        en_mairie = record(
+            individual(effacee, lieu_type="Autre lieu", lieu_nom="Mairie annexe", notes="RAS")
+        )
+        chez_lui = record(
+            individual(
+                autre,
+                lieu_type="À domicile",
+                lieu_nom="3 impasse des Roses, Saintes",
+                thematiques=[ref.THEMATIQUE_DEMARCHES],
+                demarche_nom="Retraite",
+                notes="Fils présent",
+            )
+        )
+        atelier = record(
+            AccompagnementData(
+                type=ref.TYPE_COLLECTIF,
+                date=date(2026, 6, 10),
+                duree_min=90,
+                lieu_type="Lieu d'activité",
+                thematiques=["E-mail"],
+                beneficiaire_ids=[effacee, autre],
+                atelier_titre="Premiers courriels",
+                atelier_niveau="Débutant",
+                notes="Groupe attentif",
+            )
+        )
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, effacee, now=ERASED_AT)
+    with db.read_session() as s:
+        kept = {
+            a.id: (a.lieu_nom, a.demarche_nom, a.notes) for a in s.scalars(select(Accompagnement))
+        }
+        entry = s.execute(
+            select(AuditEntry.entity_id, AuditEntry.agent_id, AuditEntry.details).where(
+                AuditEntry.action == "beneficiaire.effacement"
+            )
+        ).one()
+    assert kept == {
+        # Her visit at home: the address, the procedure and the notes go.
+        chez_elle: (None, None, None),
+        # Elsewhere, the place is not her address: it stays; her notes go.
+        en_mairie: ("Mairie annexe", None, None),
+        # Another person's visit at home, and the atelier's notes about the group, stay.
+        chez_lui: ("3 impasse des Roses, Saintes", "Retraite", "Fils présent"),
+        atelier: (None, None, "Groupe attentif"),
+    }
+    # The journal says who erased the file, and that the person asked for it.
+    assert tuple(entry) == (
+        str(effacee),
+        desks.accueil_nord.agent_id,
+        {"motif": "demande"},
+    )
+
+
+def test_an_access_export_asked_as_a_pdf_is_that_pdf_alone_written_into_a_new_folder(
+    db: Database, desks: Desks, tmp_path: Path
+) -> None:
+    bid = add_person(db, desks.accueil_nord, nom="Lefèvre", prenom="Zoé")
+    out = tmp_path / "demandes" / "2026" / "acces.PDF"
+    with db.session() as s:
+        assert export_personal_data(s, desks.accueil_nord, bid, out) == [out]
+    assert out.read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["acces.PDF"]
+
+
+def test_the_json_export_reads_as_plain_text_one_field_a_line_indented_by_two_spaces(
+    db: Database, desks: Desks, tmp_path: Path
+) -> None:
+    bid = add_person(db, desks.accueil_nord, nom="Lefèvre", prenom="Zoé")
+    with db.session() as s:
+        (written,) = export_personal_data(
+            s, desks.accueil_nord, bid, tmp_path / "demandes" / "2026" / "acces.json"
+        )
+    text = written.read_bytes().decode("utf-8")
+    # Accents written as such (a person opening the file reads « Lefèvre », not « \\u00e8 »).
+    assert '    "nom": "Lefèvre",\n' in text
+    assert '    "prenom": "Zoé",\n' in text
+    assert "\\u" not in text
+    # The whole file laid out the same way: each field on its line, two spaces a level.
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+    assert text.startswith('{\n  "genere_le": ')
+
+
+@pytest.fixture
+def ascii_locale() -> Iterator[None]:
+    """A desk whose locale is not UTF-8 (the C locale here; cp1252 on a French Windows)."""
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+
+
+def test_the_json_export_is_written_in_utf8_whatever_the_desks_locale(
+    db: Database, desks: Desks, ascii_locale: None, tmp_path: Path
+) -> None:
+    bid = add_person(db, desks.accueil_nord, nom="Lefèvre", prenom="Zoé")
+    with db.session() as s:
+        (written,) = export_personal_data(s, desks.accueil_nord, bid, tmp_path / "acces.json")
+    assert '"nom": "Lefèvre"'.encode() in written.read_bytes()
+
+
+def test_an_erased_file_is_anonymous_and_keeps_the_age_band_the_person_declared(
+    db: Database, desks: Desks
+) -> None:
+    # No birth year: the band she declared is the only one there is, and it stays.
+    bid = add_person(
+        db,
+        desks.accueil_nord,
+        person(
+            nom="Faure", prenom="Inès", annee_naissance=None, tranche_age_declaree="40 - 59 ans"
+        ),
+    )
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, bid, now=ERASED_AT)
+    with db.read_session() as s:
+        b = s.get(Beneficiaire, bid)
+        assert b is not None
+        assert (b.nom, b.anonyme, b.efface, b.tranche_age_declaree) == (
+            f"Personne effacée n° {bid}",
+            True,
+            True,
+            "40 - 59 ans",
+        )
+
+
+def test_pseudonymising_freezes_the_age_band_reached_on_the_day_given() -> None:
+    # Born in 1960: 66 in 2026, 70 in 2030.
+    b = Beneficiaire(id=7, nom="Faure", prenom="Inès", annee_naissance=1960)
+    pseudonymise(b, on=date(2030, 1, 1))
+    assert (b.tranche_age_declaree, b.annee_naissance) == ("70 ans et plus", None)
+
+
+def test_erasing_a_person_leaves_the_identity_on_other_peoples_mandates(
+    db: Database, desks: Desks, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    aidant = make_agent((Role.AIDANT, desks.nord))
+    odile = add_person(db, desks.accueil_nord, nom="Lambert", prenom="Odile")
+    paul = add_person(db, desks.accueil_nord, nom="Martin", prenom="Paul")
+    born = date(1950, 3, 14)  # the birth year on both files
+    for bid, identite in (
+        (odile, MandantIdentity("Lambert", "Odile", born, "Rochefort")),
+        (paul, MandantIdentity("Martin", "Paul", born, "Saintes")),
+    ):
+        with db.session() as s:
+            create_mandat(
+                s,
+                aidant,
+                bid,
+                categories=["social"],
+                duree_jours=31,
+                identite=identite,
+                mentions_lues=True,
+                hors_mesure_protection=True,
+                now=datetime(2026, 1, 5, 9, tzinfo=UTC),
+            )
+    # Both mandates ended in February; in July, Odile asks for her file to be erased.
+    with db.session() as s:
+        erase_beneficiaire(s, desks.accueil_nord, odile, now=ERASED_AT)
+    with db.read_session() as s:
+        held = {
+            m.beneficiaire_id: (
+                m.mandant_nom,
+                m.mandant_prenom,
+                m.mandant_date_naissance,
+                m.mandant_lieu_naissance,
+                m.mandant_efface_at,
+            )
+            for m in s.scalars(select(Mandat))
+        }
+    assert held[odile][:4] == (f"Personne effacée n° {odile}", "", None, "")
+    assert held[odile][4] is not None
+    assert held[paul] == ("Martin", "Paul", born, "Saintes", None)
