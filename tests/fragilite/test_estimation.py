@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from core.paths import resource
+from core.progress import Progress
 from fragilite import comparaison, lecture, methodologie
 from fragilite.calcul import calculer, ecrire_csv
 from tests.fragilite.enquetes import TERRITOIRE, ecrire, enquete, repondant
@@ -174,6 +175,21 @@ def test_a_commune_below_the_minimum_is_hidden_entirely(tmp_path: Path) -> None:
         methode=methodologie.charger().avec(minimum_repondants=3),
     )
     assert shown.table().set_index("code_insee").loc["17028", "statut"] == "peu_fiable"
+
+
+def test_the_computation_tells_the_user_each_of_its_steps_in_order() -> None:
+    steps: list[tuple[int, int, str]] = []
+    calculer(
+        enquete(_three_communes(10)),
+        TERRITOIRE,
+        progress=Progress(lambda done, total, label: steps.append((done, total, label))),
+    )
+    assert steps == [
+        (0, 4, "Calcul des indicateurs"),
+        (1, 4, "Lissage des petites communes"),
+        (2, 4, "Calcul des axes et de l'indice"),
+        (4, 4, "Calcul terminé"),
+    ]
 
 
 def test_a_commune_with_few_respondents_is_flagged_and_shrunk_towards_the_territory() -> None:

@@ -10,7 +10,7 @@ from core.errors import ValidationError
 from core.territory import cog
 from fragilite import codebook
 from fragilite.estimation import Territoire
-from fragilite.ponderation import lire_marges, ponderer
+from fragilite.ponderation import MARGE_MAX, MARGE_MIN, lire_marges, ponderer
 from tests.fragilite.enquetes import ecrire, enquete, repondant
 
 AGES = {"15-24": "20", "25-39": "30", "40-59": "50", "60-74": "70", "75+": "80"}
@@ -497,3 +497,134 @@ def test_a_merged_age_group_whose_sex_cannot_be_calibrated_names_each_of_its_ban
         "commune 17300, 60-74, 75+ ans : un sexe sans répondant ou sans population, "
         "3 répondants calés sur l'âge seul"
     ) in result.avertissements
+
+
+# --- Calibration by hand: age-only margins, unknown ages, trimming, tolerances ------------------
+
+
+def test_margins_for_both_sexes_calibrate_on_age_alone_and_warn_of_nothing(tmp_path: Path) -> None:
+    # Lagord, margins « * » in line with its legal population (85 % aged 15+), two bands only:
+    # 25-39 = 0.6 of it, 60-74 = 0.4. Three women and a man aged 30, two men aged 70: each
+    # respondent weighs the band's population over the band's count, whatever their sex.
+    rows = [repondant(i, code="17200", age="30", sexe="FFFM"[i]) for i in range(4)]
+    rows += [repondant(10 + i, code="17200", age="70", sexe="M") for i in range(2)]
+    cells = {
+        ("17200", "25-39", "*"): 0.6 * LAGORD_15_PLUS,
+        ("17200", "60-74", "*"): 0.4 * LAGORD_15_PLUS,
+    }
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    by_hand = [0.6 * LAGORD_15_PLUS / 4] * 4 + [0.4 * LAGORD_15_PLUS / 2] * 2
+    assert result.poids.tolist() == pytest.approx(by_hand)
+    assert result.methode == "calage_age"
+    # Nothing was merged, no sex was collapsed, the margins match the legal population.
+    assert result.avertissements == []
+
+
+def test_a_respondent_of_unknown_age_does_not_fill_the_youngest_band(tmp_path: Path) -> None:
+    # Lagord: three respondents aged 30 and one who gave no age; nobody aged 15-24 although the
+    # band has 1,000 people. The 15-24 band is carried by the 25-39 ones (3,000 people for 3
+    # respondents: 1,000 each); the respondent of unknown age gets the commune's average factor,
+    # 3,000 / 3 = 1,000.
+    rows = [repondant(i, code="17200", age="30") for i in range(3)]
+    rows += [repondant(9, code="17200", age="")]
+    cells = {("17200", "15-24", "*"): 1000.0, ("17200", "25-39", "*"): 2000.0}
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    assert result.poids.tolist() == pytest.approx([1000.0] * 4)
+    assert (
+        "commune 17200 : tranches d'âge 15-24, 25-39 regroupées (cellule vide ou nulle)"
+        in result.avertissements
+    )
+    assert "3 répondants calés sur des tranches d'âge regroupées." in result.avertissements
+
+
+def test_respondents_of_unknown_age_get_their_own_communes_average_factor(tmp_path: Path) -> None:
+    # Survey weights given. La Rochelle: aged 30 weighing 0.25 and 0.5 (together below one),
+    # one of unknown age weighing 0.5; margins 25-39: 300, so the factor is 300 / 0.75 = 400.
+    # Lagord: aged 50 weighing 1 and 3, one of unknown age weighing 2; margins 40-59: 800,
+    # factor 800 / 4 = 200. Each commune's factor, never the two pooled.
+    rows = [
+        repondant(1, age="30", poids="0.25"),
+        repondant(2, age="30", poids="0.5"),
+        repondant(3, age="", poids="0.5"),
+        repondant(4, code="17200", age="50", poids="1"),
+        repondant(5, code="17200", age="50", poids="3"),
+        repondant(6, code="17200", age="", poids="2"),
+    ]
+    cells = {("17300", "25-39", "*"): 300.0, ("17200", "40-59", "*"): 800.0}
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    by_hand = [0.25 * 400, 0.5 * 400, 0.5 * 400, 1 * 200, 3 * 200, 2 * 200]
+    assert result.poids.tolist() == pytest.approx(by_hand)
+
+
+def test_a_commune_whose_margins_are_all_zero_keeps_its_respondents_weights(
+    tmp_path: Path,
+) -> None:
+    # Lagord's margins say nobody lives there: nothing to calibrate to, and no respondent ever
+    # gets a weight of 0; the margins far from the legal population are named.
+    rows = [repondant(i, code="17200", age="50", poids=str(i + 1)) for i in range(3)]
+    cells = {("17200", t, "*"): 0.0 for t in codebook.TRANCHES_AGE}
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    assert result.poids.tolist() == [1.0, 2.0, 3.0]
+    assert any(w.startswith("commune 17200 : marges de 0 personnes") for w in result.avertissements)
+
+
+def test_trimming_repeats_until_no_weight_is_above_the_cap_and_counts_every_weight_trimmed(
+    tmp_path: Path,
+) -> None:
+    # La Rochelle, 1,000 people aged 25-39, ten respondents weighing 100, 30 and eight times 1.
+    # Calibrated: 1,000 × 100/138, 1,000 × 30/138, 1,000 × 1/138 each; the cap is 3 × the mean,
+    # 300. The first is cut to 300 and its excess spread over the nine others, which lifts the
+    # second above 300 in turn: cut too. The eight others share the remaining 400: 50 each.
+    rows = [
+        repondant(i, age="30", poids="100" if i == 0 else "30" if i == 1 else "1")
+        for i in range(10)
+    ]
+    cells = {("17300", "25-39", "*"): 1000.0}
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    assert result.poids.tolist() == pytest.approx([300.0, 300.0] + [50.0] * 8)
+    assert (
+        "2 poids extrêmes écrêtés à 3 fois le poids moyen de leur commune "
+        "(l'excédent réparti sur les autres répondants de la commune)."
+    ) in result.avertissements
+
+
+@pytest.mark.parametrize(
+    ("share", "named"),
+    [(0.5, True), (MARGE_MIN, False), (0.85, False), (MARGE_MAX, False), (1.01, True)],
+)
+def test_margins_within_70_to_100_percent_of_the_legal_population_bounds_included_are_not_named(
+    tmp_path: Path, share: float, named: bool
+) -> None:
+    # Lagord, 7,387 inhabitants: the margins (all in one band) at a share of it.
+    rows = [repondant(i, code="17200", age="50") for i in range(3)]
+    cells = {("17200", "40-59", "*"): share * 7387}
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    assert named == any("population légale de 7" in w for w in result.avertissements)
+
+
+def test_a_single_respondent_in_merged_age_bands_is_counted_in_the_singular(
+    tmp_path: Path,
+) -> None:
+    # Lagord, margins « * »: nobody aged 25-39 (population 1,000), a single respondent aged
+    # 50: the empty band joins the next older one, carried by that respondent (2,000 people).
+    rows = [repondant(i, code="17200", age="20") for i in range(3)]
+    rows += [repondant(9, code="17200", age="50")]
+    cells = {
+        ("17200", "15-24", "*"): 3000.0,
+        ("17200", "25-39", "*"): 1000.0,
+        ("17200", "40-59", "*"): 1000.0,
+    }
+    result = ponderer(enquete(rows), lire_marges(_margins(tmp_path, cells)))
+    assert "1 répondant calé sur des tranches d'âge regroupées." in result.avertissements
+    assert result.poids.tolist() == pytest.approx([1000.0] * 3 + [2000.0])
+
+
+def test_a_single_respondent_calibrated_on_age_alone_is_counted_in_the_singular(
+    tmp_path: Path,
+) -> None:
+    # Lagord by sex, no woman aged 25-39 in the margins: the only respondent of that band (a
+    # man) is calibrated on age alone.
+    rows = [r for r in _lagord_rows(2) if r["age"] != AGES["25-39"]]
+    rows += [repondant(900, code="17200", age="30", sexe="M")]
+    result = ponderer(enquete(rows), lire_marges(_lagord(tmp_path, {("25-39", "F"): 0})))
+    assert "1 répondant calé sur l'âge seul (sexe regroupé)." in result.avertissements
