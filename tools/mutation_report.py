@@ -9,7 +9,9 @@ Each listed mutant carries the digest of the mutant and of its function as they 
 so after an edit the same name may be another mutation. A listing whose digest no longer
 matches, or that has none yet, does not count: the mutant is scored by its run and shown to be
 judged again. ``python -m tools.mutation_report --stamp`` writes the digest of the listings
-that have none, from the last run's ``mutants/``; it never rewrites one.
+that have none, from the last run's ``mutants/``, and only for a mutant that run saw survive (a
+listed mutant that holds is not run again, so a listing is stamped only once a run has shown
+the tests cannot tell it apart); it never rewrites one.
 """
 
 from __future__ import annotations
@@ -62,24 +64,33 @@ def equivalents_that_hold(root: Path = MUTANTS) -> set[str]:
     }
 
 
+def _exit_codes(root: Path) -> dict[str, int | None]:
+    codes: dict[str, int | None] = {}
+    for meta in root.rglob("*.py.meta"):
+        codes.update(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"])
+    return codes
+
+
 def stamp(root: Path = MUTANTS) -> int:
-    """Give each listing without a digest the digest of its mutant in ``root``."""
+    """Give each listing without a digest the digest of its mutant in ``root``, if it survived."""
     lines = EQUIVALENTS.read_text(encoding="utf-8").splitlines()
+    codes = _exit_codes(root)
     stamped = missing = 0
     for index, line in enumerate(lines):
         match = _LISTING.match(line.strip()) if line.split("#", 1)[0].strip() else None
         if match is None or match["digest"] is not None:
             continue
+        status = status_by_exit_code[codes.get(match["name"])]
         digest = mutant_fingerprint(match["name"], root)
-        if digest is None:
-            print(f"absent de {root.name}/ : {match['name']}")
+        if digest is None or status != "survived":
+            print(f"non tamponné ({'absent' if digest is None else status}) : {match['name']}")
             missing += 1
             continue
         name_end = line.index(match["name"]) + len(match["name"])
         lines[index] = f"{line[:name_end]} {digest}{line[name_end:]}"
         stamped += 1
     EQUIVALENTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{stamped} équivalents tamponnés, {missing} introuvables")
+    print(f"{stamped} équivalents tamponnés, {missing} non tamponnés")
     return 1 if missing else 0
 
 
