@@ -19,8 +19,9 @@ Two more changes to that step, both of time only:
 This replaces that one step. One more change: a mutant listed as equivalent in
 ``tools/mutation-equivalents.txt`` whose digest still matches (the same mutation of the same
 function, see ``tools/mutation_report.py``) is not run: the report leaves it out of the score
-whatever its run, and as a survivor it would run every test of its line. A mutant named on
-the command line always runs. No option of mutmut does any of this. Each of
+whatever its run, and as a survivor it would run every test of its line. A mutant named
+exactly on the command line (not through a pattern) is run. No option of mutmut does any of
+this. Each of
 mutmut's phases also prints the time it took, for ``docs/performance.md``. Run as
 ``python -m tools.mutation_run run [mutant names]``.
 """
@@ -287,22 +288,24 @@ def _workers() -> int:
 def _collect_leaving_out_equivalents(
     *, mutant_names: tuple[str, ...] | list[str]
 ) -> tuple[list[tuple[SourceFileMutationData, str, int | None]], dict[str, SourceFileMutationData]]:
-    """mutmut's list of mutants to run, the equivalents that still hold marked « skipped »."""
+    """mutmut's list of mutants to run, without the listed equivalents that still hold.
+
+    They are marked « skipped » in mutmut's results. One named exactly on the command line (not
+    through a pattern) is run."""
     mutants, by_path = _collect_mutants(mutant_names=mutant_names)
-    if mutant_names:
-        return mutants, by_path
-    holding = equivalents_that_hold(Path("mutants"))
+    named = {name for name in mutant_names if not any(c in name for c in "*?[")}
+    holding = equivalents_that_hold(Path("mutants")) - named
     marked: dict[int, SourceFileMutationData] = {}
     kept = []
     for data, name, result in mutants:
-        if result is None and name in holding:
+        if name in holding:
             data.exit_code_by_key[name] = SKIPPED
             marked[id(data)] = data
-            result = SKIPPED
+            continue
         kept.append((data, name, result))
     for data in marked.values():
         data.save()
-    print(f"    {sum(r == SKIPPED for _, _, r in kept)} équivalents listés, non lancés", flush=True)
+    print(f"    {len(mutants) - len(kept)} équivalents listés, non lancés", flush=True)
     return kept, by_path
 
 
