@@ -5,6 +5,7 @@ by hand, respondent by respondent, in the test."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from statistics import NormalDist
 
 import numpy as np
@@ -159,3 +160,30 @@ def test_an_index_without_any_usable_axis_is_left_empty() -> None:
     est = _estimer(rows, seuil_fiable_n_eff=1.0, minimum_repondants=1)
     for arr in (est.valeurs, est.ic_bas, est.ic_haut, est.ecart_type):
         assert np.isnan(arr["indice"].astype(float)).all() and arr["indice"].dtype == float
+
+
+def test_an_index_against_an_earlier_reference_weighs_its_axes_as_the_methodology_says() -> None:
+    # Everyone, in every commune, uses no internet and has nobody to help; nothing else. The
+    # access axis counts double. Against the earlier survey's levels, the index is by hand
+    # 100 × (2/5 × (1/3)/0.5 + 1/5 × 0/0.25 + 1/5 × 0/0.1 + 1/5 × 1/0.8) for every commune,
+    # and for the territory too, where everybody answered alike: no uncertainty at all.
+    base = methodologie.charger()
+    axes = tuple(replace(a, poids=2.0) if a.nom == "axe_acces" else a for a in base.axes)
+    methode = base.avec(axes=axes, seuil_fiable_n_eff=1.0, minimum_repondants=1, replicats=200)
+    reference = {
+        "axe_acces": 0.5,
+        "axe_competences": 0.25,
+        "axe_autonomie_administrative": 0.1,
+        "axe_aide": 0.8,
+    }
+    codes = [c for c in TERRITOIRE.codes for _ in range(2)]
+    ys = {k: np.zeros(len(codes)) for k in INDICATEURS}
+    ys["sans_internet"][:] = ys["sans_aide"][:] = 1.0
+    est = estimer(
+        ys, np.ones(len(codes)), np.array(codes, dtype=object), TERRITOIRE, methode, reference
+    )
+    attendu = 100 * (2 / 5 * (1 / 3) / 0.5 + 1 / 5 * 1 / 0.8)
+    np.testing.assert_allclose(est.valeurs["indice"], attendu)
+    assert est.ecart_type["indice"][3] == pytest.approx(0.0, abs=1e-9)
+    assert est.ic_bas["indice"][3] == pytest.approx(attendu)
+    assert est.ic_haut["indice"][3] == pytest.approx(attendu)
