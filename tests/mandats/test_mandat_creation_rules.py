@@ -261,3 +261,74 @@ def test_a_mandate_recorded_without_specific_actions_carries_none(db: Database, 
             hors_mesure_protection=True,
         )
         assert mandat.actions_specifiques == ""
+
+
+def _current_lines(db: Database) -> set[tuple[str, str, str]]:
+    """(mandant's first name, category, reference) of every current authorisation."""
+    from sqlalchemy import select
+
+    from mediation.mandats.models import MandatCategorie
+
+    with db.session() as s:
+        rows = s.execute(
+            select(Mandat.mandant_prenom, MandatCategorie.categorie, Mandat.reference)
+            .join(MandatCategorie, MandatCategorie.mandat_id == Mandat.id)
+            .where(MandatCategorie.courante.is_(True))
+        )
+        return {(r[0], r[1], r[2]) for r in rows}
+
+
+def test_a_mandate_signed_the_instant_the_previous_one_ends_takes_over_without_a_conflict(
+    db: Database, desk: Desk
+) -> None:
+    # 31 days from 1 March 2026 at 10:00 UTC ends on 1 April at 10:00: the new one starts then.
+    first = _record(
+        db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 3, 1, 10, tzinfo=UTC)
+    )
+    second = _record(
+        db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 4, 1, 10, tzinfo=UTC)
+    )
+    assert first.fin.replace(tzinfo=UTC) == datetime(2026, 4, 1, 10, tzinfo=UTC)
+    assert _current_lines(db) == {(IDENTITE.prenom, "social", second.reference)}
+
+
+def test_a_new_mandate_leaves_other_people_and_other_categories_current_even_when_expired(
+    db: Database, desk: Desk
+) -> None:
+    marcel = add_beneficiaire(db, desk.structure_id, "Lambert", "Marcel")
+    marcel_id = MandantIdentity("Lambert", "Marcel", date(1948, 3, 14), "Rochefort")
+    # Both expired on 1 April 2026; nothing has replaced them yet.
+    old_social = _record(db, desk, marcel, marcel_id, now=datetime(2026, 3, 1, tzinfo=UTC))
+    odile_logement = _record(
+        db,
+        desk,
+        desk.beneficiaire_id,
+        IDENTITE,
+        categories=["logement"],
+        now=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    # In May, Odile gives a mandate for « social » only.
+    odile_social = _record(
+        db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    assert _current_lines(db) == {
+        ("Marcel", "social", old_social.reference),
+        (IDENTITE.prenom, "logement", odile_logement.reference),
+        (IDENTITE.prenom, "social", odile_social.reference),
+    }
+
+
+def test_a_mandate_another_desk_recorded_meanwhile_wins_over_this_one(
+    db: Database, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.errors import ConflictError
+    from mediation.mandats import creation
+
+    other_desk = _record(
+        db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    # This desk looked for mandates to replace before the other desk's was recorded.
+    monkeypatch.setattr(creation, "_replacements", lambda *args, **kwargs: [])
+    with pytest.raises(ConflictError, match="Un autre guichet"):
+        _record(db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 5, 2, tzinfo=UTC))
+    assert _current_lines(db) == {(IDENTITE.prenom, "social", other_desk.reference)}
