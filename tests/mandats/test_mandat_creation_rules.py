@@ -332,3 +332,53 @@ def test_a_mandate_another_desk_recorded_meanwhile_wins_over_this_one(
     with pytest.raises(ConflictError, match="Un autre guichet"):
         _record(db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 5, 2, tzinfo=UTC))
     assert _current_lines(db) == {(IDENTITE.prenom, "social", other_desk.reference)}
+
+
+def test_the_preview_lists_what_is_still_in_force_oldest_mandate_first_in_its_printed_order(
+    db: Database, desk: Desk
+) -> None:
+    from mediation.mandats.creation import preview_replacements
+    from mediation.mandats.revocation import revoke_mandat
+
+    march = datetime(2026, 3, 1, tzinfo=UTC)
+    # Ended on 1 April at midnight: nothing left to replace from the instant it ends.
+    ended = _record(db, desk, desk.beneficiaire_id, IDENTITE, categories=["argent"], now=march)
+    # Printed « travail » then « transports », the catalogue's order; « famille » revoked alone.
+    older = _record(
+        db,
+        desk,
+        desk.beneficiaire_id,
+        IDENTITE,
+        categories=["transports", "travail", "famille"],
+        duree_jours=365,
+        now=march,
+    )
+    newer = _record(
+        db,
+        desk,
+        desk.beneficiaire_id,
+        IDENTITE,
+        categories=["logement"],
+        duree_jours=365,
+        now=datetime(2026, 3, 15, tzinfo=UTC),
+    )
+    with db.session() as s:
+        revoke_mandat(s, desk.aidant, older.id, "famille", now=datetime(2026, 3, 20, tzinfo=UTC))
+
+    def preview(at: datetime) -> list[tuple[str, str]]:
+        with db.session() as s:
+            wanted = ["argent", "famille", "logement", "transports", "travail"]
+            found = preview_replacements(s, desk.aidant, desk.beneficiaire_id, wanted, now=at)
+            return [(r.reference, r.categorie) for r in found]
+
+    in_force = [
+        (older.reference, "travail"),
+        (older.reference, "transports"),
+        (newer.reference, "logement"),
+    ]
+    assert ended.fin.replace(tzinfo=UTC) == datetime(2026, 4, 1, tzinfo=UTC)
+    assert preview(datetime(2026, 4, 1, tzinfo=UTC)) == in_force
+    assert preview(datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC)) == [
+        (ended.reference, "argent"),
+        *in_force,
+    ]
