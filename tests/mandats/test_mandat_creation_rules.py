@@ -382,3 +382,33 @@ def test_the_preview_lists_what_is_still_in_force_oldest_mandate_first_in_its_pr
         (ended.reference, "argent"),
         *in_force,
     ]
+
+
+def test_the_place_is_the_commune_named_in_the_imported_territory_even_if_newer_than_the_cog(
+    db: Database, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    from core.models import TerritoryCommune
+
+    # 17999 is in no bundled COG: a commune the installation's territory import alone knows.
+    with db.session() as s:
+        s.add(TerritoryCommune(code_insee="17999", nom="Marais-Neuf", population=812))
+        fs = create_structure(
+            s, None, "France Services Marais", code_postal="17290", commune_insee="17999"
+        ).id
+    aidant = make_agent((Role.AIDANT, fs), login="aidant-marais")
+    bid = add_beneficiaire(db, fs, "Lambert", "Odile")
+    with db.session() as s:
+        mandat = create_mandat(
+            s,
+            aidant,
+            bid,
+            categories=["social"],
+            duree_jours=31,
+            identite=IDENTITE,
+            mentions_lues=True,
+            hors_mesure_protection=True,
+        )
+        assert (mandat.lieu_signature, mandat.mandataire_adresse) == (
+            "Marais-Neuf",
+            "17290, Marais-Neuf",
+        )
