@@ -266,3 +266,31 @@ def test_after_an_unlock_the_agent_gets_every_attempt_back_before_the_lock(
             authenticate(s, agent.login, "mauvais")
     with db.session() as s:
         assert authenticate(s, agent.login, "mot-de-passe-solide").agent_id == agent.agent_id
+
+
+def test_an_administrator_is_told_exactly_what_is_missing_or_unknown(
+    db: Database, admin: Actor
+) -> None:
+    with db.session() as s:
+        with pytest.raises(ValidationError) as no_name:
+            create_agent(s, admin, "camille.roux", "   ", "phrase-de-passe-longue", [])
+        with pytest.raises(ValidationError) as no_structure_name:
+            create_structure(s, admin, "  ")
+        with pytest.raises(ValidationError) as unknown:
+            create_agent(
+                s,
+                admin,
+                "camille.roux",
+                "Camille Roux",
+                "phrase-de-passe-longue",
+                [(Role.AIDANT, 987654)],
+            )
+    assert (str(no_name.value), no_name.value.field) == (
+        "Le nom affiché est obligatoire.",
+        "display_name",
+    )
+    assert (str(no_structure_name.value), no_structure_name.value.field) == (
+        "Le nom de la structure est obligatoire.",
+        "nom",
+    )
+    assert (str(unknown.value), unknown.value.field) == ("Structure inconnue.", "structure")

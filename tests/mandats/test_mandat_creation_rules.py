@@ -261,3 +261,154 @@ def test_a_mandate_recorded_without_specific_actions_carries_none(db: Database, 
             hors_mesure_protection=True,
         )
         assert mandat.actions_specifiques == ""
+
+
+def _current_lines(db: Database) -> set[tuple[str, str, str]]:
+    """(mandant's first name, category, reference) of every current authorisation."""
+    from sqlalchemy import select
+
+    from mediation.mandats.models import MandatCategorie
+
+    with db.session() as s:
+        rows = s.execute(
+            select(Mandat.mandant_prenom, MandatCategorie.categorie, Mandat.reference)
+            .join(MandatCategorie, MandatCategorie.mandat_id == Mandat.id)
+            .where(MandatCategorie.courante.is_(True))
+        )
+        return {(r[0], r[1], r[2]) for r in rows}
+
+
+def test_a_mandate_signed_the_instant_the_previous_one_ends_takes_over_without_a_conflict(
+    db: Database, desk: Desk
+) -> None:
+    # 31 days from 1 March 2026 at 10:00 UTC ends on 1 April at 10:00: the new one starts then.
+    first = _record(
+        db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 3, 1, 10, tzinfo=UTC)
+    )
+    second = _record(
+        db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 4, 1, 10, tzinfo=UTC)
+    )
+    assert first.fin.replace(tzinfo=UTC) == datetime(2026, 4, 1, 10, tzinfo=UTC)
+    assert _current_lines(db) == {(IDENTITE.prenom, "social", second.reference)}
+
+
+def test_a_new_mandate_leaves_other_people_and_other_categories_current_even_when_expired(
+    db: Database, desk: Desk
+) -> None:
+    marcel = add_beneficiaire(db, desk.structure_id, "Lambert", "Marcel")
+    marcel_id = MandantIdentity("Lambert", "Marcel", date(1948, 3, 14), "Rochefort")
+    # Both expired on 1 April 2026; nothing has replaced them yet.
+    old_social = _record(db, desk, marcel, marcel_id, now=datetime(2026, 3, 1, tzinfo=UTC))
+    odile_logement = _record(
+        db,
+        desk,
+        desk.beneficiaire_id,
+        IDENTITE,
+        categories=["logement"],
+        now=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    # In May, Odile gives a mandate for « social » only.
+    odile_social = _record(
+        db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    assert _current_lines(db) == {
+        ("Marcel", "social", old_social.reference),
+        (IDENTITE.prenom, "logement", odile_logement.reference),
+        (IDENTITE.prenom, "social", odile_social.reference),
+    }
+
+
+def test_a_mandate_another_desk_recorded_meanwhile_wins_over_this_one(
+    db: Database, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.errors import ConflictError
+    from mediation.mandats import creation
+
+    other_desk = _record(
+        db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    # This desk looked for mandates to replace before the other desk's was recorded.
+    monkeypatch.setattr(creation, "_replacements", lambda *args, **kwargs: [])
+    with pytest.raises(ConflictError, match="Un autre guichet"):
+        _record(db, desk, desk.beneficiaire_id, IDENTITE, now=datetime(2026, 5, 2, tzinfo=UTC))
+    assert _current_lines(db) == {(IDENTITE.prenom, "social", other_desk.reference)}
+
+
+def test_the_preview_lists_what_is_still_in_force_oldest_mandate_first_in_its_printed_order(
+    db: Database, desk: Desk
+) -> None:
+    from mediation.mandats.creation import preview_replacements
+    from mediation.mandats.revocation import revoke_mandat
+
+    march = datetime(2026, 3, 1, tzinfo=UTC)
+    # Ended on 1 April at midnight: nothing left to replace from the instant it ends.
+    ended = _record(db, desk, desk.beneficiaire_id, IDENTITE, categories=["argent"], now=march)
+    # Printed « travail » then « transports », the catalogue's order; « famille » revoked alone.
+    older = _record(
+        db,
+        desk,
+        desk.beneficiaire_id,
+        IDENTITE,
+        categories=["transports", "travail", "famille"],
+        duree_jours=365,
+        now=march,
+    )
+    newer = _record(
+        db,
+        desk,
+        desk.beneficiaire_id,
+        IDENTITE,
+        categories=["logement"],
+        duree_jours=365,
+        now=datetime(2026, 3, 15, tzinfo=UTC),
+    )
+    with db.session() as s:
+        revoke_mandat(s, desk.aidant, older.id, "famille", now=datetime(2026, 3, 20, tzinfo=UTC))
+
+    def preview(at: datetime) -> list[tuple[str, str]]:
+        with db.session() as s:
+            wanted = ["argent", "famille", "logement", "transports", "travail"]
+            found = preview_replacements(s, desk.aidant, desk.beneficiaire_id, wanted, now=at)
+            return [(r.reference, r.categorie) for r in found]
+
+    in_force = [
+        (older.reference, "travail"),
+        (older.reference, "transports"),
+        (newer.reference, "logement"),
+    ]
+    assert ended.fin.replace(tzinfo=UTC) == datetime(2026, 4, 1, tzinfo=UTC)
+    assert preview(datetime(2026, 4, 1, tzinfo=UTC)) == in_force
+    assert preview(datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC)) == [
+        (ended.reference, "argent"),
+        *in_force,
+    ]
+
+
+def test_the_place_is_the_commune_named_in_the_imported_territory_even_if_newer_than_the_cog(
+    db: Database, make_agent
+) -> None:  # type: ignore[no-untyped-def]
+    from core.models import TerritoryCommune
+
+    # 17999 is in no bundled COG: a commune the installation's territory import alone knows.
+    with db.session() as s:
+        s.add(TerritoryCommune(code_insee="17999", nom="Marais-Neuf", population=812))
+        fs = create_structure(
+            s, None, "France Services Marais", code_postal="17290", commune_insee="17999"
+        ).id
+    aidant = make_agent((Role.AIDANT, fs), login="aidant-marais")
+    bid = add_beneficiaire(db, fs, "Lambert", "Odile")
+    with db.session() as s:
+        mandat = create_mandat(
+            s,
+            aidant,
+            bid,
+            categories=["social"],
+            duree_jours=31,
+            identite=IDENTITE,
+            mentions_lues=True,
+            hors_mesure_protection=True,
+        )
+        assert (mandat.lieu_signature, mandat.mandataire_adresse) == (
+            "Marais-Neuf",
+            "17290, Marais-Neuf",
+        )
