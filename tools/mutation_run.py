@@ -36,6 +36,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -140,12 +141,15 @@ class RejectedByTypeChecker(Mapping[str, FailedTypeCheckMutant]):
 
     def __init__(self, root: Path) -> None:
         self._root = root.absolute()
+        # Into files, not pipes: nobody reads mypy's output until its verdicts are needed, and
+        # a full pipe (64 KiB, against about 1.5 MB of errors) would stop mypy half-way.
+        self._stdout = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed once read
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
         self._process = subprocess.Popen(
             type_check_command(root),
             cwd=self._root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            encoding="utf-8",
+            stdout=self._stdout,
+            stderr=self._stderr,
         )
         self._rejected: dict[str, FailedTypeCheckMutant] | None = None
         self._started = time.monotonic()
@@ -153,7 +157,12 @@ class RejectedByTypeChecker(Mapping[str, FailedTypeCheckMutant]):
     def _verdicts(self) -> dict[str, FailedTypeCheckMutant]:
         if self._rejected is None:
             waited = time.monotonic()
-            stdout, stderr = self._process.communicate()
+            self._process.wait()
+            self._stdout.seek(0)
+            self._stderr.seek(0)
+            stdout, stderr = self._stdout.read(), self._stderr.read()
+            self._stdout.close()
+            self._stderr.close()
             print(
                 f"    mypy sur les mutants : {time.monotonic() - self._started:.0f} s, "
                 f"dont {time.monotonic() - waited:.0f} s d'attente",
