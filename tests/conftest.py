@@ -377,32 +377,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     from mutmut.configuration import config
 
-    part = os.environ.get(mutation_files.PART_VARIABLE)
-    if part is None:
-        record = mutation_selection.record_tests_by_line(config().only_mutate)
-        mutation_files.write_mutmut_statistics(
-            record, _durations_for_mutmut, config().config_fingerprint()
-        )
-        return
-    # One process of a shared coverage run: tools/mutation_run.py merges the parts.
-    mutation_selection.record_tests_by_line(
-        config().only_mutate, output=mutation_files.part_path(mutation_files.RECORD, part)
+    record = mutation_selection.record_tests_by_line(config().only_mutate)
+    mutation_files.write_mutmut_statistics(
+        record, _durations_for_mutmut, config().config_fingerprint()
     )
-    mutation_files.part_path(mutation_files.STATISTICS, part).write_text(
-        json.dumps(_durations_for_mutmut), encoding="utf-8"
-    )
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
-    """In a coverage run of ``make mutation`` shared between processes, a test file's tests run
-    only in the process that claimed the file first (``mutation_selection.claim``)."""
-    claims = os.environ.get(mutation_files.CLAIMS_VARIABLE)
-    if not claims or not _measuring_for_mutmut():
-        return None
-    if mutation_selection.claim(Path(claims), item.nodeid.split("::", 1)[0]):
-        return None
-    return True
 
 
 def pytest_configure(config: pytest.Config) -> None:

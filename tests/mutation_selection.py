@@ -23,7 +23,6 @@ from __future__ import annotations
 import ast
 import difflib
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,8 +36,6 @@ from tools.mutation_files import (
 if TYPE_CHECKING:
     import coverage
 
-
-_claimed: dict[str, bool] = {}
 
 _record: dict[str, dict[str, object]] | None = None
 
@@ -89,22 +86,6 @@ def _def_lines(source: str) -> dict[str, list[int]]:
                         item.end_lineno or 0,
                     ]
     return lines
-
-
-def claim(claims: Path, test_file: str) -> bool:
-    """Whether this process runs the tests of ``test_file``: the first process to ask does.
-
-    Each process of a shared coverage run collects every test and goes through them in the same
-    order; a test file's tests all run in the process that first reached it (its fixtures are
-    set up once), so the processes share the files as they go, the slow ones included."""
-    if test_file not in _claimed:
-        marker = claims / test_file.replace("/", "%")
-        try:
-            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-            _claimed[test_file] = True
-        except FileExistsError:
-            _claimed[test_file] = False
-    return _claimed[test_file]
 
 
 def record_tests_by_line(

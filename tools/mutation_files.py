@@ -17,15 +17,6 @@ from pathlib import Path
 RECORD = Path("mutation-tests-by-line.json")
 #: mutmut's statistics file, in ``mutants/``.
 STATISTICS = Path("mutmut-stats.json")
-#: Set by ``tools/mutation_run.py`` in each process of a coverage run shared between processes:
-#: the folder where each test file is claimed by the first process to reach it, and this
-#: process's number (its record and durations are written apart, then merged).
-CLAIMS_VARIABLE = "MUTATION_COVERAGE_CLAIMS"
-PART_VARIABLE = "MUTATION_COVERAGE_PART"
-
-
-def part_path(path: Path, part: str) -> Path:
-    return path.with_name(f"{path.name}.part{part}")
 
 
 def write_mutmut_statistics(
@@ -47,29 +38,6 @@ def write_mutmut_statistics(
         git_commit=None,
     )
     STATISTICS.write_text(json.dumps(statistics), encoding="utf-8")
-
-
-def merge_parts(parts: int, config_fingerprint: dict[str, str]) -> None:
-    """Merge the records and durations of a shared coverage run's processes (in ``mutants/``)."""
-    merged: dict[str, dict[str, object]] = {}
-    durations: dict[str, float] = {}
-    for part in range(parts):
-        record_part = part_path(RECORD, str(part))
-        durations_part = part_path(STATISTICS, str(part))
-        if not record_part.exists():
-            continue  # that process ran no test (every file was claimed by another)
-        record = json.loads(record_part.read_text(encoding="utf-8"))
-        durations.update(json.loads(durations_part.read_text(encoding="utf-8")))
-        for name, entry in record.items():
-            if name not in merged:
-                merged[name] = {**entry, "tests": {}}
-            tests: dict[str, list[str]] = merged[name]["tests"]  # type: ignore[assignment]
-            for line, line_tests in entry["tests"].items():
-                tests[line] = sorted({*tests.get(line, ()), *line_tests})
-        record_part.unlink()
-        durations_part.unlink()
-    RECORD.write_text(json.dumps(merged), encoding="utf-8")
-    write_mutmut_statistics(merged, durations, config_fingerprint)
 
 
 def mutmut_statistics(

@@ -31,9 +31,6 @@ from __future__ import annotations
 import ast
 import fnmatch
 import json
-import multiprocessing
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,21 +40,18 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import mutmut.__main__ as mutmut_main
-from mutmut.code_coverage import CoverageInfo, _excluded_lines
 from mutmut.configuration import config
 from mutmut.mutation.data import SourceFileMutationData
 from mutmut.mutation.file_mutation import (
     FailedTypeCheckMutant,
     MutatedMethodLocation,
 )
-from mutmut.runners.harness import ListAllTestsResult, PytestRunner, collected_test_names
-from mutmut.state import state
+from mutmut.runners.harness import ListAllTestsResult, collected_test_names
 from mutmut.type_checking import TypeCheckingError, parse_mypy_report
-from mutmut.utils.file_utils import change_cwd, walk_mutatable_files
+from mutmut.utils.file_utils import change_cwd
 from mutmut.utils.format_utils import get_mutant_name, is_mutated_method_name
 from mutmut.workers.isolation import ForkServerRunner
 
-from tools import mutation_files
 from tools.mutation_report import equivalents_that_hold
 
 
@@ -209,62 +203,16 @@ class _TimedCatchOutput(mutmut_main.CatchOutput):
         print(f"    {self.spinner_title} : {time.monotonic() - self._started:.0f} s", flush=True)
 
 
-def _coverage_part(part: int, files: list[Path]) -> CoverageInfo:
-    """One process of the shared coverage run (a fork of mutmut's main process)."""
-    import coverage
-
-    os.environ[mutation_files.PART_VARIABLE] = str(part)
-    cov = coverage.Coverage(data_file=None)
-    PytestRunner().collect_main_test_coverage(cov)
-    info = CoverageInfo()
-    data = cov.get_data()
-    for filename in files:
-        path = str((Path("mutants") / filename).absolute())
-        info.covered_lines[path] = set(data.lines(path) or [])
-        info.excluded_lines[path] = _excluded_lines(cov, path)
-    return info
-
-
-def shared_coverage_run(parts: int) -> None:
-    """mutmut's coverage run (``store_lines_covered_by_tests``), its test files shared out.
-
-    mutmut runs the whole test selection under coverage in one process, on one core, while
-    the other waits. Here ``parts`` processes each collect every test and run the test files
-    they claim first (``claim`` in ``tests/mutation_selection.py``); their lines and records
-    are then merged. Only the files to mutate are measured (mutmut measured every source file,
-    for no use)."""
-    if not config().mutate_only_covered_lines:
-        return
+def _timed_coverage_run() -> None:
+    """mutmut's coverage run, timed apart from the making of the mutants around it."""
     started = time.monotonic()
-    files = list(walk_mutatable_files())
-    claims = Path("mutants") / ".coverage-claims"
-    shutil.rmtree(claims, ignore_errors=True)
-    claims.mkdir()
-    os.environ[mutation_files.CLAIMS_VARIABLE] = str(claims.absolute())
-    try:
-        with multiprocessing.get_context("fork").Pool(parts, maxtasksperchild=1) as pool:
-            infos = pool.starmap(_coverage_part, [(part, files) for part in range(parts)])
-    finally:
-        del os.environ[mutation_files.CLAIMS_VARIABLE]
-    covered: dict[str, set[int]] = defaultdict(set)
-    excluded: dict[str, set[int]] = defaultdict(set)
-    for info in infos:
-        for path, lines in info.covered_lines.items():
-            covered[path] |= lines
-        for path, lines in info.excluded_lines.items():
-            excluded[path] |= lines
-    state()._covered_lines = dict(covered)
-    state()._excluded_lines = dict(excluded)
-    with change_cwd(Path("mutants")):
-        mutation_files.merge_parts(parts, config().config_fingerprint())
-    shutil.rmtree(claims, ignore_errors=True)
+    _coverage_run()
     _statistics_of_this_run.append(True)
     # mutmut catches this phase's output; the terminal is still there.
-    print(
-        f"\n    couverture ({parts} processus) : {time.monotonic() - started:.0f} s",
-        file=sys.__stdout__,
-        flush=True,
-    )
+    print(f"\n    couverture : {time.monotonic() - started:.0f} s", file=sys.__stdout__, flush=True)
+
+
+_coverage_run = mutmut_main.store_lines_covered_by_tests
 
 
 #: Set once this process's coverage run has written mutmut's statistics.
@@ -284,14 +232,6 @@ def _tests_listed(runner: ForkServerRunner) -> ListAllTestsResult:
 
 
 _list_all_tests = ForkServerRunner.list_all_tests
-
-
-def _workers() -> int:
-    """The ``--max-children`` given to mutmut (its default: one per core)."""
-    args = sys.argv
-    if "--max-children" in args[:-1]:
-        return max(1, int(args[args.index("--max-children") + 1]))
-    return os.cpu_count() or 1
 
 
 def _collect_leaving_out_equivalents(
@@ -326,7 +266,7 @@ _collect_mutants = mutmut_main.collect_source_file_mutation_data
 def main() -> None:
     mutmut_main.collect_source_file_mutation_data = _collect_leaving_out_equivalents
     mutmut_main.CatchOutput = _TimedCatchOutput  # type: ignore[misc]
-    mutmut_main.store_lines_covered_by_tests = lambda: shared_coverage_run(_workers())
+    mutmut_main.store_lines_covered_by_tests = _timed_coverage_run
     ForkServerRunner.list_all_tests = _tests_listed  # type: ignore[method-assign,assignment]
     mutmut_main.filter_mutants_with_type_checker = mutants_rejected_by_type_checker  # type: ignore[attr-defined,assignment]
     mutmut_main.cli()
