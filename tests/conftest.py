@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -367,8 +369,19 @@ def pytest_runtest_logstart(nodeid: str) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call" and _measuring_for_mutmut():
+    # Setup and teardown too: a database test's fixtures can take longer than its call, and
+    # the duration sets the order and the time limit of the mutants it runs for.
+    if _measuring_for_mutmut():
         _durations_for_mutmut[report.nodeid] += report.duration
+    mutant = _mutant_under_test()
+    if mutant and report.failed and not _killed:
+        # Each mutant runs with -x: this is the test that killed it.
+        _killed.append(report.nodeid)
+        mutation_selection.record_killer(mutant, report.nodeid)
+
+
+#: In a mutant's run, the test that killed it once one has.
+_killed: list[str] = []
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -436,19 +449,24 @@ def _read_durations() -> dict[str, float] | None:
 
 
 def _quickest_first_under_a_mutant(items: list[pytest.Item]) -> None:
-    """Under a mutant of ``make mutation``, run the quickest of its tests first.
+    """Under a mutant of ``make mutation``, run first the tests likeliest to kill it soonest.
 
-    Each mutant runs with ``-x``: the sooner a failing test comes, the sooner it is killed, and
-    most are killed by their quickest test. mutmut's fork runner sorts a mutant's tests by the
-    durations of its statistics run, but its fork-server runner (used here: it imports pytest,
-    the application and the tests once instead of once per mutant) passes them in set order.
-    """
-    if not _mutant_under_test():
+    Each mutant runs with ``-x``: the sooner a failing test comes, the sooner it is killed.
+    mutmut's fork runner sorts a mutant's tests by the durations of its statistics run, but its
+    fork-server runner (used here: it imports pytest, the application and the tests once
+    instead of once per mutant) passes them in set order. Quickest first was not enough where
+    a function is called by hundreds of tests and checked by a few (the journal's chain, a
+    permission): each mutant ran the quick ones that never look before the one that does. The
+    tests that killed earlier mutants of the same function in this run now come first (see
+    ``mutation_selection.running_order_key``)."""
+    mutant = _mutant_under_test()
+    if not mutant:
         return
     durations = _durations_for_mutants or _read_durations()
     if durations is None:
         return
-    items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
+    key = mutation_selection.running_order_key(durations, mutation_selection.kills_by_test(mutant))
+    items.sort(key=lambda item: key(item.nodeid))
 
 
 def _name_only_the_tests_that_run_the_mutated_line(config: pytest.Config) -> None:
@@ -469,3 +487,43 @@ def _name_only_the_tests_that_run_the_mutated_line(config: pytest.Config) -> Non
     kept = [arg for arg in config.args if arg in wanted]
     if kept:
         config.args[:] = kept
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _mutant_under_test():
+        from mutmut.configuration import config as mutmut_config
+
+        _limit_cpu_time_for(
+            item.nodeid, mutmut_config().timeout_constant, mutmut_config().timeout_multiplier
+        )
+
+
+#: mutmut's CPU-time limit of this mutant's child (soft, hard), as it was before the first test.
+_mutmut_cpu_limit: list[tuple[int, int]] = []
+
+
+def _limit_cpu_time_for(nodeid: str, constant: float, multiplier: float) -> None:
+    """Under a mutant, stop it if the test starting now takes over its own CPU-time allowance.
+
+    mutmut gives a mutant's whole run its formula applied to every test of its function. But a
+    mutant caught in an endless loop loops in the first test that reaches the changed line, and
+    spent all of that before it was stopped: 90 s a mutant of the survey weighting, 273 s one of
+    a mandate's reference (120 tests). Each test now gets the formula applied to itself alone
+    (``mutation_selection.cpu_seconds_allowed``), counted from its start; past it the mutant is
+    stopped and counted as a timeout, as before, only sooner. mutmut's limit still caps the
+    whole run."""
+    import resource  # POSIX only, as mutmut's fork server
+
+    durations = _durations_for_mutants
+    if durations is None:
+        return
+    if not _mutmut_cpu_limit:
+        _mutmut_cpu_limit.append(resource.getrlimit(resource.RLIMIT_CPU))
+    soft, hard = _mutmut_cpu_limit[0]
+    allowed = mutation_selection.cpu_seconds_allowed(
+        durations.get(nodeid, 0.0), constant, multiplier
+    )
+    limit = math.ceil(time.process_time()) + allowed
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -218,3 +220,74 @@ def test_a_mutants_child_builds_only_the_tests_mutmut_named(
     # Outside a mutant's child, every test is built.
     monkeypatch.setenv("MUTANT_UNDER_TEST", "")
     assert built(_Collector("tests/a.py", args), "test_other")
+
+
+def test_a_test_that_killed_mutants_of_the_function_runs_before_quicker_ones_that_never_did(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "killers"
+    durations = {"quick": 0.01, "chain_check": 0.05, "slow_end_to_end": 3.0}
+    tests = list(durations)
+    # Nothing killed yet: quickest first.
+    first = mutation_selection.kills_by_test("core.journal.x_record__mutmut_1", folder)
+    assert sorted(tests, key=mutation_selection.running_order_key(durations, first)) == [
+        "quick",
+        "chain_check",
+        "slow_end_to_end",
+    ]
+    # The journal's chain test killed two mutants of `record`: the next one tries it first.
+    mutation_selection.record_killer("core.journal.x_record__mutmut_1", "chain_check", folder)
+    mutation_selection.record_killer("core.journal.x_record__mutmut_4", "chain_check", folder)
+    kills = mutation_selection.kills_by_test("core.journal.x_record__mutmut_9", folder)
+    assert kills == {"chain_check": 2}
+    assert sorted(tests, key=mutation_selection.running_order_key(durations, kills))[0] == (
+        "chain_check"
+    )
+    # A killer over ten times slower than a test that never killed waits behind it.
+    mutation_selection.record_killer("core.journal.x_verify__mutmut_2", "slow_end_to_end", folder)
+    kills = mutation_selection.kills_by_test("core.journal.x_verify__mutmut_3", folder)
+    order = sorted(tests, key=mutation_selection.running_order_key(durations, kills))
+    assert order.index("quick") < order.index("slow_end_to_end")
+    # Another function's killers change nothing, and a test without a duration runs last.
+    other = mutation_selection.kills_by_test("core.auth.x_require__mutmut_1", folder)
+    assert other == {}
+    key = mutation_selection.running_order_key(durations, other)
+    assert sorted(["unknown", *tests], key=key)[-1] == "unknown"
+
+
+def test_a_looping_mutant_is_stopped_after_the_time_of_one_test_not_of_its_function() -> None:
+    # mutmut's formula, (tests + constant) x multiplier x 2, applied to the test alone.
+    assert mutation_selection.cpu_seconds_allowed(0.5, 1.0, 5.0) == math.ceil(
+        (0.5 + 0.02 + 1.0) * 5.0 * 2
+    )
+    # mutmut's own, for a function that 120 tests of 0.2 s run: 246 s against 13 s.
+    whole = math.ceil((120 * 0.2 + 1.0) * 5.0 * 2)
+    assert mutation_selection.cpu_seconds_allowed(0.2, 1.0, 5.0) * 10 < whole
+
+
+def test_each_test_of_a_mutant_gets_its_own_cpu_limit_never_above_mutmuts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import resource
+
+    from tests import conftest
+
+    monkeypatch.setattr(
+        conftest, "_durations_for_mutants", {"tests/a.py::quick": 0.1, "tests/a.py::slow": 30.0}
+    )
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    # mutmut's limit for the run, as its fork server sets it: here 100 s of CPU from now.
+    mutmut_limit = math.ceil(time.process_time()) + 100
+    resource.setrlimit(resource.RLIMIT_CPU, (mutmut_limit, hard))
+    monkeypatch.setattr(conftest, "_mutmut_cpu_limit", [])
+    try:
+        conftest._limit_cpu_time_for("tests/a.py::quick", 1.0, 5.0)
+        lowered, kept_hard = resource.getrlimit(resource.RLIMIT_CPU)
+        assert kept_hard == hard
+        allowed = math.ceil((0.1 + 0.02 + 1.0) * 5.0 * 2)
+        assert 0 < lowered - time.process_time() <= allowed + 1
+        # The next test gets its own allowance, counted from its start, capped by mutmut's.
+        conftest._limit_cpu_time_for("tests/a.py::slow", 1.0, 5.0)
+        assert resource.getrlimit(resource.RLIMIT_CPU)[0] == mutmut_limit
+    finally:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +94,48 @@ def stamp(root: Path = MUTANTS) -> int:
     return 1 if missing else 0
 
 
+#: mutmut's log (pyproject's ``log_to_file``), with each mutant's end and duration.
+_COMPLETED = re.compile(r"Completed (?P<name>\S+): exit=(?P<code>-?\d+) \((?P<seconds>[\d.]+)s\)")
+
+
+def mutant_durations(root: Path = MUTANTS) -> dict[str, tuple[str, float]]:
+    """Each mutant run by tests in the last run, with its status and its wall-clock seconds.
+
+    mutmut keeps no duration of a mutant run by its fork server; its log does."""
+    durations: dict[str, tuple[str, float]] = {}
+    for log in sorted(root.glob("mutmut-debug.log*")):
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = _COMPLETED.search(line)
+            if match is not None:
+                status = status_by_exit_code[int(match["code"])]
+                durations[match["name"]] = (status, float(match["seconds"]))
+    return durations
+
+
+def print_time_spent(durations: dict[str, tuple[str, float]], slowest: int = 10) -> None:
+    """Where the mutants' time went: by module, by status, and the slowest mutants."""
+    if not durations:
+        return
+    by_module: dict[str, float] = defaultdict(float)
+    by_status: dict[str, float] = defaultdict(float)
+    for name, (status, seconds) in durations.items():
+        by_module[name.split(".x", 1)[0]] += seconds
+        by_status[status] += seconds
+    total = sum(by_module.values())
+
+    def most(spent: dict[str, float]) -> str:
+        return ", ".join(f"{k} {t:.0f}" for k, t in sorted(spent.items(), key=lambda i: -i[1]))
+
+    count = len(durations)
+    print(f"\nTemps des {count} mutants lancés : {total:.0f} s, leurs durées additionnées")
+    print(f"    par état : {most(by_status)}")
+    print(f"    par module : {most(by_module)}")
+    print(f"    les {slowest} plus lents :")
+    ranked = sorted(durations.items(), key=lambda item: -item[1][1])
+    for name, (status, seconds) in ranked[:slowest]:
+        print(f"        {seconds:6.1f} s  {status:8}  {name}")
+
+
 def main() -> int:
     if sys.argv[1:] == ["--stamp"]:
         return stamp()
@@ -154,6 +196,7 @@ def main() -> int:
         )
         for name in stale:
             print(f"    à revoir : {name}")
+    print_time_spent(mutant_durations())
     return 1 if below else 0
 
 

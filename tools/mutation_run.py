@@ -13,8 +13,10 @@ Two more changes to that step, both of time only:
   function's signature, and the mutants themselves are named by no other module. Checking the
   packages named in ``type_check_command`` rechecked every module importing a mutated one, for
   no error (an error outside a mutant stops the run, and none ever did): about twice the time.
-- mypy runs in the background while mutmut lists the tests and runs the clean tests, each on
-  one core; its verdicts are awaited by the first mutant that needs them.
+- mypy runs in the background while mutmut lists the tests and runs the clean tests; its
+  verdicts are awaited by the first mutant that needs them. The Makefile gives it as many
+  workers as the run (``MYPY_NUM_WORKERS``, mypy's parallel mode), so that it takes the core the
+  clean tests leave free as soon as they end.
 
 This replaces that one step. One more change: a mutant listed as equivalent in
 ``tools/mutation-equivalents.txt`` whose digest still matches (the same mutation of the same
