@@ -100,3 +100,17 @@ def test_verify_journal_command_exits_1_on_tampering(
         )
     assert main.main(["db", "verify-journal"]) == 1
     assert "ALTÉRÉ" in capsys.readouterr().out
+
+
+def test_the_entry_returned_by_record_is_the_line_stored_with_its_id(
+    db: Database, admin: Actor
+) -> None:
+    with db.session() as s:
+        entry = journal.record(s, admin, "essai.action", "essai", 7, {"numero": 7})
+        stored = s.execute(
+            text(
+                "SELECT id, seq, action, entity_id, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"
+            )
+        ).one()
+    assert (entry.id, entry.seq, entry.action, entry.entity_id, entry.hash) == tuple(stored)
+    assert entry.id is not None

@@ -11,7 +11,7 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from fragilite import methodologie
+from fragilite import methodologie, petites_zones
 from fragilite.estimation import Estimations, estimer
 from fragilite.indicateurs import INDICATEURS
 from tests.fragilite.enquetes import TERRITOIRE
@@ -85,6 +85,44 @@ def test_a_commune_exactly_at_the_reliability_threshold_is_reliable_and_kept_as_
     assert est.valeurs["indice"][1] > 100
     assert est.ic_bas["indice"][1] <= est.valeurs["indice"][1] <= est.ic_haut["indice"][1]
     assert not any("arrondis" in note for note in est.notes)
+
+
+def test_a_smoothed_commune_shows_the_central_percentiles_and_the_spread_of_its_own_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Lagord's two respondents (one fragile on everything) are smoothed in every indicator,
+    # their share of a half pulled towards the territory's: each interval published is
+    # the (1 - level)/2 and (1 + level)/2 percentiles of the draws of that indicator's true
+    # share in Lagord, and its standard error is their standard deviation, cell by cell.
+    drawn: list[petites_zones.Tirages] = []
+    real = petites_zones.tirer
+
+    def keep(*args: object, **kwargs: object) -> petites_zones.Tirages:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        drawn.append(result)
+        return result
+
+    monkeypatch.setattr(petites_zones, "tirer", keep)
+    tout = dict.fromkeys(INDICATEURS, 1.0)
+    rows = [("17300", 1.0, tout if i == 0 else {}) for i in range(4)]
+    rows += [("17200", 1.0, tout), ("17200", 1.0, {})]
+    rows += [("17028", 1.0, {k: 1.0 for k in list(INDICATEURS)[: i + 1]}) for i in range(7)]
+    est = _estimer(_hors_territoire(rows), seuil_fiable_n_eff=4.0, minimum_repondants=1)
+
+    level = methodologie.charger().niveau
+    (tirages,) = drawn
+    spreads = []
+    for j, k in enumerate(INDICATEURS):
+        assert est.lisse[k].tolist() == [False, True, False, False], k
+        draws = tirages.parts[:, 1, j].astype(float)
+        low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+        assert est.ic_bas[k][1] == pytest.approx(low, rel=1e-6), k
+        assert est.ic_haut[k][1] == pytest.approx(high, rel=1e-6), k
+        assert est.ecart_type[k][1] == pytest.approx(np.std(draws), rel=1e-6), k
+        spreads.append(np.std(draws))
+    # The indicators' spreads differ (Aytré's answers differ by indicator): one spread for all
+    # the cells would not pass the checks above.
+    assert max(spreads) > 1.05 * min(spreads)
 
 
 def test_one_respondent_keeps_wilsons_interval_and_the_territory_its_linearised_one() -> None:
@@ -187,3 +225,18 @@ def test_an_index_against_an_earlier_reference_weighs_its_axes_as_the_methodolog
     assert est.ecart_type["indice"][3] == pytest.approx(0.0, abs=1e-9)
     assert est.ic_bas["indice"][3] == pytest.approx(attendu)
     assert est.ic_haut["indice"][3] == pytest.approx(attendu)
+
+
+def test_a_methodology_with_the_seed_zero_computes_every_interval() -> None:
+    # 0 is a seed like any other (numpy takes any non-negative integer): the index and its
+    # interval are computed, and the same seed gives the same figures again.
+    tout = dict.fromkeys(INDICATEURS, 1.0)
+    rows = [("17300", 1.0, tout if i == 0 else {}) for i in range(4)]
+    rows += [("17200", 1.0, tout), ("17200", 1.0, {})]
+    rows += [("17028", 1.0, tout if i < 2 else {}) for i in range(10)]
+    first = _estimer(_hors_territoire(rows), graine=0, seuil_fiable_n_eff=4.0, minimum_repondants=1)
+    again = _estimer(_hors_territoire(rows), graine=0, seuil_fiable_n_eff=4.0, minimum_repondants=1)
+    for key in ("indice", *AXES):
+        assert np.isfinite(first.ic_bas[key]).all() and np.isfinite(first.ic_haut[key]).all()
+        np.testing.assert_array_equal(first.ic_bas[key], again.ic_bas[key])
+        np.testing.assert_array_equal(first.ic_haut[key], again.ic_haut[key])

@@ -86,6 +86,14 @@ def test_without_margins_the_result_says_which_weights_were_used() -> None:
     assert own.poids.tolist() == [2.5, 1.0]
 
 
+def test_a_weight_column_with_a_gap_is_not_used_for_anyone() -> None:
+    # One respondent without a weight: the survey's weights are not taken half-way (2.5 for
+    # one, 1 for the gap); every respondent counts the same, and the result says so.
+    gap = ponderer(enquete([repondant(1, poids="2.5"), repondant(2, poids="")]))
+    assert gap.methode == "egaux"
+    assert gap.poids.tolist() == [1.0, 1.0]
+
+
 def test_an_invalid_margins_file_lists_every_problem(tmp_path: Path) -> None:
     path = ecrire(
         tmp_path / "marges.csv",

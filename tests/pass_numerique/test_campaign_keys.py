@@ -148,3 +148,21 @@ def test_the_upgrade_ties_a_key_to_its_only_campaign_and_leaves_a_shared_key_unt
     with world.db.read_session() as s:
         tied = {k.kid: k.campagne_id for k in keys.list_keys(s)}
     assert tied == {shared: None, own: other}
+
+
+def test_the_key_made_for_a_campaigns_first_chequebook_is_journalled_under_the_issuing_agent(
+    world: World,
+) -> None:
+    from core.models import AuditEntry
+    from pass_numerique.journal import ActionPass
+
+    other = _other_campaign(world)
+    _issue(world, other, "Chloé")
+    with world.db.read_session() as s:
+        made = s.execute(
+            select(AuditEntry.agent_id, AuditEntry.details).where(
+                AuditEntry.action == ActionPass.CLE_CREEE.value
+            )
+        ).all()
+    agents = [agent for agent, details in made if details.get("campagne_id") == other]
+    assert agents == [world.accueil.agent_id]
