@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -358,6 +359,39 @@ def test_desks_of_one_process_saving_the_anchor_at_once_never_trip_over_each_oth
     assert failures == []
     anchor = desk_anchor(db.url)
     assert anchor is not None and anchor.seq == 1599  # the highest, never moved back
+
+
+def test_heads_reaching_the_desk_anchor_out_of_order_never_move_it_back(tmp_path: Path) -> None:
+    """Two sessions of one desk commit at once and append their heads in the other order: the
+    anchor is the highest head written, whatever the order of the lines, and whatever an older
+    release or a hand left in the file's object for that database (a number written as text,
+    no number, not an object)."""
+    from sqlalchemy.engine import make_url
+
+    from core import paths
+    from core.journal import database_identity, desk_anchor, save_desk_anchor
+
+    url = make_url(f"sqlite:///{tmp_path / 'medianum.sqlite3'}")
+    save_desk_anchor(url, 12, "c" * 64)  # the file's first head: written whole
+    save_desk_anchor(url, 11, "b" * 64)  # a session that committed before, appended after
+    anchor = desk_anchor(url)
+    assert anchor is not None and (anchor.seq, anchor.hash) == (12, "c" * 64)
+    save_desk_anchor(url, 14, "e" * 64)
+    save_desk_anchor(url, 13, "d" * 64)
+    anchor = desk_anchor(url)
+    assert anchor is not None and (anchor.seq, anchor.hash) == (14, "e" * 64)
+
+    key = database_identity(url)
+    path = paths.journal_anchor_file()
+    for entry, expected in (
+        ({"seq": "20", "hash": "f" * 64}, (20, "f" * 64)),  # text: still twenty
+        ({"hash": "f" * 64}, (19, "a" * 64)),  # no number: any head is higher
+        ("f" * 64, (19, "a" * 64)),  # not an object: likewise
+    ):
+        path.write_text(json.dumps({key: entry}), encoding="utf-8")
+        save_desk_anchor(url, 19, "a" * 64)
+        anchor = desk_anchor(url)
+        assert anchor is not None and (anchor.seq, anchor.hash) == expected
 
 
 def test_the_desk_anchor_is_appended_folded_and_survives_a_line_torn_by_a_crash(
