@@ -392,6 +392,14 @@ def test_heads_reaching_the_desk_anchor_out_of_order_never_move_it_back(tmp_path
         save_desk_anchor(url, 19, "a" * 64)
         anchor = desk_anchor(url)
         assert anchor is not None and (anchor.seq, anchor.hash) == expected
+    # The journal's first line, number 1, is a head like any other; a line numbered below it,
+    # which no journal writes, is never taken for one.
+    for entry in ("f" * 64, {"hash": "f" * 64}):
+        for seq, expected_seq in ((1, 1), (-1, None)):
+            path.write_text(json.dumps({key: entry}), encoding="utf-8")
+            save_desk_anchor(url, seq, "a" * 64)
+            anchor = desk_anchor(url)
+            assert (anchor.seq if anchor is not None else None) == expected_seq
 
 
 def test_the_desk_anchor_is_appended_folded_and_survives_a_line_torn_by_a_crash(

@@ -12,6 +12,7 @@ import hmac
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -133,3 +134,24 @@ def test_a_line_whose_details_hold_a_date_stores_it_as_text_and_verifies(
         line = s.scalars(select(AuditEntry).where(AuditEntry.action == "essai.action")).one()
         assert line.details == {"le": "2026-12-01"}
         assert journal.verify_journal(s, anchors=[]).ok
+
+
+def test_a_database_is_named_in_the_desk_anchor_file_as_earlier_releases_named_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's anchor file keys each head by the database's name. A release naming them
+    otherwise would find no anchor for any database a desk already used, and a journal cut
+    short since would go unseen: the names are pinned to the documented form."""
+    from sqlalchemy.engine import make_url
+
+    monkeypatch.chdir(tmp_path)
+    assert journal.database_identity(make_url("sqlite:///medianum.sqlite3")) == (
+        f"sqlite:{(tmp_path / 'medianum.sqlite3').resolve()}"
+    )
+    assert journal.database_identity(
+        make_url("postgresql+psycopg://agent:secret@db.example:5433/medianum")
+    ) == ("postgresql://db.example:5433/medianum")
+    # A server reached through a socket folder named in the query, and the default port.
+    assert journal.database_identity(
+        make_url("postgresql+psycopg://agent@/medianum?host=/run/postgresql")
+    ) == ("postgresql:///run/postgresql:/medianum")
