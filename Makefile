@@ -49,10 +49,11 @@ bench: $(VENV)/.installed translations
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
 
 # Mutation testing of the modules where a bug costs money or rights (pyproject [tool.mutmut]);
-# not part of `make test` (hours: see docs/developpement.md). Prints a score per module and the
-# survivors. MUTANTS narrows the run to mutant-name globs, e.g.
+# not part of `make test` (half an hour on 2 cores: see docs/performance.md). Prints a score per
+# module and the survivors. MUTANTS narrows the run to mutant-name globs, e.g.
 # `make mutation MUTANTS='pass_numerique.qr.* pass_numerique.serials.*'`; MUTATION_CHILDREN
-# sets the workers (one per free core), of the mutants' runs and of mypy's pre-filter.
+# sets the workers (one per free core) of the coverage run, of mypy's pre-filter and of the
+# mutants.
 $(VENV)/.mutation-installed: requirements-mutation.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-mutation.txt
 	touch $@
@@ -63,7 +64,7 @@ MUTANTS ?=
 mutation: $(VENV)/.mutation-installed translations typecheck
 	rm -rf mutants
 	@date -u +"début : %H:%M:%S"
-	QT_QPA_PLATFORM=offscreen PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 MYPY_NUM_WORKERS=$(MUTATION_CHILDREN) $(PY) -m tools.mutation_run run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	QT_QPA_PLATFORM=offscreen PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m tools.mutation_run run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	@date -u +"fin : %H:%M:%S"
 	$(PY) -m tools.mutation_report
 

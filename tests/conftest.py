@@ -34,7 +34,6 @@ from core.db import Database
 from core.models import Role
 from core.territory import configure_territory, default_preset
 from tests import mutation_selection
-from tools import mutation_files
 
 # Every domain's models loaded, as a command does before it runs and the desk before a page's
 # first query (``core.domaine.all_models``).
@@ -355,24 +354,7 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
     return []
 
 
-_durations_for_mutmut: dict[str, float] = {}
-
-
-def _measuring_for_mutmut() -> bool:
-    return mutation_selection.measuring_for_mutmut(os.environ.get("MUTANT_UNDER_TEST", ""))
-
-
-def pytest_runtest_logstart(nodeid: str) -> None:
-    if _measuring_for_mutmut():
-        mutation_selection.start_test(nodeid)
-        _durations_for_mutmut[nodeid] = 0.0
-
-
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    # Setup and teardown too: a database test's fixtures can take longer than its call, and
-    # the duration sets the order and the time limit of the mutants it runs for.
-    if _measuring_for_mutmut():
-        _durations_for_mutmut[report.nodeid] += report.duration
     mutant = _mutant_under_test()
     if mutant and report.failed and not _killed:
         # Each mutant runs with -x: this is the test that killed it.
@@ -382,18 +364,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 #: In a mutant's run, the test that killed it once one has.
 _killed: list[str] = []
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """mutmut's coverage run: save which tests ran each line, and mutmut's statistics."""
-    if not _measuring_for_mutmut():
-        return
-    from mutmut.configuration import config
-
-    record = mutation_selection.record_tests_by_line(config().only_mutate)
-    mutation_files.write_mutmut_statistics(
-        record, _durations_for_mutmut, config().config_fingerprint()
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -478,15 +448,8 @@ def _name_only_the_tests_that_run_the_mutated_line(config: pytest.Config) -> Non
     them, so the others are not even built (``pytest_pycollect_makeitem``). mutmut's selection
     is kept whenever the line's tests cannot be told."""
     mutant = _mutant_under_test()
-    # MUTATION_BY_FUNCTION=1: mutmut's own selection, to check a survivor against it.
-    if not mutant or os.environ.get("MUTATION_BY_FUNCTION"):
-        return
-    wanted = mutation_selection.tests_for_mutant(mutant)
-    if wanted is None:
-        return
-    kept = [arg for arg in config.args if arg in wanted]
-    if kept:
-        config.args[:] = kept
+    if mutant:
+        config.args[:] = mutation_selection.tests_to_run(mutant, list(config.args))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

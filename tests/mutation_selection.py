@@ -6,9 +6,10 @@ the journal's or the permission checks, that is hundreds of tests, and the survi
 of a run's time. A test that never executes the changed line cannot see the change: up to that
 line the mutant runs exactly the original code, so the test goes the same way. Hence:
 
-- during mutmut's coverage run (``mutate_only_covered_lines``, made on the original sources),
-  each test is measured in its own coverage context, and the lines of every mutated file are
-  saved with the tests that executed them (`record_tests_by_line`);
+- during the coverage run (``mutate_only_covered_lines``, made on the original sources; see
+  ``tests/mutation_coverage.py``), each test is measured in its own coverage context, and the
+  lines of every mutated file are saved with the tests that executed them
+  (``tools.mutation_files.record_tests_by_line``);
 - in a mutant's run, the changed lines are found by comparing the mutant's function with the
   original one that mutmut keeps beside it, and only the tests that executed one of those lines,
   or the start of the statement holding it, are kept (`tests_for_mutant`).
@@ -20,101 +21,21 @@ maintained tool offers it for mutmut's mutant files, hence these few functions.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import json
 import math
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tools.mutation_files import (
     _MUTANT,
+    KILLERS,
     RECORD,
     function_texts,
 )
 
-if TYPE_CHECKING:
-    import coverage
-
-
 _record: dict[str, dict[str, object]] | None = None
-
-
-def measuring_for_mutmut(mutant_under_test: str) -> bool:
-    """Whether this pytest run is mutmut's coverage run (before any mutant exists)."""
-    return mutant_under_test == "mutant_generation"
-
-
-def start_test(nodeid: str) -> None:
-    """Give the test starting now its own coverage context (setup, call and teardown)."""
-    import coverage
-
-    cov = coverage.Coverage.current()
-    if cov is not None:
-        cov.switch_context(nodeid)
-
-
-def _innermost_statement_starts(source: str) -> dict[int, int]:
-    """For each line of a file, the first line of the innermost statement that holds it."""
-    starts: dict[int, int] = {}
-    spans = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.stmt) and node.end_lineno is not None:
-            spans.append((node.end_lineno - node.lineno, node.lineno, node.end_lineno))
-    # Widest first, so that an inner statement overwrites the lines of the one around it.
-    for _, first, last in sorted(spans, reverse=True):
-        for line in range(first, last + 1):
-            starts[line] = first
-    return starts
-
-
-def _def_lines(source: str) -> dict[str, list[int]]:
-    """The ``def``, first body and last lines of each function and method, by mutmut's name.
-
-    mutmut names ``f`` of a module ``x_f`` and method ``m`` of class ``C`` ``xǁCǁm``."""
-    lines: dict[str, list[int]] = {}
-    tree = ast.parse(source)
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            lines[f"x_{node.name}"] = [node.lineno, node.body[0].lineno, node.end_lineno or 0]
-        elif isinstance(node, ast.ClassDef):
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                    lines[f"xǁ{node.name}ǁ{item.name}"] = [
-                        item.lineno,
-                        item.body[0].lineno,
-                        item.end_lineno or 0,
-                    ]
-    return lines
-
-
-def record_tests_by_line(
-    files: Iterable[str], cov: coverage.Coverage | None = None, output: Path = RECORD
-) -> dict[str, dict[str, object]]:
-    """Save, for each file to mutate, the tests that executed each line (in ``mutants/``).
-
-    ``cov`` is the measurement running now (mutmut's) unless given."""
-    import coverage
-
-    cov = cov or coverage.Coverage.current()
-    if cov is None:
-        return {}
-    data = cov.get_data()
-    record: dict[str, dict[str, object]] = {}
-    for name in files:
-        path = Path(name)
-        if not path.exists():
-            continue
-        source = path.read_text(encoding="utf-8")
-        contexts = data.contexts_by_lineno(str(path.absolute()))
-        record[name] = {
-            "tests": {str(line): sorted(c for c in tests if c) for line, tests in contexts.items()},
-            "statement": {str(k): v for k, v in _innermost_statement_starts(source).items()},
-            "def": _def_lines(source),
-        }
-    output.write_text(json.dumps(record), encoding="utf-8")
-    return record
 
 
 def load_record() -> None:
@@ -183,9 +104,17 @@ def tests_for_mutant(mutant_name: str) -> set[str] | None:
     return tests or None
 
 
-#: In ``mutants/``: one file per mutated function, a line for each of its mutants that a test
-#: killed in this run, naming that test.
-KILLERS = Path(".killers")
+def tests_to_run(mutant_name: str, named: list[str]) -> list[str]:
+    """Of the tests mutmut named for a mutant, those that execute a line it changes.
+
+    mutmut's own list when that cannot be told, or with ``MUTATION_BY_FUNCTION=1`` (to check
+    a survivor against mutmut's own selection)."""
+    if os.environ.get("MUTATION_BY_FUNCTION"):
+        return named
+    wanted = tests_for_mutant(mutant_name)
+    if wanted is None:
+        return named
+    return [test for test in named if test in wanted] or named
 
 
 def _function_of(mutant_name: str) -> str | None:

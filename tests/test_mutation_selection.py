@@ -10,6 +10,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,7 +92,7 @@ def measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         assert module.f(2, 5) == 6
     finally:
         cov.stop()
-    mutation_selection.record_tests_by_line(["m.py"], cov)
+    mutation_files.record_tests_by_line(["m.py"], cov.get_data())
     # Then mutmut writes its mutants over the copy; the fork server reads the record.
     (tmp_path / "m.py").write_text(MUTATED, encoding="utf-8")
     (tmp_path / "m.py.spans").write_text(json.dumps({"version": 1, "spans": SPANS}))
@@ -133,7 +136,7 @@ def test_without_a_record_nothing_is_narrowed(
 
 def test_a_changed_line_inside_a_long_statement_also_takes_the_tests_of_its_start() -> None:
     source = "def g(x):\n    y = [\n        x,\n        x + 1,\n    ]\n    return y\n"
-    starts = mutation_selection._innermost_statement_starts(source)
+    starts = mutation_files._innermost_statement_starts(source)
     assert starts[4] == 2 and starts[6] == 6 and starts[2] == 2
     assert mutation_selection.changed_lines("a\nb\nc", "a\nB\nc") == [1]
 
@@ -155,7 +158,7 @@ def test_mutmuts_statistics_come_from_the_tests_that_ran_the_functions_body(
         module.f(0, 5)
     finally:
         cov.stop()
-    record = mutation_selection.record_tests_by_line(["m.py"], cov)
+    record = mutation_files.record_tests_by_line(["m.py"], cov.get_data())
     durations = {"tests/test_m.py::test_import": 0.0, "tests/test_m.py::test_small": 0.1}
     statistics = mutation_files.mutmut_statistics(record, durations)
     # The test that only imported the module never called f: mutmut would not run it either.
@@ -253,6 +256,9 @@ def test_a_test_that_killed_mutants_of_the_function_runs_before_quicker_ones_tha
     assert other == {}
     key = mutation_selection.running_order_key(durations, other)
     assert sorted(["unknown", *tests], key=key)[-1] == "unknown"
+    # At the end of the run, each test that killed is run once more without any mutant.
+    assert mutation_files.killing_tests(folder) == ["chain_check", "slow_end_to_end"]
+    assert mutation_files.killing_tests(tmp_path / "none") == []
 
 
 def test_a_looping_mutant_is_stopped_after_the_time_of_one_test_not_of_its_function() -> None:
@@ -291,3 +297,149 @@ def test_each_test_of_a_mutant_gets_its_own_cpu_limit_never_above_mutmuts(
         assert resource.getrlimit(resource.RLIMIT_CPU)[0] == mutmut_limit
     finally:
         resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def test_the_coverage_run_spread_over_workers_gives_each_line_the_tests_that_ran_it(
+    tmp_path: Path,
+) -> None:
+    # A small project measured as `make mutation` measures the real one: pytest-xdist workers,
+    # each measuring its own tests from before the module under test is imported.
+    (tmp_path / "m.py").write_text(ORIGINAL, encoding="utf-8")
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_small.py").write_text(
+        "import m\n\ndef test_small():\n    assert m.f(0, 5) == 4\n", encoding="utf-8"
+    )
+    (tmp_path / "checks" / "test_big.py").write_text(
+        "import m\n\ndef test_big():\n    assert m.f(2, 5) == 6\n", encoding="utf-8"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        mutation_files.MEASURE: str(tmp_path / "m.py"),
+    }
+    env.pop("PYTEST_XDIST_WORKER", None)
+    command = [
+        sys.executable, "-m", "pytest", "-p", "xdist.plugin", "-p", "tests.mutation_coverage",
+        "-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider", "-q", "checks",
+    ]  # fmt: skip
+    run = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+    data, durations = mutation_files.merge_coverage_parts(tmp_path)
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        record = mutation_files.record_tests_by_line(["m.py"], data)
+    finally:
+        os.chdir(previous)
+    tests_by_line = record["m.py"]["tests"]
+    assert isinstance(tests_by_line, dict)
+    assert tests_by_line["3"] == ["checks/test_big.py::test_big"]
+    assert tests_by_line["4"] == ["checks/test_small.py::test_small"]
+    both = ["checks/test_big.py::test_big", "checks/test_small.py::test_small"]
+    assert tests_by_line["2"] == both
+    # The def line ran at import, measured too: mutmut mutates only the lines that ran.
+    assert 1 in (data.lines(str(tmp_path / "m.py")) or [])
+    assert sorted(durations) == both
+    assert all(duration > 0 for duration in durations.values())
+
+
+KEPT_SESSION_RUN = """\
+import os, sys
+from tests.mutation_session import warm_up
+
+# As mutmut's fork server: its warm-up with the streams pointed at /dev/null, then put back;
+# each mutant's child points them at a /dev/null of its own before running the tests.
+server_streams = sys.stdout, sys.stderr
+sys.stdout = sys.stderr = open(os.devnull, "w")
+kept = warm_up(["-x", "-q", "-p", "no:cacheprovider", "checks"])
+sys.stdout, sys.stderr = server_streams
+assert kept is not None and kept.knows(sys.argv[2:])
+codes = []
+for mutant in ("m.x_f__mutmut_1", "m.x_f__mutmut_2", "m.x_f__mutmut_1"):
+    child = os.fork()
+    if child == 0:
+        os.environ["MUTANT_UNDER_TEST"] = mutant
+        sys.stdout = sys.stderr = open(os.devnull, "w")
+        os._exit(kept.run(mutant, sys.argv[2:]))
+    codes.append(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]))
+open("codes.txt", "w").write(repr(codes))
+"""
+
+
+def test_each_mutant_runs_its_tests_in_the_session_collected_once_by_the_fork_server(
+    tmp_path: Path,
+) -> None:
+    # A module standing for mutmut's trampolines: mutant 1 breaks f, mutant 2 changes nothing.
+    (tmp_path / "m.py").write_text(
+        "import os\n\ndef f(b):\n"
+        "    if os.environ.get('MUTANT_UNDER_TEST') == 'm.x_f__mutmut_1':\n"
+        "        return b\n"
+        "    return b + 1\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_f.py").write_text(
+        "import m\n\n"
+        "def ran(name):\n    with open('ran.log', 'a') as log:\n        log.write(name + '\\n')\n\n"
+        "def test_first(tmp_path):\n    ran('first')\n\n"
+        "def test_f():\n    ran('f')\n    assert m.f(1) == 2\n\n"
+        "def test_after():\n    ran('after')\n    assert m.f(2) == 3\n",
+        encoding="utf-8",
+    )
+    # Warnings are errors, as in this project: a stream the session let go unclosed would fail
+    # the first test of every mutant (a ResourceWarning), and no mutant would survive.
+    (tmp_path / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n", encoding="utf-8")
+    (tmp_path / "run.py").write_text(KEPT_SESSION_RUN, encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "MUTANT_UNDER_TEST": "",
+    }
+    named = [f"checks/test_f.py::{name}" for name in ("test_first", "test_f", "test_after")]
+    run = subprocess.run(
+        [sys.executable, "run.py", "--", *named],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    # Killed, survived, killed again: nothing the first child did reached the third.
+    assert (tmp_path / "codes.txt").read_text(encoding="utf-8") == "[1, 0, 1]"
+    # Each killed run stopped at its first failure (-x); the survivor ran all three.
+    ran = (tmp_path / "ran.log").read_text(encoding="utf-8").split()
+    assert ran == ["first", "f", "first", "f", "after", "first", "f"]
+
+
+def test_a_session_whose_collection_fails_is_not_kept(tmp_path: Path) -> None:
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_broken.py").write_text("import nowhere\n", encoding="utf-8")
+    script = (
+        "from tests.mutation_session import warm_up\n"
+        "print(warm_up(['-q', '-p', 'no:cacheprovider', 'checks']) is None)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_the_type_check_is_shared_out_by_size_so_no_mypy_process_waits_for_another() -> None:
+    sizes = {"estimation": 110, "batches": 86, "droits": 48, "ponderation": 43, "creation": 34}
+    sizes |= {"redemption": 22, "journal": 20, "settlements": 17, "auth": 13, "qr": 3}
+    groups = mutation_files.balanced_groups(sizes, 2)
+    assert sorted(name for group in groups for name in group) == sorted(sizes)
+    # The two largest apart, and each process within 5 % of an even share.
+    assert not any({"estimation", "batches"} <= set(group) for group in groups)
+    assert max(sum(sizes[name] for name in group) for group in groups) <= 1.05 * 396 / 2
+    # One process, or more processes than files: nothing lost, no empty run.
+    assert mutation_files.balanced_groups(sizes, 1) == [sorted(sizes)]
+    assert mutation_files.balanced_groups({"a": 1, "b": 2}, 4) == [["b"], ["a"]]

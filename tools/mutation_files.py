@@ -8,15 +8,131 @@ from the source tree instead of from ``mutants/``. Hence these live here; the te
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coverage import CoverageData
 
 #: Written by the coverage run in mutmut's ``mutants/`` folder, read by the mutants' runs.
 RECORD = Path("mutation-tests-by-line.json")
 #: mutmut's statistics file, in ``mutants/``.
 STATISTICS = Path("mutmut-stats.json")
+#: In ``mutants/``: one file per mutated function, a line for each of its mutants that a test
+#: killed in this run, naming that test (``tests/mutation_selection.record_killer``).
+KILLERS = Path(".killers")
+#: The files to measure in the coverage run (absolute, separated by ``os.pathsep``), for
+#: ``tests/mutation_coverage.py`` in each pytest-xdist worker.
+MEASURE = "MEDIANUM_MUTATION_COVERAGE"
+
+
+def coverage_part_files(worker: str) -> tuple[Path, Path]:
+    """The measurement and the test durations one worker of the coverage run saves."""
+    return Path(f".coverage.mutation.{worker}"), Path(f"mutation-durations.{worker}.json")
+
+
+def merge_coverage_parts(folder: Path) -> tuple[CoverageData, dict[str, float]]:
+    """The workers' measurements and durations, merged as one run of every test would give.
+
+    Each worker ran its own tests, so a test's context is in one part only, and a line's tests
+    are the union of the parts'."""
+    from coverage import CoverageData
+
+    merged = CoverageData(no_disk=True)
+    durations: dict[str, float] = {}
+    for part in sorted(folder.glob(".coverage.mutation.*")):
+        data = CoverageData(basename=str(part))
+        data.read()
+        merged.update(data)
+        worker = part.name.removeprefix(".coverage.mutation.")
+        durations.update(
+            json.loads((folder / coverage_part_files(worker)[1]).read_text(encoding="utf-8"))
+        )
+    return merged, durations
+
+
+def balanced_groups(sizes: dict[str, int], count: int) -> list[list[str]]:
+    """The files split into at most ``count`` groups of about the same total size.
+
+    Largest first, each into the group holding least so far (the longest-processing-time
+    rule): for ``make mutation``'s type check, one mypy process per group."""
+    groups: list[list[str]] = [[] for _ in range(max(count, 1))]
+    totals = [0] * len(groups)
+    for name in sorted(sizes, key=lambda n: (-sizes[n], n)):
+        lightest = totals.index(min(totals))
+        groups[lightest].append(name)
+        totals[lightest] += sizes[name]
+    return [sorted(group) for group in groups if group]
+
+
+def killing_tests(folder: Path = KILLERS) -> list[str]:
+    """Every test that killed a mutant in this run, once each."""
+    tests: set[str] = set()
+    if folder.is_dir():
+        for function in folder.iterdir():
+            tests.update(function.read_text(encoding="utf-8").splitlines())
+    return sorted(tests)
+
+
+def _innermost_statement_starts(source: str) -> dict[int, int]:
+    """For each line of a file, the first line of the innermost statement that holds it."""
+    starts: dict[int, int] = {}
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.stmt) and node.end_lineno is not None:
+            spans.append((node.end_lineno - node.lineno, node.lineno, node.end_lineno))
+    # Widest first, so that an inner statement overwrites the lines of the one around it.
+    for _, first, last in sorted(spans, reverse=True):
+        for line in range(first, last + 1):
+            starts[line] = first
+    return starts
+
+
+def _def_lines(source: str) -> dict[str, list[int]]:
+    """The ``def``, first body and last lines of each function and method, by mutmut's name.
+
+    mutmut names ``f`` of a module ``x_f`` and method ``m`` of class ``C`` ``xǁCǁm``."""
+    lines: dict[str, list[int]] = {}
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lines[f"x_{node.name}"] = [node.lineno, node.body[0].lineno, node.end_lineno or 0]
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    lines[f"xǁ{node.name}ǁ{item.name}"] = [
+                        item.lineno,
+                        item.body[0].lineno,
+                        item.end_lineno or 0,
+                    ]
+    return lines
+
+
+def record_tests_by_line(
+    files: Iterable[str], data: CoverageData, output: Path = RECORD
+) -> dict[str, dict[str, object]]:
+    """Save, for each file to mutate, the tests that executed each line (run in ``mutants/``).
+
+    ``data`` is the coverage run's measurement, one context per test."""
+    record: dict[str, dict[str, object]] = {}
+    for name in files:
+        path = Path(name)
+        if not path.exists():
+            continue
+        source = path.read_text(encoding="utf-8")
+        contexts = data.contexts_by_lineno(str(path.absolute()))
+        record[name] = {
+            "tests": {str(line): sorted(c for c in tests if c) for line, tests in contexts.items()},
+            "statement": {str(k): v for k, v in _innermost_statement_starts(source).items()},
+            "def": _def_lines(source),
+        }
+    output.write_text(json.dumps(record), encoding="utf-8")
+    return record
 
 
 def write_mutmut_statistics(

@@ -13,19 +13,27 @@ Two more changes to that step, both of time only:
   function's signature, and the mutants themselves are named by no other module. Checking the
   packages named in ``type_check_command`` rechecked every module importing a mutated one, for
   no error (an error outside a mutant stops the run, and none ever did): about twice the time.
-- mypy runs in the background while mutmut lists the tests and runs the clean tests; its
-  verdicts are awaited by the first mutant that needs them. The Makefile gives it as many
-  workers as the run (``MYPY_NUM_WORKERS``, mypy's parallel mode), so that it takes the core the
-  clean tests leave free as soon as they end.
+- mypy runs in the background while mutmut starts its fork server and runs its forced-fail
+  test, as one process per worker of the run, each on a share of the mutated files
+  (``type_check_commands``). A mutant waits only for the process checking its file, and the
+  mutants whose check ends first run first: they take the core the other check leaves free
+  (mypy's own parallel mode left most of a core idle, and every mutant waited for all of it).
 
-This replaces that one step. One more change: a mutant listed as equivalent in
-``tools/mutation-equivalents.txt`` whose digest still matches (the same mutation of the same
-function, see ``tools/mutation_report.py``) is not run: the report leaves it out of the score
-whatever its run, and as a survivor it would run every test of its line. A mutant named
-exactly on the command line (not through a pattern) is run. No option of mutmut does any of
-this. Each of
-mutmut's phases also prints the time it took, for ``docs/performance.md``. Run as
-``python -m tools.mutation_run run [mutant names]``.
+Three more changes, of time only:
+- The coverage run (which lines each test executes, mutmut's ``mutate_only_covered_lines``)
+  runs under pytest-xdist on every core, not in one process (``_coverage_run_in_parallel``).
+- mutmut's clean run (every test once more, on the mutated tree with no mutant active) is
+  replaced by two checks that prove the same thing: the coverage run must pass, and after the
+  mutants every test that killed one must pass with no mutant active
+  (``_check_the_killers``), so that each kill counted is the mutant's doing.
+- A mutant listed as equivalent in ``tools/mutation-equivalents.txt`` whose digest still
+  matches (the same mutation of the same function, see ``tools/mutation_report.py``) is not
+  run: the report leaves it out of the score whatever its run, and as a survivor it would run
+  every test of its line. A mutant named exactly on the command line (not through a pattern)
+  is run.
+
+No option of mutmut does any of this. Each of mutmut's phases also prints the time it took,
+for ``docs/performance.md``. Run as ``python -m tools.mutation_run run [mutant names]``.
 """
 
 from __future__ import annotations
@@ -33,28 +41,47 @@ from __future__ import annotations
 import ast
 import fnmatch
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import coverage
 import mutmut.__main__ as mutmut_main
+from mutmut.code_coverage import _excluded_lines
 from mutmut.configuration import config
 from mutmut.mutation.data import SourceFileMutationData
 from mutmut.mutation.file_mutation import (
     FailedTypeCheckMutant,
     MutatedMethodLocation,
 )
-from mutmut.runners.harness import ListAllTestsResult, collected_test_names
+from mutmut.runners.harness import ListAllTestsResult, PytestRunner, collected_test_names
+from mutmut.state import state
 from mutmut.type_checking import TypeCheckingError, parse_mypy_report
 from mutmut.utils.file_utils import change_cwd
 from mutmut.utils.format_utils import get_mutant_name, is_mutated_method_name
-from mutmut.workers.isolation import ForkServerRunner
+from mutmut.workers.isolation import ForkServerRunner, get_mutant_runner
 
+from tools.mutation_files import (
+    _MUTANT,
+    KILLERS,
+    MEASURE,
+    balanced_groups,
+    killing_tests,
+    merge_coverage_parts,
+    record_tests_by_line,
+    write_mutmut_statistics,
+)
 from tools.mutation_report import equivalents_that_hold
+
+if TYPE_CHECKING:
+    from tests.mutation_session import KeptSession
 
 
 class _MutantFunctions(ast.NodeVisitor):
@@ -93,11 +120,37 @@ def mutated_files(root: Path) -> list[str]:
     )
 
 
-def type_check_command(root: Path) -> list[str]:
-    """``type_check_command``, its targets (the ``source_paths``) replaced by the mutated files."""
+def type_check_commands(root: Path, processes: int) -> list[tuple[list[str], list[str]]]:
+    """``type_check_command`` as ``processes`` mypy runs, each with the mutated files it checks.
+
+    The mutated files (not the ``source_paths`` named there, see above) are shared out by size;
+    each run reads the other runs' mutated files as their originals (``--shadow-file``), which
+    the trampolines make interchangeable for a caller (same signatures), and works in its own
+    copy of ``make typecheck``'s cache (two mypy processes must not write one cache). The run
+    whose largest file is smallest comes first: mypy checks a module whole, so the largest
+    mutated file (the survey estimation's, a hundred thousand lines) sets when its run ends."""
     packages = {str(path).rstrip("/") for path in config().source_paths}
     options = [arg for arg in config().type_check_command if arg.rstrip("/") not in packages]
-    return [*options, *mutated_files(root)]
+    at = options.index("--cache-dir") + 1
+    cache = (root / options[at]).resolve()
+    files = mutated_files(root)
+    sizes = {name: (root / name).stat().st_size for name in files}
+    groups = sorted(balanced_groups(sizes, processes), key=lambda g: max(sizes[n] for n in g))
+    commands = []
+    for index, group in enumerate(groups):
+        own_cache = root / f".mypy-cache-{index}"
+        shutil.rmtree(own_cache, ignore_errors=True)
+        if cache.is_dir():
+            shutil.copytree(cache, own_cache)
+        shadows = [
+            arg
+            for name in files
+            if name not in group
+            for arg in ("--shadow-file", name, str(root.parent / name))
+        ]
+        command = [*options[:at], str(own_cache), *options[at + 1 :]]
+        commands.append(([*command, *shadows, *group], group))
+    return commands
 
 
 def _place(errors: list[TypeCheckingError]) -> dict[str, FailedTypeCheckMutant]:
@@ -132,25 +185,24 @@ def _place(errors: list[TypeCheckingError]) -> dict[str, FailedTypeCheckMutant]:
     return rejected
 
 
-class RejectedByTypeChecker(Mapping[str, FailedTypeCheckMutant]):
-    """mypy's verdicts, computed in the background and awaited on first use."""
+class _TypeCheck:
+    """One mypy process, the mutated files it checks, and its verdicts once it has ended."""
 
-    def __init__(self, root: Path) -> None:
-        self._root = root.absolute()
+    def __init__(self, root: Path, command: list[str], files: list[str]) -> None:
+        self.root = root
+        self.files = set(files)
+        env = {k: v for k, v in os.environ.items() if k != "MYPY_NUM_WORKERS"}
         # Into files, not pipes: nobody reads mypy's output until its verdicts are needed, and
         # a full pipe (64 KiB, against about 1.5 MB of errors) would stop mypy half-way.
         self._stdout = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed once read
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
         self._process = subprocess.Popen(
-            type_check_command(root),
-            cwd=self._root,
-            stdout=self._stdout,
-            stderr=self._stderr,
+            command, cwd=root, env=env, stdout=self._stdout, stderr=self._stderr
         )
-        self._rejected: dict[str, FailedTypeCheckMutant] | None = None
         self._started = time.monotonic()
+        self._rejected: dict[str, FailedTypeCheckMutant] | None = None
 
-    def _verdicts(self) -> dict[str, FailedTypeCheckMutant]:
+    def verdicts(self) -> dict[str, FailedTypeCheckMutant]:
         if self._rejected is None:
             waited = time.monotonic()
             self._process.wait()
@@ -160,7 +212,8 @@ class RejectedByTypeChecker(Mapping[str, FailedTypeCheckMutant]):
             self._stdout.close()
             self._stderr.close()
             print(
-                f"    mypy sur les mutants : {time.monotonic() - self._started:.0f} s, "
+                f"    mypy sur {len(self.files)} fichiers mutés : "
+                f"{time.monotonic() - self._started:.0f} s, "
                 f"dont {time.monotonic() - waited:.0f} s d'attente",
                 flush=True,
             )
@@ -168,18 +221,46 @@ class RejectedByTypeChecker(Mapping[str, FailedTypeCheckMutant]):
             if self._process.returncode not in (0, 1):
                 raise RuntimeError(f"mypy could not check the mutants: {stderr or stdout}")
             report = [json.loads(line) for line in stdout.splitlines() if line.strip()]
-            with change_cwd(self._root):
+            with change_cwd(self.root):
                 self._rejected = _place(parse_mypy_report(report))
         return self._rejected
 
+
+def _file_of(mutant_name: str) -> str:
+    match = _MUTANT.match(mutant_name)
+    return "" if match is None else match["module"].replace(".", "/") + ".py"
+
+
+class RejectedByTypeChecker(Mapping[str, FailedTypeCheckMutant]):
+    """mypy's verdicts, computed in the background, each awaited by the first mutant needing it.
+
+    One mypy process per share of the mutated files (``type_check_commands``); a mutant waits
+    only for the process checking its own file. The mutants of the share whose check ends
+    first are run first (``rank``), so they take the core the other check leaves free."""
+
+    def __init__(self, root: Path) -> None:
+        root = root.absolute()
+        self._checks = [
+            _TypeCheck(root, command, files)
+            for command, files in type_check_commands(root, _children)
+        ]
+
+    def rank(self, mutant_name: str) -> int:
+        """Which check's verdicts come first: 0, the first to end."""
+        file = _file_of(mutant_name)
+        return next((i for i, c in enumerate(self._checks) if file in c.files), 0)
+
+    def _all(self) -> dict[str, FailedTypeCheckMutant]:
+        return {name: v for check in self._checks for name, v in check.verdicts().items()}
+
     def __getitem__(self, name: str) -> FailedTypeCheckMutant:
-        return self._verdicts()[name]
+        return self._checks[self.rank(name)].verdicts()[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._verdicts())
+        return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self._verdicts())
+        return len(self._all())
 
     def __bool__(self) -> bool:
         # mutmut asks ``verdicts or {}`` long before it needs a verdict; waiting there would
@@ -189,7 +270,22 @@ class RejectedByTypeChecker(Mapping[str, FailedTypeCheckMutant]):
 
 def mutants_rejected_by_type_checker() -> Mapping[str, FailedTypeCheckMutant]:
     """mutmut's ``filter_mutants_with_type_checker``, started and left to run."""
-    return RejectedByTypeChecker(Path("mutants"))
+    _type_checks.append(RejectedByTypeChecker(Path("mutants")))
+    return _type_checks[-1]
+
+
+#: This run's type check, once started.
+_type_checks: list[RejectedByTypeChecker] = []
+
+
+def _first_verdicts_first(mutant_name: str) -> tuple[int, float]:
+    """mutmut's running order (its estimate of a mutant's time, least first), the mutants whose
+    type check ends first put before the others (``RejectedByTypeChecker.rank``)."""
+    rank = _type_checks[-1].rank(mutant_name) if _type_checks else 0
+    return rank, _estimated_worst_case_time(mutant_name)
+
+
+_estimated_worst_case_time = mutmut_main.estimated_worst_case_time
 
 
 class _TimedCatchOutput(mutmut_main.CatchOutput):
@@ -205,16 +301,46 @@ class _TimedCatchOutput(mutmut_main.CatchOutput):
         print(f"    {self.spinner_title} : {time.monotonic() - self._started:.0f} s", flush=True)
 
 
-def _timed_coverage_run() -> None:
-    """mutmut's coverage run, timed apart from the making of the mutants around it."""
+def _coverage_run_in_parallel() -> None:
+    """mutmut's coverage run (``mutate_only_covered_lines``), on every core.
+
+    mutmut measures the tests in one process: three to four minutes on one core while the
+    others wait. The same tests run here under pytest-xdist, one file at a time per worker as
+    ``make test`` runs them; each worker measures its own (``tests/mutation_coverage.py``), and
+    their parts are merged into what mutmut's run gives: the lines each test executed, each
+    test's duration, and the covered lines mutmut mutates. Only the files to mutate are
+    measured. Unlike mutmut's, a failing test stops the run here, with its output."""
+    if not config().mutate_only_covered_lines:
+        return
     started = time.monotonic()
-    _coverage_run()
+    root = Path("mutants").absolute()
+    files = mutated_files(root)
+    for stale in [*root.glob(".coverage.mutation.*"), *root.glob("mutation-durations.*.json")]:
+        stale.unlink()
+    measured = os.pathsep.join(str(root / name) for name in files)
+    run = _pytest_in_mutants(
+        ["-p", "tests.mutation_coverage", *config().pytest_add_cli_args_test_selection],
+        {MEASURE: measured, "MUTANT_UNDER_TEST": "mutant_generation"},
+    )
+    if run.returncode != 0:
+        # mutmut catches this phase's output; the terminal is still there.
+        print(run.stdout, file=sys.__stdout__, flush=True)
+        raise SystemExit(f"les tests échouent avant toute mutation (pytest : {run.returncode})")
+    data, durations = merge_coverage_parts(root)
+    with change_cwd(root):
+        record = record_tests_by_line(files, data)
+        write_mutmut_statistics(record, durations, config().config_fingerprint())
+    measurement = coverage.Coverage(data_file=None)
+    state()._covered_lines = {str(root / f): set(data.lines(str(root / f)) or ()) for f in files}
+    state()._excluded_lines = {
+        str(root / f): _excluded_lines(measurement, str(root / f)) for f in files
+    }
     _statistics_of_this_run.append(True)
-    # mutmut catches this phase's output; the terminal is still there.
     print(f"\n    couverture : {time.monotonic() - started:.0f} s", file=sys.__stdout__, flush=True)
 
 
-_coverage_run = mutmut_main.store_lines_covered_by_tests
+#: The run's workers (mutmut's ``--max-children``, else one per core, as mutmut).
+_children = os.cpu_count() or 1
 
 
 #: Set once this process's coverage run has written mutmut's statistics.
@@ -265,11 +391,163 @@ SKIPPED = 34
 _collect_mutants = mutmut_main.collect_source_file_mutation_data
 
 
+def _pytest_in_mutants(tests: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``tests`` in ``mutants/`` under pytest-xdist, one worker per child of the run.
+
+    mutmut's own arguments, but spread over the workers (mutmut runs each mutant without
+    xdist)."""
+    args = list(config().pytest_add_cli_args)
+    while "no:xdist" in args:
+        at = args.index("no:xdist")
+        del args[at - 1 : at + 1]
+    command = [
+        sys.executable, "-m", "pytest", "-p", "xdist.plugin",
+        "-n", str(_children), "--dist", "loadfile", *args, *tests,
+    ]  # fmt: skip
+    return subprocess.run(
+        command,
+        cwd=Path("mutants"),
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _clean_run_unless_measured_here(runner: ForkServerRunner, tests: Iterable[str]) -> int:
+    """mutmut's clean run (every test on the mutated tree, no mutant active), when it is needed.
+
+    It proves that a test failing under a mutant fails because of the mutant, not because the
+    tests fail anyway or because mutmut's trampolines broke something. After this process's
+    coverage run it is not run: that run already stopped on any failing test of the original
+    code, and what is left, the trampolines, is checked after the mutants on exactly the tests
+    whose failures were counted (``_check_the_killers``). One run of every test on one core (four
+    to five minutes here) becomes a run of the killing tests on every core (about a minute)."""
+    if _statistics_of_this_run:
+        print(
+            "\n    tests propres : vérifiés par la couverture, puis sur les tests tueurs",
+            file=sys.__stdout__,
+            flush=True,
+        )
+        return 0
+    return _clean_run(runner, tests)
+
+
+_clean_run = ForkServerRunner.run_clean_tests
+
+
+#: A mutant name no trampoline answers to: its child runs the original code, in every other
+#: way as a mutant's (the fork server's session, its narrowing, ordering and time limits).
+NO_MUTANT = "mutation_check.x_no_mutant__mutmut_{}"
+
+
+def _check_the_killers() -> None:
+    """After the mutants: every test that killed one passes as a mutant's test, with none active.
+
+    Run through a fork server of mutmut's, exactly as the mutants ran, under a mutant name no
+    trampoline answers to. So each kill counted was the mutant's doing, not the mutated tree's
+    nor the way the mutants were run. A failure stops ``make mutation`` before its report,
+    naming the test."""
+    if not _statistics_of_this_run:
+        return
+    started = time.monotonic()
+    tests = killing_tests(Path("mutants") / KILLERS)
+    failed: list[str] = []
+    if tests:
+        durations = state().duration_by_test
+        runner = get_mutant_runner(_children)
+        runner.startup()
+        try:
+            for index in range(_children):
+                share = tests[index::_children]
+                if share:
+                    allowed = int(10 * sum(durations.get(t, 1.0) for t in share)) + 60
+                    runner.submit(NO_MUTANT.format(index), share, allowed, 0.0)
+            runner.signal_work_complete()
+            while runner.pending_count():
+                result = runner.wait_for_result()
+                if result.exit_code != 0:
+                    failed.append(f"{result.mutant_name} : code {result.exit_code}")
+        finally:
+            runner.shutdown()
+    if failed:
+        # The check's own kills are recorded as any mutant's, under its function's name.
+        record = Path("mutants") / KILLERS / NO_MUTANT.split("__mutmut_")[0]
+        culprits = record.read_text(encoding="utf-8").split() if record.exists() else []
+        named = ", ".join(culprits) or "voir mutants/mutmut-debug.log"
+        raise SystemExit(
+            "des tests qui ont tué des mutants échouent aussi sans mutant : ces résultats ne "
+            f"prouvent rien ({', '.join(failed)} ; {named})"
+        )
+    print(
+        f"    {len(tests)} tests tueurs, verts sans mutant : {time.monotonic() - started:.0f} s",
+        flush=True,
+    )
+
+
+def _run_then_check_the_killers(
+    mutant_names: tuple[str, ...] | list[str], max_children: int | None
+) -> None:
+    _mutmut_run(mutant_names, max_children)
+    _check_the_killers()
+
+
+_mutmut_run = mutmut_main._run
+
+
+#: In the fork server: the pytest session every mutant's child runs its tests in.
+_kept: list[KeptSession] = []
+
+
+def _warm_up_keeping_the_session(runner: PytestRunner) -> None:
+    """mutmut's fork-server warm-up (``pytest --collect-only``), its session kept for the mutants.
+
+    See ``tests/mutation_session.py``. Run in the fork server only: the main process never
+    imports the tests."""
+    from tests.mutation_session import warm_up
+
+    args = [
+        "--rootdir=.",
+        "--tb=native",
+        *runner._pytest_args_regular_run([]),
+        *runner._pytest_add_cli_args,
+    ]  # fmt: skip  (mutmut's own arguments for a run of the whole selection)
+    with change_cwd("mutants"):
+        kept = warm_up(args)
+    if kept is not None:
+        _kept.append(kept)
+
+
+def _run_tests_in_the_kept_session(
+    runner: PytestRunner, *, mutant_name: str | None, tests: Iterable[str]
+) -> int:
+    """A mutant's run, in the fork server's session when it has one and knows every test.
+
+    Otherwise (mutmut's clean and forced-fail runs, which fork from the main process) as
+    mutmut runs it, through ``pytest.main``."""
+    named = list(tests)
+    if _kept and mutant_name and named and _kept[0].knows(named):
+        with change_cwd("mutants"):
+            return int(_kept[0].run(mutant_name, named))
+    return _pytest_run_tests(runner, mutant_name=mutant_name, tests=named)
+
+
+_pytest_run_tests = PytestRunner.run_tests
+
+
 def main() -> None:
     mutmut_main.collect_source_file_mutation_data = _collect_leaving_out_equivalents
     mutmut_main.CatchOutput = _TimedCatchOutput  # type: ignore[misc]
-    mutmut_main.store_lines_covered_by_tests = _timed_coverage_run
+    global _children
+    if "--max-children" in sys.argv:
+        _children = int(sys.argv[sys.argv.index("--max-children") + 1])
+    mutmut_main.store_lines_covered_by_tests = _coverage_run_in_parallel
     ForkServerRunner.list_all_tests = _tests_listed  # type: ignore[method-assign,assignment]
+    ForkServerRunner.run_clean_tests = _clean_run_unless_measured_here  # type: ignore[method-assign,assignment]
+    mutmut_main._run = _run_then_check_the_killers
+    mutmut_main.estimated_worst_case_time = _first_verdicts_first  # type: ignore[assignment]
+    PytestRunner.warm_up = _warm_up_keeping_the_session  # type: ignore[method-assign,assignment]
+    PytestRunner.run_tests = _run_tests_in_the_kept_session  # type: ignore[method-assign,assignment]
     mutmut_main.filter_mutants_with_type_checker = mutants_rejected_by_type_checker  # type: ignore[attr-defined,assignment]
     mutmut_main.cli()
 
