@@ -402,6 +402,31 @@ def test_heads_reaching_the_desk_anchor_out_of_order_never_move_it_back(tmp_path
             assert (anchor.seq if anchor is not None else None) == expected_seq
 
 
+def test_the_anchor_of_a_database_in_a_folder_with_accents_is_read_whatever_the_desks_locale(
+    tmp_path: Path,
+) -> None:
+    """A médiathèque's folder name has accents; the anchor file is UTF-8, and a desk whose
+    locale is not (the C locale here, cp1252 on a French Windows) still reads its heads."""
+    import locale
+
+    from sqlalchemy.engine import make_url
+
+    from core.journal import desk_anchor, save_desk_anchor
+
+    folder = tmp_path / "Médiathèque Michel-Crépeau"
+    folder.mkdir()
+    url = make_url(f"sqlite:///{folder / 'medianum.sqlite3'}")
+    save_desk_anchor(url, 3, "c" * 64)  # the file, written whole
+    save_desk_anchor(url, 4, "d" * 64)  # then a line appended, the folder's name as it is
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        anchor = desk_anchor(url)
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert anchor is not None and (anchor.seq, anchor.hash) == (4, "d" * 64)
+
+
 def test_the_desk_anchor_is_appended_folded_and_survives_a_line_torn_by_a_crash(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
