@@ -545,7 +545,8 @@ def main() -> None:
     ForkServerRunner.list_all_tests = _tests_listed  # type: ignore[method-assign,assignment]
     ForkServerRunner.run_clean_tests = _clean_run_unless_measured_here  # type: ignore[method-assign,assignment]
     mutmut_main._run = _run_then_check_the_killers
-    mutmut_main.estimated_worst_case_time = _first_verdicts_first  # type: ignore[assignment]
+    if sys.argv[1:2] == ["run"]:  # mutmut's other commands print this estimate as a number
+        mutmut_main.estimated_worst_case_time = _first_verdicts_first  # type: ignore[assignment]
     PytestRunner.warm_up = _warm_up_keeping_the_session  # type: ignore[method-assign,assignment]
     PytestRunner.run_tests = _run_tests_in_the_kept_session  # type: ignore[method-assign,assignment]
     mutmut_main.filter_mutants_with_type_checker = mutants_rejected_by_type_checker  # type: ignore[attr-defined,assignment]
