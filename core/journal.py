@@ -249,7 +249,9 @@ def _write_line(
     if read_head is not None and conn.dialect.name == "sqlite":
         head = read_head if read_head[0] is not None else None
     else:
-        if conn.dialect.name == "postgresql":
+        # Named as "not SQLite" (not "PostgreSQL"), the only other engine: a slip in the name
+        # then shows on SQLite, where every test runs.
+        if conn.dialect.name != "sqlite":
             conn.execute(_PG_LOCK, {"k": _PG_JOURNAL_LOCK})
         head = conn.execute(_HEAD).first()
     seq, prev_hash, cle_id = (
@@ -400,8 +402,6 @@ def _anchor_file() -> Path:
 # Readers keep the highest head of each database; the lines are folded into the object once the
 # file grows past ANCHOR_FOLD_BYTES, and at each forced save (a restore going back).
 ANCHOR_FOLD_BYTES = 64 * 1024
-ANCHOR_FOLD_EVERY = 64  # appends of this process between two looks at the file's size
-_appends = [0]
 
 
 def _anchor_seq(entry: object) -> int:
@@ -419,14 +419,15 @@ def _read_anchor_file(path: Path) -> dict[str, dict[str, object]]:
     except OSError:
         log.warning("journal anchor file %s unreadable", path.name)
         return {}
+    text = raw.lstrip()  # a blank line left before the object by a hand that edited it
     try:
-        payload, end = json.JSONDecoder().raw_decode(raw.lstrip())
+        payload, end = json.JSONDecoder().raw_decode(text)
     except ValueError:
         log.warning("journal anchor file %s unreadable", path.name)
         return {}
     if not isinstance(payload, dict):
         return {}
-    for line in raw.lstrip()[end:].splitlines():
+    for line in text[end:].splitlines():
         try:
             head = json.loads(line)
             key, seq, hash_ = str(head["db"]), int(head["seq"]), str(head["hash"])
@@ -479,14 +480,14 @@ def save_desk_anchor(url: URL, seq: int, hash_: str, *, force: bool = False) -> 
                 try:
                     # Newline first too: a line torn by a crash ends there, not in this one.
                     os.write(fd, ("\n" + line + "\n").encode())
-                    _appends[0] += 1
-                    size = os.fstat(fd).st_size if _appends[0] % ANCHOR_FOLD_EVERY == 0 else 0
+                    # A few microseconds beside the commit's milliseconds (measured).
+                    size = os.fstat(fd).st_size
                 finally:
                     os.close(fd)
                 if size > ANCHOR_FOLD_BYTES:
                     _write_json_atomically(path, _read_anchor_file(path))
                 return
-    path = _anchor_paths[os.environ.get("MEDIANUM_HOME")] = paths.journal_anchor_file()
+    path = paths.journal_anchor_file()  # worked out again: the folder may have gone since
     with _ANCHOR_FILE_LOCK:  # read, compare, write: one thread of this process at a time
         anchors = _read_anchor_file(path)
         if not force and _anchor_seq(anchors.get(key)) >= seq:

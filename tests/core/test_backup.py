@@ -112,6 +112,42 @@ def test_a_backup_whose_journal_was_shortened_after_it_was_written_is_refused_in
     assert database_file.read_bytes() == before
 
 
+def test_a_restore_takes_the_desk_anchor_back_to_the_backups_head_without_a_false_alarm(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Going back to a backup is the point of a restore: the desk's anchor follows it to the
+    backup's journal head, so the journal restored is not reported shortened, and the next
+    lines written are anchored again from there."""
+    with sqlite_db.session() as s:
+        for i in range(3):
+            journal.record(s, None, "essai.action", "essai", i)
+    database_file = Path(sqlite_db.url.database or "")
+    backup = backup_sqlite(database_file, tmp_path / "copie.sqlite3")
+    with sqlite_db.session() as s:
+        for i in range(2):
+            journal.record(s, None, "essai.apres", "essai", i)
+    with sqlite_db.read_session() as s:
+        head_before = journal.journal_anchor(s)
+    sqlite_db.dispose()
+    restore_sqlite(backup, database_file)
+
+    restored = Database(f"sqlite:///{database_file}")
+    with restored.read_session() as s:
+        head = journal.journal_anchor(s)
+        report = journal.verify_journal(s)
+    assert head[0] == head_before[0] - 2
+    anchor = journal.desk_anchor(restored.url)
+    assert anchor is not None and (anchor.seq, anchor.hash) == head
+    assert report.problems == []
+    with restored.session() as s:
+        journal.record(s, None, "essai.ensuite", "essai", 0)
+    with restored.read_session() as s:
+        head = journal.journal_anchor(s)
+    anchor = journal.desk_anchor(restored.url)
+    assert anchor is not None and (anchor.seq, anchor.hash) == head
+    restored.dispose()
+
+
 def test_a_backup_anchor_lies_beside_it_under_the_documented_name_to_travel_with_it(
     sqlite_db: Database, tmp_path: Path
 ) -> None:

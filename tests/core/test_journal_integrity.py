@@ -340,7 +340,6 @@ def test_desks_of_one_process_saving_the_anchor_at_once_never_trip_over_each_oth
     from core.journal import desk_anchor, save_desk_anchor
 
     monkeypatch.setattr(journal, "ANCHOR_FOLD_BYTES", 2000)
-    monkeypatch.setattr(journal, "ANCHOR_FOLD_EVERY", 1)
 
     failures: list[BaseException] = []
 
@@ -427,6 +426,47 @@ def test_the_anchor_of_a_database_in_a_folder_with_accents_is_read_whatever_the_
     assert anchor is not None and (anchor.seq, anchor.hash) == (4, "d" * 64)
 
 
+def _seen_at(le: object) -> datetime:
+    """The instant an anchor file's entry says the desk saw its head (UTC)."""
+    assert isinstance(le, str)
+    seen = datetime.fromisoformat(le)
+    return seen if seen.tzinfo is not None else seen.replace(tzinfo=UTC)
+
+
+def test_an_anchor_file_edited_by_hand_is_still_read_and_folding_keeps_when_each_head_was_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documentation lets an administrator remove a database's entry from the anchor file
+    by hand; a blank line that edit leaves before the file's object costs no head. Once the
+    appended lines are folded into the object, each database's entry still says when the desk
+    saw its head, which is how that administrator tells a stale entry from a live one."""
+    from sqlalchemy.engine import make_url
+
+    from core import paths
+    from core.journal import database_identity, desk_anchor, save_desk_anchor
+
+    url = make_url(f"sqlite:///{tmp_path / 'medianum.sqlite3'}")
+    other = make_url(f"sqlite:///{tmp_path / 'autre.sqlite3'}")
+    save_desk_anchor(url, 3, "c" * 64)  # the file's first head: written whole
+    path = paths.journal_anchor_file()
+    whole = json.loads(path.read_text(encoding="utf-8"))[database_identity(url)]
+    assert (whole["seq"], whole["hash"]) == (3, "c" * 64)
+    assert abs((datetime.now(UTC) - _seen_at(whole["le"])).total_seconds()) < 600
+    path.write_text("\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    save_desk_anchor(url, 4, "d" * 64)  # appended after the object
+    anchor = desk_anchor(url)
+    assert anchor is not None and (anchor.seq, anchor.hash) == (4, "d" * 64)
+
+    appended = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    assert appended["seq"] == 4
+    seen = _seen_at(appended["le"])
+    monkeypatch.setattr(journal, "ANCHOR_FOLD_BYTES", 0)
+    save_desk_anchor(other, 7, "e" * 64)  # another database's head: the lines are folded
+    folded = json.loads(path.read_text(encoding="utf-8"))
+    assert folded[database_identity(url)] == {"seq": 4, "hash": "d" * 64, "le": appended["le"]}
+    assert abs((datetime.now(UTC) - seen).total_seconds()) < 600
+
+
 def test_the_desk_anchor_is_appended_folded_and_survives_a_line_torn_by_a_crash(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -436,7 +476,6 @@ def test_the_desk_anchor_is_appended_folded_and_survives_a_line_torn_by_a_crash(
     from core import paths
 
     monkeypatch.setattr(journal, "ANCHOR_FOLD_BYTES", 2000)
-    monkeypatch.setattr(journal, "ANCHOR_FOLD_EVERY", 1)
     for _ in range(30):
         _write_entries(db, admin, 1)
     path = paths.journal_anchor_file()
