@@ -38,15 +38,22 @@ def eligibility_for(
     return check_eligibility(session, b, get_campagne(session, campagne_id), today)
 
 
+_SERIAL_ROUNDS = 100
+
+
 def _unique_serials(session: Session, count: int) -> list[str]:
     """Fresh serials; with 50 random bits a collision is rare, but it must never reach the
     unique constraint and fail an issuance at the desk."""
     chosen: set[str] = set()
-    while len(chosen) < count:
+    # Each round draws what is still missing; rounds beyond a few mean the random source or
+    # the query is broken, which must end in an error rather than a desk that hangs.
+    for _round in range(_SERIAL_ROUNDS):
+        if len(chosen) == count:
+            return sorted(chosen)
         batch = {serials.new_serial() for _ in range(count - len(chosen))} - chosen
         taken = set(session.scalars(select(Pass.serial).where(Pass.serial.in_(batch))))
         chosen |= batch - taken
-    return sorted(chosen)
+    raise RuntimeError("no unused pass serials after a hundred rounds of random draws")
 
 
 def _lock_for_issuance(session: Session, campagne_id: int, beneficiaire_id: int) -> None:

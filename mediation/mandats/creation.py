@@ -46,6 +46,7 @@ from mediation.models import Beneficiaire
 from mediation.visibility import load_visible
 
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+_REFERENCE_DRAWS = 100
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,14 @@ class Replacement:
 
 
 def _new_reference(session: Session) -> str:
-    while True:
+    # 60 random bits: a draw already taken is rare, a hundred in a row means the random source
+    # or the query is broken, which must end in an error rather than a desk that hangs.
+    for _draw in range(_REFERENCE_DRAWS):
         chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _i in range(12))
         reference = f"MDT-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
         if session.scalar(select(Mandat.id).where(Mandat.reference == reference)) is None:
             return reference
+    raise RuntimeError("no unused mandate reference in a hundred random draws")
 
 
 def _beneficiaire(session: Session, actor: Actor, beneficiaire_id: int) -> Beneficiaire:

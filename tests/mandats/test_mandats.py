@@ -99,6 +99,30 @@ def test_printed_mandate_states_every_required_mention_in_two_copies(
     assert "Fait à La Rochelle" in content
 
 
+def test_a_reference_already_given_is_drawn_again_and_a_broken_random_source_fails_cleanly(
+    db: Database, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two mandates never share a reference: one drawn that is already on a mandate is drawn
+    again. A random source that only ever draws taken references (broken) ends the creation in
+    an error, with nothing recorded, instead of hanging the desk."""
+    import secrets
+
+    draws: list[str] = []
+    monkeypatch.setattr(secrets, "choice", lambda alphabet: draws.pop(0) if draws else "A")
+    first = _create(db, desk, ["logement"])  # every character "A"
+    draws.extend(["A"] * 12 + ["B"] * 12)  # the same reference first, then another
+    second = _create(db, desk, ["social"])
+    with db.session() as s:
+        references = {
+            get_mandat(s, desk.aidant, mandat_id).reference for mandat_id in (first, second)
+        }
+    assert references == {"MDT-AAAA-AAAA-AAAA", "MDT-BBBB-BBBB-BBBB"}
+    with pytest.raises(RuntimeError):
+        _create(db, desk, ["papiers"])  # only "A" from now on
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Mandat)) == 2
+
+
 def test_qr_code_read_from_the_printed_paper_verifies_as_conforming(
     db: Database, desk: Desk, tmp_path: Path
 ) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from core.errors import ValidationError
 from core.models import AuditEntry
@@ -119,6 +119,19 @@ def test_a_freshly_drawn_serial_already_on_another_pass_is_drawn_again(
     monkeypatch.setattr(serials, "new_serial", lambda: next(draws))
     second = _issue(world, world.add_beneficiaire(prenom="Jean", nom="Martin"))
     assert sorted(_serials_of(world, second)) == sorted(fresh)
+
+
+def test_a_random_source_drawing_only_serials_already_printed_ends_in_an_error_not_a_hang(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken random source that only draws a serial already printed on a chequebook stops
+    the issuance with an error, and no second chequebook is recorded."""
+    first_book = _serials_of(world, _issue(world))
+    monkeypatch.setattr(serials, "new_serial", lambda: first_book[0])
+    with pytest.raises(RuntimeError):
+        _issue(world, world.add_beneficiaire(prenom="Jean", nom="Martin"))
+    with world.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Chequier)) == 1
 
 
 def _print(world: World, chequier_id: int, **kwargs: object):  # type: ignore[no-untyped-def]
