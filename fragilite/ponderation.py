@@ -168,7 +168,9 @@ def _groupes(resp: npt.NDArray[np.float64], pop: npt.NDArray[np.float64]) -> lis
     """Consecutive age bands merged until each group has both respondents and population
     (bands with neither are left alone: nobody to weight, nobody to represent)."""
     groups = [[t] for t in range(len(resp)) if resp[t] > 0 or pop[t] > 0]
-    while len(groups) > 1:
+    # Each merge leaves one group fewer: at most as many merges as groups, less one. (A loop
+    # that ran until no group is bad would never end on a wrong merge; this one ends.)
+    for _merge in range(len(groups) - 1):
         bad = next(
             (i for i, g in enumerate(groups) if resp[g].sum() <= 0 or pop[g].sum() <= 0), None
         )
@@ -407,11 +409,12 @@ def _ecreter(
     cap = (PLAFOND * total / np.maximum(count, 1))[commune_idx]
     trimmed = np.zeros(len(w), dtype=bool)
     # Until no weight is over its cap: each round caps at least one weight not capped before,
-    # so there are at most as many rounds as respondents (a fixed count could stop short).
-    while True:
+    # so there are at most as many rounds as respondents (a fixed count could stop short), and
+    # one more that finds none over. More would be a fault, reported rather than looped on.
+    for _round in range(len(w) + 1):
         over = w > cap * (1 + 1e-9)
         if not over.any():
-            break
+            return w, int(trimmed.sum())
         trimmed |= over
         w = np.where(over, cap, w)
         free = ~trimmed
@@ -419,7 +422,7 @@ def _ecreter(
         fixed = np.bincount(commune_idx, weights=np.where(free, 0.0, w), minlength=n_c)
         scale = np.divide(total - fixed, rest, out=np.ones(n_c), where=rest > 0)
         w = np.where(free, w * scale[commune_idx], w)
-    return w, int(trimmed.sum())
+    raise RuntimeError("weight trimming did not settle within one round per respondent")
 
 
 def _verifier_populations(marges: Marges) -> list[str]:

@@ -230,6 +230,48 @@ def test_the_index_against_fixed_reference_levels_has_the_hand_computed_variance
         assert est.valeurs["indice"][row] == pytest.approx(mine, rel=1e-12)
 
 
+def test_each_communes_index_interval_is_the_central_percentiles_of_its_index_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Against fixed reference levels, each draw of a commune's index is the same ratio of that
+    draw's axes (each the mean of its indicators' drawn shares): the interval published is the
+    (1 - level)/2 and (1 + level)/2 percentiles of those draws, and the standard error their
+    standard deviation, for the two direct communes and the smoothed one alike."""
+    from fragilite import petites_zones
+    from fragilite.indicateurs import INDICATEURS as ORDRE_DES_TIRAGES
+
+    drawn: list[petites_zones.Tirages] = []
+    real = petites_zones.tirer
+
+    def keep(*args: object, **kwargs: object) -> petites_zones.Tirages:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        drawn.append(result)
+        return result
+
+    monkeypatch.setattr(petites_zones, "tirer", keep)
+    levels = {
+        "axe_acces": 0.2,
+        "axe_competences": 0.15,
+        "axe_autonomie_administrative": 0.3,
+        "axe_aide": 0.25,
+    }
+    est = calculer(enquete(_reponses()), TERRITOIRE, reference=levels).estimations
+    (tirages,) = drawn
+    order = list(ORDRE_DES_TIRAGES)
+    level = methodologie.charger().niveau
+    for row, code in enumerate(TERRITOIRE.codes):
+        draws = sum(
+            25 * tirages.parts[:, row, [order.index(k) for k in AXES[a]]].mean(axis=1) / levels[a]
+            for a in AXES
+        )
+        value = est.valeurs["indice"][row]
+        low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+        assert low < value < high, code
+        assert est.ic_bas["indice"][row] == pytest.approx(low, rel=1e-9), code
+        assert est.ic_haut["indice"][row] == pytest.approx(high, rel=1e-9), code
+        assert est.ecart_type["indice"][row] == pytest.approx(np.std(draws), rel=1e-9), code
+
+
 def test_a_direct_commune_single_indicator_axis_keeps_its_indicator_interval(cas) -> None:  # type: ignore[no-untyped-def]
     _frame, _y, resultat, _ref, _levels = cas
     est = resultat.estimations

@@ -191,6 +191,32 @@ def test_an_erased_persons_identity_is_in_neither_the_database_file_nor_its_wal(
         other_desk.close()
 
 
+def test_erasures_committed_one_after_the_other_in_one_session_each_leave_the_wal_clean(
+    db: Database, desks: Desks, make_agent, engine_name: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A caller may commit and go on with the same session: the second erasure's values leave
+    the write-ahead log as the first's did."""
+    if engine_name != "sqlite":
+        pytest.skip("the bytes of a SQLite file")
+    first, _mandat = _person_with_everything(db, desks, make_agent)
+    database_file = Path(str(db.url.database))
+    other_desk = sqlite3.connect(database_file)
+    try:
+        other_desk.execute("SELECT count(*) FROM beneficiaire").fetchone()
+        with db.session() as s:
+            erase_beneficiaire(s, desks.accueil_nord, first, now=AFTER_REVOCATION)
+            s.commit()
+            second, _mandat = _person_with_everything(db, desks, make_agent)
+            raw = database_file.read_bytes() + _wal(database_file)
+            assert NOM.encode() in raw  # the second person's name, written since
+            erase_beneficiaire(s, desks.accueil_nord, second, now=AFTER_REVOCATION)
+        raw = database_file.read_bytes() + _wal(database_file)
+        for secret in SECRETS:
+            assert secret.encode().lower() not in raw.lower(), secret
+    finally:
+        other_desk.close()
+
+
 def _wal(database_file: Path) -> bytes:
     wal = Path(f"{database_file}-wal")
     return wal.read_bytes() if wal.exists() else b""
