@@ -463,37 +463,45 @@ def desk_anchor(url: URL) -> Anchor | None:
 
 def save_desk_anchor(url: URL, seq: int, hash_: str, *, force: bool = False) -> None:
     """Remember a head; only forward unless ``force`` (a restore legitimately goes back)."""
-    path = _anchor_file()
     key = database_identity(url)
     le = utcnow().isoformat(timespec="seconds")
-    if not force:
-        line = json.dumps({"db": key, "seq": seq, "hash": hash_, "le": le}, ensure_ascii=False)
-        # The append holds the lock the fold holds: a head appended to the old file while
-        # another thread folds it (read, then rename the folded copy over it) would be lost
-        # with that file, and the desk's anchor would move back.
+    if force:
+        # Back to a restored head on purpose: this database's entry is replaced, the file
+        # rewritten whole (its lines folded, their higher heads of this database with them).
+        path = paths.journal_anchor_file()
         with _ANCHOR_FILE_LOCK:
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-            except FileNotFoundError:
-                pass  # first head of this desk: the file is created whole below
-            else:
-                try:
-                    # Newline first too: a line torn by a crash ends there, not in this one.
-                    os.write(fd, ("\n" + line + "\n").encode())
-                    # A few microseconds beside the commit's milliseconds (measured).
-                    size = os.fstat(fd).st_size
-                finally:
-                    os.close(fd)
-                if size > ANCHOR_FOLD_BYTES:
-                    _write_json_atomically(path, _read_anchor_file(path))
-                return
-    path = paths.journal_anchor_file()  # worked out again: the folder may have gone since
-    with _ANCHOR_FILE_LOCK:  # read, compare, write: one thread of this process at a time
-        anchors = _read_anchor_file(path)
-        if not force and _anchor_seq(anchors.get(key)) >= seq:
-            return
-        anchors[key] = {"seq": seq, "hash": hash_, "le": le}
-        _write_json_atomically(path, anchors)
+            anchors = _read_anchor_file(path)
+            anchors[key] = {"seq": seq, "hash": hash_, "le": le}
+            _write_json_atomically(path, anchors)
+        return
+    path = _anchor_file()
+    line = json.dumps({"db": key, "seq": seq, "hash": hash_, "le": le}, ensure_ascii=False)
+    # Newline first too: a line torn by a crash ends there, not in this one.
+    data = ("\n" + line + "\n").encode()
+    # The append holds the lock the fold holds: a head appended to the old file while another
+    # thread folds it (read, then rename the folded copy over it) would be lost with that file,
+    # and the desk's anchor would move back. Readers keep the highest head of each database,
+    # so a head appended after a higher one never moves the anchor back.
+    with _ANCHOR_FILE_LOCK:
+        try:
+            size = _append_to_anchor_file(path, data)
+        except FileNotFoundError:  # the data folder has gone (a new one): made again
+            size = _append_to_anchor_file(paths.journal_anchor_file(), data)
+        if size > ANCHOR_FOLD_BYTES:
+            _write_json_atomically(path, _read_anchor_file(path))
+
+
+def _append_to_anchor_file(path: Path, data: bytes) -> int:
+    """Append ``data``, the file's object first if the file is new; the size it then has."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        if os.fstat(fd).st_size == 0:
+            os.write(fd, b"{}")  # a new (or emptied by a crash) file: its object, then lines
+        os.write(fd, data)
+        # A few microseconds beside the commit's milliseconds (measured).
+        return os.fstat(fd).st_size
+    finally:
+        os.close(fd)
 
 
 def anchor_beside(file: Path) -> Path:

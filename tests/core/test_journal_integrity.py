@@ -371,7 +371,7 @@ def test_heads_reaching_the_desk_anchor_out_of_order_never_move_it_back(tmp_path
     from core.journal import database_identity, desk_anchor, save_desk_anchor
 
     url = make_url(f"sqlite:///{tmp_path / 'medianum.sqlite3'}")
-    save_desk_anchor(url, 12, "c" * 64)  # the file's first head: written whole
+    save_desk_anchor(url, 12, "c" * 64)  # the file's first head
     save_desk_anchor(url, 11, "b" * 64)  # a session that committed before, appended after
     anchor = desk_anchor(url)
     assert anchor is not None and (anchor.seq, anchor.hash) == (12, "c" * 64)
@@ -415,7 +415,7 @@ def test_the_anchor_of_a_database_in_a_folder_with_accents_is_read_whatever_the_
     folder = tmp_path / "Médiathèque Michel-Crépeau"
     folder.mkdir()
     url = make_url(f"sqlite:///{folder / 'medianum.sqlite3'}")
-    save_desk_anchor(url, 3, "c" * 64)  # the file, written whole
+    save_desk_anchor(url, 3, "c" * 64)  # the file made, its first line the folder's name
     save_desk_anchor(url, 4, "d" * 64)  # then a line appended, the folder's name as it is
     before = locale.setlocale(locale.LC_CTYPE)
     locale.setlocale(locale.LC_CTYPE, "C")
@@ -447,11 +447,8 @@ def test_an_anchor_file_edited_by_hand_is_still_read_and_folding_keeps_when_each
 
     url = make_url(f"sqlite:///{tmp_path / 'medianum.sqlite3'}")
     other = make_url(f"sqlite:///{tmp_path / 'autre.sqlite3'}")
-    save_desk_anchor(url, 3, "c" * 64)  # the file's first head: written whole
+    save_desk_anchor(url, 3, "c" * 64)  # the file's first head
     path = paths.journal_anchor_file()
-    whole = json.loads(path.read_text(encoding="utf-8"))[database_identity(url)]
-    assert (whole["seq"], whole["hash"]) == (3, "c" * 64)
-    assert abs((datetime.now(UTC) - _seen_at(whole["le"])).total_seconds()) < 600
     path.write_text("\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
     save_desk_anchor(url, 4, "d" * 64)  # appended after the object
     anchor = desk_anchor(url)
@@ -465,6 +462,16 @@ def test_an_anchor_file_edited_by_hand_is_still_read_and_folding_keeps_when_each
     folded = json.loads(path.read_text(encoding="utf-8"))
     assert folded[database_identity(url)] == {"seq": 4, "hash": "d" * 64, "le": appended["le"]}
     assert abs((datetime.now(UTC) - seen).total_seconds()) < 600
+    # A restore takes the entry back, and says when too.
+    save_desk_anchor(url, 2, "b" * 64, force=True)
+    whole = json.loads(path.read_text(encoding="utf-8"))
+    assert (whole[database_identity(url)]["seq"], whole[database_identity(url)]["hash"]) == (
+        2,
+        "b" * 64,
+    )
+    seen = _seen_at(whole[database_identity(url)]["le"])
+    assert abs((datetime.now(UTC) - seen).total_seconds()) < 600
+    assert whole[database_identity(other)]["seq"] == 7  # the other database's, kept
 
 
 def test_the_desk_anchor_is_appended_folded_and_survives_a_line_torn_by_a_crash(

@@ -155,3 +155,9 @@ def test_a_database_is_named_in_the_desk_anchor_file_as_earlier_releases_named_i
     assert journal.database_identity(
         make_url("postgresql+psycopg://agent@/medianum?host=/run/postgresql")
     ) == ("postgresql:///run/postgresql:/medianum")
+    # The local server's default socket (no host at all), and a SQLite database in memory,
+    # named after the folder the desk runs in.
+    assert journal.database_identity(make_url("postgresql+psycopg:///medianum")) == (
+        "postgresql://:/medianum"
+    )
+    assert journal.database_identity(make_url("sqlite://")) == f"sqlite:{tmp_path.resolve()}"
