@@ -426,6 +426,24 @@ def test_the_anchor_of_a_database_in_a_folder_with_accents_is_read_whatever_the_
     assert anchor is not None and (anchor.seq, anchor.hash) == (4, "d" * 64)
 
 
+def test_the_desk_anchor_file_is_made_as_a_plain_data_file_never_executable(
+    tmp_path: Path,
+) -> None:
+    """The anchor file is created by its first head as any data file is: the owner reads and
+    writes it, and nobody may run it."""
+    import stat
+
+    from sqlalchemy.engine import make_url
+
+    from core import paths
+    from core.journal import save_desk_anchor
+
+    save_desk_anchor(make_url(f"sqlite:///{tmp_path / 'medianum.sqlite3'}"), 1, "a" * 64)
+    mode = stat.S_IMODE(paths.journal_anchor_file().stat().st_mode)
+    assert mode & 0o600 == 0o600
+    assert mode & 0o111 == 0
+
+
 def _seen_at(le: object) -> datetime:
     """The instant an anchor file's entry says the desk saw its head (UTC)."""
     assert isinstance(le, str)

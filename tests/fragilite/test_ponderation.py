@@ -202,6 +202,16 @@ def test_a_sex_cell_at_zero_never_gives_its_respondents_a_weight_of_zero(tmp_pat
     assert result.poids.sum() == pytest.approx(LAGORD_15_PLUS - LAGORD_15_PLUS / 10)
 
 
+def test_a_single_respondent_stands_for_the_whole_commune_in_the_margins(tmp_path: Path) -> None:
+    """One person answered in Lagord: every age band is merged into theirs, and their weight is
+    the commune's whole population in the margins (a weight alone in its commune is never over
+    three times its commune's mean, so nothing is trimmed)."""
+    margins = _lagord(tmp_path, {})
+    total = len(codebook.TRANCHES_AGE) * 2 * LAGORD_15_PLUS / 10
+    result = ponderer(enquete(_lagord_rows()[:1]), lire_marges(margins))
+    assert result.poids.tolist() == pytest.approx([total])
+
+
 def test_an_age_cell_at_zero_is_collapsed_with_its_neighbour_and_counted(tmp_path: Path) -> None:
     cells = {("60-74", "F"): 0, ("60-74", "M"): 0}
     result = ponderer(enquete(_lagord_rows()), lire_marges(_lagord(tmp_path, cells)))

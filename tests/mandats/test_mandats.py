@@ -117,7 +117,9 @@ def test_a_reference_already_given_is_drawn_again_and_a_broken_random_source_fai
             get_mandat(s, desk.aidant, mandat_id).reference for mandat_id in (first, second)
         }
     assert references == {"MDT-AAAA-AAAA-AAAA", "MDT-BBBB-BBBB-BBBB"}
-    with pytest.raises(RuntimeError):
+    with pytest.raises(
+        RuntimeError, match=r"^no unused mandate reference in a hundred random draws$"
+    ):
         _create(db, desk, ["papiers"])  # only "A" from now on
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Mandat)) == 2

@@ -20,7 +20,8 @@ from core.models import AuditEntry
 from pass_numerique import batches, campagnes, opposition
 from pass_numerique import serials as serial_numbers
 from pass_numerique.issuance import issue_chequebook
-from pass_numerique.models import ConflitLot, Encaissement, Pass, PassStructure
+from pass_numerique.journal import ActionPass
+from pass_numerique.models import CleLot, ConflitLot, Encaissement, Pass, PassStructure
 from pass_numerique.redemption import redeem
 from pass_numerique.structures import set_campagnes
 from tests.pass_numerique.conftest import TODAY, World, synthetic_siret
@@ -124,7 +125,7 @@ def test_a_batch_signed_by_a_revoked_key_is_refused_and_a_replacement_key_is_acc
     stolen = _registered_desk(world)
     with world.db.session() as s:
         [cle] = batches.batch_keys(s, world.coordinateur, world.ref_association)
-        batches.revoke_batch_key(s, world.coordinateur, cle.id)
+        revocation_time = batches.revoke_batch_key(s, world.coordinateur, cle.id).revoque_at
     line = [(serials[0], datetime(2026, 3, 14, 10, tzinfo=UTC))]
     with pytest.raises(ValidationError, match="révoquée"):
         _import(world, _signed(stolen, world.association_siret, line))
@@ -132,7 +133,23 @@ def test_a_batch_signed_by_a_revoked_key_is_refused_and_a_replacement_key_is_acc
     assert _import(world, _signed(replacement, world.association_siret, line)).acceptes == 1
     with world.db.session() as s:
         actions = s.scalar(select(func.count()).where(AuditEntry.action.like("pass.lot.cle_%")))
+        registered = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == ActionPass.LOT_CLE_ENREGISTREE.value)
+            .order_by(AuditEntry.seq)
+        ).all()
+        revoked = s.get(CleLot, cle.id)
+        assert revoked is not None
+        revocation = (revoked.statut, revoked.revoque_at, revoked.revoque_par)
     assert actions == 3  # registered, revoked, registered again
+    # The stolen key was revoked already: the replacement replaced no key, and the revocation
+    # keeps who made it and when.
+    assert [entry.details["remplace"] for entry in registered] == [[], []]
+    assert revocation == (
+        "revoquee",
+        revocation_time,
+        world.coordinateur.agent_id,
+    )
 
 
 def test_a_line_dated_before_the_chequebook_was_handed_over_goes_to_the_conflicts(

@@ -128,7 +128,9 @@ def test_a_random_source_drawing_only_serials_already_printed_ends_in_an_error_n
     the issuance with an error, and no second chequebook is recorded."""
     first_book = _serials_of(world, _issue(world))
     monkeypatch.setattr(serials, "new_serial", lambda: first_book[0])
-    with pytest.raises(RuntimeError):
+    with pytest.raises(
+        RuntimeError, match=r"^no unused pass serials after a hundred rounds of random draws$"
+    ):
         _issue(world, world.add_beneficiaire(prenom="Jean", nom="Martin"))
     with world.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Chequier)) == 1
