@@ -76,6 +76,7 @@ from tools.mutation_files import (
     killing_tests,
     merge_coverage_parts,
     record_tests_by_line,
+    slow_to_type_check,
     write_mutmut_statistics,
 )
 from tools.mutation_report import equivalents_that_hold
@@ -135,7 +136,14 @@ def type_check_commands(root: Path, processes: int) -> list[tuple[list[str], lis
     cache = (root / options[at]).resolve()
     files = mutated_files(root)
     sizes = {name: (root / name).stat().st_size for name in files}
-    groups = sorted(balanced_groups(sizes, processes), key=lambda g: max(sizes[n] for n in g))
+    slow = {
+        name
+        for name in files
+        if slow_to_type_check((root.parent / name).read_text(encoding="utf-8"))
+    }
+    groups = balanced_groups(sizes, processes, slow)
+    if not slow:
+        groups.sort(key=lambda g: max(sizes[n] for n in g))
     commands = []
     for index, group in enumerate(groups):
         own_cache = root / f".mypy-cache-{index}"
