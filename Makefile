@@ -49,7 +49,7 @@ bench: $(VENV)/.installed translations
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
 
 # Mutation testing of the modules where a bug costs money or rights (pyproject [tool.mutmut]);
-# not part of `make test` (over half an hour on 2 cores: docs/performance.md). Prints a score per
+# not part of `make test` (22 minutes on 2 cores: docs/performance.md). Prints a score per
 # module and the survivors. MUTANTS narrows the run to mutant-name globs, e.g.
 # `make mutation MUTANTS='pass_numerique.qr.* pass_numerique.serials.*'`; MUTATION_CHILDREN
 # sets the workers (one per free core) of the coverage run, of mypy's pre-filter and of the
